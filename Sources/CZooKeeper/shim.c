@@ -1,0 +1,3 @@
+#include "CZooKeeper.h"
+
+struct ACL_vector *nt_zoo_open_acl_unsafe(void) { return &ZOO_OPEN_ACL_UNSAFE; }

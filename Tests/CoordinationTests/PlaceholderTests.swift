@@ -1,0 +1,4 @@
+import Testing
+@testable import Coordination
+
+@Test("the module builds") func moduleBuilds() {}

@@ -1,0 +1,4 @@
+import Testing
+@testable import KafkaConfig
+
+@Test("the module builds") func moduleBuilds() {}

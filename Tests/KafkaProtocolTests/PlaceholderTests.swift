@@ -1,0 +1,4 @@
+import Testing
+@testable import KafkaProtocol
+
+@Test("the module builds") func moduleBuilds() {}

@@ -1,0 +1,4 @@
+import Testing
+@testable import LogStorage
+
+@Test("the module builds") func moduleBuilds() {}
