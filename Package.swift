@@ -7,11 +7,16 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "needletail",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
-        .library(name: "KafkaProtocol", targets: ["KafkaProtocol"])
+        .executable(name: "needletail", targets: ["NeedletailCLI"]),
+        .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
     ],
-    dependencies: [],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
     targets: [
         // Thin C shims; each is imported by exactly one Swift module.
         .target(name: "CChecksum", cSettings: [.unsafeFlags(["-O2"])]),
@@ -34,10 +39,33 @@ let package = Package(
         // server.properties, KAFKA_* environment, topic config definitions.
         .target(name: "KafkaConfig", swiftSettings: swiftSettings),
 
+        // The broker: NIO server, request routing, one handler per API, partitions, metadata cache.
+        .target(
+            name: "Broker",
+            dependencies: [
+                "KafkaProtocol", "KafkaRecords", "LogStorage", "Coordination", "KafkaConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The `needletail` executable: `broker` and the admin subcommands.
+        .executableTarget(
+            name: "NeedletailCLI",
+            dependencies: [
+                "Broker", "KafkaConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaRecordsTests", dependencies: ["KafkaRecords"], swiftSettings: swiftSettings),
         .testTarget(name: "LogStorageTests", dependencies: ["LogStorage", "KafkaRecords"], swiftSettings: swiftSettings),
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaConfigTests", dependencies: ["KafkaConfig"], swiftSettings: swiftSettings),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,0 +1,105 @@
+import KafkaProtocol
+
+/// Typed failures inside the broker. Storage, record and ZooKeeper errors are translated into these where they
+/// surface; `ErrorCode.init(_:)` maps them to Kafka error codes at the response boundary, in one exhaustive switch.
+enum BrokerError: Error, Sendable, Equatable {
+    case unknownTopicOrPartition
+    case unknownTopicId
+    case notLeaderOrFollower
+    case leaderNotAvailable
+    case fencedLeaderEpoch
+    case unknownLeaderEpoch
+    case offsetOutOfRange
+    case invalidTopic(String)
+    case topicAlreadyExists(String)
+    case invalidPartitions(String)
+    case invalidReplicationFactor(String)
+    case invalidReplicaAssignment(String)
+    case invalidConfig(String)
+    case invalidRequest(String)
+    case topicDeletionDisabled
+    case notEnoughReplicas
+    case notEnoughReplicasAfterAppend
+    case requestTimedOut
+    case corruptMessage(String)
+    case messageTooLarge(String)
+    case recordListTooLarge(String)
+    case invalidRecord(String)
+    case invalidTimestamp(String)
+    case unsupportedCompressionType
+    case outOfOrderSequence(String)
+    case invalidProducerEpoch
+    case unknownProducerId
+    case duplicateSequence
+    case storage(String)
+    case coordinatorNotAvailable
+    case notController
+    case unsupportedVersion
+    case invalidRequiredAcks
+    case unknownServerError(String)
+
+    var message: String? {
+        switch self {
+        case .invalidTopic(let m), .topicAlreadyExists(let m), .invalidPartitions(let m),
+            .invalidReplicationFactor(let m), .invalidReplicaAssignment(let m), .invalidConfig(let m),
+            .invalidRequest(let m), .corruptMessage(let m), .messageTooLarge(let m), .recordListTooLarge(let m),
+            .invalidRecord(let m), .invalidTimestamp(let m), .outOfOrderSequence(let m), .storage(let m),
+            .unknownServerError(let m):
+            m
+        case .topicDeletionDisabled: "Topic deletion is disabled."
+        default: nil
+        }
+    }
+}
+
+extension ErrorCode {
+    /// The one place where broker errors become Kafka error codes.
+    init(_ error: BrokerError) {
+        switch error {
+        case .unknownTopicOrPartition: self = .unknownTopicOrPartition
+        case .unknownTopicId: self = .unknownTopicId
+        case .notLeaderOrFollower: self = .notLeaderOrFollower
+        case .leaderNotAvailable: self = .leaderNotAvailable
+        case .fencedLeaderEpoch: self = .fencedLeaderEpoch
+        case .unknownLeaderEpoch: self = .unknownLeaderEpoch
+        case .offsetOutOfRange: self = .offsetOutOfRange
+        case .invalidTopic: self = .invalidTopicException
+        case .topicAlreadyExists: self = .topicAlreadyExists
+        case .invalidPartitions: self = .invalidPartitions
+        case .invalidReplicationFactor: self = .invalidReplicationFactor
+        case .invalidReplicaAssignment: self = .invalidReplicaAssignment
+        case .invalidConfig: self = .invalidConfig
+        case .invalidRequest: self = .invalidRequest
+        case .topicDeletionDisabled: self = .topicDeletionDisabled
+        case .notEnoughReplicas: self = .notEnoughReplicas
+        case .notEnoughReplicasAfterAppend: self = .notEnoughReplicasAfterAppend
+        case .requestTimedOut: self = .requestTimedOut
+        case .corruptMessage: self = .corruptMessage
+        case .messageTooLarge: self = .messageTooLarge
+        case .recordListTooLarge: self = .recordListTooLarge
+        case .invalidRecord: self = .invalidRecord
+        case .invalidTimestamp: self = .invalidTimestamp
+        case .unsupportedCompressionType: self = .unsupportedCompressionType
+        case .outOfOrderSequence: self = .outOfOrderSequenceNumber
+        case .invalidProducerEpoch: self = .invalidProducerEpoch
+        case .unknownProducerId: self = .unknownProducerId
+        case .duplicateSequence: self = .duplicateSequenceNumber
+        case .storage: self = .kafkaStorageError
+        case .coordinatorNotAvailable: self = .coordinatorNotAvailable
+        case .notController: self = .notController
+        case .unsupportedVersion: self = .unsupportedVersion
+        case .invalidRequiredAcks: self = .invalidRequiredAcks
+        case .unknownServerError: self = .unknownServerError
+        }
+    }
+
+    /// Any error thrown inside a handler: broker errors map exactly, anything else is UNKNOWN_SERVER_ERROR.
+    init(_ error: any Error) {
+        if let e = error as? BrokerError { self.init(e) } else { self = .unknownServerError }
+    }
+}
+
+extension Error {
+    /// Text for the response's error message field, when the error carries one.
+    var message: String? { (self as? BrokerError)?.message }
+}

@@ -1,0 +1,25 @@
+import KafkaProtocol
+
+/// CreatePartitions: grows a topic's partition count (never shrinks: INVALID_PARTITIONS).
+struct CreatePartitionsHandler: APIHandler {
+    typealias Request = CreatePartitionsRequest
+    let versions: ClosedRange<Int16> = 0...3
+    let core: BrokerCore
+
+    func handle(_ request: CreatePartitionsRequest, context: RequestContext) async -> CreatePartitionsResponse? {
+        var response = CreatePartitionsResponse()
+        for topic in request.topics {
+            var result = CreatePartitionsResponse.CreatePartitionsTopicResult(name: topic.name, errorCode: 0)
+            do {
+                try await core.topics.createPartitions(
+                    topic.name, count: topic.count, assignments: topic.assignments?.map(\.brokerIds),
+                    validateOnly: request.validateOnly)
+            } catch {
+                result.errorCode = ErrorCode(error).rawValue
+                result.errorMessage = error.message
+            }
+            response.results.append(result)
+        }
+        return response
+    }
+}

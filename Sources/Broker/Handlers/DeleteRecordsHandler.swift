@@ -1,0 +1,28 @@
+import KafkaProtocol
+
+/// DeleteRecords: advances the log start offset (-1 = up to the high watermark).
+struct DeleteRecordsHandler: APIHandler {
+    typealias Request = DeleteRecordsRequest
+    let versions: ClosedRange<Int16> = 0...2
+    let core: BrokerCore
+
+    func handle(_ request: DeleteRecordsRequest, context: RequestContext) async -> DeleteRecordsResponse? {
+        var response = DeleteRecordsResponse()
+        for topic in request.topics {
+            var topicResult = DeleteRecordsResponse.DeleteRecordsTopicResult(name: topic.name, partitions: [])
+            for p in topic.partitions {
+                var result = DeleteRecordsResponse.DeleteRecordsPartitionResult(
+                    partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: 0)
+                do {
+                    result.lowWatermark = try core.replicas.deleteRecords(
+                        topic: topic.name, partition: p.partitionIndex, before: p.offset)
+                } catch {
+                    result.errorCode = ErrorCode(error).rawValue
+                }
+                topicResult.partitions.append(result)
+            }
+            response.topics.append(topicResult)
+        }
+        return response
+    }
+}

@@ -1,0 +1,24 @@
+import KafkaProtocol
+
+/// DescribeCluster (Java admin's describeCluster): brokers, controller, cluster id.
+struct DescribeClusterHandler: APIHandler {
+    typealias Request = DescribeClusterRequest
+    let versions: ClosedRange<Int16> = 0...1
+    let core: BrokerCore
+
+    func handle(_ request: DescribeClusterRequest, context: RequestContext) async -> DescribeClusterResponse? {
+        let snapshot = core.metadata.snapshot
+        var response = DescribeClusterResponse()
+        response.clusterId = snapshot.clusterId
+        response.controllerId = snapshot.controllerId
+        response.endpointType = request.endpointType
+        response.brokers = snapshot.brokers.values.sorted { $0.id < $1.id }.map {
+            .init(brokerId: $0.id, host: $0.host, port: $0.port, rack: $0.rack)
+        }
+        if request.endpointType != 1 {
+            response.errorCode = ErrorCode.unsupportedEndpointType.rawValue
+            response.brokers = []
+        }
+        return response
+    }
+}

@@ -1,0 +1,81 @@
+import KafkaProtocol
+
+/// Fetch: whole stored batches straight from segment files (zero-copy), sessionless (session id 0, every
+/// requested partition answered), long-polling until `minBytes` arrive or `maxWaitMs` passes.
+/// v0–v3 clients cannot read magic 2, so their data is down-converted to magic 1 / 0.
+struct FetchHandler: APIHandler {
+    typealias Request = FetchRequest
+    let versions: ClosedRange<Int16> = 0...12
+    let core: BrokerCore
+
+    func handle(_ request: FetchRequest, context: RequestContext) async -> FetchResponse? {
+        let version = context.apiVersion
+        if version >= 7 && request.sessionId != 0 && request.sessionEpoch > 0 {
+            return FetchResponse(errorCode: ErrorCode.fetchSessionIdNotFound.rawValue, sessionId: 0, responses: [])
+        }
+        let isReplica = request.replicaId >= 0
+        let readCommitted = version >= 4 && request.isolationLevel == 1
+        let responseMaxBytes = version >= 3 ? Int(max(request.maxBytes, 0)) : Int.max
+        let deadline = ContinuousClock.now + .milliseconds(Int(max(request.maxWaitMs, 0)))
+        let names = core.metadata.snapshot.topicsById
+
+        while true {
+            var response = FetchResponse(errorCode: 0, sessionId: 0, responses: [])
+            var totalBytes = 0
+            var watches: [AppendWatch] = []
+            var anyError = false
+            for topic in request.topics {
+                let name = version >= 13 ? (names[topic.topicId] ?? "") : topic.topic
+                var topicResponse = FetchResponse.FetchableTopicResponse(
+                    topic: name, topicId: topic.topicId, partitions: [])
+                for p in topic.partitions {
+                    var data = FetchResponse.PartitionData(
+                        partitionIndex: p.partition, errorCode: 0, highWatermark: -1, lastStableOffset: -1,
+                        logStartOffset: -1, abortedTransactions: nil, preferredReadReplica: -1, records: .bytes([]))
+                    if version >= 4 { data.abortedTransactions = readCommitted ? [] : nil }
+                    do {
+                        let remaining = max(responseMaxBytes - totalBytes, 0)
+                        let read = try core.replicas.read(
+                            topic: name, partition: p.partition, offset: p.fetchOffset,
+                            maxBytes: min(Int(max(p.partitionMaxBytes, 0)), remaining),
+                            minOneBatch: version < 3 || totalBytes == 0,
+                            isolation: isReplica ? .logEnd : (readCommitted ? .committed : .highWatermark),
+                            currentLeaderEpoch: version >= 9 ? p.currentLeaderEpoch : -1,
+                            downConvertToMagic: version <= 1 ? 0 : (version <= 3 ? 1 : nil))
+                        data.highWatermark = read.highWatermark
+                        data.lastStableOffset = read.lastStableOffset
+                        data.logStartOffset = read.logStartOffset
+                        totalBytes += read.size
+                        watches.append(read.watch)
+                        switch read.payload {
+                        case .bytes(let bytes):
+                            data.records = .bytes(bytes)
+                        case .file(let chunks):
+                            data.records = .external(length: read.size, id: context.attach(chunks))
+                        }
+                        if isReplica {
+                            core.replicas.recordFollowerFetch(
+                                topic: name, partition: p.partition, replicaId: request.replicaId,
+                                fetchOffset: p.fetchOffset)
+                        }
+                    } catch {
+                        anyError = true
+                        data.errorCode = ErrorCode(error).rawValue
+                        if version >= 13, core.metadata.snapshot.topicsById[topic.topicId] == nil {
+                            data.errorCode = ErrorCode.unknownTopicId.rawValue
+                        }
+                    }
+                    topicResponse.partitions.append(data)
+                }
+                response.responses.append(topicResponse)
+            }
+            let now = ContinuousClock.now
+            if anyError || totalBytes >= Int(request.minBytes) || now >= deadline || watches.isEmpty {
+                return response
+            }
+            // Long poll: wait for an append to any fetched partition, or the deadline.
+            context.discardAttachments()
+            await AppendSignal.waitForAny(watches, until: deadline)
+        }
+    }
+}

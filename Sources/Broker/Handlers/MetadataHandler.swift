@@ -1,0 +1,61 @@
+import KafkaProtocol
+
+/// Metadata: brokers, controller, cluster id, topics with partition leadership.
+/// v0: an empty topic list means all topics; v1+: null means all, empty means none (brokers only).
+struct MetadataHandler: APIHandler {
+    typealias Request = MetadataRequest
+    let versions: ClosedRange<Int16> = 0...12
+    let core: BrokerCore
+
+    func handle(_ request: MetadataRequest, context: RequestContext) async -> MetadataResponse? {
+        let version = context.apiVersion
+        var wanted: [String]?
+        if let topics = request.topics, !(version == 0 && topics.isEmpty) {
+            let byId = core.metadata.snapshot.topicsById
+            wanted = topics.compactMap { t in
+                if let name = t.name { return name }
+                return byId[t.topicId]
+            }
+        }
+        // Auto-creation: v0–v3 always ask; v4+ carry the client's wish.
+        let allowAutoCreate = version < 4 || request.allowAutoTopicCreation
+        if let wanted, allowAutoCreate, core.settings.autoCreateTopicsEnable {
+            let snapshot = core.metadata.snapshot
+            let missing = wanted.filter { snapshot.topics[$0] == nil && TopicNaming.isValid($0) }
+            if !missing.isEmpty { await core.topics.autoCreate(missing) }
+        }
+
+        let snapshot = core.metadata.snapshot
+        var response = MetadataResponse()
+        response.brokers = snapshot.brokers.values.sorted { $0.id < $1.id }.map {
+            MetadataResponse.MetadataResponseBroker(nodeId: $0.id, host: $0.host, port: $0.port, rack: $0.rack)
+        }
+        response.clusterId = snapshot.clusterId
+        response.controllerId = snapshot.controllerId
+        let names = wanted ?? snapshot.topics.keys.sorted()
+        var seen = Set<String>()
+        for name in names where seen.insert(name).inserted {
+            guard let topic = snapshot.topics[name] else {
+                let code: ErrorCode = TopicNaming.isValid(name) ? .unknownTopicOrPartition : .invalidTopicException
+                response.topics.append(.init(errorCode: code.rawValue, name: name, topicId: .zero, isInternal: false, partitions: []))
+                continue
+            }
+            let partitions = topic.partitions.map { p -> MetadataResponse.MetadataResponsePartition in
+                let live = p.replicas.filter { snapshot.brokers[$0] != nil }
+                let offline = p.replicas.filter { snapshot.brokers[$0] == nil }
+                let leaderAlive = p.leader >= 0 && snapshot.brokers[p.leader] != nil
+                return .init(
+                    errorCode: leaderAlive ? 0 : ErrorCode.leaderNotAvailable.rawValue,
+                    partitionIndex: p.partition,
+                    leaderId: leaderAlive ? p.leader : -1,
+                    leaderEpoch: p.leaderEpoch,
+                    replicaNodes: p.replicas,
+                    isrNodes: p.isr.filter { live.contains($0) },
+                    offlineReplicas: offline)
+            }
+            response.topics.append(
+                .init(errorCode: 0, name: name, topicId: topic.topicId, isInternal: topic.isInternal, partitions: partitions))
+        }
+        return response
+    }
+}

@@ -1,0 +1,68 @@
+import KafkaProtocol
+
+/// One Kafka API's handler. Each lives in its own file under `Handlers/` and declares the versions it serves;
+/// the router checks versions and builds the ApiVersions answer from the table, so the two never disagree.
+protocol APIHandler: Sendable {
+    associatedtype Request: KafkaRequest
+    /// Versions advertised and served. Must start at 0 (librdkafka ≤ 2.11 gates features on low versions).
+    var versions: ClosedRange<Int16> { get }
+    /// Returns the response, or nil when none is sent (acks=0 produce).
+    func handle(_ request: Request, context: RequestContext) async -> Request.Response?
+}
+
+/// Per-request facts a handler may need, and the file chunks it attaches for zero-copy sends.
+final class RequestContext: @unchecked Sendable {
+    let header: RequestHeader
+    let client: ClientInfo
+    /// Only touched by the one task handling the request.
+    private(set) var files: [any FileChunkSource] = []
+
+    init(header: RequestHeader, client: ClientInfo) {
+        self.header = header
+        self.client = client
+    }
+
+    var apiVersion: Int16 { header.apiVersion }
+    var clientId: String { header.clientId ?? "" }
+
+    /// Registers a file chunk; returns the id to put in `RecordsField.external`.
+    func attach(_ file: any FileChunkSource) -> Int {
+        files.append(file)
+        return files.count - 1
+    }
+
+    /// Drops attached chunks (a long-poll fetch that will read again).
+    func discardAttachments() { files.removeAll() }
+}
+
+/// Type-erased entry of the router's table.
+protocol RouteEntry: Sendable {
+    var apiKey: APIKey { get }
+    var versions: ClosedRange<Int16> { get }
+    func isFlexible(_ version: Int16) -> Bool
+    func handle(header: RequestHeader, body: inout ProtocolReader, client: ClientInfo) async -> RouterOutcome
+}
+
+struct Route<H: APIHandler>: RouteEntry {
+    let handler: H
+    var apiKey: APIKey { H.Request.apiKey }
+    var versions: ClosedRange<Int16> { handler.versions }
+    func isFlexible(_ version: Int16) -> Bool { H.Request.isFlexible(version) }
+
+    func handle(header: RequestHeader, body: inout ProtocolReader, client: ClientInfo) async -> RouterOutcome {
+        let version = header.apiVersion
+        let request: H.Request
+        do {
+            request = try H.Request(reading: &body, version: version)
+        } catch {
+            return .close(reason: "cannot decode \(apiKey) v\(version): \(error)")
+        }
+        let context = RequestContext(header: header, client: client)
+        guard let response = await handler.handle(request, context: context) else { return .noResponse }
+        var writer = ProtocolWriter(capacity: 512)
+        ResponseHeader(correlationId: header.correlationId)
+            .write(to: &writer, headerVersion: H.Request.responseHeaderVersion(version))
+        response.write(to: &writer, version: version)
+        return .respond(OutboundResponse(writer: writer, files: context.files))
+    }
+}

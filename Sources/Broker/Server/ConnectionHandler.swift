@@ -1,0 +1,125 @@
+import KafkaProtocol
+import Logging
+import NIOCore
+
+/// One client connection. Frames are handed to a per-connection task that processes them strictly in order
+/// (as Kafka does: a connection's requests are handled one at a time), so responses leave in request order and
+/// pipelined produce requests for one partition are appended in the order they were sent.
+///
+/// Runs on the channel's event loop; request processing happens off the loop in the connection's task.
+final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = IOData
+
+    private let router: RequestRouter
+    private let logger: Logger
+    private var continuation: AsyncStream<ByteBuffer>.Continuation?
+    private var queued = 0
+    private var readPaused = false
+    /// Above this many queued requests the connection stops reading until the backlog drains.
+    private static let maxQueued = 64
+
+    init(router: RequestRouter, logger: Logger) {
+        self.router = router
+        self.logger = logger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
+        self.continuation = continuation
+        let channel = context.channel
+        let router = self.router
+        let logger = self.logger
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let client = ClientInfo(address: channel.remoteAddress?.description ?? "unknown")
+        Task {
+            for await frame in stream {
+                let outcome = await router.handle(frame: frame, client: client)
+                switch outcome {
+                case .respond(let response):
+                    Self.send(response, on: channel, logger: logger)
+                case .noResponse:
+                    break
+                case .close(let reason):
+                    logger.debug("closing connection from \(client.address): \(reason)")
+                    channel.close(promise: nil)
+                }
+                channel.eventLoop.execute { loopBound.value.requestDone(channel: channel) }
+            }
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        continuation?.finish()
+        continuation = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        queued += 1
+        continuation?.yield(frame)
+        if queued >= Self.maxQueued && !readPaused {
+            readPaused = true
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+        }
+    }
+
+    private func requestDone(channel: Channel) {
+        queued -= 1
+        if readPaused && queued < Self.maxQueued / 2 {
+            readPaused = false
+            channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if let tooLarge = error as? KafkaFrameDecoder.FrameTooLarge {
+            logger.warning("closing connection from \(context.remoteAddress?.description ?? "?"): frame size \(tooLarge.size) exceeds socket.request.max.bytes")
+        } else {
+            logger.debug("connection error: \(error)")
+        }
+        context.close(promise: nil)
+    }
+
+    /// Writes size prefix, bytes and file regions in order, then flushes. Called from any thread.
+    private static func send(_ response: OutboundResponse, on channel: Channel, logger: Logger) {
+        let writer = response.writer
+        var prefix = channel.allocator.buffer(capacity: 4 + writer.bytes.count)
+        prefix.writeInteger(Int32(writer.totalLength))
+        if writer.externals.isEmpty {
+            prefix.writeBytes(writer.bytes)
+            channel.writeAndFlush(IOData.byteBuffer(prefix), promise: nil)
+            return
+        }
+        var cursor = 0
+        var buffer = prefix
+        for external in writer.externals {
+            buffer.writeBytes(writer.bytes[cursor..<external.position])
+            cursor = external.position
+            if buffer.readableBytes > 0 { channel.write(IOData.byteBuffer(buffer), promise: nil) }
+            buffer = channel.allocator.buffer(capacity: 0)
+            guard external.length > 0 else { continue }
+            do {
+                for region in try response.files[external.id].makeFileRegions() {
+                    let promise = channel.eventLoop.makePromise(of: Void.self)
+                    promise.futureResult.whenComplete { _ in try? region.fileHandle.close() }
+                    channel.write(IOData.fileRegion(region), promise: promise)
+                }
+            } catch {
+                // The bytes promised in the length prefix cannot be sent: the stream would be corrupt.
+                logger.error("cannot open segment slice for sending: \(error); closing connection")
+                channel.close(promise: nil)
+                return
+            }
+        }
+        buffer.writeBytes(writer.bytes[cursor...])
+        channel.writeAndFlush(IOData.byteBuffer(buffer), promise: nil)
+    }
+}
+
+/// Who sent a request (for logs and group membership host fields).
+struct ClientInfo: Sendable {
+    var address: String
+}

@@ -1,0 +1,2 @@
+import Broker
+print("needletail")

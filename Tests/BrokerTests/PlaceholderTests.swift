@@ -1,0 +1,3 @@
+import Testing
+@testable import Broker
+@Test("the broker module builds") func builds() {}
