@@ -1,4 +1,4 @@
-/// A request or response body that can be decoded and encoded at any version it defines.
+/// A request or response body (or a struct nested in one) that can be decoded and encoded at any version it defines.
 ///
 /// Conventions for every message file in `Messages/`:
 /// - Type and field names follow Kafka's JSON message definitions in lowerCamelCase
