@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "CZooKeeper", cSettings: [.define("THREADED")], linkerSettings: [.linkedLibrary("zookeeper_mt")]),
 
         // Sans-io Kafka protocol: primitives, headers, one file per API.
-        .target(name: "KafkaProtocol", swiftSettings: swiftSettings),
+        .target(name: "KafkaProtocol", exclude: ["README.md"], swiftSettings: swiftSettings),
         // Record batches (v2 and legacy message sets), CRC32C and compression codecs.
         .target(name: "KafkaRecords", dependencies: ["CChecksum", "CCompression"], swiftSettings: swiftSettings),
         // Kafka's on-disk log: segments, indexes, checkpoints, recovery, retention, producer state.

@@ -1,4 +1,0 @@
-import Testing
-@testable import KafkaProtocol
-
-@Test("the module builds") func moduleBuilds() {}
