@@ -1,0 +1,138 @@
+/// ListGroups (key 16), versions 0–5, flexible from 3. v4 adds a state filter, v5 a group-type filter.
+public struct ListGroupsRequest: KafkaRequest, Equatable {
+    public typealias Response = ListGroupsResponse
+    public static let apiKey = APIKey.listGroups
+    public static let versions: ClosedRange<Int16> = 0...5
+    public static let firstFlexibleVersion: Int16? = 3
+
+    /// v4+: empty means every state.
+    public var statesFilter: [String] = []
+    /// v5+: empty means every type.
+    public var typesFilter: [String] = []
+
+    public init(statesFilter: [String] = [], typesFilter: [String] = []) {
+        self.statesFilter = statesFilter
+        self.typesFilter = typesFilter
+    }
+
+    public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
+        let flexible = version >= 3
+        if version >= 4 { statesFilter = try r.readStrings(compact: flexible) }
+        if version >= 5 { typesFilter = try r.readStrings(compact: flexible) }
+        if flexible { try r.readTaggedFields() }
+    }
+
+    public func write(to w: inout ProtocolWriter, version: Int16) {
+        let flexible = version >= 3
+        if version >= 4 { w.writeStrings(statesFilter, compact: flexible) }
+        if version >= 5 { w.writeStrings(typesFilter, compact: flexible) }
+        if flexible { w.writeEmptyTaggedFields() }
+    }
+}
+
+public struct ListGroupsResponse: KafkaMessage, Equatable {
+    public struct ListedGroup: KafkaMessage, Equatable {
+        public var groupId: String = ""
+        public var protocolType: String = ""
+        /// v4+.
+        public var groupState: String = ""
+        /// v5+.
+        public var groupType: String = ""
+
+        public init(groupId: String = "", protocolType: String = "", groupState: String = "", groupType: String = "") {
+            self.groupId = groupId
+            self.protocolType = protocolType
+            self.groupState = groupState
+            self.groupType = groupType
+        }
+
+        public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
+            let flexible = version >= 3
+            groupId = try r.readString(compact: flexible)
+            protocolType = try r.readString(compact: flexible)
+            if version >= 4 { groupState = try r.readString(compact: flexible) }
+            if version >= 5 { groupType = try r.readString(compact: flexible) }
+            if flexible { try r.readTaggedFields() }
+        }
+
+        public func write(to w: inout ProtocolWriter, version: Int16) {
+            let flexible = version >= 3
+            w.writeString(groupId, compact: flexible)
+            w.writeString(protocolType, compact: flexible)
+            if version >= 4 { w.writeString(groupState, compact: flexible) }
+            if version >= 5 { w.writeString(groupType, compact: flexible) }
+            if flexible { w.writeEmptyTaggedFields() }
+        }
+    }
+
+    /// v1+.
+    public var throttleTimeMs: Int32 = 0
+    public var errorCode: Int16 = 0
+    public var groups: [ListedGroup] = []
+
+    public init(throttleTimeMs: Int32 = 0, errorCode: Int16 = 0, groups: [ListedGroup] = []) {
+        self.throttleTimeMs = throttleTimeMs
+        self.errorCode = errorCode
+        self.groups = groups
+    }
+
+    public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
+        let flexible = version >= 3
+        if version >= 1 { throttleTimeMs = try r.readInt32() }
+        errorCode = try r.readInt16()
+        groups = try r.readStructs(version: version, compact: flexible)
+        if flexible { try r.readTaggedFields() }
+    }
+
+    public func write(to w: inout ProtocolWriter, version: Int16) {
+        let flexible = version >= 3
+        if version >= 1 { w.writeInt32(throttleTimeMs) }
+        w.writeInt16(errorCode)
+        w.writeStructs(groups, version: version, compact: flexible)
+        if flexible { w.writeEmptyTaggedFields() }
+    }
+}
+
+// MARK: - File-local array helpers (kept fileprivate so they cannot collide with shared primitives)
+
+fileprivate extension ProtocolReader {
+    mutating func readStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T] {
+        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
+            try T(reading: &r, version: version)
+        }
+    }
+
+    mutating func readNullableStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T]? {
+        try readNullableArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
+            try T(reading: &r, version: version)
+        }
+    }
+
+    mutating func readInt32s(compact: Bool) throws(ProtocolError) -> [Int32] {
+        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in try r.readInt32() }
+    }
+
+    mutating func readStrings(compact: Bool) throws(ProtocolError) -> [String] {
+        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
+            try r.readString(compact: compact)
+        }
+    }
+}
+
+fileprivate extension ProtocolWriter {
+    mutating func writeStructs<T: KafkaMessage>(_ items: [T], version: Int16, compact: Bool) {
+        writeArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
+    }
+
+    mutating func writeNullableStructs<T: KafkaMessage>(_ items: [T]?, version: Int16, compact: Bool) {
+        writeNullableArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
+    }
+
+    mutating func writeInt32s(_ items: [Int32], compact: Bool) {
+        writeArray(items, compact: compact) { w, v in w.writeInt32(v) }
+    }
+
+    mutating func writeStrings(_ items: [String], compact: Bool) {
+        writeArray(items, compact: compact) { w, s in w.writeString(s, compact: compact) }
+    }
+}
