@@ -1,0 +1,217 @@
+import Foundation
+import KafkaConfig
+import KafkaProtocol
+import KafkaRecords
+import LogStorage
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Where fetch reads stop.
+enum ReadIsolation: Sendable {
+    /// Followers read up to the log end offset.
+    case logEnd
+    /// read_uncommitted consumers read up to the high watermark.
+    case highWatermark
+    /// read_committed consumers read up to the last stable offset (= HW while there are no transactions).
+    case committed
+}
+
+/// The partitions this broker hosts, and the produce/fetch/offset operations on them.
+final class ReplicaManager: Sendable {
+    let logManager: LogManager
+    let brokerId: Int32
+    private let partitions = NIOLockedValueBox<[TopicPartition: Partition]>([:])
+    private let clock: @Sendable () -> Int64
+
+    init(logManager: LogManager, brokerId: Int32, clock: @escaping @Sendable () -> Int64 = systemClockMillis) {
+        self.logManager = logManager
+        self.brokerId = brokerId
+        self.clock = clock
+    }
+
+    func partition(_ topic: String, _ index: Int32) -> Partition? {
+        partitions.withLockedValue { $0[TopicPartition(topic: topic, partition: index)] }
+    }
+
+    var allPartitions: [Partition] { partitions.withLockedValue { Array($0.values) } }
+
+    /// Opens (creating if needed) the local replica of a partition, or updates its leadership and config.
+    @discardableResult
+    func becomeReplica(
+        topic: String, index: Int32, leadership: PartitionLeadership, config: EffectiveTopicConfig
+    ) throws(BrokerError) -> Partition {
+        if let existing = partition(topic, index) {
+            existing.update {
+                $0.leader = leadership.leader
+                $0.leaderEpoch = leadership.leaderEpoch
+                $0.replicas = leadership.replicas
+                $0.isr = leadership.isr
+                $0.config = config
+            }
+            return existing
+        }
+        let log: PartitionLog
+        do {
+            log = try logManager.getOrCreateLog(topic: topic, partition: index, config: LogConfig(config))
+        } catch {
+            throw BrokerError(error)
+        }
+        if leadership.leader == brokerId {
+            try? log.assignEpochStartOffset(epoch: leadership.leaderEpoch, startOffset: log.logEndOffset)
+            if leadership.isr == [brokerId] { log.highWatermark = log.logEndOffset }
+        }
+        let partition = Partition(
+            topic: topic, index: index, log: log,
+            runtime: .init(
+                leader: leadership.leader, leaderEpoch: leadership.leaderEpoch, replicas: leadership.replicas,
+                isr: leadership.isr, config: config),
+            localBrokerId: brokerId)
+        partitions.withLockedValue { $0[TopicPartition(topic: topic, partition: index)] = partition }
+        return partition
+    }
+
+    /// Drops the replica and deletes its log (topic deletion).
+    func removeReplica(topic: String, index: Int32) {
+        let removed = partitions.withLockedValue { $0.removeValue(forKey: TopicPartition(topic: topic, partition: index)) }
+        removed?.signal.notify()
+        _ = try? logManager.deleteLog(topic: topic, partition: index)
+    }
+
+    func updateConfig(topic: String, config: EffectiveTopicConfig) {
+        for p in allPartitions where p.topic == topic { p.update { $0.config = config } }
+    }
+
+    private func leaderPartition(_ topic: String, _ index: Int32) throws(BrokerError) -> Partition {
+        guard let p = partition(topic, index) else { throw .unknownTopicOrPartition }
+        guard p.isLeader else { throw .notLeaderOrFollower }
+        return p
+    }
+
+    // MARK: produce
+
+    func appendAsLeader(
+        topic: String, partition index: Int32, records: [UInt8], produceVersion: Int16, requiredAcks: Int16,
+        timeoutMs: Int32
+    ) async throws(BrokerError) -> Partition.AppendOutcome {
+        guard requiredAcks == 0 || requiredAcks == 1 || requiredAcks == -1 else { throw .invalidRequiredAcks }
+        let p = try leaderPartition(topic, index)
+        return try p.appendAsLeader(
+            records: records, produceVersion: produceVersion, requiredAcks: requiredAcks, now: clock())
+    }
+
+    func logStartOffset(topic: String, partition index: Int32) -> Int64? {
+        partition(topic, index)?.log.logStartOffset
+    }
+
+    // MARK: fetch
+
+    struct PartitionRead: Sendable {
+        enum Payload: Sendable {
+            case bytes([UInt8])
+            case file(SegmentChunks)
+        }
+        var payload: Payload
+        var size: Int
+        var highWatermark: Int64
+        var lastStableOffset: Int64
+        var logStartOffset: Int64
+        var watch: AppendWatch
+    }
+
+    func read(
+        topic: String, partition index: Int32, offset: Int64, maxBytes: Int, minOneBatch: Bool,
+        isolation: ReadIsolation, currentLeaderEpoch: Int32, downConvertToMagic: Int8?
+    ) throws(BrokerError) -> PartitionRead {
+        let p = try leaderPartition(topic, index)
+        try p.checkLeaderEpoch(currentLeaderEpoch)
+        let watch = p.signal.watch()
+        let log = p.log
+        let hw = log.highWatermark
+        let upTo: Int64 = isolation == .logEnd ? log.logEndOffset : hw
+        do {
+            if let magic = downConvertToMagic {
+                let bytes = try log.readBytes(from: offset, maxBytes: maxBytes, upTo: upTo, minOneBatch: minOneBatch)
+                let converted = bytes.isEmpty ? [] : try LegacyMessageSet.downConvert(bytes, toMagic: magic, fromOffset: offset)
+                return PartitionRead(
+                    payload: .bytes(converted), size: converted.count, highWatermark: hw, lastStableOffset: hw,
+                    logStartOffset: log.logStartOffset, watch: watch)
+            }
+            let result = try log.read(from: offset, maxBytes: maxBytes, upTo: upTo, minOneBatch: minOneBatch)
+            return PartitionRead(
+                payload: .file(SegmentChunks(slices: result.slices)), size: result.byteCount,
+                highWatermark: result.highWatermark, lastStableOffset: result.highWatermark,
+                logStartOffset: result.logStartOffset, watch: watch)
+        } catch let error as LogError {
+            throw BrokerError(error)
+        } catch {
+            throw .corruptMessage("down-conversion failed: \(error)")
+        }
+    }
+
+    /// Follower fetch bookkeeping (replication arrives with the multi-broker work).
+    func recordFollowerFetch(topic: String, partition: Int32, replicaId: Int32, fetchOffset: Int64) {}
+
+    // MARK: offsets
+
+    struct OffsetLookup: Sendable {
+        var offset: Int64
+        var timestamp: Int64
+        var leaderEpoch: Int32
+    }
+
+    func offsetLookup(
+        topic: String, partition index: Int32, timestamp: Int64, readCommitted: Bool, currentLeaderEpoch: Int32,
+        fromReplica: Bool
+    ) throws(BrokerError) -> OffsetLookup {
+        let p = try leaderPartition(topic, index)
+        try p.checkLeaderEpoch(currentLeaderEpoch)
+        let log = p.log
+        let epoch = p.state.leaderEpoch
+        switch timestamp {
+        case -1:
+            return OffsetLookup(offset: fromReplica ? log.logEndOffset : log.highWatermark, timestamp: -1, leaderEpoch: epoch)
+        case -2:
+            return OffsetLookup(offset: log.logStartOffset, timestamp: -1, leaderEpoch: epoch)
+        case -3:
+            guard let max = log.maxTimestampAndOffset else {
+                return OffsetLookup(offset: -1, timestamp: -1, leaderEpoch: -1)
+            }
+            return OffsetLookup(offset: max.offset, timestamp: max.timestamp, leaderEpoch: epoch)
+        default:
+            do {
+                guard let found = try log.offsetForTimestamp(timestamp), found.offset < log.highWatermark else {
+                    return OffsetLookup(offset: -1, timestamp: -1, leaderEpoch: -1)
+                }
+                return OffsetLookup(offset: found.offset, timestamp: found.timestamp, leaderEpoch: epoch)
+            } catch {
+                throw BrokerError(error)
+            }
+        }
+    }
+
+    func deleteRecords(topic: String, partition index: Int32, before offset: Int64) throws(BrokerError) -> Int64 {
+        let p = try leaderPartition(topic, index)
+        let target = offset == -1 ? p.log.highWatermark : offset
+        guard target <= p.log.highWatermark, target >= 0 else { throw .offsetOutOfRange }
+        do {
+            return try p.log.deleteRecords(before: target)
+        } catch {
+            throw BrokerError(error)
+        }
+    }
+}
+
+/// Segment slices of one partition's fetch answer, sent with sendfile.
+struct SegmentChunks: FileChunkSource {
+    let slices: [FileSlice]
+
+    func makeFileRegions() throws -> [FileRegion] {
+        try slices.map { slice in
+            let fd = dup(slice.file.fileDescriptor)
+            guard fd >= 0 else { throw BrokerError.storage("dup failed: errno \(errno)") }
+            let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
+            let start = Int(slice.position)
+            return FileRegion(fileHandle: handle, readerIndex: start, endIndex: start + slice.length)
+        }
+    }
+}

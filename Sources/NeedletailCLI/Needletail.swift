@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Needletail: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "needletail",
+        abstract: "A Kafka-compatible event-streaming broker coordinated by ZooKeeper.",
+        subcommands: [BrokerCommand.self]
+    )
+}

@@ -1,2 +1,0 @@
-import Broker
-print("needletail")
