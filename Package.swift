@@ -32,7 +32,7 @@ let package = Package(
         // libzookeeper behind an async Swift API, plus Kafka's znode layout.
         .target(name: "Coordination", dependencies: ["CZooKeeper"], swiftSettings: swiftSettings),
         // server.properties, KAFKA_* environment, topic config definitions.
-        .target(name: "KafkaConfig", swiftSettings: swiftSettings),
+        .target(name: "KafkaConfig", exclude: ["README.md"], swiftSettings: swiftSettings),
 
         .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaRecordsTests", dependencies: ["KafkaRecords"], swiftSettings: swiftSettings),

@@ -29,7 +29,8 @@ public struct ConfigWarning: Sendable, Equatable, CustomStringConvertible {
 /// `KAFKA_` is stripped, the rest lower-cased, then `___` becomes `-`, `__` becomes `_` and `_` becomes `.`:
 /// `KAFKA_ZOOKEEPER_CONNECT` → `zookeeper.connect`, `KAFKA_LISTENER_NAME_X__Y` → `listener.name.x_y`.
 /// Variables the images use for the JVM and logging (`KAFKA_HEAP_OPTS`, `KAFKA_OPTS`, `KAFKA_JMX_*`,
-/// `KAFKA_LOG4J_*`, …) are not configuration and are skipped.
+/// `KAFKA_LOG4J_*`, …) are not configuration and are skipped. Bitnami-style `KAFKA_CFG_*` variables are read the
+/// same way after their `KAFKA_CFG_` prefix.
 public enum KafkaEnvironment {
     /// Variables that are never configuration.
     public static let excludedVariables: Set<String> = [
@@ -39,14 +40,16 @@ public enum KafkaEnvironment {
         "KAFKA_CLUSTER_ID", "KAFKA_ZOOKEEPER_CLIENT_CNXN_SOCKET",
     ]
     /// Prefixes of variable families that are never configuration.
-    public static let excludedPrefixes = ["KAFKA_JMX_", "KAFKA_LOG4J_", "KAFKA_GC_", "KAFKA_JVM_", "KAFKA_CFG_"]
+    public static let excludedPrefixes = ["KAFKA_JMX_", "KAFKA_LOG4J_", "KAFKA_GC_", "KAFKA_JVM_"]
 
     /// The property name for one variable, or nil when it is not a configuration variable.
     public static func propertyName(forVariable variable: String) -> String? {
         guard variable.hasPrefix("KAFKA_"), variable.count > "KAFKA_".count else { return nil }
         if excludedVariables.contains(variable) { return nil }
         if excludedPrefixes.contains(where: { variable.hasPrefix($0) }) { return nil }
-        let raw = variable.dropFirst("KAFKA_".count).lowercased()
+        let prefix = variable.hasPrefix("KAFKA_CFG_") ? "KAFKA_CFG_" : "KAFKA_"
+        guard variable.count > prefix.count else { return nil }
+        let raw = variable.dropFirst(prefix.count).lowercased()
         // Same order as the images' template: "_" → ".", then "..." → "-", then ".." → "_".
         return raw.replacingOccurrences(of: "_", with: ".")
             .replacingOccurrences(of: "...", with: "-")

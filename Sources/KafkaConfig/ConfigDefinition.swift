@@ -107,6 +107,17 @@ public enum ConfigValidator: Sendable, Equatable {
     /// Replica throttle lists: `*` or `partition:broker` pairs.
     case throttledReplicas
 
+    /// Kafka's "Valid Values" column: `[1,...]`, `[0,...,1]`, `[compact, delete]`, or empty when anything goes.
+    public var validValuesDescription: String {
+        switch self {
+        case .none: return ""
+        case .atLeast(let min): return "[\(ConfigValidator.bound(min)),...]"
+        case .between(let min, let max): return "[\(ConfigValidator.bound(min)),...,\(ConfigValidator.bound(max))]"
+        case .oneOf(let allowed), .listOf(let allowed): return "[" + allowed.joined(separator: ", ") + "]"
+        case .throttledReplicas: return "[partitionId]:[brokerId],[partitionId]:[brokerId],..."
+        }
+    }
+
     /// Returns the reason the value is not acceptable, or nil.
     func violation(_ value: ConfigValue) -> (shown: String?, reason: String)? {
         switch self {
@@ -191,7 +202,7 @@ public struct ConfigKeyDefinition: Sendable {
         case .class:
             value = .className(trimmed)
         case .password:
-            value = .password(raw)
+            value = .password(trimmed)
         case .int:
             guard let n = Int32(javaInteger: trimmed) else { throw invalid(raw, "Not a number of type INT") }
             value = .int(n)

@@ -73,6 +73,9 @@ struct BrokerConfigTests {
             }
             #expect(!def.documentation.isEmpty)
         }
+        #expect(BrokerConfig.definition(named: "num.partitions")?.validator.validValuesDescription == "[1,...]")
+        #expect(BrokerConfig.definition(named: "log.cleanup.policy")?.validator.validValuesDescription
+            == "[compact, delete]")
         for def in TopicConfig.definitions {
             if let value = def.key.defaultValue { try def.key.check(value) }
             for synonym in def.brokerSynonyms {

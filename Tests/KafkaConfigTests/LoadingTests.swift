@@ -17,6 +17,7 @@ struct LoadingTests {
             ("KAFKA_LOG_RETENTION_HOURS", "log.retention.hours"),
             ("KAFKA_LISTENER_NAME_INTERNAL_SSL__KEYSTORE", "listener.name.internal.ssl_keystore"),
             ("KAFKA_SOME___DASHED_KEY", "some-dashed.key"),
+            ("KAFKA_CFG_ZOOKEEPER_CONNECT", "zookeeper.connect"),
         ]
         for (variable, property) in cases {
             #expect(KafkaEnvironment.propertyName(forVariable: variable) == property, "\(variable)")
@@ -27,7 +28,7 @@ struct LoadingTests {
     func environmentExclusions() {
         for variable in [
             "KAFKA_HEAP_OPTS", "KAFKA_OPTS", "KAFKA_JMX_PORT", "KAFKA_JMX_HOSTNAME", "KAFKA_LOG4J_ROOT_LOGLEVEL",
-            "KAFKA_LOG4J_LOGGERS", "KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_VERSION", "KAFKA_", "PATH", "ZOOKEEPER_CONNECT",
+            "KAFKA_LOG4J_LOGGERS", "KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_VERSION", "KAFKA_", "KAFKA_CFG_", "PATH", "ZOOKEEPER_CONNECT",
         ] {
             #expect(KafkaEnvironment.propertyName(forVariable: variable) == nil, "\(variable)")
         }
