@@ -137,6 +137,19 @@ public struct BrokerConfig: Sendable {
     public let producerIdExpirationMs: Int
     public let producerIdExpirationCheckIntervalMs: Int
 
+    /// The `host:port,...` part of `zookeeper.connect`.
+    public var zookeeperHosts: String {
+        guard let slash = zookeeperConnect.firstIndex(of: "/") else { return zookeeperConnect }
+        return String(zookeeperConnect[..<slash])
+    }
+
+    /// The chroot path of `zookeeper.connect` (`/kafka` in `zk:2181/kafka`), nil when there is none.
+    public var zookeeperChroot: String? {
+        guard let slash = zookeeperConnect.firstIndex(of: "/") else { return nil }
+        let path = String(zookeeperConnect[slash...])
+        return path == "/" ? nil : path
+    }
+
     /// `offsets.retention.minutes` in milliseconds.
     public var offsetsRetentionMs: Int64 { Int64(offsetsRetentionMinutes) * 60_000 }
 
