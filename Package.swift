@@ -37,7 +37,7 @@ let package = Package(
         // libzookeeper behind an async Swift API, plus Kafka's znode layout.
         .target(name: "Coordination", dependencies: ["CZooKeeper"], swiftSettings: swiftSettings),
         // server.properties, KAFKA_* environment, topic config definitions.
-        .target(name: "KafkaConfig", swiftSettings: swiftSettings),
+        .target(name: "KafkaConfig", exclude: ["README.md"], swiftSettings: swiftSettings),
 
         // The broker: NIO server, request routing, one handler per API, partitions, metadata cache.
         .target(

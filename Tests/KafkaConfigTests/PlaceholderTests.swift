@@ -1,4 +1,0 @@
-import Testing
-@testable import KafkaConfig
-
-@Test("the module builds") func moduleBuilds() {}
