@@ -18,7 +18,7 @@ struct InitProducerIdHandler: APIHandler {
             return InitProducerIdResponse(errorCode: 0, producerId: request.producerId, producerEpoch: request.producerEpoch + 1)
         }
         do {
-            let id = try await core.producerIds.next()
+            let id = try await core.producerIds.nextId()
             return InitProducerIdResponse(errorCode: 0, producerId: id, producerEpoch: 0)
         } catch {
             return InitProducerIdResponse(errorCode: ErrorCode(error).rawValue, producerId: -1, producerEpoch: -1)

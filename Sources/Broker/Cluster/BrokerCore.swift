@@ -1,0 +1,53 @@
+import KafkaProtocol
+import KafkaConfig
+import Logging
+import NIOConcurrencyHelpers
+
+/// The services request handlers share. Built once at startup by `BrokerLauncher`.
+final class BrokerCore: Sendable {
+    let brokerId: Int32
+    let metadata: MetadataCache
+    let replicas: ReplicaManager
+    let topics: TopicAdmin
+    let configs: ConfigService
+    let producerIds: ProducerIdManager
+    let logger: Logger
+    private let config: NIOLockedValueBox<BrokerConfig>
+
+    init(
+        brokerId: Int32, config: NIOLockedValueBox<BrokerConfig>, metadata: MetadataCache, replicas: ReplicaManager,
+        topics: TopicAdmin, configs: ConfigService, producerIds: ProducerIdManager, logger: Logger
+    ) {
+        self.brokerId = brokerId
+        self.config = config
+        self.metadata = metadata
+        self.replicas = replicas
+        self.topics = topics
+        self.configs = configs
+        self.producerIds = producerIds
+        self.logger = logger
+    }
+
+    /// The current broker configuration (static layers plus dynamic ones from ZooKeeper).
+    var settings: BrokerConfig { config.withLockedValue { $0 } }
+
+    /// Every handler, one per API. The router builds ApiVersions from this table.
+    func routes(advertised: @escaping @Sendable () -> [ApiVersionsResponse.ApiVersion]) -> [any RouteEntry] {
+        [
+            Route(handler: ProduceHandler(core: self)),
+            Route(handler: FetchHandler(core: self)),
+            Route(handler: ListOffsetsHandler(core: self)),
+            Route(handler: MetadataHandler(core: self)),
+            Route(handler: ApiVersionsHandler(advertised: advertised)),
+            Route(handler: CreateTopicsHandler(core: self)),
+            Route(handler: DeleteTopicsHandler(core: self)),
+            Route(handler: DeleteRecordsHandler(core: self)),
+            Route(handler: InitProducerIdHandler(core: self)),
+            Route(handler: DescribeConfigsHandler(core: self)),
+            Route(handler: AlterConfigsHandler(core: self)),
+            Route(handler: CreatePartitionsHandler(core: self)),
+            Route(handler: IncrementalAlterConfigsHandler(core: self)),
+            Route(handler: DescribeClusterHandler(core: self)),
+        ]
+    }
+}
