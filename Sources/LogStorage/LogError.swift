@@ -26,6 +26,10 @@ public enum LogError: Error, Equatable, Sendable {
     case logDirectoryLocked(String)
     /// The log was deleted or closed; the caller holds a stale reference (NOT_LEADER_OR_FOLLOWER at the boundary).
     case logClosed(String)
+    /// A topic name that is not a legal directory component (INVALID_TOPIC_EXCEPTION).
+    case invalidTopic(String)
+    /// The same partition exists in two log directories.
+    case duplicateLog(String)
     /// A system call failed.
     case io(String)
 }
