@@ -54,7 +54,11 @@ final class LogSegment {
     var isEmpty: Bool { size == 0 }
 
     /// Whether both indexes pass Kafka's sanity checks against this log size.
-    var indexesAreSane: Bool { offsetIndex.isSane(logSize: size) && timeIndex.isSane() }
+    /// A missing index file of a non-empty segment also fails, as in Kafka.
+    var indexesAreSane: Bool {
+        if size > 0 && !(offsetIndex.existedBeforeOpen && timeIndex.existedBeforeOpen) { return false }
+        return offsetIndex.isSane(logSize: size) && timeIndex.isSane()
+    }
 
     /// Reads the first batch's timestamp and scans from the last index entry to the end to learn `nextOffset`.
     /// Throws `corruptLog` when the tail is not a sequence of whole batches.
@@ -197,9 +201,11 @@ final class LogSegment {
     /// Rebuilds both indexes by validating every batch (structure and CRC) and truncates the `.log` at the first
     /// invalid byte. `onBatch` sees every valid batch in order. Returns the number of bytes truncated.
     @discardableResult
-    func recover(indexIntervalBytes: Int, onBatch: (RecordBatchHeader) -> Void) throws(LogError) -> Int64 {
-        try offsetIndex.reset()
-        try timeIndex.reset()
+    func recover(indexIntervalBytes: Int, maxIndexBytes: Int, onBatch: (RecordBatchHeader) -> Void) throws(LogError)
+        -> Int64
+    {
+        try offsetIndex.reset(maxIndexBytes: maxIndexBytes)
+        try timeIndex.reset(maxIndexBytes: maxIndexBytes)
         maxTimestampSoFar = -1
         offsetOfMaxTimestampSoFar = -1
         rollingBasedTimestamp = nil

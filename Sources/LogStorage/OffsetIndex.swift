@@ -14,18 +14,23 @@ final class OffsetIndex {
     private(set) var positions: [UInt32] = []
     /// False when the loaded file's length was not a multiple of the entry size.
     private(set) var loadedCleanly = true
+    /// False when the file did not exist and was created empty by `init`.
+    let existedBeforeOpen: Bool
 
     /// Opens (creating if needed) the index and loads every entry the file holds.
     init(path: String, baseOffset: Int64) throws(LogError) {
         self.path = path
         self.baseOffset = baseOffset
+        existedBeforeOpen = FS.exists(path)
         file = try SegmentFile(path: path)
         let size = try file.size()
         loadedCleanly = size % Int64(Self.entrySize) == 0
-        let count = Int(size / Int64(Self.entrySize))
+        var count = Int(size / Int64(Self.entrySize))
         if count > 0 {
             let bytes = try file.readBytes(count: count * Self.entrySize, at: 0)
             guard bytes.count == count * Self.entrySize else { throw .io("short read of \(path)") }
+            // A preallocated file that was never trimmed (crash) ends in all-zero slots, which are not entries.
+            count = Self.entriesBeforeZeroTail(bytes, entrySize: Self.entrySize)
             relativeOffsets.reserveCapacity(count)
             positions.reserveCapacity(count)
             bytes.withUnsafeBytes { p in
@@ -39,6 +44,28 @@ final class OffsetIndex {
     }
 
     var entries: Int { relativeOffsets.count }
+
+    /// Number of entries before the run of all-zero entries that ends `bytes`.
+    static func entriesBeforeZeroTail(_ bytes: [UInt8], entrySize: Int) -> Int {
+        bytes.withUnsafeBytes { p in
+            var end = bytes.count / entrySize * entrySize
+            // Word-at-a-time: entry sizes (8, 12) are multiples of 4.
+            while end >= entrySize {
+                var zero = true
+                var i = end - entrySize
+                while i < end {
+                    if p.loadUnaligned(fromByteOffset: i, as: UInt32.self) != 0 {
+                        zero = false
+                        break
+                    }
+                    i += 4
+                }
+                if !zero { break }
+                end -= entrySize
+            }
+            return end / entrySize
+        }
+    }
     var isFull: Bool { entries >= maxEntries }
     var lastOffset: Int64 { relativeOffsets.last.map { baseOffset + Int64($0) } ?? baseOffset }
 
@@ -97,7 +124,15 @@ final class OffsetIndex {
         try truncate(toEntries: keep)
     }
 
-    func reset() throws(LogError) { try truncate(toEntries: 0) }
+    /// Drops every entry (before a rebuild), keeping room for `maxIndexBytes`.
+    func reset(maxIndexBytes: Int) throws(LogError) {
+        try file.truncate(to: 0)
+        try file.truncate(to: Int64(maxIndexBytes / Self.entrySize * Self.entrySize))
+        relativeOffsets.removeAll()
+        positions.removeAll()
+        maxEntries = maxIndexBytes / Self.entrySize
+        loadedCleanly = true
+    }
 
     private func truncate(toEntries keep: Int) throws(LogError) {
         guard keep < entries else { return }

@@ -53,7 +53,9 @@ extension PartitionLog {
             if needsRecovery {
                 info.recoveredSegments += 1
                 var assigned: [EpochEntry] = []
-                let cut = try seg.recover(indexIntervalBytes: config.indexIntervalBytes) { h in
+                let cut = try seg.recover(
+                    indexIntervalBytes: config.indexIntervalBytes, maxIndexBytes: config.segmentIndexBytes
+                ) { h in
                     if h.partitionLeaderEpoch >= 0 {
                         assigned.append(EpochEntry(epoch: h.partitionLeaderEpoch, startOffset: h.baseOffset))
                     }

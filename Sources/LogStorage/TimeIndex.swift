@@ -12,17 +12,22 @@ final class TimeIndex {
     private(set) var timestamps: [Int64] = []
     private(set) var relativeOffsets: [UInt32] = []
     private(set) var loadedCleanly = true
+    /// False when the file did not exist and was created empty by `init`.
+    let existedBeforeOpen: Bool
 
     init(path: String, baseOffset: Int64) throws(LogError) {
         self.path = path
         self.baseOffset = baseOffset
+        existedBeforeOpen = FS.exists(path)
         file = try SegmentFile(path: path)
         let size = try file.size()
         loadedCleanly = size % Int64(Self.entrySize) == 0
-        let count = Int(size / Int64(Self.entrySize))
+        var count = Int(size / Int64(Self.entrySize))
         if count > 0 {
             let bytes = try file.readBytes(count: count * Self.entrySize, at: 0)
             guard bytes.count == count * Self.entrySize else { throw .io("short read of \(path)") }
+            // A preallocated file that was never trimmed (crash) ends in all-zero slots, which are not entries.
+            count = OffsetIndex.entriesBeforeZeroTail(bytes, entrySize: Self.entrySize)
             timestamps.reserveCapacity(count)
             relativeOffsets.reserveCapacity(count)
             bytes.withUnsafeBytes { p in
@@ -89,7 +94,15 @@ final class TimeIndex {
         try truncate(toEntries: keep)
     }
 
-    func reset() throws(LogError) { try truncate(toEntries: 0) }
+    /// Drops every entry (before a rebuild), keeping room for `maxIndexBytes`.
+    func reset(maxIndexBytes: Int) throws(LogError) {
+        try file.truncate(to: 0)
+        try file.truncate(to: Int64(maxIndexBytes / Self.entrySize * Self.entrySize))
+        timestamps.removeAll()
+        relativeOffsets.removeAll()
+        maxEntries = maxIndexBytes / Self.entrySize
+        loadedCleanly = true
+    }
 
     private func truncate(toEntries keep: Int) throws(LogError) {
         guard keep < entries else { return }
