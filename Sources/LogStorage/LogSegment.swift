@@ -1,0 +1,356 @@
+import KafkaRecords
+
+/// One segment of a partition log: `<base>.log` plus its `.index` and `.timeindex`.
+///
+/// ```
+/// 00000000000000000000.log        batches, back to back, offsets [base, next)
+/// 00000000000000000000.index      sparse: (lastOffset − base, startPosition) every index.interval.bytes
+/// 00000000000000000000.timeindex  sparse: (maxTimestampSoFar, offsetOfThatTimestamp − base)
+/// ```
+/// Not thread-safe by itself: the owning `PartitionLog` serialises mutations. Reads of the `.log` bytes go
+/// through `SegmentFile`, which is safe to use concurrently.
+final class LogSegment {
+    let baseOffset: Int64
+    let directory: String
+    private(set) var log: SegmentFile
+    private(set) var logPath: String
+    let offsetIndex: OffsetIndex
+    let timeIndex: TimeIndex
+    private(set) var size: Int64
+    private var bytesSinceLastIndexEntry: Int64 = 0
+    private(set) var maxTimestampSoFar: Int64 = -1
+    private(set) var offsetOfMaxTimestampSoFar: Int64 = -1
+    /// The first batch's max timestamp: what `segment.ms` is measured from.
+    private(set) var rollingBasedTimestamp: Int64?
+    /// Wall-clock creation (or load) time, used for `segment.ms` when batches carry no timestamp.
+    let created: Int64
+    /// The offset after the last batch, once known.
+    private(set) var nextOffset: Int64
+
+    static func logPath(_ directory: String, _ base: Int64) -> String { "\(directory)/\(filenamePrefix(base)).log" }
+    static func indexPath(_ directory: String, _ base: Int64) -> String { "\(directory)/\(filenamePrefix(base)).index" }
+    static func timeIndexPath(_ directory: String, _ base: Int64) -> String {
+        "\(directory)/\(filenamePrefix(base)).timeindex"
+    }
+
+    /// Opens the segment's files, creating them if absent. Indexes are loaded but not yet checked.
+    init(directory: String, baseOffset: Int64, now: Int64) throws(LogError) {
+        self.directory = directory
+        self.baseOffset = baseOffset
+        logPath = Self.logPath(directory, baseOffset)
+        log = try SegmentFile(path: logPath)
+        offsetIndex = try OffsetIndex(path: Self.indexPath(directory, baseOffset), baseOffset: baseOffset)
+        timeIndex = try TimeIndex(path: Self.timeIndexPath(directory, baseOffset), baseOffset: baseOffset)
+        size = try log.size()
+        created = now
+        nextOffset = baseOffset
+        if let last = timeIndex.lastEntry {
+            maxTimestampSoFar = last.timestamp
+            offsetOfMaxTimestampSoFar = last.offset
+        }
+        bytesSinceLastIndexEntry = size - (offsetIndex.positions.last.map { Int64($0) } ?? 0)
+    }
+
+    var isEmpty: Bool { size == 0 }
+
+    /// Whether both indexes pass Kafka's sanity checks against this log size.
+    /// A missing index file of a non-empty segment also fails, as in Kafka.
+    var indexesAreSane: Bool {
+        if size > 0 && !(offsetIndex.existedBeforeOpen && timeIndex.existedBeforeOpen) { return false }
+        return offsetIndex.isSane(logSize: size) && timeIndex.isSane()
+    }
+
+    /// Reads the first batch's timestamp and scans from the last index entry to the end to learn `nextOffset`.
+    /// Throws `corruptLog` when the tail is not a sequence of whole batches.
+    func loadTail() throws(LogError) {
+        guard size > 0 else {
+            nextOffset = baseOffset
+            rollingBasedTimestamp = nil
+            return
+        }
+        var first = BatchScanner(file: log, from: 0, end: size, chunkSize: 4096)
+        if case .batch(let b) = try first.next() { rollingBasedTimestamp = b.header.maxTimestamp }
+        let start = offsetIndex.lookup(Int64.max)
+        var scanner = BatchScanner(file: log, from: start.position, end: size)
+        var next = baseOffset
+        while true {
+            switch try scanner.next() {
+            case .batch(let b): next = b.header.nextOffset
+            case .end:
+                nextOffset = next
+                return
+            case .invalid(let position, let reason):
+                throw .corruptLog("\(logPath) at \(position): \(reason)")
+            }
+        }
+    }
+
+    // MARK: Append
+
+    /// Kafka's `shouldRoll`: size, time (by record timestamps), full index, or relative-offset overflow.
+    func shouldRoll(appendSize: Int, maxTimestamp: Int64, maxOffset: Int64, now: Int64, config: LogConfig) -> Bool {
+        if size > Int64(config.segmentBytes) - Int64(appendSize) { return true }
+        if size > 0 {
+            let waited: Int64
+            if let first = rollingBasedTimestamp, first >= 0 {
+                waited = maxTimestamp &- first
+            } else {
+                waited = now &- created
+            }
+            if waited > config.segmentMs - config.segmentJitterMs { return true }
+        }
+        if offsetIndex.isFull || timeIndex.isFull { return true }
+        return maxOffset - baseOffset > Int64(Int32.max) || maxOffset < baseOffset
+    }
+
+    /// Writes whole batches with one `pwrite` and indexes them batch by batch (one index entry at most every
+    /// `indexIntervalBytes`). `batches` describes each batch inside `bytes`.
+    func append(_ bytes: UnsafeRawBufferPointer, batches: some Sequence<BatchSpan>, indexIntervalBytes: Int)
+        throws(LogError)
+    {
+        guard bytes.count > 0 else { return }
+        let start = size
+        try write(bytes, at: start)
+        for b in batches {
+            try indexBatch(position: start + Int64(b.relativePosition), size: b.size, header: b.header,
+                           indexIntervalBytes: indexIntervalBytes)
+        }
+    }
+
+    /// Single-batch append: the leader's hot path, no allocation.
+    func append(batch bytes: UnsafeRawBufferPointer, header: RecordBatchHeader, indexIntervalBytes: Int) throws(LogError) {
+        let start = size
+        try write(bytes, at: start)
+        try indexBatch(position: start, size: bytes.count, header: header, indexIntervalBytes: indexIntervalBytes)
+    }
+
+    /// Writes at the end of the log; on failure cuts the file back so no partial batch is left behind.
+    private func write(_ bytes: UnsafeRawBufferPointer, at start: Int64) throws(LogError) {
+        do {
+            try log.write(bytes, at: start)
+        } catch {
+            try? log.truncate(to: start)
+            throw error
+        }
+        size += Int64(bytes.count)
+    }
+
+    private func indexBatch(position: Int64, size batchSize: Int, header: RecordBatchHeader, indexIntervalBytes: Int)
+        throws(LogError)
+    {
+        if position == 0 { rollingBasedTimestamp = header.maxTimestamp }
+        if header.maxTimestamp > maxTimestampSoFar {
+            maxTimestampSoFar = header.maxTimestamp
+            offsetOfMaxTimestampSoFar = header.lastOffset
+        }
+        if bytesSinceLastIndexEntry > Int64(indexIntervalBytes) {
+            try offsetIndex.append(offset: header.lastOffset, position: position)
+            try timeIndex.maybeAppend(timestamp: maxTimestampSoFar, offset: offsetOfMaxTimestampSoFar)
+            bytesSinceLastIndexEntry = 0
+        }
+        bytesSinceLastIndexEntry += Int64(batchSize)
+        nextOffset = header.nextOffset
+    }
+
+    // MARK: Lookup
+
+    /// The first batch whose last offset is ≥ `offset`, found from the index then by scanning forward.
+    func translate(offset: Int64, limit: Int64? = nil) throws(LogError) -> ScannedBatch? {
+        let start = offsetIndex.lookup(offset)
+        var scanner = BatchScanner(file: log, from: start.position, end: limit ?? size)
+        while true {
+            switch try scanner.next() {
+            case .batch(let b) where b.header.lastOffset >= offset: return b
+            case .batch: continue
+            case .end: return nil
+            case .invalid(let position, let reason): throw .corruptLog("\(logPath) at \(position): \(reason)")
+            }
+        }
+    }
+
+    /// The earliest (offset, timestamp) of a record whose timestamp is ≥ `timestamp` and offset ≥ `startingOffset`.
+    func findOffset(byTimestamp timestamp: Int64, startingOffset: Int64) throws(LogError) -> (offset: Int64, timestamp: Int64)? {
+        let fromTimeIndex = timeIndex.lookup(timestamp)
+        let start = offsetIndex.lookup(max(fromTimeIndex.offset, startingOffset))
+        var scanner = BatchScanner(file: log, from: start.position, end: size)
+        while true {
+            switch try scanner.next() {
+            case .batch(let b):
+                let h = b.header
+                guard h.maxTimestamp >= timestamp, h.lastOffset >= startingOffset else { continue }
+                if h.compressionCodec != 0 || h.isLogAppendTime {
+                    // Compressed records are not decoded here: answer with the batch's first offset, which never
+                    // skips a matching record. LogAppendTime gives every record the batch's max timestamp.
+                    return (max(h.baseOffset, startingOffset), h.maxTimestamp)
+                }
+                guard let body = try scanner.body(of: b) else { return nil }
+                if let hit = RecordTimestamps.first(in: body, header: h, atLeast: timestamp, minOffset: startingOffset) {
+                    return hit
+                }
+            case .end: return nil
+            case .invalid(let position, let reason): throw .corruptLog("\(logPath) at \(position): \(reason)")
+            }
+        }
+    }
+
+    /// The newest timestamp in the segment, or the file's mtime when no batch carries one (retention by time).
+    var largestTimestamp: Int64 { maxTimestampSoFar > 0 ? maxTimestampSoFar : log.lastModifiedMs() }
+
+    // MARK: Recovery and truncation
+
+    /// Rebuilds both indexes by validating every batch (structure and CRC) and truncates the `.log` at the first
+    /// invalid byte. `onBatch` sees every valid batch in order. Returns the number of bytes truncated.
+    @discardableResult
+    func recover(indexIntervalBytes: Int, maxIndexBytes: Int, onBatch: (RecordBatchHeader) -> Void) throws(LogError)
+        -> Int64
+    {
+        try offsetIndex.reset(maxIndexBytes: maxIndexBytes)
+        try timeIndex.reset(maxIndexBytes: maxIndexBytes)
+        maxTimestampSoFar = -1
+        offsetOfMaxTimestampSoFar = -1
+        rollingBasedTimestamp = nil
+        nextOffset = baseOffset
+        var validBytes: Int64 = 0
+        var lastIndexEntry: Int64 = 0
+        var expectedNext = baseOffset
+        var scanner = BatchScanner(file: log, from: 0, end: try log.size())
+        scan: while true {
+            switch try scanner.next(verify: true) {
+            case .batch(let b):
+                let h = b.header
+                if h.baseOffset < expectedNext || h.lastOffset - baseOffset > Int64(Int32.max) { break scan }
+                if validBytes == 0 { rollingBasedTimestamp = h.maxTimestamp }
+                if h.maxTimestamp > maxTimestampSoFar {
+                    maxTimestampSoFar = h.maxTimestamp
+                    offsetOfMaxTimestampSoFar = h.lastOffset
+                }
+                if validBytes - lastIndexEntry > Int64(indexIntervalBytes) {
+                    try offsetIndex.append(offset: h.lastOffset, position: validBytes)
+                    try timeIndex.maybeAppend(timestamp: maxTimestampSoFar, offset: offsetOfMaxTimestampSoFar)
+                    lastIndexEntry = validBytes
+                }
+                validBytes += Int64(b.size)
+                expectedNext = h.nextOffset
+                nextOffset = expectedNext
+                onBatch(h)
+            case .end, .invalid:
+                break scan
+            }
+        }
+        let fileSize = try log.size()
+        let truncated = fileSize - validBytes
+        if truncated > 0 { try log.truncate(to: validBytes) }
+        size = validBytes
+        bytesSinceLastIndexEntry = validBytes - lastIndexEntry
+        try offsetIndex.trimToValidSize()
+        if maxTimestampSoFar >= 0 {
+            try timeIndex.maybeAppend(timestamp: maxTimestampSoFar, offset: offsetOfMaxTimestampSoFar, skipFullCheck: true)
+        }
+        try timeIndex.trimToValidSize()
+        return truncated
+    }
+
+    /// Removes every batch at or after the batch containing `offset`. Returns the bytes removed.
+    @discardableResult
+    func truncate(to offset: Int64) throws(LogError) -> Int64 {
+        guard let batch = try translate(offset: offset) else { return 0 }
+        let removed = size - batch.position
+        try offsetIndex.truncate(toOffset: offset)
+        try timeIndex.truncate(toOffset: offset)
+        try log.truncate(to: batch.position)
+        size = batch.position
+        if let last = timeIndex.lastEntry {
+            maxTimestampSoFar = last.timestamp
+            offsetOfMaxTimestampSoFar = last.offset
+        } else {
+            maxTimestampSoFar = -1
+            offsetOfMaxTimestampSoFar = -1
+        }
+        if size == 0 { rollingBasedTimestamp = nil }
+        bytesSinceLastIndexEntry = size - (offsetIndex.positions.last.map { Int64($0) } ?? 0)
+        try loadTail()
+        return removed
+    }
+
+    // MARK: Lifecycle
+
+    /// Called when a newer segment becomes active: final time-index entry, indexes trimmed to size.
+    func onBecomeInactive() throws(LogError) {
+        if maxTimestampSoFar >= 0 {
+            try timeIndex.maybeAppend(timestamp: maxTimestampSoFar, offset: offsetOfMaxTimestampSoFar, skipFullCheck: true)
+        }
+        try offsetIndex.trimToValidSize()
+        try timeIndex.trimToValidSize()
+    }
+
+    /// Preallocates the indexes for appends.
+    func becomeActive(maxIndexBytes: Int) throws(LogError) {
+        try offsetIndex.resize(maxIndexBytes: maxIndexBytes)
+        try timeIndex.resize(maxIndexBytes: maxIndexBytes)
+    }
+
+    func flush() throws(LogError) {
+        try log.sync()
+        try offsetIndex.file.sync()
+        try timeIndex.file.sync()
+    }
+
+    /// Renames the three files with a `.deleted` suffix; open readers keep their descriptors.
+    func markDeleted() throws(LogError) {
+        let newLog = logPath + ".deleted"
+        try FS.rename(logPath, newLog)
+        logPath = newLog
+        try offsetIndex.rename(to: offsetIndex.path + ".deleted")
+        try timeIndex.rename(to: timeIndex.path + ".deleted")
+    }
+
+    var filePaths: [String] { [logPath, offsetIndex.path, timeIndex.path] }
+
+    func deleteFiles() throws(LogError) {
+        for path in filePaths { try FS.remove(path) }
+    }
+}
+
+/// A batch inside a multi-batch append buffer.
+struct BatchSpan {
+    var relativePosition: Int
+    var size: Int
+    var header: RecordBatchHeader
+}
+
+/// Minimal walk over the records of an uncompressed v2 batch, to find a record by timestamp.
+enum RecordTimestamps {
+    static func first(in batch: ArraySlice<UInt8>, header: RecordBatchHeader, atLeast target: Int64, minOffset: Int64)
+        -> (offset: Int64, timestamp: Int64)?
+    {
+        batch.withUnsafeBytes { p -> (Int64, Int64)? in
+            var i = RecordBatchHeader.size
+            for _ in 0..<max(0, Int(header.recordsCount)) {
+                guard let length = readVarint(p, &i), length >= 0 else { return nil }
+                let recordEnd = i + Int(length)
+                guard recordEnd <= p.count, i < p.count else { return nil }
+                i += 1  // attributes
+                guard let tsDelta = readVarint(p, &i), let offsetDelta = readVarint(p, &i) else { return nil }
+                let ts = header.baseTimestamp &+ tsDelta
+                let offset = header.baseOffset &+ offsetDelta
+                if ts >= target && offset >= minOffset { return (offset, ts) }
+                i = recordEnd
+            }
+            return nil
+        }
+    }
+
+    /// Zig-zag varint (up to 64 bits), bounds-checked.
+    static func readVarint(_ p: UnsafeRawBufferPointer, _ i: inout Int) -> Int64? {
+        var raw: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < p.count, shift < 64 {
+            let byte = p[i]
+            i += 1
+            raw |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1))) }
+            shift += 7
+        }
+        return nil
+    }
+}

@@ -1,0 +1,99 @@
+import KafkaRecords
+
+extension PartitionLog {
+    /// Kafka's `LogLoader`, simplified:
+    /// 1. remove leftovers (`.deleted`, `.cleaned`, `.swap`, `.tmp`, indexes without a `.log`);
+    /// 2. open segments in base-offset order; a segment is recovered (batches re-validated, indexes rebuilt, `.log`
+    ///    cut at the first invalid byte) when its indexes fail the sanity check, when its tail is torn, or — after an
+    ///    unclean shutdown — when it holds offsets at or past the recovery point. A cut drops all later segments;
+    /// 3. an empty directory gets a segment at the checkpointed log start offset; an LEO below that start empties
+    ///    the log;
+    /// 4. producer state = newest snapshot ≤ LEO + replay; the leader-epoch cache is trimmed to [start, LEO].
+    func load(recoveryPointCheckpoint: Int64?, logStartCheckpoint: Int64?, hwCheckpoint: Int64?, clean: Bool)
+        throws(LogError)
+    {
+        try FS.makeDirectories(dir)
+        let now = clock()
+        var logBases: [Int64] = []
+        var indexFiles: [(base: Int64, name: String)] = []
+        for name in try FS.list(dir) {
+            if name.hasSuffix(".deleted") || name.hasSuffix(".cleaned") || name.hasSuffix(".swap")
+                || name.hasSuffix(".tmp")
+            {
+                try FS.remove(dir + "/" + name)
+            } else if let base = parseOffsetFileName(name, suffix: ".log") {
+                logBases.append(base)
+            } else if let base = parseOffsetFileName(name, suffix: ".index")
+                ?? parseOffsetFileName(name, suffix: ".timeindex") ?? parseOffsetFileName(name, suffix: ".txnindex")
+            {
+                indexFiles.append((base, name))
+            }
+        }
+        let bases = Set(logBases)
+        for orphan in indexFiles where !bases.contains(orphan.base) { try FS.remove(dir + "/" + orphan.name) }
+        logBases.sort()
+
+        do { try epochCache.load() } catch { epochCache = LeaderEpochCache(path: epochCache.path) }
+        var epochChanged = false
+
+        var loaded: [LogSegment] = []
+        for base in logBases { loaded.append(try LogSegment(directory: dir, baseOffset: base, now: now)) }
+
+        let recoveryPoint = recoveryPointCheckpoint ?? 0
+        var info = LogLoadInfo(hadCleanShutdown: clean, recoveredSegments: 0, truncatedBytes: 0)
+        var i = 0
+        while i < loaded.count {
+            let seg = loaded[i]
+            let isLast = i == loaded.count - 1
+            let nextBase = isLast ? Int64.max : loaded[i + 1].baseOffset
+            var needsRecovery = !seg.indexesAreSane || (!clean && nextBase > recoveryPoint)
+            if !needsRecovery && isLast {
+                do { try seg.loadTail() } catch { needsRecovery = true }
+            }
+            if needsRecovery {
+                info.recoveredSegments += 1
+                var assigned: [EpochEntry] = []
+                let cut = try seg.recover(
+                    indexIntervalBytes: config.indexIntervalBytes, maxIndexBytes: config.segmentIndexBytes
+                ) { h in
+                    if h.partitionLeaderEpoch >= 0 {
+                        assigned.append(EpochEntry(epoch: h.partitionLeaderEpoch, startOffset: h.baseOffset))
+                    }
+                }
+                for e in assigned where epochCache.assign(epoch: e.epoch, startOffset: e.startOffset) { epochChanged = true }
+                info.truncatedBytes += cut
+                if cut > 0 && !isLast {
+                    for later in loaded[(i + 1)...] {
+                        info.truncatedBytes += later.size
+                        try later.deleteFiles()
+                    }
+                    loaded.removeSubrange((i + 1)...)
+                }
+            }
+            i += 1
+        }
+        segments = loaded
+
+        if segments.isEmpty {
+            segments = [try LogSegment(directory: dir, baseOffset: logStartCheckpoint ?? 0, now: now)]
+        }
+        let firstBase = segments[0].baseOffset
+        logStart = max(logStartCheckpoint ?? firstBase, firstBase)
+        if let checkpointStart = logStartCheckpoint, leo < checkpointStart {
+            for seg in segments { try seg.deleteFiles() }
+            segments = [try LogSegment(directory: dir, baseOffset: checkpointStart, now: now)]
+            logStart = checkpointStart
+        }
+        if logStart > leo { logStart = leo }
+        if let active = segments.last { try active.becomeActive(maxIndexBytes: config.segmentIndexBytes) }
+
+        try rebuildProducerState()
+        if epochCache.truncateFromEnd(leo) { epochChanged = true }
+        if epochCache.truncateFromStart(logStart) { epochChanged = true }
+        if epochChanged { try epochCache.persist() }
+
+        recoveryPointValue = clean ? leo : min(recoveryPointCheckpoint ?? 0, leo)
+        highWatermarkValue = min(max(hwCheckpoint ?? 0, logStart), leo)
+        loadInfo = info
+    }
+}

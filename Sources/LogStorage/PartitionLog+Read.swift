@@ -1,0 +1,111 @@
+import KafkaRecords
+
+extension PartitionLog {
+    /// At most this many segments are visited by one read; a fetch resumes where it stopped.
+    static let maxSegmentsPerRead = 8
+
+    /// Locates whole batches from the one containing `offset` onwards, for zero-copy sending.
+    ///
+    /// - Stops before the first batch whose last offset is ≥ `maxOffset` (pass the high watermark for consumers,
+    ///   the LEO or `Int64.max` for followers).
+    /// - Stops before a batch that would exceed `maxBytes`, except that with `minOneBatch` the first batch is
+    ///   returned whole even when larger (KIP-74).
+    /// - `offset == logEndOffset` gives an empty result; outside [logStartOffset, logEndOffset] throws
+    ///   `offsetOutOfRange`.
+    ///
+    /// Only segment bookkeeping happens under the lock; the batch headers are scanned outside it.
+    public func read(from offset: Int64, maxBytes: Int, upTo maxOffset: Int64, minOneBatch: Bool) throws(LogError)
+        -> LogReadResult
+    {
+        struct View {
+            var file: SegmentFile
+            var start: Int64
+            var end: Int64
+        }
+        let (views, start, end, hw) = try lock.withLock {
+            () throws(LogError) -> ([View], Int64, Int64, Int64) in
+            try ensureOpen()
+            let end = leo
+            if offset < logStart || offset > end {
+                throw .offsetOutOfRange(requested: offset, logStartOffset: logStart, logEndOffset: end)
+            }
+            guard offset < end, let first = segmentIndex(containing: offset) else { return ([], logStart, end, highWatermarkValue) }
+            var views: [View] = []
+            for i in first..<min(segments.count, first + Self.maxSegmentsPerRead) {
+                let seg = segments[i]
+                let position = i == first ? seg.offsetIndex.lookup(offset).position : 0
+                views.append(View(file: seg.log, start: position, end: seg.size))
+            }
+            return (views, logStart, end, highWatermarkValue)
+        }
+        var result = LogReadResult(slices: [], byteCount: 0, logStartOffset: start, logEndOffset: end, highWatermark: hw)
+        var first = true
+        outer: for view in views {
+            var scanner = BatchScanner(file: view.file, from: view.start, end: view.end, chunkSize: 16 * 1024)
+            var sliceStart: Int64 = -1
+            var sliceEnd: Int64 = -1
+            defer {
+                if sliceStart >= 0 {
+                    result.slices.append(FileSlice(file: view.file, position: sliceStart, length: Int(sliceEnd - sliceStart)))
+                }
+            }
+            while true {
+                switch try scanner.next() {
+                case .batch(let b):
+                    let h = b.header
+                    if h.lastOffset < offset { continue }
+                    if h.lastOffset >= maxOffset { break outer }
+                    if result.byteCount + b.size > maxBytes && !(first && minOneBatch) { break outer }
+                    if sliceStart < 0 { sliceStart = b.position }
+                    sliceEnd = b.position + Int64(b.size)
+                    result.byteCount += b.size
+                    first = false
+                case .end:
+                    continue outer
+                case .invalid(let position, let reason):
+                    if result.byteCount > 0 { break outer }
+                    throw .corruptLog("\(view.file.openedPath) at \(position): \(reason)")
+                }
+            }
+        }
+        return result
+    }
+
+    /// `read` copied into one buffer, for callers that need the bytes (tests, tools, internal consumers).
+    public func readBytes(from offset: Int64, maxBytes: Int, upTo maxOffset: Int64 = Int64.max, minOneBatch: Bool = true)
+        throws(LogError) -> [UInt8]
+    {
+        let result = try read(from: offset, maxBytes: maxBytes, upTo: maxOffset, minOneBatch: minOneBatch)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(result.byteCount)
+        for slice in result.slices { bytes += try slice.readBytes() }
+        return bytes
+    }
+
+    /// ListOffsets by timestamp: the first record with timestamp ≥ `timestamp` at or after the log start offset,
+    /// found through the time index. Records of compressed batches are not decoded: the batch's first offset and
+    /// max timestamp answer instead (never skipping a match). Nil when no record is that recent.
+    public func offsetForTimestamp(_ timestamp: Int64) throws(LogError) -> (offset: Int64, timestamp: Int64)? {
+        try lock.withLock { () throws(LogError) -> (offset: Int64, timestamp: Int64)? in
+            try ensureOpen()
+            for (i, seg) in segments.enumerated() where seg.maxTimestampSoFar >= timestamp {
+                let segmentEnd = i + 1 < segments.count ? segments[i + 1].baseOffset : leo
+                if segmentEnd <= logStart { continue }
+                if let hit = try seg.findOffset(byTimestamp: timestamp, startingOffset: logStart) { return hit }
+            }
+            return nil
+        }
+    }
+
+    /// The largest timestamp in the log and the offset of the batch carrying it (ListOffsets −3), if any.
+    public var maxTimestampAndOffset: (timestamp: Int64, offset: Int64)? {
+        lock.withLock {
+            var best: (timestamp: Int64, offset: Int64)?
+            for seg in segments where seg.maxTimestampSoFar >= 0 {
+                if let b = best, b.timestamp >= seg.maxTimestampSoFar { continue }
+                best = (seg.maxTimestampSoFar, seg.offsetOfMaxTimestampSoFar)
+            }
+            return best
+        }
+    }
+}

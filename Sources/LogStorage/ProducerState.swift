@@ -1,0 +1,175 @@
+import KafkaRecords
+
+/// What is remembered of one of a producer's recent batches.
+public struct ProducerBatchMetadata: Sendable, Equatable {
+    public var firstSequence: Int32
+    public var lastSequence: Int32
+    public var lastOffset: Int64
+    /// lastOffset − firstOffset.
+    public var offsetDelta: Int32
+    public var timestamp: Int64
+
+    public var firstOffset: Int64 { lastOffset - Int64(offsetDelta) }
+}
+
+/// Per-producer state of one partition (Kafka's `ProducerStateEntry`).
+public struct ProducerStateEntry: Sendable, Equatable {
+    public static let batchesToRetain = 5
+
+    public var producerId: Int64
+    public var producerEpoch: Int16
+    public var coordinatorEpoch: Int32 = -1
+    /// First offset of the open transaction, or -1.
+    public var currentTxnFirstOffset: Int64 = -1
+    public var lastTimestamp: Int64 = -1
+    /// Oldest first; at most `batchesToRetain`.
+    public var batches: [ProducerBatchMetadata] = []
+
+    public var lastSequence: Int32 { batches.last?.lastSequence ?? -1 }
+}
+
+/// The idempotent-producer state of a partition: validation of leader appends, replay of stored batches, and the
+/// `<offset>.snapshot` file format (version 1, CRC-32C, 46-byte entries).
+struct ProducerStateManager {
+    private(set) var producers: [Int64: ProducerStateEntry] = [:]
+
+    mutating func clear() { producers.removeAll() }
+
+    /// Checks a client batch against the stored state (facts §8.2, Kafka 3.x rules).
+    /// Returns the original batch's metadata when the batch is a duplicate of one of the last five.
+    func checkLeaderAppend(_ h: RecordBatchHeader) throws(LogError) -> ProducerBatchMetadata? {
+        guard h.hasProducerId else { return nil }
+        let stored = producers[h.producerId]
+        let storedEpoch = stored?.producerEpoch ?? -1
+        if let stored, h.producerEpoch == stored.producerEpoch, !h.isControl {
+            let lastSeq = h.lastSequence
+            if let dup = stored.batches.first(where: { $0.firstSequence == h.baseSequence && $0.lastSequence == lastSeq }) {
+                return dup
+            }
+        }
+        if h.producerEpoch < storedEpoch {
+            throw .invalidProducerEpoch(producerId: h.producerId, current: storedEpoch, received: h.producerEpoch)
+        }
+        if h.isControl { return nil }
+        if h.producerEpoch != storedEpoch {
+            // A new epoch restarts sequences at 0, unless nothing is known about the producer at all.
+            if h.baseSequence != 0 && storedEpoch != -1 {
+                throw .outOfOrderSequence(producerId: h.producerId, expected: 0, received: h.baseSequence)
+            }
+        } else {
+            let lastSeq = stored?.lastSequence ?? -1
+            if !Self.inSequence(last: lastSeq, next: h.baseSequence) {
+                let expected = lastSeq == Int32.max ? 0 : lastSeq + 1
+                throw .outOfOrderSequence(producerId: h.producerId, expected: expected, received: h.baseSequence)
+            }
+        }
+        return nil
+    }
+
+    static func inSequence(last: Int32, next: Int32) -> Bool {
+        Int64(next) == Int64(last) + 1 || (next == 0 && last == Int32.max)
+    }
+
+    /// Records a stored batch (offsets already assigned). No validation: used for leader, follower and replay.
+    mutating func apply(_ h: RecordBatchHeader) {
+        guard h.hasProducerId else { return }
+        var entry = producers[h.producerId] ?? ProducerStateEntry(producerId: h.producerId, producerEpoch: -1)
+        if entry.producerEpoch != h.producerEpoch {
+            entry.producerEpoch = h.producerEpoch
+            entry.batches.removeAll(keepingCapacity: true)
+        }
+        entry.lastTimestamp = h.maxTimestamp
+        if h.isControl {
+            entry.currentTxnFirstOffset = -1
+        } else {
+            if h.baseSequence >= 0 {
+                if entry.batches.count == ProducerStateEntry.batchesToRetain { entry.batches.removeFirst() }
+                entry.batches.append(
+                    ProducerBatchMetadata(
+                        firstSequence: h.baseSequence, lastSequence: h.lastSequence, lastOffset: h.lastOffset,
+                        offsetDelta: h.lastOffsetDelta, timestamp: h.maxTimestamp))
+            }
+            if h.isTransactional && entry.currentTxnFirstOffset < 0 { entry.currentTxnFirstOffset = h.baseOffset }
+        }
+        producers[h.producerId] = entry
+    }
+
+    // MARK: Snapshot file
+
+    static let snapshotVersion: Int16 = 1
+    static let snapshotEntrySize = 46
+    static let snapshotHeaderSize = 2 + 4 + 4
+
+    static func snapshotPath(_ directory: String, _ offset: Int64) -> String {
+        "\(directory)/\(filenamePrefix(offset)).snapshot"
+    }
+
+    /// `version i16 | crc u32 (CRC-32C of everything after it) | count i32 | entries`, entries sorted by producer id.
+    func snapshotBytes() -> [UInt8] {
+        let sorted = producers.values.sorted { $0.producerId < $1.producerId }
+        var bytes = [UInt8](repeating: 0, count: Self.snapshotHeaderSize + sorted.count * Self.snapshotEntrySize)
+        bytes.withUnsafeMutableBytes { p in
+            p.storeBytes(of: Self.snapshotVersion.bigEndian, toByteOffset: 0, as: Int16.self)
+            p.storeBytes(of: Int32(sorted.count).bigEndian, toByteOffset: 6, as: Int32.self)
+            var o = Self.snapshotHeaderSize
+            for e in sorted {
+                let last = e.batches.last
+                p.storeBytes(of: e.producerId.bigEndian, toByteOffset: o, as: Int64.self)
+                p.storeBytes(of: e.producerEpoch.bigEndian, toByteOffset: o + 8, as: Int16.self)
+                p.storeBytes(of: (last?.lastSequence ?? -1).bigEndian, toByteOffset: o + 10, as: Int32.self)
+                p.storeBytes(of: (last?.lastOffset ?? -1).bigEndian, toByteOffset: o + 14, as: Int64.self)
+                p.storeBytes(of: (last?.offsetDelta ?? 0).bigEndian, toByteOffset: o + 22, as: Int32.self)
+                p.storeBytes(of: e.lastTimestamp.bigEndian, toByteOffset: o + 26, as: Int64.self)
+                p.storeBytes(of: e.coordinatorEpoch.bigEndian, toByteOffset: o + 34, as: Int32.self)
+                p.storeBytes(of: e.currentTxnFirstOffset.bigEndian, toByteOffset: o + 38, as: Int64.self)
+                o += Self.snapshotEntrySize
+            }
+            let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: p[6...]))
+            p.storeBytes(of: crc.bigEndian, toByteOffset: 2, as: UInt32.self)
+        }
+        return bytes
+    }
+
+    /// Parses a snapshot; throws `corruptLog` on a bad version, CRC or length.
+    static func parseSnapshot(_ bytes: [UInt8]) throws(LogError) -> [Int64: ProducerStateEntry] {
+        guard bytes.count >= snapshotHeaderSize else { throw .corruptLog("producer snapshot too short") }
+        return try bytes.withBytes { (p) throws(LogError) -> [Int64: ProducerStateEntry] in
+            let version = Int16(bigEndian: p.loadUnaligned(fromByteOffset: 0, as: Int16.self))
+            guard version == snapshotVersion else { throw .corruptLog("producer snapshot version \(version)") }
+            let crc = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
+            guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: p[6...])) == crc else {
+                throw .corruptLog("producer snapshot CRC mismatch")
+            }
+            let count = Int32(bigEndian: p.loadUnaligned(fromByteOffset: 6, as: Int32.self))
+            guard count >= 0, bytes.count == snapshotHeaderSize + Int(count) * snapshotEntrySize else {
+                throw .corruptLog("producer snapshot length")
+            }
+            var result: [Int64: ProducerStateEntry] = [:]
+            var o = snapshotHeaderSize
+            for _ in 0..<Int(count) {
+                let pid = Int64(bigEndian: p.loadUnaligned(fromByteOffset: o, as: Int64.self))
+                var e = ProducerStateEntry(
+                    producerId: pid, producerEpoch: Int16(bigEndian: p.loadUnaligned(fromByteOffset: o + 8, as: Int16.self)))
+                let lastSeq = Int32(bigEndian: p.loadUnaligned(fromByteOffset: o + 10, as: Int32.self))
+                let lastOffset = Int64(bigEndian: p.loadUnaligned(fromByteOffset: o + 14, as: Int64.self))
+                let delta = Int32(bigEndian: p.loadUnaligned(fromByteOffset: o + 22, as: Int32.self))
+                e.lastTimestamp = Int64(bigEndian: p.loadUnaligned(fromByteOffset: o + 26, as: Int64.self))
+                e.coordinatorEpoch = Int32(bigEndian: p.loadUnaligned(fromByteOffset: o + 34, as: Int32.self))
+                e.currentTxnFirstOffset = Int64(bigEndian: p.loadUnaligned(fromByteOffset: o + 38, as: Int64.self))
+                if lastOffset >= 0 && lastSeq >= 0 && delta >= 0 {
+                    let firstSeq = lastSeq >= delta ? lastSeq - delta : Int32.max - (delta - lastSeq) + 1
+                    e.batches = [
+                        ProducerBatchMetadata(
+                            firstSequence: firstSeq, lastSequence: lastSeq, lastOffset: lastOffset, offsetDelta: delta,
+                            timestamp: e.lastTimestamp)
+                    ]
+                }
+                result[pid] = e
+                o += snapshotEntrySize
+            }
+            return result
+        }
+    }
+
+    mutating func load(_ entries: [Int64: ProducerStateEntry]) { producers = entries }
+}

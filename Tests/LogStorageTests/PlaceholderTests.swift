@@ -1,4 +1,0 @@
-import Testing
-@testable import LogStorage
-
-@Test("the module builds") func moduleBuilds() {}
