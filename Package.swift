@@ -31,7 +31,7 @@ let package = Package(
         // Sans-io Kafka protocol: primitives, headers, one file per API.
         .target(name: "KafkaProtocol", exclude: ["README.md"], swiftSettings: swiftSettings),
         // Record batches (v2 and legacy message sets), CRC32C and compression codecs.
-        .target(name: "KafkaRecords", dependencies: ["CChecksum", "CCompression"], swiftSettings: swiftSettings),
+        .target(name: "KafkaRecords", dependencies: ["CChecksum", "CCompression"], exclude: ["README.md"], swiftSettings: swiftSettings),
         // Kafka's on-disk log: segments, indexes, checkpoints, recovery, retention, producer state.
         .target(name: "LogStorage", dependencies: ["KafkaRecords"], swiftSettings: swiftSettings),
         // libzookeeper behind an async Swift API, plus Kafka's znode layout.

@@ -75,38 +75,51 @@ public enum CompressionCodec: Int, Sendable, CaseIterable, CustomStringConvertib
     }
 }
 
-/// A growable output buffer with a hard size cap, shared by the decompressors.
-struct CappedOutput {
-    var storage: [UInt8]
+/// A growable, uninitialized output buffer with a hard size cap, shared by the decompressors.
+/// Growth never zero-fills, so reserving room for a large block costs only address space.
+struct CappedOutput: ~Copyable {
+    private(set) var base: UnsafeMutableRawPointer
+    private(set) var capacity: Int
     var count = 0
     let limit: Int
 
     init(initialCapacity: Int, limit: Int) {
         self.limit = limit
-        storage = [UInt8](repeating: 0, count: max(64, min(initialCapacity, limit + 1)))
+        capacity = max(64, min(initialCapacity, limit + 1))
+        base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
     }
+
+    deinit { base.deallocate() }
 
     /// Makes room for at least `extra` more bytes, never growing beyond `limit + 1` (the +1 lets callers detect
     /// overflow). Returns the usable free space.
     @discardableResult
     mutating func reserve(_ extra: Int) -> Int {
         let wanted = min(count + max(extra, 1), limit + 1)
-        if wanted > storage.count {
-            let grown = min(max(wanted, storage.count * 2), limit + 1)
-            storage.append(contentsOf: repeatElement(0, count: grown - storage.count))
+        if wanted > capacity {
+            let grown = min(max(wanted, capacity * 2), limit + 1)
+            let fresh = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 16)
+            fresh.copyMemory(from: base, byteCount: count)
+            base.deallocate()
+            base = fresh
+            capacity = grown
         }
-        return storage.count - count
+        return capacity - count
     }
 
-    var free: Int { storage.count - count }
+    var free: Int { capacity - count }
+
+    /// The whole allocated buffer (bytes at `count...` are uninitialized scratch space).
+    func withBuffer<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeMutableRawBufferPointer(start: base, count: capacity))
+    }
 
     func checkLimit() throws {
         if count > limit { throw RecordValidationError.decompressionLimitExceeded(limit: limit) }
     }
 
-    mutating func finish() -> [UInt8] {
-        storage.removeSubrange(count...)
-        return storage
+    consuming func finish() -> [UInt8] {
+        Array(UnsafeRawBufferPointer(start: base, count: count))
     }
 }
 
@@ -147,9 +160,9 @@ enum Gzip {
         strm.next_in = UnsafeMutablePointer(mutating: basePointer(input).assumingMemoryBound(to: Bytef.self))
         strm.avail_in = uInt(input.count)
         while true {
-            out.reserve(max(out.storage.count, 4096))
+            out.reserve(max(out.capacity, 4096))
             let outCount = out.count
-            let (status, written) = out.storage.withUnsafeMutableBytes { dst -> (Int32, Int) in
+            let (status, written) = out.withBuffer { dst -> (Int32, Int) in
                 let free = dst.count - outCount
                 strm.next_out = dst.baseAddress!.advanced(by: outCount).assumingMemoryBound(to: Bytef.self)
                 strm.avail_out = uInt(free)
@@ -248,7 +261,7 @@ enum XerialSnappy {
         out.reserve(size)
         let at = out.count
         var produced = size
-        let status = out.storage.withUnsafeMutableBytes { dst in
+        let status = out.withBuffer { dst in
             snappy_uncompress(
                 src, block.count, dst.baseAddress!.advanced(by: at).assumingMemoryBound(to: CChar.self), &produced)
         }
@@ -282,10 +295,10 @@ enum Zstd {
         var out = CappedOutput(initialCapacity: input.count * 4, limit: limit)
         var inBuf = ZSTD_inBuffer(src: basePointer(input), size: input.count, pos: 0)
         while true {
-            out.reserve(max(out.storage.count, 4096))
+            out.reserve(max(out.capacity, 4096))
             let outCount = out.count
             let free = out.free
-            let (result, written) = out.storage.withUnsafeMutableBytes { dst -> (Int, Int) in
+            let (result, written) = out.withBuffer { dst -> (Int, Int) in
                 var outBuf = ZSTD_outBuffer(
                     dst: dst.baseAddress!.advanced(by: outCount), size: dst.count - outCount, pos: 0)
                 let r = ZSTD_decompressStream(ctx, &outBuf, &inBuf)

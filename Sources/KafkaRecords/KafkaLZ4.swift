@@ -121,7 +121,7 @@ enum KafkaLZ4 {
                 }
                 out.reserve(size)
                 let at = out.count
-                out.storage.withUnsafeMutableBytes { dst in
+                out.withBuffer { dst in
                     dst.baseAddress!.advanced(by: at).copyMemory(from: basePointer(block), byteCount: size)
                 }
                 out.count += size
@@ -129,9 +129,9 @@ enum KafkaLZ4 {
             }
             out.reserve(maxBlockSize)
             let at = out.count
-            let capacity = min(maxBlockSize, out.storage.count - at)
+            let capacity = min(maxBlockSize, out.capacity - at)
             let dictStart = independent ? at : max(frameOutputStart, at - (64 << 10))
-            let produced = out.storage.withUnsafeMutableBytes { dst -> Int32 in
+            let produced = out.withBuffer { dst -> Int32 in
                 let d = dst.baseAddress!
                 let src = basePointer(block).assumingMemoryBound(to: CChar.self)
                 let dstPtr = d.advanced(by: at).assumingMemoryBound(to: CChar.self)

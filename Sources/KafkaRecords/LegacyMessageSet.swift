@@ -276,3 +276,15 @@ public enum LegacyMessageSet {
         }
     }
 }
+
+extension LegacyMessageSet {
+    /// The message format a Fetch response of `version` must carry: magic 0 for v0–v1, magic 1 for v2–v3, and
+    /// nil for v4+ (v2 batches are sent as stored).
+    public static func magic(forFetchVersion version: Int16) -> Int8? {
+        switch version {
+        case ..<2: 0
+        case 2...3: 1
+        default: nil
+        }
+    }
+}

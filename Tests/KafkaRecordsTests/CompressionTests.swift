@@ -195,22 +195,23 @@ struct CompressionTests {
     @Test("truncated and corrupted compressed streams throw, never trap")
     func truncated() throws {
         for codec in CompressionCodec.allCases where codec != .none {
-            let compressed = try codec.compress(Self.text)
-            for n in stride(from: 0, to: compressed.count - 1, by: max(1, compressed.count / 97)) {
+            let input = Array(Self.text[0..<40_000])
+            let compressed = try codec.compress(input)
+            for n in stride(from: 0, to: compressed.count - 1, by: max(1, compressed.count / 61)) {
                 let cut = Array(compressed[0..<n])
                 if codec == .snappy {
                     // A xerial stream cut at a chunk boundary is a valid shorter stream; it must not yield it all.
-                    #expect((try? codec.decompress(cut)) != Self.text)
+                    #expect((try? codec.decompress(cut)) != input)
                 } else {
                     #expect(throws: RecordValidationError.self, "codec \(codec) cut at \(n)") {
                         try codec.decompress(cut)
                     }
                 }
             }
-            for i in 0..<min(compressed.count, 200) {
+            for i in 0..<min(compressed.count, 120) {
                 var m = compressed
                 m[i] ^= 0xA5
-                _ = try? codec.decompress(m, maxOutputSize: 1 << 20)
+                _ = try? codec.decompress(m, maxOutputSize: 1 << 18)
             }
         }
     }
