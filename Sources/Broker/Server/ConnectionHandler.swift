@@ -25,29 +25,38 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
-        self.continuation = continuation
+        let pair = AsyncStream.makeStream(of: ByteBuffer.self)
+        let stream = pair.stream
+        self.continuation = pair.continuation
         let channel = context.channel
         let router = self.router
         let logger = self.logger
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let client = ClientInfo(address: channel.remoteAddress?.description ?? "unknown")
+        let done: @Sendable () -> Void = {
+            channel.eventLoop.execute { loopBound.value.requestDone(channel: channel) }
+        }
         Task {
-            for await frame in stream {
-                let outcome = await router.handle(frame: frame, client: client)
-                switch outcome {
-                case .respond(let response):
-                    Self.send(response, on: channel, logger: logger)
-                case .noResponse:
-                    break
-                case .close(let reason):
-                    logger.debug("closing connection from \(client.address): \(reason)")
-                    channel.close(promise: nil)
-                }
-                channel.eventLoop.execute { loopBound.value.requestDone(channel: channel) }
-            }
+            await KafkaConnectionHandler.serve(stream, router: router, channel: channel, client: client, logger: logger, done: done)
         }
         context.fireChannelActive()
+    }
+
+    /// The connection's request loop: one request at a time, in arrival order.
+    private static func serve(
+        _ stream: AsyncStream<ByteBuffer>, router: RequestRouter, channel: any Channel, client: ClientInfo,
+        logger: Logger, done: @escaping @Sendable () -> Void
+    ) async {
+        for await frame in stream {
+            let outcome = await router.handle(frame: frame, client: client)
+            if case .respond(let response) = outcome {
+                send(response, on: channel, logger: logger)
+            } else if case .close(let reason) = outcome {
+                logger.debug("closing connection from \(client.address): \(reason)")
+                channel.close(promise: nil)
+            }
+            done()
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
