@@ -31,6 +31,8 @@ BACKEND = os.environ.get("NEEDLETAIL_INTEROP_BACKEND", "needletail")
 NEEDLETAIL_BIN = Path(os.environ.get("NEEDLETAIL_BIN", ROOT / ".build" / "release" / "needletail"))
 TANSU_BIN = os.environ.get("NEEDLETAIL_TANSU_BIN", "tansu")
 HOST = "127.0.0.1"
+# tools/test points this at its private temp dir so it can clean up after a crashed run.
+TMP_ROOT = os.environ.get("NEEDLETAIL_INTEROP_TMP") or None
 
 _live_brokers: list["BrokerProcess"] = []
 
@@ -83,7 +85,7 @@ def zookeeper():
     if existing:
         yield existing
         return
-    zk_dir = Path(tempfile.mkdtemp(prefix="interop-zk-"))
+    zk_dir = Path(tempfile.mkdtemp(prefix="interop-zk-", dir=TMP_ROOT))
     port = free_port()
     out = subprocess.run([str(zookeeper_tool()), "start", "--dir", str(zk_dir), "--port", str(port)],
                          capture_output=True, text=True, timeout=90)
@@ -226,7 +228,7 @@ class Cluster:
 
     def __init__(self, name: str, zk: str | None):
         self.name = name
-        self.dir = Path(tempfile.mkdtemp(prefix=f"interop-{name}-"))
+        self.dir = Path(tempfile.mkdtemp(prefix=f"interop-{name}-", dir=TMP_ROOT))
         self.chroot = f"/interop-{name}-{secrets.token_hex(4)}"
         self.zk_connect = f"{zk}{self.chroot}" if zk else None
         self.zk_hosts = zk
