@@ -33,7 +33,7 @@ let package = Package(
         // Record batches (v2 and legacy message sets), CRC32C and compression codecs.
         .target(name: "KafkaRecords", dependencies: ["CChecksum", "CCompression"], exclude: ["README.md"], swiftSettings: swiftSettings),
         // Kafka's on-disk log: segments, indexes, checkpoints, recovery, retention, producer state.
-        .target(name: "LogStorage", dependencies: ["KafkaRecords"], swiftSettings: swiftSettings),
+        .target(name: "LogStorage", dependencies: ["KafkaRecords"], exclude: ["README.md"], swiftSettings: swiftSettings),
         // libzookeeper behind an async Swift API, plus Kafka's znode layout.
         .target(name: "Coordination", dependencies: ["CZooKeeper"], swiftSettings: swiftSettings),
         // server.properties, KAFKA_* environment, topic config definitions.

@@ -20,6 +20,8 @@ struct BatchScanner {
 
     /// Smallest legal v2 batch: the header with no records.
     static let minimumBatchSize = RecordBatchHeader.size
+    /// Above this, `baseOffset + lastOffsetDelta + 1` could overflow.
+    static let maxBaseOffset = Int64.max - Int64(Int32.max) - 1
 
     let file: SegmentFile
     private(set) var position: Int64
@@ -63,7 +65,7 @@ struct BatchScanner {
         if Int(header.batchLength) < Self.minimumBatchSize - RecordBatchHeader.logOverhead {
             return .invalid(position: position, reason: "batch length \(header.batchLength)")
         }
-        if header.lastOffsetDelta < 0 || header.baseOffset < 0 {
+        if header.lastOffsetDelta < 0 || header.baseOffset < 0 || header.baseOffset > Self.maxBaseOffset {
             return .invalid(position: position, reason: "bad offsets")
         }
         let size = header.totalSize

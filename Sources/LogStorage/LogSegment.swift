@@ -326,7 +326,7 @@ enum RecordTimestamps {
         batch.withUnsafeBytes { p -> (Int64, Int64)? in
             var i = RecordBatchHeader.size
             for _ in 0..<max(0, Int(header.recordsCount)) {
-                guard let length = readVarint(p, &i), length >= 0 else { return nil }
+                guard let length = readVarint(p, &i), length >= 0, length <= Int64(p.count) else { return nil }
                 let recordEnd = i + Int(length)
                 guard recordEnd <= p.count, i < p.count else { return nil }
                 i += 1  // attributes

@@ -120,7 +120,7 @@ extension PartitionLog {
                 let header = RecordBatchHeader(parsing: UnsafeRawBufferPointer(rebasing: p[position...]))
                 guard header.magic == 2 else { throw .invalidBatch("magic \(header.magic) at byte \(position)") }
                 guard Int(header.batchLength) >= RecordBatchHeader.size - RecordBatchHeader.logOverhead,
-                    header.lastOffsetDelta >= 0
+                    header.lastOffsetDelta >= 0, header.baseOffset >= 0, header.baseOffset <= BatchScanner.maxBaseOffset
                 else { throw .invalidBatch("bad batch header at byte \(position)") }
                 let size = header.totalSize
                 if position + size > p.count { break }

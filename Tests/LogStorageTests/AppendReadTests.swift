@@ -203,3 +203,34 @@ struct AppendReadTests {
         #expect(log.maxTimestampAndOffset?.timestamp == 1930)
     }
 }
+
+@Suite("Hostile input")
+struct HostileInputTests {
+    @Test("follower batches with absurd offsets or lengths are refused without trapping")
+    func absurdFollowerInput() throws {
+        let dir = TempDir()
+        let clock = TestClock()
+        let log = try makeManager(dir, clock: clock).getOrCreateLog(topic: "t", partition: 0)
+        var huge = makeBatch(count: 2)
+        huge.withUnsafeMutableBytes { $0.storeBytes(of: (Int64.max - 1).bigEndian, toByteOffset: 0, as: Int64.self) }
+        #expect(throws: LogError.self) { try log.appendAsFollower(huge) }
+        var negativeLength = makeBatch(count: 2)
+        negativeLength.withUnsafeMutableBytes { $0.storeBytes(of: Int32(-5).bigEndian, toByteOffset: 8, as: Int32.self) }
+        #expect(throws: LogError.self) { try log.appendAsFollower(negativeLength) }
+        #expect(throws: LogError.self) { try log.appendAsLeader(negativeLength, leaderEpoch: 0, now: 0) }
+        #expect(try log.appendAsFollower(Array(repeating: 0xFF, count: 30)) == nil)
+        #expect(log.logEndOffset == 0)
+    }
+
+    @Test("garbage files in a partition directory are cut away on open")
+    func garbageSegment() throws {
+        let dir = TempDir()
+        try FileManager.default.createDirectory(atPath: dir.path + "/t-0", withIntermediateDirectories: true)
+        let garbage = Data((0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7919) })
+        _ = FileManager.default.createFile(atPath: dir.path + "/t-0/00000000000000000000.log", contents: garbage)
+        _ = FileManager.default.createFile(atPath: dir.path + "/t-0/00000000000000000000.index", contents: garbage)
+        let log = try #require(try makeManager(dir, clock: TestClock()).log(topic: "t", partition: 0))
+        #expect(log.logEndOffset == 0)
+        #expect(log.loadInfo.truncatedBytes == 5000)
+    }
+}
