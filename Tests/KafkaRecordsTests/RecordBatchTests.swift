@@ -148,6 +148,19 @@ struct RecordBatchTests {
         #expect(throws: RecordValidationError.self) { try RecordBatchIterator.batches(in: bad) }
     }
 
+    @Test("derived header values never trap on corrupt fields")
+    func derivedValuesAreTotal() {
+        let h = RecordBatchHeader(
+            baseOffset: .max, lastOffsetDelta: -5, baseSequence: Int32.max, recordsCount: 1)
+        _ = h.lastSequence
+        _ = h.nextOffset
+        let wrap = RecordBatchHeader(lastOffsetDelta: Int32.max, baseSequence: Int32.max)
+        #expect(wrap.lastSequence == Int32.max - 1)
+        #expect(RecordBatchHeader(lastOffsetDelta: 4, baseSequence: 10).lastSequence == 14)
+        #expect(RecordBatch.peekMagic(Self.handBuilt) == 2)
+        #expect(RecordBatch.peekMagic([1, 2, 3]) == nil)
+    }
+
     @Test("a batch whose records disagree with recordsCount or leave bytes over is rejected")
     func countMismatch() throws {
         let batch = try makeBatch(count: 3)
