@@ -84,6 +84,7 @@ struct CappedOutput: ~Copyable {
     let limit: Int
 
     init(initialCapacity: Int, limit: Int) {
+        let limit = min(max(limit, 0), Int.max / 2)
         self.limit = limit
         capacity = max(64, min(initialCapacity, limit + 1))
         base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)

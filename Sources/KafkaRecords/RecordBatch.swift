@@ -15,7 +15,7 @@ public struct RecordBatch: Sendable, Equatable {
     }
 
     /// Absolute offset of a record of this batch.
-    public func offset(of record: Record) -> Int64 { header.baseOffset + Int64(record.offsetDelta) }
+    public func offset(of record: Record) -> Int64 { header.baseOffset &+ Int64(record.offsetDelta) }
 
     /// Timestamp of a record as a consumer sees it: the batch's maxTimestamp for LogAppendTime batches.
     public func timestamp(of record: Record) -> Int64 {
@@ -62,6 +62,12 @@ public struct RecordBatch: Sendable, Equatable {
         if let codec { builder.codec = codec }
         for r in records { builder.append(r) }
         return try builder.build()
+    }
+
+    /// The magic byte of the first entry in a produce or fetch payload (byte 16), or nil when too short.
+    /// Magic 0/1 means a legacy message set (`LegacyMessageSet`), 2 a record batch.
+    public static func peekMagic(_ bytes: [UInt8]) -> Int8? {
+        bytes.count > 16 ? Int8(bitPattern: bytes[16]) : nil
     }
 
     // MARK: shared framing helpers

@@ -86,8 +86,8 @@ public struct RecordBatchHeader: Sendable, Equatable {
 
     /// Total bytes the batch occupies, header included.
     public var totalSize: Int { Int(batchLength) + Self.logOverhead }
-    public var lastOffset: Int64 { baseOffset + Int64(lastOffsetDelta) }
-    public var nextOffset: Int64 { lastOffset + 1 }
+    public var lastOffset: Int64 { baseOffset &+ Int64(lastOffsetDelta) }
+    public var nextOffset: Int64 { lastOffset &+ 1 }
     public var compressionCodec: Int { Int(attributes & 0x07) }
     public var isLogAppendTime: Bool { attributes & 0x08 != 0 }
     public var isTransactional: Bool { attributes & 0x10 != 0 }
@@ -97,8 +97,9 @@ public struct RecordBatchHeader: Sendable, Equatable {
     /// Last sequence number in the batch, wrapping past Int32.max as Kafka does.
     public var lastSequence: Int32 {
         guard baseSequence >= 0 else { return -1 }
-        let delta = lastOffsetDelta
-        if baseSequence > Int32.max - delta { return delta - (Int32.max - baseSequence) - 1 }
-        return baseSequence + delta
+        // Computed in 64 bits so a corrupt (negative or huge) delta cannot trap.
+        let sum = Int64(baseSequence) + Int64(lastOffsetDelta)
+        if sum > Int64(Int32.max) { return Int32(truncatingIfNeeded: sum - Int64(Int32.max) - 1) }
+        return Int32(truncatingIfNeeded: sum)
     }
 }

@@ -159,6 +159,11 @@ struct LegacyMessageSetTests {
         #expect(try LegacyMessageSet.downConvert([], toMagic: 1).isEmpty)
     }
 
+    @Test("Fetch v0-v1 want magic 0, v2-v3 magic 1, v4+ batches as stored")
+    func fetchVersions() {
+        #expect([0, 1, 2, 3, 4, 11].map { LegacyMessageSet.magic(forFetchVersion: $0) } == [0, 0, 1, 1, nil, nil])
+    }
+
     @Test("legacy up- then down-conversion gives back the original messages")
     func fullRoundTrip() throws {
         let set = try LegacyMessageSet.encode(Self.messages, magic: 1, codec: .snappy)

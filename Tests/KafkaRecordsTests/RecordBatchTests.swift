@@ -82,6 +82,22 @@ struct RecordBatchTests {
         #expect(batch.records.count == 1)
         #expect(batch.records[0].key == nil && batch.records[0].value == bytes("123"))
         #expect(try batch.encoded() == captured)
+        #expect(try BatchValidator().validate(captured, now: 1_503_229_838_908).recordCount == 1)
+    }
+
+    @Test("a commit marker is a one-record control batch that clients may not send")
+    func controlBatch() throws {
+        let marker = ControlRecord(type: .commit, coordinatorEpoch: 3)
+        let bytes = try marker.batch(producerId: 12, producerEpoch: 1, timestamp: 50)
+        let batch = try RecordBatch(parsing: bytes)
+        #expect(batch.header.isControl && batch.header.isTransactional)
+        #expect(batch.header.producerId == 12 && batch.header.producerEpoch == 1)
+        #expect(batch.records[0].key == [0, 0, 0, 1])
+        #expect(batch.records[0].value == [0, 0, 0, 0, 0, 3])
+        #expect(try ControlRecord(key: batch.records[0].key, value: batch.records[0].value) == marker)
+        #expect(throws: RecordValidationError.self) { try ControlRecord(key: [0, 0, 0, 9], value: [0, 0, 0, 0, 0, 0]) }
+        #expect(throws: RecordValidationError.self) { try ControlRecord(key: nil, value: nil) }
+        #expect(throws: RecordValidationError.self) { try BatchValidator().validate(bytes, now: 50) }
     }
 
     @Test("the CRC covers attributes to the end but not baseOffset, length, leader epoch or magic")
@@ -146,6 +162,19 @@ struct RecordBatchTests {
         bad[9] = 0
         bad[8] = 0
         #expect(throws: RecordValidationError.self) { try RecordBatchIterator.batches(in: bad) }
+    }
+
+    @Test("derived header values never trap on corrupt fields")
+    func derivedValuesAreTotal() {
+        let h = RecordBatchHeader(
+            baseOffset: .max, lastOffsetDelta: -5, baseSequence: Int32.max, recordsCount: 1)
+        _ = h.lastSequence
+        _ = h.nextOffset
+        let wrap = RecordBatchHeader(lastOffsetDelta: Int32.max, baseSequence: Int32.max)
+        #expect(wrap.lastSequence == Int32.max - 1)
+        #expect(RecordBatchHeader(lastOffsetDelta: 4, baseSequence: 10).lastSequence == 14)
+        #expect(RecordBatch.peekMagic(Self.handBuilt) == 2)
+        #expect(RecordBatch.peekMagic([1, 2, 3]) == nil)
     }
 
     @Test("a batch whose records disagree with recordsCount or leave bytes over is rejected")
