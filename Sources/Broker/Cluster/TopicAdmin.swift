@@ -175,7 +175,7 @@ actor TopicAdmin {
             }
             do {
                 assignment = try ReplicaAssignment.assign(
-                    brokers: liveBrokers, partitions: Int(partitions), replicationFactor: Int(rf))
+                    brokers: liveBrokers, partitionCount: partitions, replicationFactor: Int32(rf))
             } catch {
                 throw .invalidReplicationFactor("\(error)")
             }
@@ -269,7 +269,7 @@ actor TopicAdmin {
         } else {
             do {
                 added = try ReplicaAssignment.assignAdditionalPartitions(
-                    existing: existing, brokers: live, newPartitionCount: Int(count))
+                    existing: existing, brokers: live, newPartitionCount: count)
             } catch {
                 throw .invalidReplicaAssignment("\(error)")
             }
