@@ -75,7 +75,7 @@ public enum BrokerLauncher {
         logger.info("Loaded \(logManager.allLogs.count) logs from \(logDirs.joined(separator: ","))")
 
         // Listener first, so a port clash fails before we register.
-        guard let listener = effectiveConfig.listeners.first else {
+        guard !effectiveConfig.listeners.isEmpty else {
             throw BrokerStartupError("No listener configured (listeners)")
         }
         let metadata = MetadataCache()
@@ -98,18 +98,23 @@ public enum BrokerLauncher {
         let server: KafkaServer
         do {
             server = try await KafkaServer.start(
-                host: listener.host.isEmpty ? "0.0.0.0" : listener.host, port: listener.port,
+                listeners: effectiveConfig.listeners.map {
+                    (name: $0.listenerName, host: $0.host.isEmpty ? "0.0.0.0" : $0.host, port: $0.port)
+                },
                 maxFrameSize: effectiveConfig.socketRequestMaxBytes, router: router, logger: logger, group: group)
         } catch {
-            throw BrokerStartupError("Cannot listen on \(listener): \(error)")
+            try? logManager.shutdown()
+            throw BrokerStartupError(
+                "Cannot listen on \(effectiveConfig.listeners.map(\.description).joined(separator: ",")): \(error)")
         }
-        let boundPort = server.boundPorts.first ?? listener.port
+        var boundPorts: [String: Int] = [:]
+        for (l, port) in zip(effectiveConfig.listeners, server.boundPorts) { boundPorts[l.listenerName] = port }
 
         // Registration: ephemeral /brokers/ids/<id>.
         let advertised = effectiveConfig.advertisedListeners.map { e -> Coordination.BrokerEndpoint in
             let host = e.host.isEmpty ? ProcessInfo.processInfo.hostName : e.host
             return .init(
-                listenerName: e.listenerName, host: host, port: Int32(e.port == 0 ? boundPort : e.port),
+                listenerName: e.listenerName, host: host, port: Int32(e.port == 0 ? (boundPorts[e.listenerName] ?? 0) : e.port),
                 securityProtocol: e.securityProtocol.rawValue)
         }
         let registration = BrokerRegistration(
@@ -135,7 +140,7 @@ public enum BrokerLauncher {
 
         let maintenance = Task { await Maintenance.run(logManager: logManager, replicas: replicas, config: config, logger: logger) }
         let watcher = Task { await cluster.watch() }
-        logger.info("[KafkaServer id=\(brokerId)] started (listening on port \(boundPort))")
+        logger.info("[KafkaServer id=\(brokerId)] started (listening on \(server.boundPorts.map(String.init).joined(separator: ",")))")
 
         await waitForTermination()
         logger.info("[KafkaServer id=\(brokerId)] shutting down")

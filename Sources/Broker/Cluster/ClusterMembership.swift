@@ -29,10 +29,9 @@ final class ClusterMembership: Sendable {
         let brokers = try await zk.liveBrokers()
         var endpoints: [Int32: BrokerEndpoint] = [:]
         for b in brokers {
-            guard let e = b.endpoints.first(where: { $0.listenerName == registration.endpoints.first?.listenerName })
-                ?? b.endpoints.first
-            else { continue }
-            endpoints[b.brokerId] = BrokerEndpoint(id: b.brokerId, host: e.host ?? "", port: e.port, rack: b.rack)
+            var addresses: [String: BrokerEndpoint.Address] = [:]
+            for e in b.endpoints { addresses[e.listenerName] = .init(host: e.host ?? "", port: e.port) }
+            endpoints[b.brokerId] = BrokerEndpoint(id: b.brokerId, addresses: addresses, rack: b.rack)
         }
         metadata.update { $0.brokers = endpoints }
     }

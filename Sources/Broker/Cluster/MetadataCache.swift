@@ -1,12 +1,19 @@
 import KafkaProtocol
 import NIOConcurrencyHelpers
 
-/// A broker as clients see it: id and advertised address.
+/// A broker as clients see it: id and advertised address per listener name.
 struct BrokerEndpoint: Sendable, Equatable {
     var id: Int32
-    var host: String
-    var port: Int32
+    var addresses: [String: Address]
     var rack: String?
+
+    struct Address: Sendable, Equatable {
+        var host: String
+        var port: Int32
+    }
+
+    /// The address on `listener`, or nil when the broker does not advertise that listener.
+    func address(on listener: String) -> Address? { addresses[listener] }
 }
 
 /// Leadership facts of one partition (mirrors `/brokers/topics/<t>/partitions/<p>/state`).

@@ -12,8 +12,9 @@ struct DescribeClusterHandler: APIHandler {
         response.clusterId = snapshot.clusterId
         response.controllerId = snapshot.controllerId
         response.endpointType = request.endpointType
-        response.brokers = snapshot.brokers.values.sorted { $0.id < $1.id }.map {
-            .init(brokerId: $0.id, host: $0.host, port: $0.port, rack: $0.rack)
+        let listener = context.client.listenerName
+        response.brokers = snapshot.brokers.values.sorted { $0.id < $1.id }.compactMap { b in
+            b.address(on: listener).map { .init(brokerId: b.id, host: $0.host, port: $0.port, rack: b.rack) }
         }
         if request.endpointType != 1 {
             response.errorCode = ErrorCode.unsupportedEndpointType.rawValue

@@ -27,8 +27,11 @@ struct MetadataHandler: APIHandler {
 
         let snapshot = core.metadata.snapshot
         var response = MetadataResponse()
-        response.brokers = snapshot.brokers.values.sorted { $0.id < $1.id }.map {
-            MetadataResponse.MetadataResponseBroker(nodeId: $0.id, host: $0.host, port: $0.port, rack: $0.rack)
+        let listener = context.client.listenerName
+        response.brokers = snapshot.brokers.values.sorted { $0.id < $1.id }.compactMap { b in
+            b.address(on: listener).map {
+                MetadataResponse.MetadataResponseBroker(nodeId: b.id, host: $0.host, port: $0.port, rack: b.rack)
+            }
         }
         response.clusterId = snapshot.clusterId
         response.controllerId = snapshot.controllerId

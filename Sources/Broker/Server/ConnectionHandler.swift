@@ -19,8 +19,11 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     /// Above this many queued requests the connection stops reading until the backlog drains.
     private static let maxQueued = 64
 
-    init(router: RequestRouter, logger: Logger) {
+    private let listenerName: String
+
+    init(router: RequestRouter, listenerName: String, logger: Logger) {
         self.router = router
+        self.listenerName = listenerName
         self.logger = logger
     }
 
@@ -32,7 +35,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         let router = self.router
         let logger = self.logger
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let client = ClientInfo(address: channel.remoteAddress?.description ?? "unknown")
+        let client = ClientInfo(address: channel.remoteAddress?.description ?? "unknown", listenerName: listenerName)
         let done: @Sendable () -> Void = {
             channel.eventLoop.execute { loopBound.value.requestDone(channel: channel) }
         }
@@ -131,4 +134,6 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
 /// Who sent a request (for logs and group membership host fields).
 struct ClientInfo: Sendable {
     var address: String
+    /// The listener the connection came through (Metadata answers with its advertised addresses).
+    var listenerName: String
 }

@@ -8,10 +8,33 @@ final class KafkaServer: Sendable {
     private let channels: [Channel]
     let boundPorts: [Int]
 
+    /// Binds every listener (`NAME://host:port`); connections remember which listener they came through, so
+    /// Metadata answers with that listener's advertised addresses.
     static func start(
-        host: String, port: Int, maxFrameSize: Int, router: RequestRouter, logger: Logger,
-        group: MultiThreadedEventLoopGroup
+        listeners: [(name: String, host: String, port: Int)], maxFrameSize: Int, router: RequestRouter,
+        logger: Logger, group: MultiThreadedEventLoopGroup
     ) async throws -> KafkaServer {
+        var channels: [Channel] = []
+        var ports: [Int] = []
+        do {
+            for l in listeners {
+                let channel = try await bind(
+                    listenerName: l.name, host: l.host, port: l.port, maxFrameSize: maxFrameSize, router: router,
+                    logger: logger, group: group)
+                channels.append(channel)
+                ports.append(channel.localAddress?.port ?? l.port)
+            }
+        } catch {
+            for c in channels { try? await c.close() }
+            throw error
+        }
+        return KafkaServer(group: group, channels: channels, boundPorts: ports)
+    }
+
+    private static func bind(
+        listenerName: String, host: String, port: Int, maxFrameSize: Int, router: RequestRouter, logger: Logger,
+        group: MultiThreadedEventLoopGroup
+    ) async throws -> Channel {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -22,11 +45,10 @@ final class KafkaServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize)))
                     try channel.pipeline.syncOperations.addHandler(
-                        KafkaConnectionHandler(router: router, logger: logger))
+                        KafkaConnectionHandler(router: router, listenerName: listenerName, logger: logger))
                 }
             }
-        let channel = try await bootstrap.bind(host: host, port: port).get()
-        return KafkaServer(group: group, channels: [channel], boundPorts: [channel.localAddress?.port ?? port])
+        return try await bootstrap.bind(host: host, port: port).get()
     }
 
     private init(group: MultiThreadedEventLoopGroup, channels: [Channel], boundPorts: [Int]) {
