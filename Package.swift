@@ -35,7 +35,8 @@ let package = Package(
         // Kafka's on-disk log: segments, indexes, checkpoints, recovery, retention, producer state.
         .target(name: "LogStorage", dependencies: ["KafkaRecords"], exclude: ["README.md"], swiftSettings: swiftSettings),
         // libzookeeper behind an async Swift API, plus Kafka's znode layout.
-        .target(name: "Coordination", dependencies: ["CZooKeeper"], swiftSettings: swiftSettings),
+        .target(
+            name: "Coordination", dependencies: ["CZooKeeper"], exclude: ["README.md"], swiftSettings: swiftSettings),
         // server.properties, KAFKA_* environment, topic config definitions.
         .target(name: "KafkaConfig", exclude: ["README.md"], swiftSettings: swiftSettings),
 

@@ -39,9 +39,10 @@ public enum BrokerLauncher {
         // ZooKeeper session and cluster identity.
         let zk: KafkaZkClient
         do {
-            zk = try await KafkaZkClient.connect(
-                connectString: initial.zookeeperConnect, sessionTimeoutMs: initial.zookeeperSessionTimeoutMs,
-                connectionTimeoutMs: initial.zookeeperConnectionTimeoutMs)
+            let session = try await ZooKeeperSession.connect(
+                initial.zookeeperConnect, sessionTimeout: .milliseconds(initial.zookeeperSessionTimeoutMs),
+                connectTimeout: .milliseconds(initial.zookeeperConnectionTimeoutMs))
+            zk = KafkaZkClient(session: session)
         } catch {
             throw BrokerStartupError("Cannot connect to ZooKeeper at \(initial.zookeeperConnect): \(error)")
         }
@@ -52,8 +53,8 @@ public enum BrokerLauncher {
         // Dynamic broker configs from ZooKeeper over the static file.
         var effectiveConfig = initial
         do {
-            let dynDefault = try await zk.brokerConfig("<default>") ?? [:]
-            let dynBroker = try await zk.brokerConfig(String(brokerId)) ?? [:]
+            let dynDefault = try await zk.brokerConfig(nil)
+            let dynBroker = try await zk.brokerConfig(brokerId)
             if !dynDefault.isEmpty || !dynBroker.isEmpty {
                 effectiveConfig = try initial.withDynamicConfigs(default: dynDefault, broker: dynBroker)
             }
@@ -80,10 +81,10 @@ public enum BrokerLauncher {
         }
         let metadata = MetadataCache()
         let replicas = ReplicaManager(logManager: logManager, brokerId: brokerId)
-        let controllerEpoch = NIOLockedValueBox<Int32>(0)
+        let election = NIOLockedValueBox<ControllerElection?>(nil)
         let topics = TopicAdmin(
             zk: zk, metadata: metadata, replicas: replicas, brokerConfig: { config.withLockedValue { $0 } },
-            controllerEpoch: { controllerEpoch.withLockedValue { $0 } }, logger: logger)
+            election: { election.withLockedValue { $0 } }, logger: logger)
         let configs = ConfigService(zk: zk, topics: topics, brokerConfig: config, brokerId: brokerId)
         let core = BrokerCore(
             brokerId: brokerId, config: config, metadata: metadata, replicas: replicas, topics: topics,
@@ -121,8 +122,8 @@ public enum BrokerLauncher {
             brokerId: brokerId, endpoints: advertised, rack: effectiveConfig.brokerRack,
             timestamp: Int64(Date().timeIntervalSince1970 * 1000))
         do {
-            try await zk.registerBroker(registration)
-        } catch let error as ZooKeeperError where error == .nodeExists {
+            _ = try await zk.registerBroker(registration)
+        } catch KafkaZkError.brokerIdAlreadyRegistered {
             await server.close()
             try? await group.shutdownGracefully()
             try? logManager.shutdown()
@@ -132,7 +133,7 @@ public enum BrokerLauncher {
         logger.info("Registered broker \(brokerId) at path /brokers/ids/\(brokerId) with addresses: \(advertised.map { "\($0.listenerName)://\($0.host ?? ""):\($0.port)" }.joined(separator: ","))")
 
         let cluster = ClusterMembership(
-            zk: zk, brokerId: brokerId, clusterId: clusterId, metadata: metadata, controllerEpoch: controllerEpoch,
+            zk: zk, brokerId: brokerId, clusterId: clusterId, metadata: metadata, election: election,
             registration: registration, logger: logger)
         try await cluster.refreshBrokers()
         try await cluster.electIfPossible()
@@ -153,7 +154,7 @@ public enum BrokerLauncher {
         } catch {
             logger.error("log shutdown failed: \(error)")
         }
-        await zk.close()
+        await zk.session.close()
         logger.info("[KafkaServer id=\(brokerId)] shut down completed")
     }
 

@@ -1,4 +1,5 @@
 import Coordination
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 
@@ -8,18 +9,18 @@ final class ClusterMembership: Sendable {
     private let zk: KafkaZkClient
     private let brokerId: Int32
     private let metadata: MetadataCache
-    private let controllerEpoch: NIOLockedValueBox<Int32>
+    private let election: NIOLockedValueBox<ControllerElection?>
     private let registration: BrokerRegistration
     private let logger: Logger
 
     init(
         zk: KafkaZkClient, brokerId: Int32, clusterId: String, metadata: MetadataCache,
-        controllerEpoch: NIOLockedValueBox<Int32>, registration: BrokerRegistration, logger: Logger
+        election: NIOLockedValueBox<ControllerElection?>, registration: BrokerRegistration, logger: Logger
     ) {
         self.zk = zk
         self.brokerId = brokerId
         self.metadata = metadata
-        self.controllerEpoch = controllerEpoch
+        self.election = election
         self.registration = registration
         self.logger = logger
         metadata.update { $0.clusterId = clusterId }
@@ -28,7 +29,8 @@ final class ClusterMembership: Sendable {
     func refreshBrokers() async throws {
         let brokers = try await zk.liveBrokers()
         var endpoints: [Int32: BrokerEndpoint] = [:]
-        for b in brokers {
+        for live in brokers {
+            let b = live.registration
             var addresses: [String: BrokerEndpoint.Address] = [:]
             for e in b.endpoints { addresses[e.listenerName] = .init(host: e.host ?? "", port: e.port) }
             endpoints[b.brokerId] = BrokerEndpoint(id: b.brokerId, addresses: addresses, rack: b.rack)
@@ -38,12 +40,14 @@ final class ClusterMembership: Sendable {
 
     /// Tries to become controller; otherwise records who is.
     func electIfPossible() async throws {
-        if let won = try await zk.electController(brokerId: brokerId) {
-            controllerEpoch.withLockedValue { $0 = won.epoch }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        if let won = try await zk.electController(brokerId: brokerId, timestamp: now) {
+            election.withLockedValue { $0 = won }
             metadata.update { $0.controllerId = brokerId }
             logger.info("[Controller id=\(brokerId)] \(brokerId) successfully elected as the controller. Epoch incremented to \(won.epoch)")
         } else {
             let current = try await zk.controllerId() ?? -1
+            if current != brokerId { election.withLockedValue { $0 = nil } }
             metadata.update { $0.controllerId = current }
         }
     }
@@ -60,8 +64,9 @@ final class ClusterMembership: Sendable {
     private func watchBrokers() async {
         while !Task.isCancelled {
             do {
-                try await zk.waitForChildrenChange(of: "/brokers/ids")
+                let (_, watch) = try await zk.watchBrokerIds()
                 try await refreshBrokers()
+                _ = try await watch.wait()
             } catch {
                 if Task.isCancelled { return }
                 try? await Task.sleep(for: .seconds(1))
@@ -72,7 +77,8 @@ final class ClusterMembership: Sendable {
     private func watchController() async {
         while !Task.isCancelled {
             do {
-                try await zk.waitForNodeChange(at: "/controller")
+                let (_, watch) = try await zk.watchController()
+                _ = try await watch.wait()
                 try await electIfPossible()
             } catch {
                 if Task.isCancelled { return }
@@ -82,14 +88,14 @@ final class ClusterMembership: Sendable {
     }
 
     private func watchSession() async {
-        for await event in zk.sessionEvents {
+        for await event in zk.session.events {
             if Task.isCancelled { return }
             guard event == .expired else { continue }
             logger.warning("ZooKeeper session expired; re-registering broker \(brokerId)")
             while !Task.isCancelled {
                 do {
-                    try await zk.reconnect()
-                    try await zk.registerBroker(registration)
+                    try await zk.session.reconnect()
+                    _ = try await zk.registerBroker(registration)
                     try await refreshBrokers()
                     try await electIfPossible()
                     break

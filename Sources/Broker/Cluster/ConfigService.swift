@@ -164,7 +164,7 @@ final class ConfigService: Sendable {
             }
             if validateOnly { return }
             do {
-                try await zk.setBrokerConfig(perBroker ? name : "<default>", newConfigs)
+                try await zk.setBrokerConfig(perBroker ? brokerId : nil, newConfigs)
             } catch {
                 throw .unknownServerError("ZooKeeper write failed: \(error)")
             }

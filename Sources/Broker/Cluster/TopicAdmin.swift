@@ -30,18 +30,20 @@ actor TopicAdmin {
     private let logger: Logger
     /// Topic config overrides as stored in `/config/topics/<t>`.
     private(set) var overrides: [String: [String: String]] = [:]
-    private let controllerEpoch: @Sendable () -> Int32
+    /// This broker's controller election, when it is the controller: fences its ZooKeeper writes.
+    private let election: @Sendable () -> ControllerElection?
 
     init(
         zk: KafkaZkClient, metadata: MetadataCache, replicas: ReplicaManager,
-        brokerConfig: @escaping @Sendable () -> BrokerConfig, controllerEpoch: @escaping @Sendable () -> Int32,
+        brokerConfig: @escaping @Sendable () -> BrokerConfig,
+        election: @escaping @Sendable () -> ControllerElection?,
         logger: Logger
     ) {
         self.zk = zk
         self.metadata = metadata
         self.replicas = replicas
         self.brokerConfig = brokerConfig
-        self.controllerEpoch = controllerEpoch
+        self.election = election
         self.logger = logger
     }
 
@@ -62,30 +64,33 @@ actor TopicAdmin {
     }
 
     private func load(_ name: String) async throws {
-        guard let assignment = try await zk.getTopic(name) else { return }
-        let configs = try await zk.topicConfig(name) ?? [:]
+        guard let record = try await zk.getTopic(name) else { return }
+        let assignment = record.assignment
+        let configs = try await zk.topicConfig(name)
         overrides[name] = configs
         var topicId = assignment.topicId.flatMap(UUIDValue.init(base64URL:)) ?? .zero
         if topicId.isZero {
             topicId = Self.newTopicId()
             var updated = assignment
             updated.topicId = topicId.base64URL
-            try? await zk.setTopicAssignment(name, updated)
+            _ = try? await zk.setTopicAssignment(
+                name, updated, expectedVersion: record.zkVersion, fence: election())
         }
         var partitions: [PartitionLeadership] = []
         for (index, replicaList) in assignment.partitions.sorted(by: { $0.key < $1.key }) {
             var leadership = PartitionLeadership(
                 partition: index, leader: replicaList.first ?? -1, leaderEpoch: 0, replicas: replicaList,
                 isr: replicaList)
-            if let (state, _) = try await zk.partitionState(name, index) {
-                leadership.leader = state.leader
-                leadership.leaderEpoch = state.leaderEpoch
-                leadership.isr = state.isr
-            } else {
-                try? await zk.createPartitionStates(
-                    name, [index: LeaderIsrState(
-                        leader: leadership.leader, leaderEpoch: 0, isr: leadership.isr,
-                        controllerEpoch: controllerEpoch())])
+            if let record = try await zk.partitionState(topic: name, partition: index) {
+                leadership.leader = record.state.leader
+                leadership.leaderEpoch = record.state.leaderEpoch
+                leadership.isr = record.state.isr
+            } else if let fence = election() {
+                _ = try? await zk.createPartitionStates(
+                    topic: name,
+                    states: [index: LeaderIsrState(
+                        leader: leadership.leader, leaderEpoch: 0, isr: leadership.isr, controllerEpoch: fence.epoch)],
+                    fence: fence)
             }
             partitions.append(leadership)
         }
@@ -190,16 +195,20 @@ actor TopicAdmin {
             let isr = brokers.filter { liveBrokers.contains($0) }
             return PartitionLeadership(partition: p, leader: isr.first ?? -1, leaderEpoch: 0, replicas: brokers, isr: isr)
         }
+        guard let fence = election() else { throw .notController }
         do {
             try await zk.createTopic(
                 spec.name, topicId: topicId.base64URL, assignment: assignment, configs: configs)
-            try await zk.createPartitionStates(
-                spec.name,
-                Dictionary(uniqueKeysWithValues: leaderships.map {
-                    ($0.partition, LeaderIsrState(leader: $0.leader, leaderEpoch: 0, isr: $0.isr, controllerEpoch: controllerEpoch()))
-                }))
-        } catch let error as ZooKeeperError where error == .nodeExists {
+            _ = try await zk.createPartitionStates(
+                topic: spec.name,
+                states: Dictionary(uniqueKeysWithValues: leaderships.map {
+                    ($0.partition, LeaderIsrState(leader: $0.leader, leaderEpoch: 0, isr: $0.isr, controllerEpoch: fence.epoch))
+                }),
+                fence: fence)
+        } catch KafkaZkError.topicAlreadyExists {
             throw .topicAlreadyExists("Topic '\(spec.name)' already exists.")
+        } catch KafkaZkError.topicMarkedForDeletion {
+            throw .topicAlreadyExists("Topic '\(spec.name)' is marked for deletion.")
         } catch {
             throw .unknownServerError("ZooKeeper write failed: \(error)")
         }
@@ -236,7 +245,8 @@ actor TopicAdmin {
         metadata.update { $0.topics[name] = nil }
         overrides[name] = nil
         do {
-            try await zk.deleteTopicZnodes(name)
+            guard let fence = election() else { throw BrokerError.notController }
+            try await zk.deleteTopicZnodes(name, fence: fence)
         } catch {
             throw .unknownServerError("ZooKeeper delete failed: \(error)")
         }
@@ -281,13 +291,18 @@ actor TopicAdmin {
             let isr = brokers.filter { live.contains($0) }
             return PartitionLeadership(partition: p, leader: isr.first ?? -1, leaderEpoch: 0, replicas: brokers, isr: isr)
         }
+        guard let fence = election() else { throw .notController }
         do {
-            try await zk.setTopicAssignment(name, TopicAssignment(topicId: topic.topicId.base64URL, partitions: all))
-            try await zk.createPartitionStates(
-                name,
-                Dictionary(uniqueKeysWithValues: leaderships.map {
-                    ($0.partition, LeaderIsrState(leader: $0.leader, leaderEpoch: 0, isr: $0.isr, controllerEpoch: controllerEpoch()))
-                }))
+            guard let record = try await zk.getTopic(name) else { throw BrokerError.unknownTopicOrPartition }
+            try await zk.setTopicAssignment(
+                name, TopicAssignment(topicId: topic.topicId.base64URL, partitions: all),
+                expectedVersion: record.zkVersion, fence: fence)
+            _ = try await zk.createPartitionStates(
+                topic: name,
+                states: Dictionary(uniqueKeysWithValues: leaderships.map {
+                    ($0.partition, LeaderIsrState(leader: $0.leader, leaderEpoch: 0, isr: $0.isr, controllerEpoch: fence.epoch))
+                }),
+                fence: fence)
         } catch {
             throw .unknownServerError("ZooKeeper write failed: \(error)")
         }

@@ -7,4 +7,7 @@
 
 /// Swift 6 refuses `&ZOO_OPEN_ACL_UNSAFE` (a global mutable C variable); this returns its address.
 struct ACL_vector *nt_zoo_open_acl_unsafe(void);
+
+/// `errno` of the calling thread (Swift cannot read the C macro); used after `zookeeper_init` returns NULL.
+int nt_errno(void);
 #endif

@@ -1,413 +1,295 @@
 import CZooKeeper
-import Dispatch
-import Foundation
+import Synchronization
 
-/// Metadata of a znode (the parts Kafka uses).
-public struct ZNodeStat: Sendable, Equatable {
-    public var version: Int32
-    public var czxid: Int64
-    public var ephemeralOwner: Int64
-    public var dataLength: Int32
-    public var numChildren: Int32
-
-    init(_ s: Stat) {
-        version = s.version
-        czxid = s.czxid
-        ephemeralOwner = s.ephemeralOwner
-        dataLength = s.dataLength
-        numChildren = s.numChildren
-    }
-}
-
-public enum CreateMode: Sendable {
-    case persistent, ephemeral, persistentSequential, ephemeralSequential
-
-    var flags: Int32 {
-        switch self {
-        case .persistent: 0
-        case .ephemeral: 1  // ZOO_EPHEMERAL
-        case .persistentSequential: 2  // ZOO_SEQUENCE
-        case .ephemeralSequential: 3
-        }
-    }
-}
-
-/// Session state changes, as the owner needs them.
-public enum SessionEvent: Sendable, Equatable {
-    case connected
-    case disconnected
-    /// The session is gone with its ephemeral nodes: re-register with a new session.
-    case expired
-}
-
-/// One operation of a `multi` transaction.
-public enum ZooKeeperOp: Sendable {
-    case create(path: String, data: [UInt8], mode: CreateMode)
-    case set(path: String, data: [UInt8], version: Int32)
-    case delete(path: String, version: Int32)
-    case check(path: String, version: Int32)
-}
-
-/// Context of the session watcher: turns C state changes into `SessionEvent`s. Lives as long as the handle.
-private final class SessionContext: @unchecked Sendable {
-    let lock = NSLock()
-    var connected = false
-    var waiters: [CheckedContinuation<Bool, Never>] = []
-    let events: AsyncStream<SessionEvent>.Continuation
-
-    init(events: AsyncStream<SessionEvent>.Continuation) { self.events = events }
-
-    /// Runs on libzookeeper's completion thread.
-    func stateChanged(_ state: Int32) {
-        switch state {
-        case 3, 5:  // ZOO_CONNECTED_STATE, ZOO_READONLY_STATE
-            lock.lock()
-            connected = true
-            let w = waiters
-            waiters = []
-            lock.unlock()
-            for c in w { c.resume(returning: true) }
-            events.yield(.connected)
-        case -112:  // ZOO_EXPIRED_SESSION_STATE
-            lock.lock()
-            connected = false
-            lock.unlock()
-            events.yield(.expired)
-        default:  // connecting / associating
-            lock.lock()
-            connected = false
-            lock.unlock()
-            events.yield(.disconnected)
-        }
-    }
-}
-
-/// A one-shot watch: fires once for a node/child event or for session expiry.
-private final class WatchContext: @unchecked Sendable {
-    let fire: @Sendable () -> Void
-    init(_ fire: @escaping @Sendable () -> Void) { self.fire = fire }
-}
-
-/// Layer 1: an async Swift API over a libzookeeper-mt handle.
+/// An async ZooKeeper session over libzookeeper-mt (layer 1 of the coordination module).
 ///
-/// Calls use libzookeeper's synchronous API on a private concurrent dispatch queue (never on the cooperative
-/// pool or an event loop) and resume a continuation with the result. Watch and session callbacks run on
-/// libzookeeper's completion thread and only resume continuations or yield events.
-public final class ZooKeeperSession: @unchecked Sendable {
-    public let connectString: String
-    public let sessionTimeoutMs: Int
-    private let queue = DispatchQueue(label: "needletail.zookeeper", attributes: .concurrent)
-    private let handleLock = NSLock()
-    private var handle: OpaquePointer?
-    private var context: Unmanaged<SessionContext>?
-    public let events: AsyncStream<SessionEvent>
-    private let eventsContinuation: AsyncStream<SessionEvent>.Continuation
+/// - Connect string: `host:port[,host:port…][/chroot]`. libzookeeper applies the chroot; when it does not exist
+///   yet it is created (persistent, empty) through a short-lived session without the chroot, as Kafka does.
+/// - Reconnects after connection loss are the C client's job; they surface as `.disconnected` then `.connected`
+///   on `events`. After `.expired` the session is dead: call `reconnect()` to get a new one (new session id,
+///   no ephemeral nodes, no watches).
+/// - Errors are always `ZooKeeperError` (see `ZooKeeperError.multiFailed` for `multi`).
+/// - Callbacks from libzookeeper run on its completion thread and only resume continuations, so every method
+///   here is safe to call from any task. Blocking C calls (`zookeeper_init`, `zookeeper_close`) run on a private
+///   dispatch queue. Dropping the last reference closes the session in the background; prefer `close()`.
+public final class ZooKeeperSession: Sendable {
+    public struct Configuration: Sendable {
+        /// `host:port[,host:port…][/chroot]`.
+        public var connectString: String
+        /// Requested session timeout (`zookeeper.session.timeout.ms`, Kafka default 18 s); the server clamps it to
+        /// [2, 20] × its tickTime.
+        public var sessionTimeout: Duration
+        /// How long `connect`/`reconnect` wait for the first connection (`zookeeper.connection.timeout.ms`).
+        public var connectTimeout: Duration
+        /// Create the chroot path when missing.
+        public var createChroot: Bool
 
-    /// Connects and waits until the session is established (or `connectionTimeoutMs` passes).
-    public init(connectString: String, sessionTimeoutMs: Int, connectionTimeoutMs: Int) async throws {
-        self.connectString = connectString
-        self.sessionTimeoutMs = sessionTimeoutMs
-        let pair = AsyncStream.makeStream(of: SessionEvent.self)
-        events = pair.stream
-        eventsContinuation = pair.continuation
-        zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR)
-        try await open(connectionTimeoutMs: connectionTimeoutMs)
+        public init(
+            connectString: String, sessionTimeout: Duration = .seconds(18), connectTimeout: Duration = .seconds(18),
+            createChroot: Bool = true
+        ) {
+            self.connectString = connectString
+            self.sessionTimeout = sessionTimeout
+            self.connectTimeout = connectTimeout
+            self.createChroot = createChroot
+        }
+
+        /// The host list and the chroot (nil when absent or `/`).
+        public var hostsAndChroot: (hosts: String, chroot: String?) {
+            guard let slash = connectString.firstIndex(of: "/") else { return (connectString, nil) }
+            var chroot = String(connectString[slash...])
+            while chroot.count > 1 && chroot.hasSuffix("/") { chroot.removeLast() }
+            return (String(connectString[..<slash]), chroot == "/" ? nil : chroot)
+        }
+    }
+
+    public let configuration: Configuration
+    /// Session state changes across the life of this object, including the sessions made by `reconnect()`.
+    /// Single consumer; the newest 256 events are buffered.
+    public let events: AsyncStream<SessionEvent>
+    private let eventSink: AsyncStream<SessionEvent>.Continuation
+
+    private struct State {
+        var handle: ZooKeeperHandle?
+        var closed = false
+        var previousSessionIds: [Int64] = []
+    }
+
+    private let state = Mutex(State())
+
+    private init(configuration: Configuration) {
+        self.configuration = configuration
+        (events, eventSink) = AsyncStream.makeStream(of: SessionEvent.self, bufferingPolicy: .bufferingNewest(256))
+    }
+
+    /// Connects (waiting up to `connectTimeout`) and creates the chroot if needed.
+    public static func connect(_ configuration: Configuration) async throws -> ZooKeeperSession {
+        ZooKeeperLogging.configureOnce()
+        let session = ZooKeeperSession(configuration: configuration)
+        if configuration.createChroot, let chroot = configuration.hostsAndChroot.chroot {
+            try await session.ensureChroot(chroot, hosts: configuration.hostsAndChroot.hosts)
+        }
+        let handle = try await session.openHandle()
+        session.state.withLock { $0.handle = handle }
+        return session
+    }
+
+    /// Convenience for `connect(Configuration(connectString:…))`.
+    public static func connect(
+        _ connectString: String, sessionTimeout: Duration = .seconds(18), connectTimeout: Duration = .seconds(18)
+    ) async throws -> ZooKeeperSession {
+        try await connect(
+            Configuration(connectString: connectString, sessionTimeout: sessionTimeout, connectTimeout: connectTimeout))
     }
 
     deinit {
-        closeHandle()
-        eventsContinuation.finish()
+        let handle = state.withLock { $0.handle }
+        handle?.closeDetached()
+        eventSink.finish()
     }
 
-    /// Replaces an expired (or any) session with a new one.
-    public func reconnect(connectionTimeoutMs: Int) async throws {
-        closeHandle()
-        try await open(connectionTimeoutMs: connectionTimeoutMs)
+    private func openHandle() async throws -> ZooKeeperHandle {
+        let sink = eventSink
+        return try await ZooKeeperHandle.open(
+            connectString: configuration.connectString, sessionTimeout: configuration.sessionTimeout,
+            connectTimeout: configuration.connectTimeout, onEvent: { sink.yield($0) })
     }
 
-    private func open(connectionTimeoutMs: Int) async throws {
-        let ctx = Unmanaged.passRetained(SessionContext(events: eventsContinuation))
-        let watcher: watcher_fn = { _, type, state, _, raw in
-            guard type == -1, let raw else { return }  // ZOO_SESSION_EVENT
-            Unmanaged<SessionContext>.fromOpaque(raw).takeUnretainedValue().stateChanged(state)
-        }
-        let h = connectString.withCString {
-            zookeeper_init($0, watcher, Int32(sessionTimeoutMs), nil, ctx.toOpaque(), 0)
-        }
-        guard let h else {
-            ctx.release()
-            throw ZooKeeperError.notConnected(connectString)
-        }
-        handleLock.withLock {
-            handle = h
-            context = ctx
-        }
-        let session = ctx.takeUnretainedValue()
-        let connected = await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
-            session.lock.lock()
-            if session.connected {
-                session.lock.unlock()
-                c.resume(returning: true)
-                return
-            }
-            session.waiters.append(c)
-            session.lock.unlock()
-            queue.asyncAfter(deadline: .now() + .milliseconds(connectionTimeoutMs)) {
-                session.lock.lock()
-                let pending = session.waiters
-                session.waiters = []
-                session.lock.unlock()
-                for w in pending { w.resume(returning: false) }
-            }
-        }
-        guard connected else {
-            closeHandle()
-            throw ZooKeeperError.notConnected(connectString)
-        }
-    }
-
-    private func closeHandle() {
-        handleLock.lock()
-        let h = handle
-        let ctx = context
-        handle = nil
-        context = nil
-        handleLock.unlock()
-        if let h { zookeeper_close(h) }
-        ctx?.release()
-    }
-
-    /// Closes the session; its ephemeral nodes disappear.
-    public func close() {
-        closeHandle()
-    }
-
-    /// The current session id (owner id of the ephemeral nodes it creates).
-    public var sessionId: Int64 {
-        handleLock.lock()
-        defer { handleLock.unlock() }
-        guard let h = handle, let id = zoo_client_id(h) else { return 0 }
-        return id.pointee.client_id
-    }
-
-    /// Runs a blocking libzookeeper call off the cooperative pool.
-    private func run<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, Error>) in
-            queue.async { [self] in
-                handleLock.lock()
-                let h = handle
-                handleLock.unlock()
-                guard let h else {
-                    c.resume(throwing: ZooKeeperError.closing)
-                    return
-                }
-                c.resume(with: Result { try body(h) })
-            }
-        }
-    }
-
-    private static func check(_ rc: Int32) throws {
-        if rc != 0 { throw ZooKeeperError(code: rc) }
-    }
-
-    // MARK: operations
-
-    @discardableResult
-    public func create(_ path: String, data: [UInt8], mode: CreateMode = .persistent) async throws -> String {
-        try await run { h in
-            var created = [CChar](repeating: 0, count: path.utf8.count + 64)
-            let rc = data.withUnsafeBufferPointer { d in
-                d.withMemoryRebound(to: CChar.self) { value in
-                    zoo_create(
-                        h, path, value.baseAddress, Int32(data.count), nt_zoo_open_acl_unsafe(), mode.flags, &created,
-                        Int32(created.count))
-                }
-            }
-            try Self.check(rc)
-            return String(decoding: created.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
-    }
-
-    /// The node's data and stat, or nil when it does not exist.
-    public func get(_ path: String) async throws -> ([UInt8], ZNodeStat)? {
-        try await run { h in try Self.getSync(h, path, watcher: nil, context: nil) }
-    }
-
-    private static func getSync(_ h: OpaquePointer, _ path: String, watcher: watcher_fn?, context: UnsafeMutableRawPointer?)
-        throws -> ([UInt8], ZNodeStat)?
-    {
-        var capacity = 64 * 1024
-        while true {
-            var buffer = [CChar](repeating: 0, count: capacity)
-            var length = Int32(capacity)
-            var stat = Stat()
-            let rc = zoo_wget(h, path, watcher, context, &buffer, &length, &stat)
-            if rc == -101 { return nil }
-            try check(rc)
-            if Int(stat.dataLength) > capacity {
-                capacity = Int(stat.dataLength)
-                continue
-            }
-            let bytes = length < 0 ? [] : buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }
-            return (bytes, ZNodeStat(stat))
-        }
-    }
-
-    public func exists(_ path: String) async throws -> ZNodeStat? {
-        try await run { h in
-            var stat = Stat()
-            let rc = zoo_wexists(h, path, nil, nil, &stat)
-            if rc == -101 { return nil }
-            try Self.check(rc)
-            return ZNodeStat(stat)
-        }
-    }
-
-    @discardableResult
-    public func set(_ path: String, data: [UInt8], version: Int32 = -1) async throws -> ZNodeStat {
-        try await run { h in
-            var stat = Stat()
-            let rc = data.withUnsafeBufferPointer { d in
-                d.withMemoryRebound(to: CChar.self) { zoo_set2(h, path, $0.baseAddress, Int32(data.count), version, &stat) }
-            }
-            try Self.check(rc)
-            return ZNodeStat(stat)
-        }
-    }
-
-    public func delete(_ path: String, version: Int32 = -1) async throws {
-        try await run { h in try Self.check(zoo_delete(h, path, version)) }
-    }
-
-    public func children(_ path: String) async throws -> [String] {
-        try await run { h in try Self.childrenSync(h, path, watcher: nil, context: nil) }
-    }
-
-    private static func childrenSync(
-        _ h: OpaquePointer, _ path: String, watcher: watcher_fn?, context: UnsafeMutableRawPointer?
-    ) throws -> [String] {
-        var vector = String_vector()
-        try check(zoo_wget_children(h, path, watcher, context, &vector))
-        defer { deallocate_String_vector(&vector) }
-        var out: [String] = []
-        for i in 0..<Int(vector.count) {
-            if let s = vector.data[i] { out.append(String(cString: s)) }
-        }
-        return out
-    }
-
-    /// Runs the operations atomically: all succeed or none is applied.
-    public func multi(_ ops: [ZooKeeperOp]) async throws {
-        try await run { h in
-            var cStrings: [UnsafeMutablePointer<CChar>] = []
-            var buffers: [UnsafeMutablePointer<CChar>] = []
-            defer {
-                cStrings.forEach { free($0) }
-                buffers.forEach { $0.deallocate() }
-            }
-            func cstr(_ s: String) -> UnsafeMutablePointer<CChar> {
-                let p = strdup(s)!
-                cStrings.append(p)
-                return p
-            }
-            func buf(_ b: [UInt8]) -> UnsafeMutablePointer<CChar> {
-                let p = UnsafeMutablePointer<CChar>.allocate(capacity: max(b.count, 1))
-                for (i, x) in b.enumerated() { p[i] = CChar(bitPattern: x) }
-                buffers.append(p)
-                return p
-            }
-            var cOps = [zoo_op_t](repeating: zoo_op_t(), count: ops.count)
-            var results = [zoo_op_result_t](repeating: zoo_op_result_t(), count: ops.count)
-            for (i, op) in ops.enumerated() {
-                switch op {
-                case .create(let path, let data, let mode):
-                    let pathBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: path.utf8.count + 64)
-                    buffers.append(pathBuffer)
-                    zoo_create_op_init(
-                        &cOps[i], cstr(path), buf(data), Int32(data.count), nt_zoo_open_acl_unsafe(), mode.flags,
-                        pathBuffer, Int32(path.utf8.count + 64))
-                case .set(let path, let data, let version):
-                    zoo_set_op_init(&cOps[i], cstr(path), buf(data), Int32(data.count), version, nil)
-                case .delete(let path, let version):
-                    zoo_delete_op_init(&cOps[i], cstr(path), version)
-                case .check(let path, let version):
-                    zoo_check_op_init(&cOps[i], cstr(path), version)
-                }
-            }
-            let rc = zoo_multi(h, Int32(ops.count), &cOps, &results)
-            if rc != 0 {
-                // Report the first failing operation's own error when there is one.
-                if let failed = results.first(where: { $0.err != 0 && $0.err != -2 }) {
-                    throw ZooKeeperError(code: failed.err)
-                }
-                throw ZooKeeperError(code: rc)
-            }
-        }
-    }
-
-    // MARK: watches
-
-    /// Waits until the children of `path` change (or the node is deleted, or the session expires).
-    public func waitForChildrenChange(of path: String) async throws {
-        try await waitForWatch { h, watcher, ctx in _ = try Self.childrenSync(h, path, watcher: watcher, context: ctx) }
-    }
-
-    /// Waits until `path` is created, changed or deleted (or the session expires).
-    public func waitForNodeChange(at path: String) async throws {
-        try await waitForWatch { h, watcher, ctx in
-            var stat = Stat()
-            let rc = zoo_wexists(h, path, watcher, ctx, &stat)
-            if rc != 0 && rc != -101 { throw ZooKeeperError(code: rc) }
-        }
-    }
-
-    private func waitForWatch(
-        _ install: @escaping @Sendable (OpaquePointer, watcher_fn, UnsafeMutableRawPointer) throws -> Void
-    ) async throws {
-        let gate = Gate()
-        let ctx = Unmanaged.passRetained(WatchContext { gate.open() })
-        let watcher: watcher_fn = { _, type, state, _, raw in
-            guard let raw else { return }
-            if type == -1 {  // session event: only expiry ends the watch
-                guard state == -112 else { return }
-            }
-            Unmanaged<WatchContext>.fromOpaque(raw).takeRetainedValue().fire()
-        }
+    private func ensureChroot(_ chroot: String, hosts: String) async throws {
+        let root = try await ZooKeeperHandle.open(
+            connectString: hosts, sessionTimeout: configuration.sessionTimeout,
+            connectTimeout: configuration.connectTimeout, onEvent: { _ in })
         do {
-            try await run { h in try install(h, watcher, ctx.toOpaque()) }
+            if try await root.exists(chroot) == nil {
+                try await Self.createParents(of: chroot + "/x", using: root)
+            }
         } catch {
-            ctx.release()
+            await root.close()
             throw error
         }
-        await gate.wait()
+        await root.close()
+    }
+
+    private static func createParents(of path: String, using handle: ZooKeeperHandle) async throws {
+        var prefix = ""
+        let components = path.split(separator: "/", omittingEmptySubsequences: true).dropLast()
+        for component in components {
+            prefix += "/" + component
+            do {
+                _ = try await handle.create(prefix, data: nil, mode: .persistent)
+            } catch ZooKeeperError.nodeExists {
+                continue
+            }
+        }
+    }
+
+    private func handle() throws -> ZooKeeperHandle {
+        try state.withLock { s throws(ZooKeeperError) in
+            guard !s.closed, let h = s.handle else { throw ZooKeeperError.closing }
+            return h
+        }
+    }
+
+    /// The current session id (0 before the first connection).
+    public var sessionId: Int64 { (try? handle().sessionId) ?? 0 }
+
+    /// Ids of the sessions this object had before `reconnect()` replaced them (oldest first).
+    public var previousSessionIds: [Int64] { state.withLock { $0.previousSessionIds } }
+
+    /// True while connected to a server.
+    public var isConnected: Bool { (try? handle().isConnected) ?? false }
+
+    /// Replaces the session (normally after `.expired`) with a new one on the same connect string. The old
+    /// handle is closed; its pending watches fire `.sessionClosed`. Call from one owner at a time.
+    public func reconnect() async throws {
+        guard !state.withLock({ $0.closed }) else { throw ZooKeeperError.closing }
+        let fresh = try await openHandle()
+        let old: ZooKeeperHandle? = state.withLock { s in
+            let old = s.handle
+            if let old, old.sessionId != 0 { s.previousSessionIds.append(old.sessionId) }
+            s.handle = s.closed ? nil : fresh
+            return old
+        }
+        if state.withLock({ $0.closed }) {
+            await fresh.close()
+            throw ZooKeeperError.closing
+        }
+        await old?.close()
+    }
+
+    /// Closes the session: the server deletes its ephemeral nodes at once; pending requests fail with `.closing`
+    /// and pending watches fire `.sessionClosed`. Idempotent.
+    public func close() async {
+        let handle: ZooKeeperHandle? = state.withLock { s in
+            guard !s.closed else { return nil }
+            s.closed = true
+            let h = s.handle
+            s.handle = nil
+            return h
+        }
+        guard let handle else { return }
+        await handle.close()
+        eventSink.yield(.closed)
+        eventSink.finish()
+    }
+
+    // MARK: Operations
+
+    /// Creates a node and returns its path (with the sequence suffix for sequential modes) and stat.
+    @discardableResult
+    public func create(_ path: String, data: [UInt8]?, mode: CreateMode = .persistent) async throws -> (
+        path: String, stat: ZooKeeperStat
+    ) {
+        try await handle().create(path, data: data, mode: mode)
+    }
+
+    /// Creates `path` and any missing parents (parents persistent, with null data). Throws `.nodeExists` only
+    /// for `path` itself.
+    @discardableResult
+    public func createRecursive(_ path: String, data: [UInt8]?, mode: CreateMode = .persistent) async throws -> (
+        path: String, stat: ZooKeeperStat
+    ) {
+        let h = try handle()
+        do {
+            return try await h.create(path, data: data, mode: mode)
+        } catch ZooKeeperError.noNode {
+            try await Self.createParents(of: path, using: h)
+            return try await h.create(path, data: data, mode: mode)
+        }
+    }
+
+    /// Makes sure a persistent path exists (creating parents), ignoring `.nodeExists`.
+    public func ensurePath(_ path: String) async throws {
+        do {
+            try await createRecursive(path, data: nil)
+        } catch ZooKeeperError.nodeExists {
+        }
+    }
+
+    /// The node's data (empty for null data) and stat. Throws `.noNode`.
+    public func get(_ path: String) async throws -> (data: [UInt8], stat: ZooKeeperStat) {
+        try await handle().get(path)
+    }
+
+    /// The node's stat, or nil if it does not exist.
+    public func exists(_ path: String) async throws -> ZooKeeperStat? {
+        try await handle().exists(path)
+    }
+
+    /// Conditional write: `version` must equal the node's data version (or `anyZkVersion`). Throws `.badVersion`.
+    @discardableResult
+    public func set(_ path: String, data: [UInt8], version: Int32 = anyZkVersion) async throws -> ZooKeeperStat {
+        try await handle().set(path, data: data, version: version)
+    }
+
+    /// Conditional delete. Throws `.noNode`, `.badVersion` or `.notEmpty`.
+    public func delete(_ path: String, version: Int32 = anyZkVersion) async throws {
+        try await handle().delete(path, version: version)
+    }
+
+    /// Deletes a node and everything under it (not atomic; tolerates concurrent deletes).
+    public func deleteRecursive(_ path: String) async throws {
+        let h = try handle()
+        let kids: [String]
+        do {
+            kids = try await h.children(path).children
+        } catch ZooKeeperError.noNode {
+            return
+        }
+        for child in kids {
+            try await deleteRecursive(path == "/" ? "/\(child)" : "\(path)/\(child)")
+        }
+        do {
+            try await h.delete(path, version: anyZkVersion)
+        } catch ZooKeeperError.noNode {
+        }
+    }
+
+    /// Child names (not full paths), unsorted as ZooKeeper returns them. Throws `.noNode`.
+    public func children(_ path: String) async throws -> [String] {
+        try await handle().children(path).children
+    }
+
+    /// Applies all operations atomically or none. On a rejected operation throws
+    /// `.multiFailed(index:cause:)`; on a session problem the plain error (outcome unknown for `.connectionLoss`).
+    @discardableResult
+    public func multi(_ ops: [ZooKeeperOp]) async throws -> [ZooKeeperOpResult] {
+        try await handle().multi(ops)
+    }
+
+    // MARK: Watches
+
+    /// Reads a node and leaves a one-shot watch for its change or deletion. Throws `.noNode` (no watch is left).
+    public func getAndWatch(_ path: String) async throws -> (data: [UInt8], stat: ZooKeeperStat, watch: ZooKeeperWatch) {
+        let h = try handle()
+        let watch = ZooKeeperWatch(path: path, registry: h.watches)
+        let (data, stat) = try await h.get(path, watch: watch)
+        return (data, stat, watch)
+    }
+
+    /// Reads the child list and leaves a one-shot watch for a child being added or removed (or the node
+    /// deleted). Throws `.noNode` (no watch is left).
+    public func childrenAndWatch(_ path: String) async throws -> (children: [String], watch: ZooKeeperWatch) {
+        let h = try handle()
+        let watch = ZooKeeperWatch(path: path, registry: h.watches)
+        let (children, _) = try await h.children(path, watch: watch)
+        return (children, watch)
+    }
+
+    /// Checks existence and leaves a one-shot watch for creation, change or deletion (also when absent).
+    public func existsAndWatch(_ path: String) async throws -> (stat: ZooKeeperStat?, watch: ZooKeeperWatch) {
+        let h = try handle()
+        let watch = ZooKeeperWatch(path: path, registry: h.watches)
+        let stat = try await h.exists(path, watch: watch)
+        return (stat, watch)
     }
 }
 
-/// Opens once; `wait` returns once it is open.
-private final class Gate: @unchecked Sendable {
-    private let lock = NSLock()
-    private var isOpen = false
-    private var waiter: CheckedContinuation<Void, Never>?
+/// libzookeeper logs to stderr at INFO by default; the broker only wants its errors.
+enum ZooKeeperLogging {
+    private static let configured: Void = {
+        zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR)
+    }()
 
-    func open() {
-        lock.lock()
-        isOpen = true
-        let w = waiter
-        waiter = nil
-        lock.unlock()
-        w?.resume()
-    }
-
-    func wait() async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            lock.lock()
-            if isOpen {
-                lock.unlock()
-                c.resume()
-                return
-            }
-            waiter = c
-            lock.unlock()
-        }
-    }
+    static func configureOnce() { _ = configured }
 }

@@ -1,4 +1,0 @@
-import Testing
-@testable import Coordination
-
-@Test("the module builds") func moduleBuilds() {}
