@@ -122,13 +122,12 @@ public enum BrokerLauncher {
             brokerId: brokerId, endpoints: advertised, rack: effectiveConfig.brokerRack,
             timestamp: Int64(Date().timeIntervalSince1970 * 1000))
         do {
-            _ = try await zk.registerBroker(registration)
-        } catch KafkaZkError.brokerIdAlreadyRegistered {
+            try await register(registration, zk: zk, sessionTimeoutMs: effectiveConfig.zookeeperSessionTimeoutMs, logger: logger)
+        } catch {
             await server.close()
             try? await group.shutdownGracefully()
             try? logManager.shutdown()
-            throw BrokerStartupError(
-                "Broker id \(brokerId) is already registered in ZooKeeper (/brokers/ids/\(brokerId)); is another broker running with broker.id=\(brokerId)?")
+            throw error
         }
         logger.info("Registered broker \(brokerId) at path /brokers/ids/\(brokerId) with addresses: \(advertised.map { "\($0.listenerName)://\($0.host ?? ""):\($0.port)" }.joined(separator: ","))")
 
@@ -156,6 +155,33 @@ public enum BrokerLauncher {
         }
         await zk.session.close()
         logger.info("[KafkaServer id=\(brokerId)] shut down completed")
+    }
+
+    /// Registers `/brokers/ids/<id>`. A node left by this broker's previous process (killed without closing its
+    /// session) vanishes when that session times out, so the broker waits up to one session timeout for it; a node
+    /// still held after that belongs to a live broker with the same id, and startup fails with one clear line.
+    private static func register(
+        _ registration: BrokerRegistration, zk: KafkaZkClient, sessionTimeoutMs: Int, logger: Logger
+    ) async throws {
+        let id = registration.brokerId
+        let deadline = ContinuousClock.now + .milliseconds(sessionTimeoutMs + 2000)
+        var warned = false
+        while true {
+            do {
+                _ = try await zk.registerBroker(registration)
+                return
+            } catch KafkaZkError.brokerIdAlreadyRegistered {
+                guard ContinuousClock.now < deadline else {
+                    throw BrokerStartupError(
+                        "Broker id \(id) is already registered in ZooKeeper (/brokers/ids/\(id)) by a live session; is another broker running with broker.id=\(id)?")
+                }
+                if !warned {
+                    warned = true
+                    logger.warning("/brokers/ids/\(id) exists (a previous process of this broker, or another broker with broker.id=\(id)); waiting up to \(sessionTimeoutMs) ms for its session to expire")
+                }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
     }
 
     /// Resolves on SIGTERM or SIGINT.

@@ -18,7 +18,7 @@ def _run_to_exit(b: BrokerProcess, timeout: float = 30) -> tuple[int, list[str]]
         b.kill9()
         raise AssertionError(f"broker kept running with a bad config:\n{b.log_tail()}")
     b.kill9()
-    text = b.stdout_path.read_text(errors="replace").split("===== start", 1)[-1].split("\n", 1)[-1]
+    text = b.stdout_path.read_text(errors="replace").rsplit("===== start", 1)[-1].split("\n", 1)[-1]
     return code, [line for line in text.splitlines() if line.strip()]
 
 
