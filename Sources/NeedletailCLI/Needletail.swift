@@ -5,6 +5,8 @@ struct Needletail: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "needletail",
         abstract: "A Kafka-compatible event-streaming broker coordinated by ZooKeeper.",
-        subcommands: [BrokerCommand.self, TopicsCommand.self]
+        subcommands: [
+            BrokerCommand.self, TopicsCommand.self, ConsoleProducerCommand.self, ConsoleConsumerCommand.self,
+        ]
     )
 }

@@ -68,11 +68,12 @@ final class RequestPipelineHandler: ChannelDuplexHandler {
         if let response = request.response {
             let what = "\(APIKey(rawValue: request.apiKey).map { "\($0)" } ?? "api \(request.apiKey)") response from \(host):\(port)"
             let ms = Int(request.timeout.nanoseconds / 1_000_000)
-            let loopBoundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-            let task = context.eventLoop.scheduleTask(in: request.timeout) { [self] in
-                guard pending.contains(where: { $0.correlationId == id }) else { return }
-                failAll(.timeout(ms: ms, what: what))
-                loopBoundContext.value.close(promise: nil)
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let task = context.eventLoop.scheduleTask(in: request.timeout) {
+                let (handler, context) = bound.value
+                guard handler.pending.contains(where: { $0.correlationId == id }) else { return }
+                handler.failAll(.timeout(ms: ms, what: what))
+                context.close(promise: nil)
             }
             pending.append(Pending(correlationId: id, responseHeaderVersion: request.responseHeaderVersion, promise: response, timeoutTask: task))
         }
