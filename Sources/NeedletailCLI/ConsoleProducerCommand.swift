@@ -36,7 +36,7 @@ struct ConsoleProducerCommand: AsyncParsableCommand {
     @Option(name: .customLong("compression-codec"), help: "none, gzip, snappy, lz4 or zstd.")
     var compressionCodec: String?
 
-    @Option(name: .customLong("request-required-acks"), help: "Acks: -1/all, 0 or 1 (default -1).")
+    @Option(name: .customLong("request-required-acks"), parsing: .unconditional, help: "Acks: -1/all, 0 or 1 (default -1).")
     var requiredAcks: String?
 
     @Option(name: .customLong("batch-size"), help: "Records are sent in batches of up to this many bytes.")

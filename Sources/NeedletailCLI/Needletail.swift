@@ -7,6 +7,8 @@ struct Needletail: AsyncParsableCommand {
         abstract: "A Kafka-compatible event-streaming broker coordinated by ZooKeeper.",
         subcommands: [
             BrokerCommand.self, TopicsCommand.self, ConsoleProducerCommand.self, ConsoleConsumerCommand.self,
+            ConfigsCommand.self, GetOffsetsCommand.self, DeleteRecordsCommand.self, BrokerApiVersionsCommand.self,
+            DumpLogCommand.self,
         ]
     )
 }
