@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "needletail", targets: ["NeedletailCLI"]),
         .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
+        .library(name: "KafkaClient", targets: ["KafkaClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -51,11 +52,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A pure-Swift Kafka client over SwiftNIO: admin, producer, consumer (used by the admin subcommands).
+        .target(
+            name: "KafkaClient",
+            dependencies: [
+                "KafkaProtocol", "KafkaRecords",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
         // The `needletail` executable: `broker` and the admin subcommands.
         .executableTarget(
             name: "NeedletailCLI",
             dependencies: [
-                "Broker", "KafkaConfig",
+                "Broker", "KafkaConfig", "KafkaClient", "KafkaProtocol", "KafkaRecords",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -68,5 +80,6 @@ let package = Package(
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaConfigTests", dependencies: ["KafkaConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: swiftSettings),
+        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaRecords"], swiftSettings: swiftSettings),
     ]
 )

@@ -5,6 +5,10 @@ struct Needletail: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "needletail",
         abstract: "A Kafka-compatible event-streaming broker coordinated by ZooKeeper.",
-        subcommands: [BrokerCommand.self]
+        subcommands: [
+            BrokerCommand.self, TopicsCommand.self, ConsoleProducerCommand.self, ConsoleConsumerCommand.self,
+            ConfigsCommand.self, GetOffsetsCommand.self, DeleteRecordsCommand.self, BrokerApiVersionsCommand.self,
+            DumpLogCommand.self,
+        ]
     )
 }
