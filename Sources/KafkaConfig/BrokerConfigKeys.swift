@@ -80,7 +80,7 @@ enum BrokerKeys {
         // Topic defaults
         key("num.partitions", .int, .int(1), .atLeast(1), .readOnly,
             "Default number of partitions of a new topic."),
-        key("default.replication.factor", .int, .int(1), .none, .readOnly,
+        key("default.replication.factor", .int, .int(1), .atLeast(1), .readOnly,
             "Default replication factor of a new topic."),
         key("auto.create.topics.enable", .boolean, .boolean(true), .none, .readOnly,
             "Create a topic when a client asks for metadata of an unknown one."),

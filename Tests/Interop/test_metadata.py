@@ -57,23 +57,27 @@ def test_kafka_python_consumer_sees_created_topic_partitions(broker, topic_name)
 
 
 def test_aiokafka_client_reads_brokers_and_topic_partitions(broker, topic_name):
-    from aiokafka import AIOKafkaConsumer
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
     from conftest import create_topic
 
     create_topic(broker.bootstrap, topic_name, partitions=2)
 
     async def run():
+        # A consumer only tracks metadata for topics it uses (aiokafka asks Metadata v5 with an empty topic list,
+        # which means "no topics"), so ask through the producer's public partitions_for().
+        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap)
         consumer = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap)
+        await producer.start()
         await consumer.start()
         try:
-            await consumer.topics()
-            parts = consumer.partitions_for_topic(topic_name)
+            parts = await producer.partitions_for(topic_name)
             topics = await consumer.topics()
             brokers = consumer._client.cluster.brokers()
             return parts, topics, brokers
         finally:
             await consumer.stop()
+            await producer.stop()
 
     parts, topics, brokers = asyncio.run(run())
     assert parts == {0, 1}
