@@ -1,3 +1,0 @@
-import Testing
-@testable import Broker
-@Test("the broker module builds") func builds() {}
