@@ -74,9 +74,13 @@ public actor GroupCoordinatorRuntime {
     }
 
     /// Starts loading a partition this broker now leads; its groups answer COORDINATOR_LOAD_IN_PROGRESS meanwhile.
-    public func beginLoading(partition: Int32) {
+    /// Returns false (and does nothing) when the partition is already loading or loaded.
+    @discardableResult
+    public func beginLoading(partition: Int32) -> Bool {
+        guard partitions[partition] == nil else { return false }
         partitions[partition] = .loading
         scratch[partition] = LoadScratch()
+        return true
     }
 
     /// Replays stored bytes (whole record batches, as read from the log) of a partition being loaded. The last
