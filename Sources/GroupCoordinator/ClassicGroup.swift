@@ -188,6 +188,8 @@ public struct ClassicGroup: Sendable {
         actions.append(.log(
             "Preparing to rebalance group \(groupId) in state PreparingRebalance with old generation \(generationId) (\(tp)) (reason: \(reason))"))
         transition(to: .preparingRebalance, now: now)
+        // Like Kafka's tryCompleteElseWatch: a join phase everyone has already entered completes at once.
+        maybeCompleteJoin(now: now, actions: &actions)
     }
 
     private mutating func maybePrepareRebalance(reason: String, now: Int64, actions: inout [GroupAction]) {
