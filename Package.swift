@@ -41,11 +41,16 @@ let package = Package(
         // server.properties, KAFKA_* environment, topic config definitions.
         .target(name: "KafkaConfig", exclude: ["README.md"], swiftSettings: swiftSettings),
 
+        // Consumer groups (classic protocol) and `__consumer_offsets` records; sans-io state machines + an actor.
+        .target(
+            name: "GroupCoordinator", dependencies: ["KafkaProtocol", "KafkaRecords"], exclude: ["README.md"],
+            swiftSettings: swiftSettings),
+
         // The broker: NIO server, request routing, one handler per API, partitions, metadata cache.
         .target(
             name: "Broker",
             dependencies: [
-                "KafkaProtocol", "KafkaRecords", "LogStorage", "Coordination", "KafkaConfig",
+                "KafkaProtocol", "KafkaRecords", "LogStorage", "Coordination", "KafkaConfig", "GroupCoordinator",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -79,6 +84,7 @@ let package = Package(
         .testTarget(name: "LogStorageTests", dependencies: ["LogStorage", "KafkaRecords"], swiftSettings: swiftSettings),
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaConfigTests", dependencies: ["KafkaConfig"], swiftSettings: swiftSettings),
+        .testTarget(name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaProtocol"], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaRecords"], swiftSettings: swiftSettings),
     ]

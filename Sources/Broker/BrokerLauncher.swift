@@ -86,9 +86,13 @@ public enum BrokerLauncher {
             zk: zk, metadata: metadata, replicas: replicas, brokerConfig: { config.withLockedValue { $0 } },
             election: { election.withLockedValue { $0 } }, logger: logger)
         let configs = ConfigService(zk: zk, topics: topics, brokerConfig: config, brokerId: brokerId)
+        // Consumer groups: coordinator for the __consumer_offsets partitions this broker leads.
+        let groups = GroupService(
+            brokerId: brokerId, metadata: metadata, replicas: replicas, topics: topics,
+            brokerConfig: { config.withLockedValue { $0 } }, logger: logger)
         let core = BrokerCore(
             brokerId: brokerId, config: config, metadata: metadata, replicas: replicas, topics: topics,
-            configs: configs, producerIds: ProducerIdManager(zk: zk, brokerId: brokerId), logger: logger)
+            configs: configs, producerIds: ProducerIdManager(zk: zk, brokerId: brokerId), groups: groups, logger: logger)
         let routerBox = NIOLockedValueBox<RequestRouter?>(nil)
         let router = RequestRouter(
             routes: core.routes(advertised: { routerBox.withLockedValue { $0 }?.advertisedVersions ?? [] }),
@@ -137,6 +141,7 @@ public enum BrokerLauncher {
         try await cluster.refreshBrokers()
         try await cluster.electIfPossible()
         try await topics.loadAll()
+        let groupTimers = await groups.start()  // loads __consumer_offsets partitions led here
 
         let maintenance = Task { await Maintenance.run(logManager: logManager, replicas: replicas, config: config, logger: logger) }
         let watcher = Task { await cluster.watch() }
@@ -146,6 +151,7 @@ public enum BrokerLauncher {
         logger.info("[KafkaServer id=\(brokerId)] shutting down")
         watcher.cancel()
         maintenance.cancel()
+        groupTimers.cancel()
         await server.close()
         try? await group.shutdownGracefully()
         do {

@@ -11,12 +11,14 @@ final class BrokerCore: Sendable {
     let topics: TopicAdmin
     let configs: ConfigService
     let producerIds: ProducerIdManager
+    /// Consumer groups and `__consumer_offsets` (groups branch).
+    let groups: GroupService
     let logger: Logger
     private let config: NIOLockedValueBox<BrokerConfig>
 
     init(
         brokerId: Int32, config: NIOLockedValueBox<BrokerConfig>, metadata: MetadataCache, replicas: ReplicaManager,
-        topics: TopicAdmin, configs: ConfigService, producerIds: ProducerIdManager, logger: Logger
+        topics: TopicAdmin, configs: ConfigService, producerIds: ProducerIdManager, groups: GroupService, logger: Logger
     ) {
         self.brokerId = brokerId
         self.config = config
@@ -25,6 +27,7 @@ final class BrokerCore: Sendable {
         self.topics = topics
         self.configs = configs
         self.producerIds = producerIds
+        self.groups = groups
         self.logger = logger
     }
 
@@ -48,6 +51,18 @@ final class BrokerCore: Sendable {
             Route(handler: CreatePartitionsHandler(core: self)),
             Route(handler: IncrementalAlterConfigsHandler(core: self)),
             Route(handler: DescribeClusterHandler(core: self)),
+            // Group coordinator APIs (groups branch).
+            Route(handler: FindCoordinatorHandler(groups: groups)),
+            Route(handler: JoinGroupHandler(groups: groups)),
+            Route(handler: SyncGroupHandler(groups: groups)),
+            Route(handler: HeartbeatHandler(groups: groups)),
+            Route(handler: LeaveGroupHandler(groups: groups)),
+            Route(handler: OffsetCommitHandler(groups: groups)),
+            Route(handler: OffsetFetchHandler(groups: groups)),
+            Route(handler: ListGroupsHandler(groups: groups)),
+            Route(handler: DescribeGroupsHandler(groups: groups)),
+            Route(handler: DeleteGroupsHandler(groups: groups)),
+            Route(handler: OffsetDeleteHandler(groups: groups)),
         ]
     }
 }

@@ -1,0 +1,34 @@
+import KafkaProtocol
+
+/// DescribeGroups: unknown groups answer state "Dead" with error 0; protocol, member metadata and assignments are
+/// filled only for Stable groups.
+struct DescribeGroupsHandler: APIHandler {
+    typealias Request = DescribeGroupsRequest
+    let versions: ClosedRange<Int16> = 0...5
+    let groups: GroupService
+
+    func handle(_ request: DescribeGroupsRequest, context: RequestContext) async -> DescribeGroupsResponse? {
+        var response = DescribeGroupsResponse()
+        for id in request.groups {
+            let (error, d) = await groups.runtime.describe(groupId: id)
+            var group = DescribeGroupsResponse.DescribedGroup()
+            group.errorCode = error.rawValue
+            group.groupId = id
+            group.groupState = d.state.rawValue
+            group.protocolType = d.protocolType
+            group.protocolData = d.protocolName
+            group.members = d.members.map {
+                var m = DescribeGroupsResponse.DescribedGroupMember()
+                m.memberId = $0.memberId
+                m.groupInstanceId = $0.groupInstanceId
+                m.clientId = $0.clientId
+                m.clientHost = $0.clientHost
+                m.memberMetadata = $0.metadata
+                m.memberAssignment = $0.assignment
+                return m
+            }
+            response.groups.append(group)
+        }
+        return response
+    }
+}

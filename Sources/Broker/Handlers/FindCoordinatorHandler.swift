@@ -1,0 +1,30 @@
+import KafkaProtocol
+
+/// FindCoordinator: key type 0 (group) → the leader of the group's `__consumer_offsets` partition, created on first
+/// use; key type 1 (transaction) → COORDINATOR_NOT_AVAILABLE (no transaction coordinator yet). v4+ batch keys.
+struct FindCoordinatorHandler: APIHandler {
+    typealias Request = FindCoordinatorRequest
+    let versions: ClosedRange<Int16> = 0...4
+    let groups: GroupService
+
+    func handle(_ request: FindCoordinatorRequest, context: RequestContext) async -> FindCoordinatorResponse? {
+        var response = FindCoordinatorResponse()
+        let listener = context.client.listenerName
+        if context.apiVersion >= 4 {
+            for key in request.coordinatorKeys {
+                let a = await groups.findCoordinator(key: key, keyType: request.keyType, listener: listener)
+                response.coordinators.append(.init(
+                    key: key, nodeId: a.nodeId, host: a.host, port: a.port, errorCode: a.error.rawValue,
+                    errorMessage: a.error == .noError ? nil : "\(a.error)"))
+            }
+            return response
+        }
+        let a = await groups.findCoordinator(key: request.key, keyType: request.keyType, listener: listener)
+        response.errorCode = a.error.rawValue
+        response.errorMessage = a.error == .noError ? nil : "\(a.error)"
+        response.nodeId = a.nodeId
+        response.host = a.host
+        response.port = a.port
+        return response
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import GroupCoordinator
+import KafkaProtocol
+
+/// OffsetCommit v0–8: group members commit with their generation; standalone consumers (kcat, assign()) with
+/// generation −1 and no member id while the group has no members. The retention time (v2–4) is ignored.
+struct OffsetCommitHandler: APIHandler {
+    typealias Request = OffsetCommitRequest
+    let versions: ClosedRange<Int16> = 0...8
+    let groups: GroupService
+
+    func handle(_ request: OffsetCommitRequest, context: RequestContext) async -> OffsetCommitResponse? {
+        let version = context.apiVersion
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var entries: [(TopicPartitionKey, CommittedOffset)] = []
+        for t in request.topics {
+            for p in t.partitions {
+                entries.append((
+                    TopicPartitionKey(topic: t.name, partition: p.partitionIndex),
+                    CommittedOffset(
+                        offset: p.committedOffset, leaderEpoch: version >= 6 ? p.committedLeaderEpoch : -1,
+                        metadata: p.committedMetadata ?? "", commitTimestamp: now)))
+            }
+        }
+        let errors: [ErrorCode]
+        if request.groupId.isEmpty && version >= 1 && request.generationIdOrMemberEpoch >= 0 {
+            errors = entries.map { _ in .invalidGroupId }
+        } else {
+            errors = await groups.runtime.commit(
+                groupId: request.groupId, memberId: version >= 1 ? request.memberId : "",
+                groupInstanceId: version >= 7 ? request.groupInstanceId : nil,
+                generationId: version >= 1 ? request.generationIdOrMemberEpoch : -1, offsets: entries)
+        }
+        var response = OffsetCommitResponse()
+        var i = 0
+        for t in request.topics {
+            var topic = OffsetCommitResponse.OffsetCommitResponseTopic(name: t.name)
+            for p in t.partitions {
+                topic.partitions.append(.init(partitionIndex: p.partitionIndex, errorCode: (i < errors.count ? errors[i] : .unknownServerError).rawValue))
+                i += 1
+            }
+            response.topics.append(topic)
+        }
+        return response
+    }
+}

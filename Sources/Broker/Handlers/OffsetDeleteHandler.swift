@@ -1,0 +1,31 @@
+import GroupCoordinator
+import KafkaProtocol
+
+/// OffsetDelete: removes committed offsets of partitions the group no longer consumes.
+struct OffsetDeleteHandler: APIHandler {
+    typealias Request = OffsetDeleteRequest
+    let versions: ClosedRange<Int16> = 0...0
+    let groups: GroupService
+
+    func handle(_ request: OffsetDeleteRequest, context: RequestContext) async -> OffsetDeleteResponse? {
+        let wanted = request.topics.flatMap { t in
+            t.partitions.map { TopicPartitionKey(topic: t.name, partition: $0.partitionIndex) }
+        }
+        let result = await groups.runtime.deleteOffsets(groupId: request.groupId, partitions: wanted)
+        var response = OffsetDeleteResponse()
+        response.errorCode = result.error.rawValue
+        guard result.error == .noError else { return response }
+        var i = 0
+        for t in request.topics {
+            var topic = OffsetDeleteResponse.OffsetDeleteResponseTopic()
+            topic.name = t.name
+            for p in t.partitions {
+                let code = i < result.partitions.count ? result.partitions[i] : .unknownServerError
+                topic.partitions.append(.init(partitionIndex: p.partitionIndex, errorCode: code.rawValue))
+                i += 1
+            }
+            response.topics.append(topic)
+        }
+        return response
+    }
+}
