@@ -53,7 +53,11 @@ final class AppendSignal: Sendable {
             try? await Task.sleep(until: deadline, clock: .continuous)
             gate.fire()
         }
-        await gate.wait()
+        await withTaskCancellationHandler {
+            await gate.wait()
+        } onCancel: {
+            gate.fire()
+        }
         timer.cancel()
         for (signal, id) in registrations { signal.unregister(id) }
     }

@@ -14,6 +14,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     private let router: RequestRouter
     private let logger: Logger
     private var continuation: AsyncStream<ByteBuffer>.Continuation?
+    private var worker: Task<Void, Never>?
     private var queued = 0
     private var readPaused = false
     /// Above this many queued requests the connection stops reading until the backlog drains.
@@ -39,7 +40,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         let done: @Sendable () -> Void = {
             channel.eventLoop.execute { loopBound.value.requestDone(channel: channel) }
         }
-        Task {
+        worker = Task {
             await KafkaConnectionHandler.serve(stream, router: router, channel: channel, client: client, logger: logger, done: done)
         }
         context.fireChannelActive()
@@ -51,6 +52,11 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         logger: Logger, done: @escaping @Sendable () -> Void
     ) async {
         for await frame in stream {
+            // A closed connection's queued requests are dropped, not processed: nobody reads the answers.
+            guard channel.isActive, !Task.isCancelled else {
+                done()
+                continue
+            }
             let outcome = await router.handle(frame: frame, client: client)
             if case .respond(let response) = outcome {
                 send(response, on: channel, logger: logger)
@@ -65,6 +71,9 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     func channelInactive(context: ChannelHandlerContext) {
         continuation?.finish()
         continuation = nil
+        // Ends a long-polling fetch or any other wait of the request in progress.
+        worker?.cancel()
+        worker = nil
         context.fireChannelInactive()
     }
 
