@@ -21,6 +21,8 @@ extension PartitionLog {
             var file: SegmentFile
             var start: Int64
             var end: Int64
+            /// The offset after the segment's last batch (next segment's base, or the LEO for the active one).
+            var nextOffset: Int64
         }
         let (views, start, end, hw) = try lock.withLock {
             () throws(LogError) -> ([View], Int64, Int64, Int64) in
@@ -34,7 +36,8 @@ extension PartitionLog {
             for i in first..<min(segments.count, first + Self.maxSegmentsPerRead) {
                 let seg = segments[i]
                 let position = i == first ? seg.offsetIndex.lookup(offset).position : 0
-                views.append(View(file: seg.log, start: position, end: seg.size))
+                let next = i + 1 < segments.count ? segments[i + 1].baseOffset : end
+                views.append(View(file: seg.log, start: position, end: seg.size, nextOffset: next))
             }
             return (views, logStart, end, highWatermarkValue)
         }
@@ -56,6 +59,16 @@ extension PartitionLog {
                     if h.lastOffset < offset { continue }
                     if h.lastOffset >= maxOffset { break outer }
                     if result.byteCount + b.size > maxBytes && !(first && minOneBatch) { break outer }
+                    // Fast path: the rest of the segment is below maxOffset and fits, so it goes whole without
+                    // walking every batch header (a tail fetch costs one index lookup and a short scan).
+                    let rest = Int(view.end - b.position)
+                    if view.nextOffset <= maxOffset && result.byteCount + rest <= maxBytes {
+                        if sliceStart < 0 { sliceStart = b.position }
+                        sliceEnd = view.end
+                        result.byteCount += rest
+                        first = false
+                        continue outer
+                    }
                     if sliceStart < 0 { sliceStart = b.position }
                     sliceEnd = b.position + Int64(b.size)
                     result.byteCount += b.size

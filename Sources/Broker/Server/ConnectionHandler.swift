@@ -16,9 +16,11 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     private var continuation: AsyncStream<ByteBuffer>.Continuation?
     private var worker: Task<Void, Never>?
     private var queued = 0
+    private var queuedBytes = 0
     private var readPaused = false
-    /// Above this many queued requests the connection stops reading until the backlog drains.
-    private static let maxQueued = 64
+    /// Above this many queued request bytes the connection stops reading until the backlog drains. Kept large:
+    /// while reads are paused a closed connection goes unnoticed and its queued requests would still run.
+    private static let maxQueuedBytes = 64 * 1024 * 1024
 
     private let listenerName: String
 
@@ -37,8 +39,8 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         let logger = self.logger
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let client = ClientInfo(address: channel.remoteAddress?.description ?? "unknown", listenerName: listenerName)
-        let done: @Sendable () -> Void = {
-            channel.eventLoop.execute { loopBound.value.requestDone(channel: channel) }
+        let done: @Sendable (Int) -> Void = { bytes in
+            channel.eventLoop.execute { loopBound.value.requestDone(channel: channel, bytes: bytes) }
         }
         worker = Task {
             await KafkaConnectionHandler.serve(stream, router: router, channel: channel, client: client, logger: logger, done: done)
@@ -49,14 +51,15 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     /// The connection's request loop: one request at a time, in arrival order.
     private static func serve(
         _ stream: AsyncStream<ByteBuffer>, router: RequestRouter, channel: any Channel, client: ClientInfo,
-        logger: Logger, done: @escaping @Sendable () -> Void
+        logger: Logger, done: @escaping @Sendable (Int) -> Void
     ) async {
         for await frame in stream {
             // A closed connection's queued requests are dropped, not processed: nobody reads the answers.
             guard channel.isActive, !Task.isCancelled else {
-                done()
+                done(frame.readableBytes)
                 continue
             }
+            let size = frame.readableBytes
             let outcome = await router.handle(frame: frame, client: client)
             if case .respond(let response) = outcome {
                 send(response, on: channel, logger: logger)
@@ -64,7 +67,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
                 logger.debug("closing connection from \(client.address): \(reason)")
                 channel.close(promise: nil)
             }
-            done()
+            done(size)
         }
     }
 
@@ -80,16 +83,18 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         queued += 1
+        queuedBytes += frame.readableBytes
         continuation?.yield(frame)
-        if queued >= Self.maxQueued && !readPaused {
+        if queuedBytes >= Self.maxQueuedBytes && !readPaused {
             readPaused = true
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
         }
     }
 
-    private func requestDone(channel: Channel) {
+    private func requestDone(channel: Channel, bytes: Int) {
         queued -= 1
-        if readPaused && queued < Self.maxQueued / 2 {
+        queuedBytes -= bytes
+        if readPaused && queuedBytes < Self.maxQueuedBytes / 2 {
             readPaused = false
             channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
         }
