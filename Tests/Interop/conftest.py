@@ -65,9 +65,18 @@ def pytest_runtest_makereport(item, call):
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
+    """A free port below the kernel's ephemeral range (32768+), so that an outgoing connection cannot take it
+    between this check and the broker's bind, nor while a killed broker is being restarted on it."""
+    import random
+    for _ in range(1000):
+        port = random.randint(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind((HOST, port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below 32768")
 
 
 def zookeeper_tool() -> Path:

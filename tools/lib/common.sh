@@ -27,8 +27,30 @@ zookeeper_tool() {
   if [ -x "$ROOT/tools/zookeeper" ]; then echo "$ROOT/tools/zookeeper"; else echo "$ROOT/tools/lib/zookeeper-mini"; fi
 }
 
+# free_port [COUNT] -> the first of COUNT consecutive free ports, chosen below the kernel's ephemeral range
+# (32768+), where an outgoing connection can grab a port between our check and the server's bind.
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  python3 - "${1:-1}" <<'PY'
+import random, socket, sys
+count = int(sys.argv[1])
+for _ in range(500):
+    base = random.randint(20000, 32000 - count)
+    socks = []
+    try:
+        for p in range(base, base + count):
+            s = socket.socket()
+            s.bind(("127.0.0.1", p))
+            socks.append(s)
+    except OSError:
+        continue
+    finally:
+        for s in socks:
+            s.close()
+    print(base)
+    break
+else:
+    sys.exit("no free port found")
+PY
 }
 
 # zk_answers HOST:PORT -> 0 when a ZooKeeper server there answers "ruok" with "imok".
