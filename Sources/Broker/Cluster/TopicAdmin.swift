@@ -103,7 +103,8 @@ actor TopicAdmin {
         let effective = try EffectiveTopicConfig(topicOverrides: configs, broker: brokerConfig())
         let localId = replicas.brokerId
         for p in partitions where p.replicas.contains(localId) {
-            try replicas.becomeReplica(topic: name, index: p.partition, leadership: p, config: effective)
+            try replicas.becomeReplica(
+                topic: name, index: p.partition, topicId: topicId, leadership: p, config: effective)
         }
         metadata.update { $0.topics[name] = TopicMetadata(name: name, topicId: topicId, partitions: partitions) }
     }

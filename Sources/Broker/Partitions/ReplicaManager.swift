@@ -38,7 +38,7 @@ final class ReplicaManager: Sendable {
     /// Opens (creating if needed) the local replica of a partition, or updates its leadership and config.
     @discardableResult
     func becomeReplica(
-        topic: String, index: Int32, leadership: PartitionLeadership, config: EffectiveTopicConfig
+        topic: String, index: Int32, topicId: UUIDValue, leadership: PartitionLeadership, config: EffectiveTopicConfig
     ) throws(BrokerError) -> Partition {
         if let existing = partition(topic, index) {
             existing.update {
@@ -56,6 +56,7 @@ final class ReplicaManager: Sendable {
         } catch {
             throw BrokerError(error)
         }
+        Self.writePartitionMetadata(directory: log.directory, topicId: topicId)
         if leadership.leader == brokerId {
             try? log.assignEpochStartOffset(epoch: leadership.leaderEpoch, startOffset: log.logEndOffset)
             if leadership.isr == [brokerId] { log.highWatermark = log.logEndOffset }
@@ -68,6 +69,17 @@ final class ReplicaManager: Sendable {
             localBrokerId: brokerId)
         partitions.withLockedValue { $0[TopicPartition(topic: topic, partition: index)] = partition }
         return partition
+    }
+
+    /// Kafka's `partition.metadata` file (since 2.8): the topic id next to the segments, written once.
+    static func writePartitionMetadata(directory: String, topicId: UUIDValue) {
+        guard !topicId.isZero else { return }
+        let path = directory + "/partition.metadata"
+        guard !FileManager.default.fileExists(atPath: path) else { return }
+        let text = "version: 0\ntopic_id: \(topicId.base64URL)\n"
+        let tmp = path + ".tmp"
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else { return }
+        try? FileManager.default.moveItem(atPath: tmp, toPath: path)
     }
 
     /// Drops the replica and deletes its log (topic deletion).
