@@ -172,7 +172,14 @@ struct ConsoleConsumerCommand: AsyncParsableCommand {
         var lastRecord = clock.now
         consume: while true {
             if let max = maxMessages, counter.value >= max { break }
-            let records = try await consumer.poll()
+            let records: [ConsumerRecord]
+            do {
+                records = try await consumer.poll()
+            } catch KafkaClientError.closed {
+                // The signal handler closed the consumer and exits the process once it has left the group.
+                try await Task.sleep(for: .seconds(60))
+                return
+            }
             if records.isEmpty {
                 if let t = timeoutMs, clock.now - lastRecord >= .milliseconds(t) { break }
                 continue
@@ -186,7 +193,11 @@ struct ConsoleConsumerCommand: AsyncParsableCommand {
             Output.flush()
         }
         Output.flush()
-        GroupExit.shared.set(nil)
+        guard GroupExit.shared.take() != nil else {
+            // A signal arrived: its handler is closing the consumer and will exit.
+            try await Task.sleep(for: .seconds(60))
+            return
+        }
         await consumer.close()
         await client.close()
     }

@@ -54,6 +54,9 @@ public actor GroupConsumer {
     private var lastCommit = ContinuousClock.now
     private var lastCommitted: [TopicPartition: Int64] = [:]
     private var closed = false
+    /// True while a JoinGroup/SyncGroup is outstanding: the broker answers a connection's requests in order, so
+    /// anything else sent on the pooled connection would wait behind the held JoinGroup.
+    private var joining = false
 
     public init(
         client: KafkaClient, configuration: GroupConsumerConfiguration,
@@ -124,7 +127,8 @@ public actor GroupConsumer {
     /// Commits (when auto commit is on), leaves the group and stops heartbeats. Does not close the client.
     public func close() async {
         guard !closed else { return }
-        if configuration.autoCommit, generation >= 0 { try? await commit() }
+        // Positions were committed before the rejoin started and nothing was fetched since.
+        if configuration.autoCommit, generation >= 0, !joining { try? await commit() }
         closed = true
         heartbeatTask?.cancel()
         heartbeatTask = nil
@@ -137,10 +141,26 @@ public actor GroupConsumer {
             identity.groupInstanceId = configuration.groupInstanceId
             identity.reason = "the consumer is being closed"
             request.members = [identity]
-            _ = try? await client.sendToCoordinator(request, group: configuration.groupId)
+            if joining {
+                await leaveOnSeparateConnection(request)
+            } else {
+                _ = try? await client.sendToCoordinator(request, group: configuration.groupId)
+            }
         }
         memberId = ""
         generation = -1
+    }
+
+    /// Sends LeaveGroup on a connection of its own (the pooled one is blocked by a held JoinGroup).
+    private func leaveOnSeparateConnection(_ request: LeaveGroupRequest) async {
+        guard let id = coordinator, let node = await client.cachedMetadata?.brokers[id] else { return }
+        let config = client.configuration
+        guard let conn = try? await BrokerConnection.connect(
+            to: node.address, clientId: config.clientId, connectTimeoutMs: config.connectTimeoutMs,
+            requestTimeoutMs: config.requestTimeoutMs)
+        else { return }
+        _ = try? await conn.send(request)
+        await conn.close()
     }
 
     // MARK: Membership
@@ -182,8 +202,11 @@ public actor GroupConsumer {
         let deadline = ContinuousClock.now
             + .milliseconds(Int(configuration.rebalanceTimeoutMs) + client.configuration.retryTimeoutMs)
         var backoff = client.configuration.retryBackoffMs
+        joining = true
+        defer { joining = false }
         while true {
             try Task.checkCancellation()
+            guard !closed else { throw KafkaClientError.closed }
             let subscription = ConsumerProtocolSubscription(topics: topics.sorted()).encoded(version: 0)
             var request = JoinGroupRequest()
             request.groupId = configuration.groupId
@@ -200,6 +223,7 @@ public actor GroupConsumer {
                 try await pause(&backoff, until: deadline)
                 continue
             }
+            guard !closed else { throw KafkaClientError.closed }
             switch ErrorCode(rawValue: response.errorCode) {
             case .noError?:
                 break
