@@ -9,7 +9,7 @@ struct Needletail: AsyncParsableCommand {
             BrokerCommand.self, TopicsCommand.self, ConsoleProducerCommand.self, ConsoleConsumerCommand.self,
             ConfigsCommand.self, GetOffsetsCommand.self, DeleteRecordsCommand.self, BrokerApiVersionsCommand.self,
             DumpLogCommand.self, ConsumerGroupsCommand.self,
-            ProducerPerfTestCommand.self, ConsumerPerfTestCommand.self,
+            ProducerPerfTestCommand.self, ConsumerPerfTestCommand.self, LeaderElectionCommand.self, LogDirsCommand.self,
         ]
     )
 }
