@@ -163,7 +163,23 @@ def test_producer_and_consumer_perf_tests_print_their_results(broker):
 
 
 def test_new_subcommands_have_help_with_an_example():
-    for sub in ["consumer-groups", "producer-perf-test", "consumer-perf-test"]:
+    for sub in ["consumer-groups", "producer-perf-test", "consumer-perf-test", "leader-election", "log-dirs"]:
         out = cli(sub, "--help")
         assert out.returncode == 0
         assert "Example" in out.stdout.decode(), sub
+
+
+def test_leader_election_and_log_dirs_answer_or_fail_with_one_line(broker):
+    bootstrap = broker.bootstrap
+    ok("topics", "--bootstrap-server", bootstrap, "--create", "--topic", "elect-topic", "--partitions", "2")
+    out = cli("leader-election", "--bootstrap-server", bootstrap, "--election-type", "preferred",
+              "--all-topic-partitions")
+    if out.returncode == 0:
+        assert "already elected" in out.stdout.decode() or "Successfully completed" in out.stdout.decode()
+    else:
+        assert "ElectLeaders" in out.stderr.decode() and len(out.stderr.decode().strip().splitlines()) == 1
+    out = cli("log-dirs", "--describe", "--bootstrap-server", bootstrap, "--topic-list", "elect-topic")
+    if out.returncode == 0:
+        assert '"brokers"' in out.stdout.decode().splitlines()[-1]
+    else:
+        assert "DescribeLogDirs" in out.stderr.decode() and len(out.stderr.decode().strip().splitlines()) == 1
