@@ -383,5 +383,15 @@ func pad(_ s: String, _ width: Int) -> String {
     s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
 }
 
-/// Kafka shows the client host as "/1.2.3.4".
-func hostText(_ h: String) -> String { h.isEmpty || h.hasPrefix("/") ? h : "/" + h }
+/// Kafka shows the client host as "/1.2.3.4". A NIO address description ("[IPv4]host/1.2.3.4:5678") is reduced
+/// to its IP.
+func hostText(_ h: String) -> String {
+    var text = Substring(h)
+    if text.hasPrefix("[IPv4]") || text.hasPrefix("[IPv6]") {
+        text = text.dropFirst(6)
+        if let slash = text.lastIndex(of: "/") { text = text[text.index(after: slash)...] }
+        if let colon = text.lastIndex(of: ":") { text = text[..<colon] }
+    }
+    if text.isEmpty || text.hasPrefix("/") { return String(text) }
+    return "/" + text
+}
