@@ -179,13 +179,14 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
         let cw = max(15, d.members.map(\.memberId.count).max() ?? 0)
         let hw = max(15, d.members.map { hostText($0.clientHost).count }.max() ?? 0)
         let iw = max(15, d.members.map(\.clientId.count).max() ?? 0)
-        var header = [pad("GROUP", gw), pad("CONSUMER-ID", cw), pad("HOST", hw), pad("CLIENT-ID", iw), pad("#PARTITIONS", 12)]
+        var header = [pad("GROUP", gw), pad("CONSUMER-ID", cw), pad("HOST", hw), pad("CLIENT-ID", iw),
+                      verbose ? pad("#PARTITIONS", 12) : "#PARTITIONS"]
         if verbose { header.append("ASSIGNMENT") }
         Output.line("")
         Output.line(header.joined(separator: " "))
         for m in d.members {
             var cells = [pad(d.groupId, gw), pad(m.memberId, cw), pad(hostText(m.clientHost), hw), pad(m.clientId, iw),
-                         pad(String(m.assignment.count), 12)]
+                         verbose ? pad(String(m.assignment.count), 12) : String(m.assignment.count)]
             if verbose {
                 let byTopic = Dictionary(grouping: m.assignment, by: \.topic)
                 let text = byTopic.keys.sorted().map { t in
@@ -387,6 +388,7 @@ func pad(_ s: String, _ width: Int) -> String {
 /// to its IP.
 func hostText(_ h: String) -> String {
     var text = Substring(h)
+    if text.hasPrefix("/[") { text = text.dropFirst() }
     if text.hasPrefix("[IPv4]") || text.hasPrefix("[IPv6]") {
         text = text.dropFirst(6)
         if let slash = text.lastIndex(of: "/") { text = text[text.index(after: slash)...] }
