@@ -183,3 +183,62 @@ def test_leader_election_and_log_dirs_answer_or_fail_with_one_line(broker):
         assert '"brokers"' in out.stdout.decode().splitlines()[-1]
     else:
         assert "DescribeLogDirs" in out.stderr.decode() and len(out.stderr.decode().strip().splitlines()) == 1
+
+
+def test_a_late_member_takes_over_partitions_without_duplicates(broker, tmp_path):
+    bootstrap = broker.bootstrap
+    topic, group = "rebalance-topic", "group_late"
+    ok("topics", "--bootstrap-server", bootstrap, "--create", "--topic", topic, "--partitions", "4")
+
+    def start(out):
+        return subprocess.Popen(
+            [str(NEEDLETAIL_BIN), "console-consumer", "--bootstrap-server", bootstrap, "--topic", topic, "--group",
+             group, "--from-beginning", "--property", "print.key=true"], stdout=out.open("wb"),
+            stderr=subprocess.DEVNULL)
+
+    def produce(first, count):
+        lines = b"".join(b"k%d:v%d\n" % (i, i) for i in range(first, first + count))
+        ok("console-producer", "--bootstrap-server", bootstrap, "--topic", topic, "--property", "parse.key=true",
+           "--property", "key.separator=:", input_bytes=lines)
+
+    def wait_lines(outs, n, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if sum(len(o.read_bytes().splitlines()) for o in outs if o.exists()) >= n:
+                return
+            time.sleep(0.3)
+
+    outs = [tmp_path / "a.out", tmp_path / "b.out"]
+    procs = [start(outs[0])]
+    try:
+        wait_for_members_count(bootstrap, group, 1)
+        produce(0, 500)
+        wait_lines(outs, 500)
+        procs.append(start(outs[1]))
+        wait_for_members_count(bootstrap, group, 2)
+        produce(500, 500)
+        wait_lines(outs, 1000)
+        time.sleep(1)
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            p.wait(timeout=30)
+    values = [line.split("\t")[1] for o in outs for line in o.read_text().splitlines()]
+    assert sorted(values) == sorted(f"v{i}" for i in range(1000)), "each message exactly once across the rebalance"
+    assert outs[1].read_text(), "the late member got partitions and records"
+
+
+def wait_for_members_count(bootstrap: str, group: str, members: int, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    text = ""
+    while time.time() < deadline:
+        text = cli("consumer-groups", "--bootstrap-server", bootstrap, "--describe", "--group", group,
+                   "--members").stdout.decode()
+        rows = [line for line in text.splitlines() if line.startswith(group + " ")]
+        state = cli("consumer-groups", "--bootstrap-server", bootstrap, "--describe", "--group", group,
+                    "--state").stdout.decode()
+        if len(rows) == members and "Stable" in state:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"group {group} never had {members} stable members:\n{text}")
