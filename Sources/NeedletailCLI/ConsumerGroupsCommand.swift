@@ -119,9 +119,12 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
 
     private func runDescribe(_ client: KafkaClient, _ groups: [String]) async throws {
         let descriptions = try await client.describeGroups(groups)
+        var missing = false
         for d in descriptions {
             if d.errorCode != 0 || d.state == "Dead" {
-                Tool.printError("\nConsumer group '\(d.groupId)' does not exist.")
+                Output.flush()
+                Tool.printError("Error: Consumer group '\(d.groupId)' does not exist.")
+                missing = true
                 continue
             }
             if state {
@@ -132,6 +135,7 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
                 try await printOffsets(client, d)
             }
         }
+        if missing { throw ExitCode.failure }
     }
 
     private func noActiveMembers(_ d: GroupDescription) -> Bool {

@@ -149,6 +149,15 @@ def test_empty_group_describe_says_no_active_members(broker):
     assert out.splitlines() == ["c"]
 
 
+def test_missing_group_is_one_error_line(broker):
+    out = cli("consumer-groups", "--bootstrap-server", broker.bootstrap, "--describe", "--group", "no-such-group")
+    assert out.returncode == 1
+    assert out.stderr.decode().strip() == "Error: Consumer group 'no-such-group' does not exist."
+    out = cli("consumer-groups", "--bootstrap-server", broker.bootstrap, "--delete", "--group", "no-such-group")
+    assert out.returncode == 1
+    assert "could not be deleted due to: The group id does not exist." in out.stdout.decode()
+
+
 def test_producer_and_consumer_perf_tests_print_their_results(broker):
     bootstrap = broker.bootstrap
     ok("topics", "--bootstrap-server", bootstrap, "--create", "--topic", "perf-topic", "--partitions", "2")
