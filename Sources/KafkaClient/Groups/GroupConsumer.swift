@@ -81,12 +81,17 @@ public actor GroupConsumer {
     /// The partitions currently assigned, with their next offsets.
     public func assignment() async -> [TopicPartition: Int64] { await consumer.assignment }
 
-    /// Joins (or rejoins) when needed, then fetches once. Auto-commits when the interval has passed.
+    /// Joins (or rejoins) when needed, auto-commits when the interval has passed, then fetches once.
     public func poll() async throws -> [ConsumerRecord] {
         guard !closed else { throw KafkaClientError.closed }
         if needsJoin {
             if configuration.autoCommit, generation >= 0 { try? await commit() }
             try await join()
+        }
+        // Like the Java client, auto commit runs at the start of a poll: it covers the records handed out by
+        // earlier polls, never the ones this poll is about to return.
+        if configuration.autoCommit, ContinuousClock.now - lastCommit >= .milliseconds(configuration.autoCommitIntervalMs) {
+            try? await commit()
         }
         let assigned = await consumer.assignment
         let records: [ConsumerRecord]
@@ -95,9 +100,6 @@ public actor GroupConsumer {
             records = []
         } else {
             records = try await consumer.poll()
-        }
-        if configuration.autoCommit, ContinuousClock.now - lastCommit >= .milliseconds(configuration.autoCommitIntervalMs) {
-            try? await commit()
         }
         return records
     }
