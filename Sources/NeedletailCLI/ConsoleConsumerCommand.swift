@@ -3,8 +3,8 @@ import Foundation
 import KafkaClient
 import KafkaRecords
 
-/// `needletail console-consumer`: kafka-console-consumer.sh without consumer groups (reads every partition,
-/// or one with --partition, directly from the given position).
+/// `needletail console-consumer`: kafka-console-consumer.sh. Without --group it reads every partition (or one
+/// with --partition) directly; with --group it joins the consumer group and commits offsets.
 struct ConsoleConsumerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "console-consumer",
@@ -52,12 +52,15 @@ struct ConsoleConsumerCommand: AsyncParsableCommand {
     @Option(name: .customLong("isolation-level"), help: "read_uncommitted (default) or read_committed.")
     var isolationLevel: String?
 
-    @Option(help: "Consumer group (not supported yet: ignored, no offsets are committed).")
+    @Option(help: "Join this consumer group (offsets are committed; --partition and --offset are not allowed).")
     var group: String?
 
     func validate() throws {
         if offset != nil, partition == nil, let o = offset, Int64(o) != nil {
             throw ValidationError("The partition is required when offset is specified.")
+        }
+        if group != nil, partition != nil || offset != nil {
+            throw ValidationError("Options group and partition/offset cannot be specified together.")
         }
         if fromBeginning, offset != nil {
             throw ValidationError("Options from-beginning and offset cannot be specified together.")
@@ -73,11 +76,17 @@ struct ConsoleConsumerCommand: AsyncParsableCommand {
                 Output.flush()
                 Tool.printError("Processed a total of \(counter.value) messages")
             }
-            if group != nil { Tool.printError("WARN consumer groups are not supported yet; reading without a group") }
             var settings = try Tool.propertiesFile(consumerConfig)
             for (k, v) in try Tool.properties(consumerProperties, what: "consumer property") { settings[k] = v }
             let formatter = MessageFormatter(properties: try Tool.properties(properties, what: "property"))
-            let client = try Tool.client(bootstrap: bootstrapServer, properties: settings, clientId: "console-consumer")
+            if let group { settings["group.id"] = group }
+            var clientSettings = settings
+            if settings["group.id"] != nil, clientSettings["request.timeout.ms"] == nil {
+                // JoinGroup may be held for the rebalance timeout; the request must outlive it.
+                let rebalance = settings["max.poll.interval.ms"].flatMap(Int.init) ?? 60_000
+                clientSettings["request.timeout.ms"] = String(rebalance + 5_000)
+            }
+            let client = try Tool.client(bootstrap: bootstrapServer, properties: clientSettings, clientId: "console-consumer")
             var config = ConsumerConfiguration()
             if (isolationLevel ?? settings["isolation.level"]) == "read_committed" { config.isolationLevel = 1 }
             if let v = settings["fetch.max.wait.ms"].flatMap(Int32.init) { config.maxWaitMs = v }
@@ -95,6 +104,11 @@ struct ConsoleConsumerCommand: AsyncParsableCommand {
                     throw ToolError("The provided offset value '\(text)' is incorrect. Valid values are 'earliest', 'latest', or a non-negative long.")
                 }
                 start = .offset(o)
+            }
+            if let groupId = settings["group.id"] {
+                try await consumeInGroup(
+                    groupId, client: client, config: config, settings: settings, formatter: formatter, counter: counter)
+                return
             }
             let metadata = try await client.topicMetadata(topic)
             var starts: [TopicPartition: StartPosition] = [:]
@@ -130,6 +144,64 @@ struct ConsoleConsumerCommand: AsyncParsableCommand {
         }
     }
 
+    /// Consumes as a group member until max-messages or timeout-ms, then commits and leaves the group.
+    private func consumeInGroup(
+        _ groupId: String, client: KafkaClient, config: ConsumerConfiguration, settings: [String: String],
+        formatter: MessageFormatter, counter: ProcessedCounter
+    ) async throws {
+        var groupConfig = GroupConsumerConfiguration(groupId: groupId)
+        groupConfig.autoCommit = settings["enable.auto.commit"].map { $0.lowercased() != "false" } ?? true
+        if let v = settings["auto.commit.interval.ms"].flatMap(Int.init) { groupConfig.autoCommitIntervalMs = v }
+        if let v = settings["session.timeout.ms"].flatMap(Int32.init) { groupConfig.sessionTimeoutMs = v }
+        if let v = settings["heartbeat.interval.ms"].flatMap(Int.init) { groupConfig.heartbeatIntervalMs = v }
+        if let v = settings["max.poll.interval.ms"].flatMap(Int32.init) { groupConfig.rebalanceTimeoutMs = v }
+        if let v = settings["group.instance.id"] { groupConfig.groupInstanceId = v }
+        if let s = settings["partition.assignment.strategy"] {
+            groupConfig.assignors = s.split(separator: ",").compactMap { name -> (any PartitionAssignor)? in
+                let n = name.trimmingCharacters(in: .whitespaces).lowercased()
+                if n.hasSuffix("roundrobinassignor") || n == "roundrobin" { return RoundRobinAssignor() }
+                if n.hasSuffix("rangeassignor") || n == "range" { return RangeAssignor() }
+                return nil
+            }
+            if groupConfig.assignors.isEmpty { groupConfig.assignors = [RangeAssignor()] }
+        }
+        let consumer = GroupConsumer(client: client, configuration: groupConfig, consumerConfiguration: config)
+        await consumer.subscribe([topic])
+        GroupExit.shared.set { await consumer.close() }
+        let clock = ContinuousClock()
+        var lastRecord = clock.now
+        consume: while true {
+            if let max = maxMessages, counter.value >= max { break }
+            let records: [ConsumerRecord]
+            do {
+                records = try await consumer.poll()
+            } catch KafkaClientError.closed {
+                // The signal handler closed the consumer and exits the process once it has left the group.
+                try await Task.sleep(for: .seconds(60))
+                return
+            }
+            if records.isEmpty {
+                if let t = timeoutMs, clock.now - lastRecord >= .milliseconds(t) { break }
+                continue
+            }
+            lastRecord = clock.now
+            for r in records {
+                formatter.write(r)
+                counter.increment()
+                if let max = maxMessages, counter.value >= max { break consume }
+            }
+            Output.flush()
+        }
+        Output.flush()
+        guard GroupExit.shared.take() != nil else {
+            // A signal arrived: its handler is closing the consumer and will exit.
+            try await Task.sleep(for: .seconds(60))
+            return
+        }
+        await consumer.close()
+        await client.close()
+    }
+
     private func installSignalHandlers(_ counter: ProcessedCounter) -> [DispatchSourceSignal] {
         [SIGINT, SIGTERM].map { (sig: Int32) -> DispatchSourceSignal in
             _ = signal(sig, SIG_IGN)
@@ -137,11 +209,40 @@ struct ConsoleConsumerCommand: AsyncParsableCommand {
             source.setEventHandler {
                 Output.flush()
                 Tool.printError("Processed a total of \(counter.value) messages")
-                Foundation.exit(0)
+                if let leave = GroupExit.shared.take() {
+                    // Commit and leave the group before exiting, as Kafka's consumer does on close.
+                    Task {
+                        await leave()
+                        Foundation.exit(0)
+                    }
+                } else {
+                    Foundation.exit(0)
+                }
             }
             source.resume()
             return source
         }
+    }
+}
+
+/// The group consumer's close action, run by the signal handler before exiting.
+final class GroupExit: @unchecked Sendable {
+    static let shared = GroupExit()
+    private let lock = NSLock()
+    private var action: (@Sendable () async -> Void)?
+
+    func set(_ a: (@Sendable () async -> Void)?) {
+        lock.lock()
+        action = a
+        lock.unlock()
+    }
+
+    func take() -> (@Sendable () async -> Void)? {
+        lock.lock()
+        defer { lock.unlock() }
+        let a = action
+        action = nil
+        return a
     }
 }
 

@@ -8,7 +8,8 @@ struct Needletail: AsyncParsableCommand {
         subcommands: [
             BrokerCommand.self, TopicsCommand.self, ConsoleProducerCommand.self, ConsoleConsumerCommand.self,
             ConfigsCommand.self, GetOffsetsCommand.self, DeleteRecordsCommand.self, BrokerApiVersionsCommand.self,
-            DumpLogCommand.self,
+            DumpLogCommand.self, ConsumerGroupsCommand.self,
+            ProducerPerfTestCommand.self, ConsumerPerfTestCommand.self, LeaderElectionCommand.self, LogDirsCommand.self,
         ]
     )
 }

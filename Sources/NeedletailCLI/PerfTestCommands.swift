@@ -1,0 +1,221 @@
+import ArgumentParser
+import Foundation
+import KafkaClient
+
+/// `needletail producer-perf-test`: kafka-producer-perf-test.sh.
+struct ProducerPerfTestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "producer-perf-test",
+        abstract: "Measure producer throughput and latency (kafka-producer-perf-test.sh).",
+        discussion: """
+            Prints a progress line every 5 s and a summary with latency percentiles.
+
+            Example:
+              needletail producer-perf-test --topic perf --num-records 100000 --record-size 100 --throughput -1 --producer-props bootstrap.servers=localhost:9092 acks=1
+            """
+    )
+
+    @Option(help: "The topic to produce to.") var topic: String
+    @Option(name: .customLong("num-records"), help: "How many records to send.") var numRecords: Int
+    @Option(name: .customLong("record-size"), help: "Bytes per record value.") var recordSize: Int = 100
+    @Option(parsing: .unconditional, help: "Maximum records/sec; -1 means no limit.") var throughput: Double = -1
+    @Option(name: .customLong("producer-props"), parsing: .upToNextOption, help: "Producer settings: key=value …")
+    var producerProps: [String] = []
+    @Option(name: .customLong("producer.config"), help: "A properties file with producer settings.")
+    var producerConfig: String?
+
+    func validate() throws {
+        if numRecords <= 0 { throw ValidationError("--num-records must be positive") }
+        if recordSize < 0 { throw ValidationError("--record-size must not be negative") }
+    }
+
+    func run() async throws {
+        try await Tool.run {
+            var settings = try Tool.propertiesFile(producerConfig)
+            for (k, v) in try Tool.properties(producerProps, what: "producer property") { settings[k] = v }
+            guard let bootstrap = settings["bootstrap.servers"] else {
+                throw ToolError("bootstrap.servers must be specified (--producer-props bootstrap.servers=HOST:PORT)")
+            }
+            let client = try Tool.client(bootstrap: bootstrap, properties: settings, clientId: "perf-producer-client")
+            var config = ProducerConfiguration(acks: -1, lingerMs: 5, batchSize: 16_384)
+            if let v = settings["acks"] { config.acks = try ConsoleProducerCommand.acks(v) }
+            if let v = settings["linger.ms"].flatMap(Int.init) { config.lingerMs = v }
+            if let v = settings["batch.size"].flatMap(Int.init) { config.batchSize = v }
+            if let v = settings["compression.type"] { config.compression = try ConsoleProducerCommand.codec(v) }
+            config.enableIdempotence = settings["enable.idempotence"]?.lowercased() == "true"
+            let producer = KafkaProducer(client: client, configuration: config)
+            _ = try await client.topicMetadata(topic)
+
+            var rng = SystemRandomNumberGenerator()
+            let payload = (0..<recordSize).map { _ in UInt8(65 + Int.random(in: 0..<26, using: &rng)) }
+            let stats = PerfStats(count: numRecords)
+            let clock = ContinuousClock()
+            let start = clock.now
+            let window = 10_000
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var inFlight = 0
+                for i in 0..<numRecords {
+                    if throughput > 0 {
+                        let due = start + .milliseconds(Int64(Double(i) * 1000 / throughput))
+                        if clock.now < due { try await Task.sleep(until: due, clock: clock) }
+                    }
+                    if inFlight >= window {
+                        try await group.next()
+                        inFlight -= 1
+                    }
+                    let record = ProducerRecord(topic: topic, value: payload)
+                    let sentAt = clock.now
+                    let bytes = recordSize
+                    group.addTask {
+                        _ = try await producer.send(record)
+                        let d = clock.now - sentAt
+                        let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+                        stats.record(latencyMs: ms, bytes: bytes)
+                    }
+                    inFlight += 1
+                }
+                try await group.waitForAll()
+            }
+            try await producer.close()
+            await client.close()
+            stats.printTotal()
+        }
+    }
+}
+
+/// Latency and throughput bookkeeping for producer-perf-test, shared by the send tasks.
+final class PerfStats: @unchecked Sendable {
+    private let lock = NSLock()
+    private let started = Date()
+    private var latencies: [Int32]
+    private var count = 0
+    private var bytes = 0
+    private var totalLatency = 0.0
+    private var maxLatency = 0.0
+    private var windowStart = Date()
+    private var windowCount = 0
+    private var windowBytes = 0
+    private var windowLatency = 0.0
+    private var windowMax = 0.0
+
+    init(count: Int) { latencies = []; latencies.reserveCapacity(count) }
+
+    func record(latencyMs: Double, bytes b: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        count += 1
+        bytes += b
+        totalLatency += latencyMs
+        maxLatency = max(maxLatency, latencyMs)
+        latencies.append(Int32(clamping: Int(latencyMs)))
+        windowCount += 1
+        windowBytes += b
+        windowLatency += latencyMs
+        windowMax = max(windowMax, latencyMs)
+        let now = Date()
+        let elapsed = now.timeIntervalSince(windowStart)
+        if elapsed >= 5 {
+            let rate = Double(windowCount) / elapsed
+            let mb = Double(windowBytes) / 1_048_576 / elapsed
+            Output.line(String(
+                format: "%d records sent, %.1f records/sec (%.2f MB/sec), %.1f ms avg latency, %.1f ms max latency.",
+                windowCount, rate, mb, windowLatency / Double(max(windowCount, 1)), windowMax))
+            Output.flush()
+            windowStart = now
+            windowCount = 0
+            windowBytes = 0
+            windowLatency = 0
+            windowMax = 0
+        }
+    }
+
+    func printTotal() {
+        lock.lock()
+        defer { lock.unlock() }
+        let elapsed = max(Date().timeIntervalSince(started), 0.001)
+        let sorted = latencies.sorted()
+        func pct(_ p: Double) -> Int32 {
+            guard !sorted.isEmpty else { return 0 }
+            return sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))]
+        }
+        Output.line(String(
+            format: "%d records sent, %f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency, %d ms 50th, %d ms 95th, %d ms 99th, %d ms 99.9th.",
+            count, Double(count) / elapsed, Double(bytes) / 1_048_576 / elapsed, totalLatency / Double(max(count, 1)),
+            maxLatency, pct(0.5), pct(0.95), pct(0.99), pct(0.999)))
+    }
+}
+
+/// `needletail consumer-perf-test`: kafka-consumer-perf-test.sh (reads from the earliest offset of every
+/// partition without joining a group).
+struct ConsumerPerfTestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consumer-perf-test",
+        abstract: "Measure consumer throughput (kafka-consumer-perf-test.sh).",
+        discussion: """
+            Example:
+              needletail consumer-perf-test --bootstrap-server localhost:9092 --topic perf --messages 100000
+            """
+    )
+
+    @Option(name: .customLong("bootstrap-server"), help: "The broker(s) to connect to: HOST:PORT[,HOST:PORT…].")
+    var bootstrapServer: String
+    @Option(help: "The topic to consume from.") var topic: String
+    @Option(help: "How many records to read.") var messages: Int
+    @Option(help: "Give up when no record arrives for this many ms.") var timeout: Int = 10_000
+    @Option(name: .customLong("fetch-size"), help: "max.partition.fetch.bytes.") var fetchSize: Int32 = 1_048_576
+    @Flag(name: .customLong("hide-header"), help: "Do not print the header line.") var hideHeader = false
+    @Option(name: .customLong("date-format"), help: "The date format of start.time and end.time.")
+    var dateFormat = "yyyy-MM-dd HH:mm:ss:SSS"
+    @Option(name: .customLong("consumer.config"), help: "A properties file with consumer settings.")
+    var consumerConfig: String?
+
+    func run() async throws {
+        try await Tool.run {
+            let settings = try Tool.propertiesFile(consumerConfig)
+            let client = try Tool.client(bootstrap: bootstrapServer, properties: settings, clientId: "perf-consumer-client")
+            var config = ConsumerConfiguration(autoOffsetReset: .earliest)
+            config.partitionMaxBytes = fetchSize
+            let consumer = KafkaConsumer(client: client, configuration: config)
+            let md = try await client.topicMetadata(topic)
+            let startDate = Date()
+            try await consumer.assign(Dictionary(uniqueKeysWithValues: md.partitions.map {
+                (TopicPartition(topic, $0.partition), StartPosition.earliest)
+            }))
+            let fetchStart = Date()
+            var count = 0
+            var bytes = 0
+            var lastRecord = Date()
+            while count < messages {
+                let records = try await consumer.poll()
+                if records.isEmpty {
+                    if Date().timeIntervalSince(lastRecord) * 1000 >= Double(timeout) { break }
+                    continue
+                }
+                lastRecord = Date()
+                for r in records {
+                    count += 1
+                    bytes += (r.value?.count ?? 0) + (r.key?.count ?? 0)
+                }
+            }
+            if count < messages {
+                Tool.printError("WARNING: Exiting before consuming the expected number of messages: timeout (\(timeout) ms) exceeded. You can use the --timeout option to increase the timeout.")
+            }
+            let endDate = Date()
+            await client.close()
+            let mb = Double(bytes) / 1_048_576
+            let elapsed = max(endDate.timeIntervalSince(startDate), 0.001)
+            let fetchElapsed = max(endDate.timeIntervalSince(fetchStart), 0.001)
+            let df = DateFormatter()
+            df.locale = Locale(identifier: "en_US_POSIX")
+            df.dateFormat = dateFormat
+            if !hideHeader {
+                Output.line("start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec")
+            }
+            Output.line(String(
+                format: "%@, %@, %.4f, %.4f, %d, %.4f, %d, %d, %.4f, %.4f", df.string(from: startDate),
+                df.string(from: endDate), mb, mb / elapsed, count, Double(count) / elapsed,
+                Int(fetchStart.timeIntervalSince(startDate) * 1000), Int(fetchElapsed * 1000), mb / fetchElapsed,
+                Double(count) / fetchElapsed))
+        }
+    }
+}
