@@ -79,15 +79,20 @@ func decodeGolden<T: KafkaRequest & Equatable>(
     return DecodedGolden(requestHeader: header, correlationId: header.correlationId, body: body)
 }
 
+/// The version a response frame is encoded at: its request's, except for a refused ApiVersions request.
+func responseVersion<T: KafkaRequest>(_: T.Type, _ frame: GoldenFrame) -> Int16 {
+    let refusedApiVersions = T.apiKey == .apiVersions && frame.bytes.count >= 6 && frame.bytes[4] == 0
+        && frame.bytes[5] == 35
+    return refusedApiVersions ? 0 : frame.version
+}
+
 func decodeGoldenResponse<T: KafkaRequest>(
     _: T.Type, _ frame: GoldenFrame, sourceLocation: SourceLocation = #_sourceLocation
 ) throws -> DecodedGolden<T.Response> where T.Response: Equatable {
     #expect(frame.direction == .response, sourceLocation: sourceLocation)
     // A broker that does not support the requested ApiVersions version answers in v0 with UNSUPPORTED_VERSION
     // (KIP-511); clients recognise it by the error code right after the correlation id.
-    let refusedApiVersions = T.apiKey == .apiVersions && frame.bytes.count >= 6 && frame.bytes[4] == 0
-        && frame.bytes[5] == 35
-    let version = refusedApiVersions ? 0 : frame.version
+    let version = responseVersion(T.self, frame)
     var reader = ProtocolReader(frame.bytes)
     let headerVersion = T.responseHeaderVersion(version)
     let header = try ResponseHeader(reading: &reader, headerVersion: headerVersion)
@@ -100,12 +105,26 @@ func decodeGoldenResponse<T: KafkaRequest>(
     return DecodedGolden(requestHeader: nil, correlationId: header.correlationId, body: body)
 }
 
-/// Round-trips any captured frame through the type its API key names; false when the key has no type here.
-func roundTripGolden(_ frame: GoldenFrame) throws -> Bool {
+enum GoldenCheck { case roundTrip, everyPrefixThrows }
+
+/// Runs a check on any captured frame with the type its API key names; false when the key has no type here.
+/// `.roundTrip` decodes and re-encodes the whole frame; `.everyPrefixThrows` requires every strict prefix of the
+/// body (header stripped) to throw.
+func checkGolden(_ frame: GoldenFrame, _ check: GoldenCheck = .roundTrip) throws -> Bool {
     func run<T: KafkaRequest & Equatable>(_ type: T.Type) throws -> Bool where T.Response: Equatable {
-        switch frame.direction {
-        case .request: _ = try decodeGolden(type, frame)
-        case .response: _ = try decodeGoldenResponse(type, frame)
+        switch (check, frame.direction) {
+        case (.roundTrip, .request): _ = try decodeGolden(type, frame)
+        case (.roundTrip, .response): _ = try decodeGoldenResponse(type, frame)
+        case (.everyPrefixThrows, .request):
+            var reader = ProtocolReader(frame.bytes)
+            _ = try RequestHeader(reading: &reader, headerVersion: T.requestHeaderVersion(frame.version))
+            let body = Array(frame.bytes[reader.position..<(frame.bytes.count - GoldenFrame.knownTrailingBytes(frame))])
+            expectEveryPrefixThrows(T.self, body, version: frame.version)
+        case (.everyPrefixThrows, .response):
+            let version = responseVersion(T.self, frame)
+            var reader = ProtocolReader(frame.bytes)
+            _ = try ResponseHeader(reading: &reader, headerVersion: T.responseHeaderVersion(version))
+            expectEveryPrefixThrows(T.Response.self, Array(frame.bytes[reader.position...]), version: version)
         }
         return true
     }

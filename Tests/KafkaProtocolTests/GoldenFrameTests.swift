@@ -9,7 +9,13 @@ struct GoldenFrameTests {
     @Test("every captured frame decodes at its captured version and re-encodes byte for byte",
           arguments: GoldenFrame.captured)
     func roundTrip(_ frame: GoldenFrame) throws {
-        #expect(try roundTripGolden(frame), "no message type for \(frame)")
+        #expect(try checkGolden(frame), "no message type for \(frame)")
+    }
+
+    @Test("every strict prefix of a captured body throws instead of trapping or succeeding",
+          arguments: GoldenFrame.captured)
+    func truncated(_ frame: GoldenFrame) throws {
+        #expect(try checkGolden(frame, .everyPrefixThrows), "no message type for \(frame)")
     }
 
     @Test("the capture covers every API the brief names, for every client that uses it")
