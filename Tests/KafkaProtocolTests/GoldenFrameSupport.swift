@@ -39,6 +39,11 @@ struct GoldenFrame: Sendable, CustomTestStringConvertible {
         return a.count == b.count && a[0..<4] == b[0..<4] && a[8...] == b[8...] ? 3 : 0
     }
 
+    /// Frames of one client run (exact label), API and direction.
+    static func find(label: String, _ apiKey: APIKey, _ direction: Direction) -> [GoldenFrame] {
+        captured.filter { $0.label == label && $0.apiKey == apiKey.rawValue && $0.direction == direction }
+    }
+
     /// Frames of one client, API and direction, optionally at one version.
     static func find(
         _ client: String, _ apiKey: APIKey, _ direction: Direction, version: Int16? = nil

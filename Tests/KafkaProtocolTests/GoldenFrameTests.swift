@@ -253,13 +253,14 @@ struct GoldenFrameTests {
     @Test("each client's JoinGroup request names its group and the consumer protocol with its assignors")
     func joinGroups() throws {
         let expected: [(String, Int16, String, [String])] = [
-            ("kcat", 5, "kcat-group", ["range", "roundrobin"]),
-            ("confluent", 5, "ck-group", ["range", "roundrobin"]),
-            ("kafkapython", 7, "kp-group", ["range", "roundrobin"]),
-            ("aiokafka", 5, "aio-group", ["roundrobin"]),
+            ("kcat-G", 5, "kcat-group", ["range", "roundrobin"]),
+            ("confluent-consume", 5, "ck-group", ["range", "roundrobin"]),
+            ("kafkapython-consume", 7, "kp-group", ["range", "roundrobin"]),
+            ("aiokafka-consume", 5, "aio-group", ["roundrobin"]),
         ]
         for (client, version, group, assignors) in expected {
-            let frames = GoldenFrame.find(client, .joinGroup, .request, version: version)
+            let frames = GoldenFrame.find(label: client, .joinGroup, .request)
+            #expect(frames.allSatisfy { $0.version == version })
             #expect(frames.count == 2, "\(client): an unknown-member join, then a join with the assigned member id")
             let first = try decodeGolden(JoinGroupRequest.self, try #require(frames.first))
             #expect(first.body.groupId == group)
@@ -268,7 +269,7 @@ struct GoldenFrameTests {
             #expect(first.body.memberId == "")
             let second = try decodeGolden(JoinGroupRequest.self, try #require(frames.last))
             #expect(second.body.memberId.isEmpty == false)
-            let responses = GoldenFrame.find(client, .joinGroup, .response, version: version)
+            let responses = GoldenFrame.find(label: client, .joinGroup, .response)
             let rejected = try decodeGoldenResponse(JoinGroupRequest.self, try #require(responses.first))
             #expect(rejected.body.errorCode == 79, "MEMBER_ID_REQUIRED")
             let accepted = try decodeGoldenResponse(JoinGroupRequest.self, try #require(responses.last))
@@ -357,5 +358,42 @@ struct GoldenFrameTests {
                 #expect(request.body.replicaId == -1)
             }
         }
+    }
+
+    @Test("aiokafka's Heartbeat v1 requests name the generation it joined and get no error")
+    func aiokafkaHeartbeat() throws {
+        let join = try decodeGoldenResponse(
+            JoinGroupRequest.self, try #require(GoldenFrame.find(label: "aiokafka-hb", .joinGroup, .response).last))
+        let beats = GoldenFrame.find(label: "aiokafka-hb", .heartbeat, .request)
+        #expect(!beats.isEmpty)
+        for frame in beats {
+            #expect(frame.version == 1)
+            let beat = try decodeGolden(HeartbeatRequest.self, frame)
+            #expect(beat.body.groupId == "aio-hb")
+            #expect(beat.body.generationId == join.body.generationId)
+            #expect(beat.body.memberId == join.body.memberId)
+        }
+        for frame in GoldenFrame.find(label: "aiokafka-hb", .heartbeat, .response) {
+            #expect(try decodeGoldenResponse(HeartbeatRequest.self, frame).body.errorCode == 0)
+        }
+    }
+
+    @Test("confluent-kafka's ListGroups v5 and DescribeGroups v5 see the consumer groups the other runs made")
+    func confluentGroupAdmin() throws {
+        let list = try decodeGoldenResponse(
+            ListGroupsRequest.self, try #require(GoldenFrame.find(label: "confluent-groups", .listGroups, .response).first))
+        #expect(list.body.errorCode == 0)
+        #expect(Set(list.body.groups.map(\.groupId)).isSuperset(of: ["ck-group", "kp-group", "aio-group"]))
+        #expect(list.body.groups.allSatisfy { $0.protocolType == "consumer" })
+        let describe = try decodeGolden(
+            DescribeGroupsRequest.self, try #require(GoldenFrame.find(label: "confluent-groups", .describeGroups, .request).first))
+        #expect(describe.body.groups == ["ck-group"])
+        let described = try decodeGoldenResponse(
+            DescribeGroupsRequest.self,
+            try #require(GoldenFrame.find(label: "confluent-groups", .describeGroups, .response).first))
+        let group = try #require(described.body.groups.first)
+        #expect(group.errorCode == 0)
+        #expect(group.groupState == "Empty")
+        #expect(group.members.isEmpty)
     }
 }
