@@ -4,6 +4,18 @@ import Testing
 /// Golden frames captured with `tools/capture-proxy` between real clients and a needletail broker (the table is in
 /// GoldenFrameData.swift): kcat 1.7.1 / librdkafka 2.0.2, confluent-kafka 2.16.1 / librdkafka 2.16.0,
 /// kafka-python 3.0.12 and aiokafka 0.14.0. Labels: `<client>-<run>`, e.g. `kcat-P-zstd`, `confluent-consume`.
+///
+/// How the table was made (regenerate rather than edit it):
+/// 1. `tools/zookeeper start --dir /tmp/golden-zk --port 2194`, then the broker with
+///    `--override advertised.listeners=PLAINTEXT://127.0.0.1:9196` (the proxy's port) and its listener on 9195.
+/// 2. `tools/capture-proxy --listen 9196 --upstream localhost:9195 --out /tmp/golden-cap`; before each client run
+///    `echo <label> > /tmp/golden-cap/label`.
+/// 3. Runs: kcat `-L`, `-P -z <codec>` (repetitive 380-byte values so every codec really compresses), `-C -e`,
+///    `-G kcat-group -e`; confluent-kafka AdminClient (create/list/describe configs/delete), an idempotent lz4
+///    producer, a group consumer with a sync commit, list/describe consumer groups; kafka-python admin, gzip producer,
+///    group consumer; aiokafka idempotent zstd producer, group consumer (and one with a 200 ms heartbeat); a raw
+///    ApiVersions v5 and v4 probe for the KIP-511 downgrade answer.
+/// 4. `tools/capture-proxy --emit-swift /tmp/golden-cap/frames.jsonl > GoldenFrameData.swift`.
 @Suite("golden frames captured from real clients")
 struct GoldenFrameTests {
     @Test("every captured frame decodes at its captured version and re-encodes byte for byte",
