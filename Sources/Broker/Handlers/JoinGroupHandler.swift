@@ -12,7 +12,7 @@ struct JoinGroupHandler: APIHandler {
         let input = JoinGroupInput(
             apiVersion: version, memberId: request.memberId,
             groupInstanceId: version >= 5 ? request.groupInstanceId : nil, clientId: context.clientId,
-            clientHost: "/" + context.client.address, sessionTimeoutMs: request.sessionTimeoutMs,
+            clientHost: context.client.address, sessionTimeoutMs: request.sessionTimeoutMs,
             rebalanceTimeoutMs: version >= 1 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs,
             protocolType: request.protocolType,
             protocols: request.protocols.map { GroupProtocol(name: $0.name, metadata: $0.metadata) },

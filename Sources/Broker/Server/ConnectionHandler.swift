@@ -38,7 +38,8 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         let router = self.router
         let logger = self.logger
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let client = ClientInfo(address: channel.remoteAddress?.description ?? "unknown", listenerName: listenerName)
+        // Kafka reports client hosts as "/<ip>" (DescribeGroups, logs).
+        let client = ClientInfo(address: "/" + (channel.remoteAddress?.ipAddress ?? "unknown"), listenerName: listenerName)
         let done: @Sendable (Int) -> Void = { bytes in
             channel.eventLoop.execute { loopBound.value.requestDone(channel: channel, bytes: bytes) }
         }
