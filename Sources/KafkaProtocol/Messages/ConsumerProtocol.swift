@@ -20,12 +20,12 @@ public struct ConsumerProtocolSubscription: KafkaMessage, Equatable {
 
         public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
             topic = try r.readString()
-            partitions = try r.readInt32s(compact: false)
+            partitions = try r.readInt32Array(compact: false)
         }
 
         public func write(to w: inout ProtocolWriter, version: Int16) {
             w.writeString(topic)
-            w.writeInt32s(partitions, compact: false)
+            w.writeInt32Array(partitions, compact: false)
         }
     }
 
@@ -51,18 +51,18 @@ public struct ConsumerProtocolSubscription: KafkaMessage, Equatable {
 
     /// Reads the body (without the version prefix) at `version`.
     public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
-        topics = try r.readStrings(compact: false)
+        topics = try r.readStringArray(compact: false)
         userData = try r.readNullableBytes()
-        if version >= 1 { ownedPartitions = try r.readStructs(version: version, compact: false) }
+        if version >= 1 { ownedPartitions = try r.readStructArray(version: version, compact: false) }
         if version >= 2 { generationId = try r.readInt32() }
         if version >= 3 { rackId = try r.readNullableString() }
     }
 
     /// Writes the body (without the version prefix) at `version`.
     public func write(to w: inout ProtocolWriter, version: Int16) {
-        w.writeStrings(topics, compact: false)
+        w.writeStringArray(topics, compact: false)
         w.writeNullableBytes(userData)
-        if version >= 1 { w.writeStructs(ownedPartitions, version: version, compact: false) }
+        if version >= 1 { w.writeStructArray(ownedPartitions, version: version, compact: false) }
         if version >= 2 { w.writeInt32(generationId) }
         if version >= 3 { w.writeNullableString(rackId) }
     }
@@ -99,12 +99,12 @@ public struct ConsumerProtocolAssignment: KafkaMessage, Equatable {
 
         public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
             topic = try r.readString()
-            partitions = try r.readInt32s(compact: false)
+            partitions = try r.readInt32Array(compact: false)
         }
 
         public func write(to w: inout ProtocolWriter, version: Int16) {
             w.writeString(topic)
-            w.writeInt32s(partitions, compact: false)
+            w.writeInt32Array(partitions, compact: false)
         }
     }
 
@@ -117,12 +117,12 @@ public struct ConsumerProtocolAssignment: KafkaMessage, Equatable {
     }
 
     public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
-        assignedPartitions = try r.readStructs(version: version, compact: false)
+        assignedPartitions = try r.readStructArray(version: version, compact: false)
         userData = try r.readNullableBytes()
     }
 
     public func write(to w: inout ProtocolWriter, version: Int16) {
-        w.writeStructs(assignedPartitions, version: version, compact: false)
+        w.writeStructArray(assignedPartitions, version: version, compact: false)
         w.writeNullableBytes(userData)
     }
 
@@ -142,49 +142,5 @@ public struct ConsumerProtocolAssignment: KafkaMessage, Equatable {
         w.writeInt16(version)
         write(to: &w, version: version)
         return w.bytes
-    }
-}
-
-// MARK: - File-local array helpers (kept fileprivate so they cannot collide with shared primitives)
-
-fileprivate extension ProtocolReader {
-    mutating func readStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readNullableStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T]? {
-        try readNullableArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readInt32s(compact: Bool) throws(ProtocolError) -> [Int32] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in try r.readInt32() }
-    }
-
-    mutating func readStrings(compact: Bool) throws(ProtocolError) -> [String] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try r.readString(compact: compact)
-        }
-    }
-}
-
-fileprivate extension ProtocolWriter {
-    mutating func writeStructs<T: KafkaMessage>(_ items: [T], version: Int16, compact: Bool) {
-        writeArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeNullableStructs<T: KafkaMessage>(_ items: [T]?, version: Int16, compact: Bool) {
-        writeNullableArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeInt32s(_ items: [Int32], compact: Bool) {
-        writeArray(items, compact: compact) { w, v in w.writeInt32(v) }
-    }
-
-    mutating func writeStrings(_ items: [String], compact: Bool) {
-        writeArray(items, compact: compact) { w, s in w.writeString(s, compact: compact) }
     }
 }

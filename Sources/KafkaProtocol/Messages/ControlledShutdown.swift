@@ -71,58 +71,14 @@ public struct ControlledShutdownResponse: KafkaMessage, Equatable {
     public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
         let flexible = version >= 3
         errorCode = try r.readInt16()
-        remainingPartitions = try r.readStructs(version: version, compact: flexible)
+        remainingPartitions = try r.readStructArray(version: version, compact: flexible)
         if flexible { try r.readTaggedFields() }
     }
 
     public func write(to w: inout ProtocolWriter, version: Int16) {
         let flexible = version >= 3
         w.writeInt16(errorCode)
-        w.writeStructs(remainingPartitions, version: version, compact: flexible)
+        w.writeStructArray(remainingPartitions, version: version, compact: flexible)
         if flexible { w.writeEmptyTaggedFields() }
-    }
-}
-
-// MARK: - File-local array helpers (kept fileprivate so they cannot collide with shared primitives)
-
-fileprivate extension ProtocolReader {
-    mutating func readStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readNullableStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T]? {
-        try readNullableArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readInt32s(compact: Bool) throws(ProtocolError) -> [Int32] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in try r.readInt32() }
-    }
-
-    mutating func readStrings(compact: Bool) throws(ProtocolError) -> [String] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try r.readString(compact: compact)
-        }
-    }
-}
-
-fileprivate extension ProtocolWriter {
-    mutating func writeStructs<T: KafkaMessage>(_ items: [T], version: Int16, compact: Bool) {
-        writeArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeNullableStructs<T: KafkaMessage>(_ items: [T]?, version: Int16, compact: Bool) {
-        writeNullableArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeInt32s(_ items: [Int32], compact: Bool) {
-        writeArray(items, compact: compact) { w, v in w.writeInt32(v) }
-    }
-
-    mutating func writeStrings(_ items: [String], compact: Bool) {
-        writeArray(items, compact: compact) { w, s in w.writeString(s, compact: compact) }
     }
 }

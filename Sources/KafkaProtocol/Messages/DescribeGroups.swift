@@ -16,14 +16,14 @@ public struct DescribeGroupsRequest: KafkaRequest, Equatable {
 
     public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
         let flexible = version >= 5
-        groups = try r.readStrings(compact: flexible)
+        groups = try r.readStringArray(compact: flexible)
         if version >= 3 { includeAuthorizedOperations = try r.readBool() }
         if flexible { try r.readTaggedFields() }
     }
 
     public func write(to w: inout ProtocolWriter, version: Int16) {
         let flexible = version >= 5
-        w.writeStrings(groups, compact: flexible)
+        w.writeStringArray(groups, compact: flexible)
         if version >= 3 { w.writeBool(includeAuthorizedOperations) }
         if flexible { w.writeEmptyTaggedFields() }
     }
@@ -107,7 +107,7 @@ public struct DescribeGroupsResponse: KafkaMessage, Equatable {
             groupState = try r.readString(compact: flexible)
             protocolType = try r.readString(compact: flexible)
             protocolData = try r.readString(compact: flexible)
-            members = try r.readStructs(version: version, compact: flexible)
+            members = try r.readStructArray(version: version, compact: flexible)
             if version >= 3 { authorizedOperations = try r.readInt32() }
             if flexible { try r.readTaggedFields() }
         }
@@ -119,7 +119,7 @@ public struct DescribeGroupsResponse: KafkaMessage, Equatable {
             w.writeString(groupState, compact: flexible)
             w.writeString(protocolType, compact: flexible)
             w.writeString(protocolData, compact: flexible)
-            w.writeStructs(members, version: version, compact: flexible)
+            w.writeStructArray(members, version: version, compact: flexible)
             if version >= 3 { w.writeInt32(authorizedOperations) }
             if flexible { w.writeEmptyTaggedFields() }
         }
@@ -137,58 +137,14 @@ public struct DescribeGroupsResponse: KafkaMessage, Equatable {
     public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
         let flexible = version >= 5
         if version >= 1 { throttleTimeMs = try r.readInt32() }
-        groups = try r.readStructs(version: version, compact: flexible)
+        groups = try r.readStructArray(version: version, compact: flexible)
         if flexible { try r.readTaggedFields() }
     }
 
     public func write(to w: inout ProtocolWriter, version: Int16) {
         let flexible = version >= 5
         if version >= 1 { w.writeInt32(throttleTimeMs) }
-        w.writeStructs(groups, version: version, compact: flexible)
+        w.writeStructArray(groups, version: version, compact: flexible)
         if flexible { w.writeEmptyTaggedFields() }
-    }
-}
-
-// MARK: - File-local array helpers (kept fileprivate so they cannot collide with shared primitives)
-
-fileprivate extension ProtocolReader {
-    mutating func readStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readNullableStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T]? {
-        try readNullableArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readInt32s(compact: Bool) throws(ProtocolError) -> [Int32] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in try r.readInt32() }
-    }
-
-    mutating func readStrings(compact: Bool) throws(ProtocolError) -> [String] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try r.readString(compact: compact)
-        }
-    }
-}
-
-fileprivate extension ProtocolWriter {
-    mutating func writeStructs<T: KafkaMessage>(_ items: [T], version: Int16, compact: Bool) {
-        writeArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeNullableStructs<T: KafkaMessage>(_ items: [T]?, version: Int16, compact: Bool) {
-        writeNullableArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeInt32s(_ items: [Int32], compact: Bool) {
-        writeArray(items, compact: compact) { w, v in w.writeInt32(v) }
-    }
-
-    mutating func writeStrings(_ items: [String], compact: Bool) {
-        writeArray(items, compact: compact) { w, s in w.writeString(s, compact: compact) }
     }
 }

@@ -17,14 +17,14 @@ public struct DescribeLogDirsRequest: KafkaRequest, Equatable {
         public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
             topic = try r.readString(compact: flexible)
-            partitions = try r.readInt32s(compact: flexible)
+            partitions = try r.readInt32Array(compact: flexible)
             if flexible { try r.readTaggedFields() }
         }
 
         public func write(to w: inout ProtocolWriter, version: Int16) {
             let flexible = version >= 2
             w.writeString(topic, compact: flexible)
-            w.writeInt32s(partitions, compact: flexible)
+            w.writeInt32Array(partitions, compact: flexible)
             if flexible { w.writeEmptyTaggedFields() }
         }
     }
@@ -37,13 +37,13 @@ public struct DescribeLogDirsRequest: KafkaRequest, Equatable {
 
     public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
         let flexible = version >= 2
-        topics = try r.readNullableStructs(version: version, compact: flexible)
+        topics = try r.readNullableStructArray(version: version, compact: flexible)
         if flexible { try r.readTaggedFields() }
     }
 
     public func write(to w: inout ProtocolWriter, version: Int16) {
         let flexible = version >= 2
-        w.writeNullableStructs(topics, version: version, compact: flexible)
+        w.writeNullableStructArray(topics, version: version, compact: flexible)
         if flexible { w.writeEmptyTaggedFields() }
     }
 }
@@ -91,14 +91,14 @@ public struct DescribeLogDirsResponse: KafkaMessage, Equatable {
         public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
             name = try r.readString(compact: flexible)
-            partitions = try r.readStructs(version: version, compact: flexible)
+            partitions = try r.readStructArray(version: version, compact: flexible)
             if flexible { try r.readTaggedFields() }
         }
 
         public func write(to w: inout ProtocolWriter, version: Int16) {
             let flexible = version >= 2
             w.writeString(name, compact: flexible)
-            w.writeStructs(partitions, version: version, compact: flexible)
+            w.writeStructArray(partitions, version: version, compact: flexible)
             if flexible { w.writeEmptyTaggedFields() }
         }
     }
@@ -127,7 +127,7 @@ public struct DescribeLogDirsResponse: KafkaMessage, Equatable {
             let flexible = version >= 2
             errorCode = try r.readInt16()
             logDir = try r.readString(compact: flexible)
-            topics = try r.readStructs(version: version, compact: flexible)
+            topics = try r.readStructArray(version: version, compact: flexible)
             if version >= 4 {
                 totalBytes = try r.readInt64()
                 usableBytes = try r.readInt64()
@@ -139,7 +139,7 @@ public struct DescribeLogDirsResponse: KafkaMessage, Equatable {
             let flexible = version >= 2
             w.writeInt16(errorCode)
             w.writeString(logDir, compact: flexible)
-            w.writeStructs(topics, version: version, compact: flexible)
+            w.writeStructArray(topics, version: version, compact: flexible)
             if version >= 4 {
                 w.writeInt64(totalBytes)
                 w.writeInt64(usableBytes)
@@ -163,7 +163,7 @@ public struct DescribeLogDirsResponse: KafkaMessage, Equatable {
         let flexible = version >= 2
         throttleTimeMs = try r.readInt32()
         if version >= 3 { errorCode = try r.readInt16() }
-        results = try r.readStructs(version: version, compact: flexible)
+        results = try r.readStructArray(version: version, compact: flexible)
         if flexible { try r.readTaggedFields() }
     }
 
@@ -171,51 +171,7 @@ public struct DescribeLogDirsResponse: KafkaMessage, Equatable {
         let flexible = version >= 2
         w.writeInt32(throttleTimeMs)
         if version >= 3 { w.writeInt16(errorCode) }
-        w.writeStructs(results, version: version, compact: flexible)
+        w.writeStructArray(results, version: version, compact: flexible)
         if flexible { w.writeEmptyTaggedFields() }
-    }
-}
-
-// MARK: - File-local array helpers (kept fileprivate so they cannot collide with shared primitives)
-
-fileprivate extension ProtocolReader {
-    mutating func readStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readNullableStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T]? {
-        try readNullableArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readInt32s(compact: Bool) throws(ProtocolError) -> [Int32] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in try r.readInt32() }
-    }
-
-    mutating func readStrings(compact: Bool) throws(ProtocolError) -> [String] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try r.readString(compact: compact)
-        }
-    }
-}
-
-fileprivate extension ProtocolWriter {
-    mutating func writeStructs<T: KafkaMessage>(_ items: [T], version: Int16, compact: Bool) {
-        writeArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeNullableStructs<T: KafkaMessage>(_ items: [T]?, version: Int16, compact: Bool) {
-        writeNullableArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeInt32s(_ items: [Int32], compact: Bool) {
-        writeArray(items, compact: compact) { w, v in w.writeInt32(v) }
-    }
-
-    mutating func writeStrings(_ items: [String], compact: Bool) {
-        writeArray(items, compact: compact) { w, s in w.writeString(s, compact: compact) }
     }
 }

@@ -18,14 +18,14 @@ public struct ElectLeadersRequest: KafkaRequest, Equatable {
         public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
             topic = try r.readString(compact: flexible)
-            partitions = try r.readInt32s(compact: flexible)
+            partitions = try r.readInt32Array(compact: flexible)
             if flexible { try r.readTaggedFields() }
         }
 
         public func write(to w: inout ProtocolWriter, version: Int16) {
             let flexible = version >= 2
             w.writeString(topic, compact: flexible)
-            w.writeInt32s(partitions, compact: flexible)
+            w.writeInt32Array(partitions, compact: flexible)
             if flexible { w.writeEmptyTaggedFields() }
         }
     }
@@ -44,7 +44,7 @@ public struct ElectLeadersRequest: KafkaRequest, Equatable {
     public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
         let flexible = version >= 2
         if version >= 1 { electionType = try r.readInt8() }
-        topicPartitions = try r.readNullableStructs(version: version, compact: flexible)
+        topicPartitions = try r.readNullableStructArray(version: version, compact: flexible)
         timeoutMs = try r.readInt32()
         if flexible { try r.readTaggedFields() }
     }
@@ -52,7 +52,7 @@ public struct ElectLeadersRequest: KafkaRequest, Equatable {
     public func write(to w: inout ProtocolWriter, version: Int16) {
         let flexible = version >= 2
         if version >= 1 { w.writeInt8(electionType) }
-        w.writeNullableStructs(topicPartitions, version: version, compact: flexible)
+        w.writeNullableStructArray(topicPartitions, version: version, compact: flexible)
         w.writeInt32(timeoutMs)
         if flexible { w.writeEmptyTaggedFields() }
     }
@@ -99,14 +99,14 @@ public struct ElectLeadersResponse: KafkaMessage, Equatable {
         public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
             topic = try r.readString(compact: flexible)
-            partitionResult = try r.readStructs(version: version, compact: flexible)
+            partitionResult = try r.readStructArray(version: version, compact: flexible)
             if flexible { try r.readTaggedFields() }
         }
 
         public func write(to w: inout ProtocolWriter, version: Int16) {
             let flexible = version >= 2
             w.writeString(topic, compact: flexible)
-            w.writeStructs(partitionResult, version: version, compact: flexible)
+            w.writeStructArray(partitionResult, version: version, compact: flexible)
             if flexible { w.writeEmptyTaggedFields() }
         }
     }
@@ -126,7 +126,7 @@ public struct ElectLeadersResponse: KafkaMessage, Equatable {
         let flexible = version >= 2
         throttleTimeMs = try r.readInt32()
         if version >= 1 { errorCode = try r.readInt16() }
-        replicaElectionResults = try r.readStructs(version: version, compact: flexible)
+        replicaElectionResults = try r.readStructArray(version: version, compact: flexible)
         if flexible { try r.readTaggedFields() }
     }
 
@@ -134,51 +134,7 @@ public struct ElectLeadersResponse: KafkaMessage, Equatable {
         let flexible = version >= 2
         w.writeInt32(throttleTimeMs)
         if version >= 1 { w.writeInt16(errorCode) }
-        w.writeStructs(replicaElectionResults, version: version, compact: flexible)
+        w.writeStructArray(replicaElectionResults, version: version, compact: flexible)
         if flexible { w.writeEmptyTaggedFields() }
-    }
-}
-
-// MARK: - File-local array helpers (kept fileprivate so they cannot collide with shared primitives)
-
-fileprivate extension ProtocolReader {
-    mutating func readStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readNullableStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T]? {
-        try readNullableArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readInt32s(compact: Bool) throws(ProtocolError) -> [Int32] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in try r.readInt32() }
-    }
-
-    mutating func readStrings(compact: Bool) throws(ProtocolError) -> [String] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try r.readString(compact: compact)
-        }
-    }
-}
-
-fileprivate extension ProtocolWriter {
-    mutating func writeStructs<T: KafkaMessage>(_ items: [T], version: Int16, compact: Bool) {
-        writeArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeNullableStructs<T: KafkaMessage>(_ items: [T]?, version: Int16, compact: Bool) {
-        writeNullableArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeInt32s(_ items: [Int32], compact: Bool) {
-        writeArray(items, compact: compact) { w, v in w.writeInt32(v) }
-    }
-
-    mutating func writeStrings(_ items: [String], compact: Bool) {
-        writeArray(items, compact: compact) { w, s in w.writeString(s, compact: compact) }
     }
 }

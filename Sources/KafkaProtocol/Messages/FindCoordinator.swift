@@ -23,7 +23,7 @@ public struct FindCoordinatorRequest: KafkaRequest, Equatable {
         let flexible = version >= 3
         if version <= 3 { key = try r.readString(compact: flexible) }
         if version >= 1 { keyType = try r.readInt8() }
-        if version >= 4 { coordinatorKeys = try r.readStrings(compact: flexible) }
+        if version >= 4 { coordinatorKeys = try r.readStringArray(compact: flexible) }
         if flexible { try r.readTaggedFields() }
     }
 
@@ -31,7 +31,7 @@ public struct FindCoordinatorRequest: KafkaRequest, Equatable {
         let flexible = version >= 3
         if version <= 3 { w.writeString(key, compact: flexible) }
         if version >= 1 { w.writeInt8(keyType) }
-        if version >= 4 { w.writeStrings(coordinatorKeys, compact: flexible) }
+        if version >= 4 { w.writeStringArray(coordinatorKeys, compact: flexible) }
         if flexible { w.writeEmptyTaggedFields() }
     }
 }
@@ -117,7 +117,7 @@ public struct FindCoordinatorResponse: KafkaMessage, Equatable {
             host = try r.readString(compact: flexible)
             port = try r.readInt32()
         }
-        if version >= 4 { coordinators = try r.readStructs(version: version, compact: true) }
+        if version >= 4 { coordinators = try r.readStructArray(version: version, compact: true) }
         if flexible { try r.readTaggedFields() }
     }
 
@@ -131,51 +131,7 @@ public struct FindCoordinatorResponse: KafkaMessage, Equatable {
             w.writeString(host, compact: flexible)
             w.writeInt32(port)
         }
-        if version >= 4 { w.writeStructs(coordinators, version: version, compact: true) }
+        if version >= 4 { w.writeStructArray(coordinators, version: version, compact: true) }
         if flexible { w.writeEmptyTaggedFields() }
-    }
-}
-
-// MARK: - File-local array helpers (kept fileprivate so they cannot collide with shared primitives)
-
-fileprivate extension ProtocolReader {
-    mutating func readStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readNullableStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T]? {
-        try readNullableArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readInt32s(compact: Bool) throws(ProtocolError) -> [Int32] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in try r.readInt32() }
-    }
-
-    mutating func readStrings(compact: Bool) throws(ProtocolError) -> [String] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try r.readString(compact: compact)
-        }
-    }
-}
-
-fileprivate extension ProtocolWriter {
-    mutating func writeStructs<T: KafkaMessage>(_ items: [T], version: Int16, compact: Bool) {
-        writeArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeNullableStructs<T: KafkaMessage>(_ items: [T]?, version: Int16, compact: Bool) {
-        writeNullableArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeInt32s(_ items: [Int32], compact: Bool) {
-        writeArray(items, compact: compact) { w, v in w.writeInt32(v) }
-    }
-
-    mutating func writeStrings(_ items: [String], compact: Bool) {
-        writeArray(items, compact: compact) { w, s in w.writeString(s, compact: compact) }
     }
 }

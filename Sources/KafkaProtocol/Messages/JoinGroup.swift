@@ -65,7 +65,7 @@ public struct JoinGroupRequest: KafkaRequest, Equatable {
         memberId = try r.readString(compact: flexible)
         if version >= 5 { groupInstanceId = try r.readNullableString(compact: flexible) }
         protocolType = try r.readString(compact: flexible)
-        protocols = try r.readStructs(version: version, compact: flexible)
+        protocols = try r.readStructArray(version: version, compact: flexible)
         if version >= 8 { reason = try r.readNullableString(compact: flexible) }
         if flexible { try r.readTaggedFields() }
     }
@@ -78,7 +78,7 @@ public struct JoinGroupRequest: KafkaRequest, Equatable {
         w.writeString(memberId, compact: flexible)
         if version >= 5 { w.writeNullableString(groupInstanceId, compact: flexible) }
         w.writeString(protocolType, compact: flexible)
-        w.writeStructs(protocols, version: version, compact: flexible)
+        w.writeStructArray(protocols, version: version, compact: flexible)
         if version >= 8 { w.writeNullableString(reason, compact: flexible) }
         if flexible { w.writeEmptyTaggedFields() }
     }
@@ -159,7 +159,7 @@ public struct JoinGroupResponse: KafkaMessage, Equatable {
         leader = try r.readString(compact: flexible)
         if version >= 9 { skipAssignment = try r.readBool() }
         memberId = try r.readString(compact: flexible)
-        members = try r.readStructs(version: version, compact: flexible)
+        members = try r.readStructArray(version: version, compact: flexible)
         if flexible { try r.readTaggedFields() }
     }
 
@@ -177,51 +177,7 @@ public struct JoinGroupResponse: KafkaMessage, Equatable {
         w.writeString(leader, compact: flexible)
         if version >= 9 { w.writeBool(skipAssignment) }
         w.writeString(memberId, compact: flexible)
-        w.writeStructs(members, version: version, compact: flexible)
+        w.writeStructArray(members, version: version, compact: flexible)
         if flexible { w.writeEmptyTaggedFields() }
-    }
-}
-
-// MARK: - File-local array helpers (kept fileprivate so they cannot collide with shared primitives)
-
-fileprivate extension ProtocolReader {
-    mutating func readStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readNullableStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T]? {
-        try readNullableArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readInt32s(compact: Bool) throws(ProtocolError) -> [Int32] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in try r.readInt32() }
-    }
-
-    mutating func readStrings(compact: Bool) throws(ProtocolError) -> [String] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try r.readString(compact: compact)
-        }
-    }
-}
-
-fileprivate extension ProtocolWriter {
-    mutating func writeStructs<T: KafkaMessage>(_ items: [T], version: Int16, compact: Bool) {
-        writeArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeNullableStructs<T: KafkaMessage>(_ items: [T]?, version: Int16, compact: Bool) {
-        writeNullableArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeInt32s(_ items: [Int32], compact: Bool) {
-        writeArray(items, compact: compact) { w, v in w.writeInt32(v) }
-    }
-
-    mutating func writeStrings(_ items: [String], compact: Bool) {
-        writeArray(items, compact: compact) { w, s in w.writeString(s, compact: compact) }
     }
 }

@@ -53,12 +53,12 @@ public struct LeaderAndIsrRequest: KafkaRequest, Equatable {
             controllerEpoch = try r.readInt32()
             leader = try r.readInt32()
             leaderEpoch = try r.readInt32()
-            isr = try r.readInt32s(compact: flexible)
+            isr = try r.readInt32Array(compact: flexible)
             partitionEpoch = try r.readInt32()
-            replicas = try r.readInt32s(compact: flexible)
+            replicas = try r.readInt32Array(compact: flexible)
             if version >= 3 {
-                addingReplicas = try r.readInt32s(compact: flexible)
-                removingReplicas = try r.readInt32s(compact: flexible)
+                addingReplicas = try r.readInt32Array(compact: flexible)
+                removingReplicas = try r.readInt32Array(compact: flexible)
             }
             if version >= 1 { isNew = try r.readBool() }
             if version >= 6 { leaderRecoveryState = try r.readInt8() }
@@ -72,12 +72,12 @@ public struct LeaderAndIsrRequest: KafkaRequest, Equatable {
             w.writeInt32(controllerEpoch)
             w.writeInt32(leader)
             w.writeInt32(leaderEpoch)
-            w.writeInt32s(isr, compact: flexible)
+            w.writeInt32Array(isr, compact: flexible)
             w.writeInt32(partitionEpoch)
-            w.writeInt32s(replicas, compact: flexible)
+            w.writeInt32Array(replicas, compact: flexible)
             if version >= 3 {
-                w.writeInt32s(addingReplicas, compact: flexible)
-                w.writeInt32s(removingReplicas, compact: flexible)
+                w.writeInt32Array(addingReplicas, compact: flexible)
+                w.writeInt32Array(removingReplicas, compact: flexible)
             }
             if version >= 1 { w.writeBool(isNew) }
             if version >= 6 { w.writeInt8(leaderRecoveryState) }
@@ -102,7 +102,7 @@ public struct LeaderAndIsrRequest: KafkaRequest, Equatable {
             let flexible = version >= 4
             topicName = try r.readString(compact: flexible)
             if version >= 5 { topicId = try r.readUUID() }
-            partitionStates = try r.readStructs(version: version, compact: flexible)
+            partitionStates = try r.readStructArray(version: version, compact: flexible)
             if flexible { try r.readTaggedFields() }
         }
 
@@ -110,7 +110,7 @@ public struct LeaderAndIsrRequest: KafkaRequest, Equatable {
             let flexible = version >= 4
             w.writeString(topicName, compact: flexible)
             if version >= 5 { w.writeUUID(topicId) }
-            w.writeStructs(partitionStates, version: version, compact: flexible)
+            w.writeStructArray(partitionStates, version: version, compact: flexible)
             if flexible { w.writeEmptyTaggedFields() }
         }
     }
@@ -179,9 +179,9 @@ public struct LeaderAndIsrRequest: KafkaRequest, Equatable {
         controllerEpoch = try r.readInt32()
         if version >= 2 { brokerEpoch = try r.readInt64() }
         if version >= 5 { type = try r.readInt8() }
-        if version <= 1 { ungroupedPartitionStates = try r.readStructs(version: version, compact: flexible) }
-        if version >= 2 { topicStates = try r.readStructs(version: version, compact: flexible) }
-        liveLeaders = try r.readStructs(version: version, compact: flexible)
+        if version <= 1 { ungroupedPartitionStates = try r.readStructArray(version: version, compact: flexible) }
+        if version >= 2 { topicStates = try r.readStructArray(version: version, compact: flexible) }
+        liveLeaders = try r.readStructArray(version: version, compact: flexible)
         if flexible { try r.readTaggedFields() }
     }
 
@@ -192,9 +192,9 @@ public struct LeaderAndIsrRequest: KafkaRequest, Equatable {
         w.writeInt32(controllerEpoch)
         if version >= 2 { w.writeInt64(brokerEpoch) }
         if version >= 5 { w.writeInt8(type) }
-        if version <= 1 { w.writeStructs(ungroupedPartitionStates, version: version, compact: flexible) }
-        if version >= 2 { w.writeStructs(topicStates, version: version, compact: flexible) }
-        w.writeStructs(liveLeaders, version: version, compact: flexible)
+        if version <= 1 { w.writeStructArray(ungroupedPartitionStates, version: version, compact: flexible) }
+        if version >= 2 { w.writeStructArray(topicStates, version: version, compact: flexible) }
+        w.writeStructArray(liveLeaders, version: version, compact: flexible)
         if flexible { w.writeEmptyTaggedFields() }
     }
 }
@@ -241,13 +241,13 @@ public struct LeaderAndIsrResponse: KafkaMessage, Equatable {
 
         public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
             topicId = try r.readUUID()
-            partitionErrors = try r.readStructs(version: version, compact: true)
+            partitionErrors = try r.readStructArray(version: version, compact: true)
             try r.readTaggedFields()
         }
 
         public func write(to w: inout ProtocolWriter, version: Int16) {
             w.writeUUID(topicId)
-            w.writeStructs(partitionErrors, version: version, compact: true)
+            w.writeStructArray(partitionErrors, version: version, compact: true)
             w.writeEmptyTaggedFields()
         }
     }
@@ -269,60 +269,16 @@ public struct LeaderAndIsrResponse: KafkaMessage, Equatable {
     public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
         let flexible = version >= 4
         errorCode = try r.readInt16()
-        if version <= 4 { partitionErrors = try r.readStructs(version: version, compact: flexible) }
-        if version >= 5 { topics = try r.readStructs(version: version, compact: true) }
+        if version <= 4 { partitionErrors = try r.readStructArray(version: version, compact: flexible) }
+        if version >= 5 { topics = try r.readStructArray(version: version, compact: true) }
         if flexible { try r.readTaggedFields() }
     }
 
     public func write(to w: inout ProtocolWriter, version: Int16) {
         let flexible = version >= 4
         w.writeInt16(errorCode)
-        if version <= 4 { w.writeStructs(partitionErrors, version: version, compact: flexible) }
-        if version >= 5 { w.writeStructs(topics, version: version, compact: true) }
+        if version <= 4 { w.writeStructArray(partitionErrors, version: version, compact: flexible) }
+        if version >= 5 { w.writeStructArray(topics, version: version, compact: true) }
         if flexible { w.writeEmptyTaggedFields() }
-    }
-}
-
-// MARK: - File-local array helpers (kept fileprivate so they cannot collide with shared primitives)
-
-fileprivate extension ProtocolReader {
-    mutating func readStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readNullableStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T]? {
-        try readNullableArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readInt32s(compact: Bool) throws(ProtocolError) -> [Int32] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in try r.readInt32() }
-    }
-
-    mutating func readStrings(compact: Bool) throws(ProtocolError) -> [String] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try r.readString(compact: compact)
-        }
-    }
-}
-
-fileprivate extension ProtocolWriter {
-    mutating func writeStructs<T: KafkaMessage>(_ items: [T], version: Int16, compact: Bool) {
-        writeArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeNullableStructs<T: KafkaMessage>(_ items: [T]?, version: Int16, compact: Bool) {
-        writeNullableArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeInt32s(_ items: [Int32], compact: Bool) {
-        writeArray(items, compact: compact) { w, v in w.writeInt32(v) }
-    }
-
-    mutating func writeStrings(_ items: [String], compact: Bool) {
-        writeArray(items, compact: compact) { w, s in w.writeString(s, compact: compact) }
     }
 }

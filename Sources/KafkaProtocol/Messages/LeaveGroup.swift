@@ -51,7 +51,7 @@ public struct LeaveGroupRequest: KafkaRequest, Equatable {
         let flexible = version >= 4
         groupId = try r.readString(compact: flexible)
         if version <= 2 { memberId = try r.readString(compact: flexible) }
-        if version >= 3 { members = try r.readStructs(version: version, compact: flexible) }
+        if version >= 3 { members = try r.readStructArray(version: version, compact: flexible) }
         if flexible { try r.readTaggedFields() }
     }
 
@@ -59,7 +59,7 @@ public struct LeaveGroupRequest: KafkaRequest, Equatable {
         let flexible = version >= 4
         w.writeString(groupId, compact: flexible)
         if version <= 2 { w.writeString(memberId, compact: flexible) }
-        if version >= 3 { w.writeStructs(members, version: version, compact: flexible) }
+        if version >= 3 { w.writeStructArray(members, version: version, compact: flexible) }
         if flexible { w.writeEmptyTaggedFields() }
     }
 }
@@ -110,7 +110,7 @@ public struct LeaveGroupResponse: KafkaMessage, Equatable {
         let flexible = version >= 4
         if version >= 1 { throttleTimeMs = try r.readInt32() }
         errorCode = try r.readInt16()
-        if version >= 3 { members = try r.readStructs(version: version, compact: flexible) }
+        if version >= 3 { members = try r.readStructArray(version: version, compact: flexible) }
         if flexible { try r.readTaggedFields() }
     }
 
@@ -118,51 +118,7 @@ public struct LeaveGroupResponse: KafkaMessage, Equatable {
         let flexible = version >= 4
         if version >= 1 { w.writeInt32(throttleTimeMs) }
         w.writeInt16(errorCode)
-        if version >= 3 { w.writeStructs(members, version: version, compact: flexible) }
+        if version >= 3 { w.writeStructArray(members, version: version, compact: flexible) }
         if flexible { w.writeEmptyTaggedFields() }
-    }
-}
-
-// MARK: - File-local array helpers (kept fileprivate so they cannot collide with shared primitives)
-
-fileprivate extension ProtocolReader {
-    mutating func readStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readNullableStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T]? {
-        try readNullableArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readInt32s(compact: Bool) throws(ProtocolError) -> [Int32] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in try r.readInt32() }
-    }
-
-    mutating func readStrings(compact: Bool) throws(ProtocolError) -> [String] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try r.readString(compact: compact)
-        }
-    }
-}
-
-fileprivate extension ProtocolWriter {
-    mutating func writeStructs<T: KafkaMessage>(_ items: [T], version: Int16, compact: Bool) {
-        writeArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeNullableStructs<T: KafkaMessage>(_ items: [T]?, version: Int16, compact: Bool) {
-        writeNullableArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeInt32s(_ items: [Int32], compact: Bool) {
-        writeArray(items, compact: compact) { w, v in w.writeInt32(v) }
-    }
-
-    mutating func writeStrings(_ items: [String], compact: Bool) {
-        writeArray(items, compact: compact) { w, s in w.writeString(s, compact: compact) }
     }
 }

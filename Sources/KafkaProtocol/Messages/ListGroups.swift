@@ -17,15 +17,15 @@ public struct ListGroupsRequest: KafkaRequest, Equatable {
 
     public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
         let flexible = version >= 3
-        if version >= 4 { statesFilter = try r.readStrings(compact: flexible) }
-        if version >= 5 { typesFilter = try r.readStrings(compact: flexible) }
+        if version >= 4 { statesFilter = try r.readStringArray(compact: flexible) }
+        if version >= 5 { typesFilter = try r.readStringArray(compact: flexible) }
         if flexible { try r.readTaggedFields() }
     }
 
     public func write(to w: inout ProtocolWriter, version: Int16) {
         let flexible = version >= 3
-        if version >= 4 { w.writeStrings(statesFilter, compact: flexible) }
-        if version >= 5 { w.writeStrings(typesFilter, compact: flexible) }
+        if version >= 4 { w.writeStringArray(statesFilter, compact: flexible) }
+        if version >= 5 { w.writeStringArray(typesFilter, compact: flexible) }
         if flexible { w.writeEmptyTaggedFields() }
     }
 }
@@ -80,7 +80,7 @@ public struct ListGroupsResponse: KafkaMessage, Equatable {
         let flexible = version >= 3
         if version >= 1 { throttleTimeMs = try r.readInt32() }
         errorCode = try r.readInt16()
-        groups = try r.readStructs(version: version, compact: flexible)
+        groups = try r.readStructArray(version: version, compact: flexible)
         if flexible { try r.readTaggedFields() }
     }
 
@@ -88,51 +88,7 @@ public struct ListGroupsResponse: KafkaMessage, Equatable {
         let flexible = version >= 3
         if version >= 1 { w.writeInt32(throttleTimeMs) }
         w.writeInt16(errorCode)
-        w.writeStructs(groups, version: version, compact: flexible)
+        w.writeStructArray(groups, version: version, compact: flexible)
         if flexible { w.writeEmptyTaggedFields() }
-    }
-}
-
-// MARK: - File-local array helpers (kept fileprivate so they cannot collide with shared primitives)
-
-fileprivate extension ProtocolReader {
-    mutating func readStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readNullableStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T]? {
-        try readNullableArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readInt32s(compact: Bool) throws(ProtocolError) -> [Int32] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in try r.readInt32() }
-    }
-
-    mutating func readStrings(compact: Bool) throws(ProtocolError) -> [String] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try r.readString(compact: compact)
-        }
-    }
-}
-
-fileprivate extension ProtocolWriter {
-    mutating func writeStructs<T: KafkaMessage>(_ items: [T], version: Int16, compact: Bool) {
-        writeArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeNullableStructs<T: KafkaMessage>(_ items: [T]?, version: Int16, compact: Bool) {
-        writeNullableArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeInt32s(_ items: [Int32], compact: Bool) {
-        writeArray(items, compact: compact) { w, v in w.writeInt32(v) }
-    }
-
-    mutating func writeStrings(_ items: [String], compact: Bool) {
-        writeArray(items, compact: compact) { w, s in w.writeString(s, compact: compact) }
     }
 }

@@ -58,14 +58,14 @@ public struct OffsetCommitRequest: KafkaRequest, Equatable {
         public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
             let flexible = version >= 8
             name = try r.readString(compact: flexible)
-            partitions = try r.readStructs(version: version, compact: flexible)
+            partitions = try r.readStructArray(version: version, compact: flexible)
             if flexible { try r.readTaggedFields() }
         }
 
         public func write(to w: inout ProtocolWriter, version: Int16) {
             let flexible = version >= 8
             w.writeString(name, compact: flexible)
-            w.writeStructs(partitions, version: version, compact: flexible)
+            w.writeStructArray(partitions, version: version, compact: flexible)
             if flexible { w.writeEmptyTaggedFields() }
         }
     }
@@ -102,7 +102,7 @@ public struct OffsetCommitRequest: KafkaRequest, Equatable {
         }
         if version >= 7 { groupInstanceId = try r.readNullableString(compact: flexible) }
         if (2...4).contains(version) { retentionTimeMs = try r.readInt64() }
-        topics = try r.readStructs(version: version, compact: flexible)
+        topics = try r.readStructArray(version: version, compact: flexible)
         if flexible { try r.readTaggedFields() }
     }
 
@@ -115,7 +115,7 @@ public struct OffsetCommitRequest: KafkaRequest, Equatable {
         }
         if version >= 7 { w.writeNullableString(groupInstanceId, compact: flexible) }
         if (2...4).contains(version) { w.writeInt64(retentionTimeMs) }
-        w.writeStructs(topics, version: version, compact: flexible)
+        w.writeStructArray(topics, version: version, compact: flexible)
         if flexible { w.writeEmptyTaggedFields() }
     }
 }
@@ -155,14 +155,14 @@ public struct OffsetCommitResponse: KafkaMessage, Equatable {
         public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
             let flexible = version >= 8
             name = try r.readString(compact: flexible)
-            partitions = try r.readStructs(version: version, compact: flexible)
+            partitions = try r.readStructArray(version: version, compact: flexible)
             if flexible { try r.readTaggedFields() }
         }
 
         public func write(to w: inout ProtocolWriter, version: Int16) {
             let flexible = version >= 8
             w.writeString(name, compact: flexible)
-            w.writeStructs(partitions, version: version, compact: flexible)
+            w.writeStructArray(partitions, version: version, compact: flexible)
             if flexible { w.writeEmptyTaggedFields() }
         }
     }
@@ -179,58 +179,14 @@ public struct OffsetCommitResponse: KafkaMessage, Equatable {
     public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
         let flexible = version >= 8
         if version >= 3 { throttleTimeMs = try r.readInt32() }
-        topics = try r.readStructs(version: version, compact: flexible)
+        topics = try r.readStructArray(version: version, compact: flexible)
         if flexible { try r.readTaggedFields() }
     }
 
     public func write(to w: inout ProtocolWriter, version: Int16) {
         let flexible = version >= 8
         if version >= 3 { w.writeInt32(throttleTimeMs) }
-        w.writeStructs(topics, version: version, compact: flexible)
+        w.writeStructArray(topics, version: version, compact: flexible)
         if flexible { w.writeEmptyTaggedFields() }
-    }
-}
-
-// MARK: - File-local array helpers (kept fileprivate so they cannot collide with shared primitives)
-
-fileprivate extension ProtocolReader {
-    mutating func readStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readNullableStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T]? {
-        try readNullableArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readInt32s(compact: Bool) throws(ProtocolError) -> [Int32] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in try r.readInt32() }
-    }
-
-    mutating func readStrings(compact: Bool) throws(ProtocolError) -> [String] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try r.readString(compact: compact)
-        }
-    }
-}
-
-fileprivate extension ProtocolWriter {
-    mutating func writeStructs<T: KafkaMessage>(_ items: [T], version: Int16, compact: Bool) {
-        writeArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeNullableStructs<T: KafkaMessage>(_ items: [T]?, version: Int16, compact: Bool) {
-        writeNullableArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeInt32s(_ items: [Int32], compact: Bool) {
-        writeArray(items, compact: compact) { w, v in w.writeInt32(v) }
-    }
-
-    mutating func writeStrings(_ items: [String], compact: Bool) {
-        writeArray(items, compact: compact) { w, s in w.writeString(s, compact: compact) }
     }
 }

@@ -32,12 +32,12 @@ public struct OffsetDeleteRequest: KafkaRequest, Equatable {
 
         public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
             name = try r.readString()
-            partitions = try r.readStructs(version: version, compact: false)
+            partitions = try r.readStructArray(version: version, compact: false)
         }
 
         public func write(to w: inout ProtocolWriter, version: Int16) {
             w.writeString(name)
-            w.writeStructs(partitions, version: version, compact: false)
+            w.writeStructArray(partitions, version: version, compact: false)
         }
     }
 
@@ -51,12 +51,12 @@ public struct OffsetDeleteRequest: KafkaRequest, Equatable {
 
     public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
         groupId = try r.readString()
-        topics = try r.readStructs(version: version, compact: false)
+        topics = try r.readStructArray(version: version, compact: false)
     }
 
     public func write(to w: inout ProtocolWriter, version: Int16) {
         w.writeString(groupId)
-        w.writeStructs(topics, version: version, compact: false)
+        w.writeStructArray(topics, version: version, compact: false)
     }
 }
 
@@ -92,12 +92,12 @@ public struct OffsetDeleteResponse: KafkaMessage, Equatable {
 
         public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
             name = try r.readString()
-            partitions = try r.readStructs(version: version, compact: false)
+            partitions = try r.readStructArray(version: version, compact: false)
         }
 
         public func write(to w: inout ProtocolWriter, version: Int16) {
             w.writeString(name)
-            w.writeStructs(partitions, version: version, compact: false)
+            w.writeStructArray(partitions, version: version, compact: false)
         }
     }
 
@@ -114,56 +114,12 @@ public struct OffsetDeleteResponse: KafkaMessage, Equatable {
     public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
         errorCode = try r.readInt16()
         throttleTimeMs = try r.readInt32()
-        topics = try r.readStructs(version: version, compact: false)
+        topics = try r.readStructArray(version: version, compact: false)
     }
 
     public func write(to w: inout ProtocolWriter, version: Int16) {
         w.writeInt16(errorCode)
         w.writeInt32(throttleTimeMs)
-        w.writeStructs(topics, version: version, compact: false)
-    }
-}
-
-// MARK: - File-local array helpers (kept fileprivate so they cannot collide with shared primitives)
-
-fileprivate extension ProtocolReader {
-    mutating func readStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readNullableStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T]? {
-        try readNullableArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readInt32s(compact: Bool) throws(ProtocolError) -> [Int32] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in try r.readInt32() }
-    }
-
-    mutating func readStrings(compact: Bool) throws(ProtocolError) -> [String] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try r.readString(compact: compact)
-        }
-    }
-}
-
-fileprivate extension ProtocolWriter {
-    mutating func writeStructs<T: KafkaMessage>(_ items: [T], version: Int16, compact: Bool) {
-        writeArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeNullableStructs<T: KafkaMessage>(_ items: [T]?, version: Int16, compact: Bool) {
-        writeNullableArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeInt32s(_ items: [Int32], compact: Bool) {
-        writeArray(items, compact: compact) { w, v in w.writeInt32(v) }
-    }
-
-    mutating func writeStrings(_ items: [String], compact: Bool) {
-        writeArray(items, compact: compact) { w, s in w.writeString(s, compact: compact) }
+        w.writeStructArray(topics, version: version, compact: false)
     }
 }

@@ -19,14 +19,14 @@ public struct OffsetFetchRequest: KafkaRequest, Equatable {
         public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
             let flexible = version >= 6
             name = try r.readString(compact: flexible)
-            partitionIndexes = try r.readInt32s(compact: flexible)
+            partitionIndexes = try r.readInt32Array(compact: flexible)
             if flexible { try r.readTaggedFields() }
         }
 
         public func write(to w: inout ProtocolWriter, version: Int16) {
             let flexible = version >= 6
             w.writeString(name, compact: flexible)
-            w.writeInt32s(partitionIndexes, compact: flexible)
+            w.writeInt32Array(partitionIndexes, compact: flexible)
             if flexible { w.writeEmptyTaggedFields() }
         }
     }
@@ -43,13 +43,13 @@ public struct OffsetFetchRequest: KafkaRequest, Equatable {
 
         public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
             name = try r.readString(compact: true)
-            partitionIndexes = try r.readInt32s(compact: true)
+            partitionIndexes = try r.readInt32Array(compact: true)
             try r.readTaggedFields()
         }
 
         public func write(to w: inout ProtocolWriter, version: Int16) {
             w.writeString(name, compact: true)
-            w.writeInt32s(partitionIndexes, compact: true)
+            w.writeInt32Array(partitionIndexes, compact: true)
             w.writeEmptyTaggedFields()
         }
     }
@@ -80,7 +80,7 @@ public struct OffsetFetchRequest: KafkaRequest, Equatable {
                 memberId = try r.readNullableString(compact: true)
                 memberEpoch = try r.readInt32()
             }
-            topics = try r.readNullableStructs(version: version, compact: true)
+            topics = try r.readNullableStructArray(version: version, compact: true)
             try r.readTaggedFields()
         }
 
@@ -90,7 +90,7 @@ public struct OffsetFetchRequest: KafkaRequest, Equatable {
                 w.writeNullableString(memberId, compact: true)
                 w.writeInt32(memberEpoch)
             }
-            w.writeNullableStructs(topics, version: version, compact: true)
+            w.writeNullableStructArray(topics, version: version, compact: true)
             w.writeEmptyTaggedFields()
         }
     }
@@ -119,12 +119,12 @@ public struct OffsetFetchRequest: KafkaRequest, Equatable {
         if version <= 7 {
             groupId = try r.readString(compact: flexible)
             if version >= 2 {
-                topics = try r.readNullableStructs(version: version, compact: flexible)
+                topics = try r.readNullableStructArray(version: version, compact: flexible)
             } else {
-                topics = try r.readStructs(version: version, compact: flexible)
+                topics = try r.readStructArray(version: version, compact: flexible)
             }
         }
-        if version >= 8 { groups = try r.readStructs(version: version, compact: true) }
+        if version >= 8 { groups = try r.readStructArray(version: version, compact: true) }
         if version >= 7 { requireStable = try r.readBool() }
         if flexible { try r.readTaggedFields() }
     }
@@ -134,12 +134,12 @@ public struct OffsetFetchRequest: KafkaRequest, Equatable {
         if version <= 7 {
             w.writeString(groupId, compact: flexible)
             if version >= 2 {
-                w.writeNullableStructs(topics, version: version, compact: flexible)
+                w.writeNullableStructArray(topics, version: version, compact: flexible)
             } else {
-                w.writeStructs(topics ?? [], version: version, compact: flexible)
+                w.writeStructArray(topics ?? [], version: version, compact: flexible)
             }
         }
-        if version >= 8 { w.writeStructs(groups, version: version, compact: true) }
+        if version >= 8 { w.writeStructArray(groups, version: version, compact: true) }
         if version >= 7 { w.writeBool(requireStable) }
         if flexible { w.writeEmptyTaggedFields() }
     }
@@ -200,14 +200,14 @@ public struct OffsetFetchResponse: KafkaMessage, Equatable {
         public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
             let flexible = version >= 6
             name = try r.readString(compact: flexible)
-            partitions = try r.readStructs(version: version, compact: flexible)
+            partitions = try r.readStructArray(version: version, compact: flexible)
             if flexible { try r.readTaggedFields() }
         }
 
         public func write(to w: inout ProtocolWriter, version: Int16) {
             let flexible = version >= 6
             w.writeString(name, compact: flexible)
-            w.writeStructs(partitions, version: version, compact: flexible)
+            w.writeStructArray(partitions, version: version, compact: flexible)
             if flexible { w.writeEmptyTaggedFields() }
         }
     }
@@ -262,13 +262,13 @@ public struct OffsetFetchResponse: KafkaMessage, Equatable {
 
         public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
             name = try r.readString(compact: true)
-            partitions = try r.readStructs(version: version, compact: true)
+            partitions = try r.readStructArray(version: version, compact: true)
             try r.readTaggedFields()
         }
 
         public func write(to w: inout ProtocolWriter, version: Int16) {
             w.writeString(name, compact: true)
-            w.writeStructs(partitions, version: version, compact: true)
+            w.writeStructArray(partitions, version: version, compact: true)
             w.writeEmptyTaggedFields()
         }
     }
@@ -287,14 +287,14 @@ public struct OffsetFetchResponse: KafkaMessage, Equatable {
 
         public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
             groupId = try r.readString(compact: true)
-            topics = try r.readStructs(version: version, compact: true)
+            topics = try r.readStructArray(version: version, compact: true)
             errorCode = try r.readInt16()
             try r.readTaggedFields()
         }
 
         public func write(to w: inout ProtocolWriter, version: Int16) {
             w.writeString(groupId, compact: true)
-            w.writeStructs(topics, version: version, compact: true)
+            w.writeStructArray(topics, version: version, compact: true)
             w.writeInt16(errorCode)
             w.writeEmptyTaggedFields()
         }
@@ -323,10 +323,10 @@ public struct OffsetFetchResponse: KafkaMessage, Equatable {
         let flexible = version >= 6
         if version >= 3 { throttleTimeMs = try r.readInt32() }
         if version <= 7 {
-            topics = try r.readStructs(version: version, compact: flexible)
+            topics = try r.readStructArray(version: version, compact: flexible)
             if version >= 2 { errorCode = try r.readInt16() }
         }
-        if version >= 8 { groups = try r.readStructs(version: version, compact: true) }
+        if version >= 8 { groups = try r.readStructArray(version: version, compact: true) }
         if flexible { try r.readTaggedFields() }
     }
 
@@ -334,54 +334,10 @@ public struct OffsetFetchResponse: KafkaMessage, Equatable {
         let flexible = version >= 6
         if version >= 3 { w.writeInt32(throttleTimeMs) }
         if version <= 7 {
-            w.writeStructs(topics, version: version, compact: flexible)
+            w.writeStructArray(topics, version: version, compact: flexible)
             if version >= 2 { w.writeInt16(errorCode) }
         }
-        if version >= 8 { w.writeStructs(groups, version: version, compact: true) }
+        if version >= 8 { w.writeStructArray(groups, version: version, compact: true) }
         if flexible { w.writeEmptyTaggedFields() }
-    }
-}
-
-// MARK: - File-local array helpers (kept fileprivate so they cannot collide with shared primitives)
-
-fileprivate extension ProtocolReader {
-    mutating func readStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readNullableStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T]? {
-        try readNullableArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readInt32s(compact: Bool) throws(ProtocolError) -> [Int32] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in try r.readInt32() }
-    }
-
-    mutating func readStrings(compact: Bool) throws(ProtocolError) -> [String] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try r.readString(compact: compact)
-        }
-    }
-}
-
-fileprivate extension ProtocolWriter {
-    mutating func writeStructs<T: KafkaMessage>(_ items: [T], version: Int16, compact: Bool) {
-        writeArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeNullableStructs<T: KafkaMessage>(_ items: [T]?, version: Int16, compact: Bool) {
-        writeNullableArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeInt32s(_ items: [Int32], compact: Bool) {
-        writeArray(items, compact: compact) { w, v in w.writeInt32(v) }
-    }
-
-    mutating func writeStrings(_ items: [String], compact: Bool) {
-        writeArray(items, compact: compact) { w, s in w.writeString(s, compact: compact) }
     }
 }

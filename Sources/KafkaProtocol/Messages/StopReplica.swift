@@ -40,14 +40,14 @@ public struct StopReplicaRequest: KafkaRequest, Equatable {
         public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
             let flexible = version >= 2
             name = try r.readString(compact: flexible)
-            partitionIndexes = try r.readInt32s(compact: flexible)
+            partitionIndexes = try r.readInt32Array(compact: flexible)
             if flexible { try r.readTaggedFields() }
         }
 
         public func write(to w: inout ProtocolWriter, version: Int16) {
             let flexible = version >= 2
             w.writeString(name, compact: flexible)
-            w.writeInt32s(partitionIndexes, compact: flexible)
+            w.writeInt32Array(partitionIndexes, compact: flexible)
             if flexible { w.writeEmptyTaggedFields() }
         }
     }
@@ -91,13 +91,13 @@ public struct StopReplicaRequest: KafkaRequest, Equatable {
 
         public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
             topicName = try r.readString(compact: true)
-            partitionStates = try r.readStructs(version: version, compact: true)
+            partitionStates = try r.readStructArray(version: version, compact: true)
             try r.readTaggedFields()
         }
 
         public func write(to w: inout ProtocolWriter, version: Int16) {
             w.writeString(topicName, compact: true)
-            w.writeStructs(partitionStates, version: version, compact: true)
+            w.writeStructArray(partitionStates, version: version, compact: true)
             w.writeEmptyTaggedFields()
         }
     }
@@ -139,9 +139,9 @@ public struct StopReplicaRequest: KafkaRequest, Equatable {
         controllerEpoch = try r.readInt32()
         if version >= 1 { brokerEpoch = try r.readInt64() }
         if version <= 2 { deletePartitions = try r.readBool() }
-        if version == 0 { ungroupedPartitions = try r.readStructs(version: version, compact: false) }
-        if (1...2).contains(version) { topics = try r.readStructs(version: version, compact: flexible) }
-        if version >= 3 { topicStates = try r.readStructs(version: version, compact: true) }
+        if version == 0 { ungroupedPartitions = try r.readStructArray(version: version, compact: false) }
+        if (1...2).contains(version) { topics = try r.readStructArray(version: version, compact: flexible) }
+        if version >= 3 { topicStates = try r.readStructArray(version: version, compact: true) }
         if flexible { try r.readTaggedFields() }
     }
 
@@ -152,9 +152,9 @@ public struct StopReplicaRequest: KafkaRequest, Equatable {
         w.writeInt32(controllerEpoch)
         if version >= 1 { w.writeInt64(brokerEpoch) }
         if version <= 2 { w.writeBool(deletePartitions) }
-        if version == 0 { w.writeStructs(ungroupedPartitions, version: version, compact: false) }
-        if (1...2).contains(version) { w.writeStructs(topics, version: version, compact: flexible) }
-        if version >= 3 { w.writeStructs(topicStates, version: version, compact: true) }
+        if version == 0 { w.writeStructArray(ungroupedPartitions, version: version, compact: false) }
+        if (1...2).contains(version) { w.writeStructArray(topics, version: version, compact: flexible) }
+        if version >= 3 { w.writeStructArray(topicStates, version: version, compact: true) }
         if flexible { w.writeEmptyTaggedFields() }
     }
 }
@@ -199,58 +199,14 @@ public struct StopReplicaResponse: KafkaMessage, Equatable {
     public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
         let flexible = version >= 2
         errorCode = try r.readInt16()
-        partitionErrors = try r.readStructs(version: version, compact: flexible)
+        partitionErrors = try r.readStructArray(version: version, compact: flexible)
         if flexible { try r.readTaggedFields() }
     }
 
     public func write(to w: inout ProtocolWriter, version: Int16) {
         let flexible = version >= 2
         w.writeInt16(errorCode)
-        w.writeStructs(partitionErrors, version: version, compact: flexible)
+        w.writeStructArray(partitionErrors, version: version, compact: flexible)
         if flexible { w.writeEmptyTaggedFields() }
-    }
-}
-
-// MARK: - File-local array helpers (kept fileprivate so they cannot collide with shared primitives)
-
-fileprivate extension ProtocolReader {
-    mutating func readStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readNullableStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T]? {
-        try readNullableArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readInt32s(compact: Bool) throws(ProtocolError) -> [Int32] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in try r.readInt32() }
-    }
-
-    mutating func readStrings(compact: Bool) throws(ProtocolError) -> [String] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try r.readString(compact: compact)
-        }
-    }
-}
-
-fileprivate extension ProtocolWriter {
-    mutating func writeStructs<T: KafkaMessage>(_ items: [T], version: Int16, compact: Bool) {
-        writeArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeNullableStructs<T: KafkaMessage>(_ items: [T]?, version: Int16, compact: Bool) {
-        writeNullableArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeInt32s(_ items: [Int32], compact: Bool) {
-        writeArray(items, compact: compact) { w, v in w.writeInt32(v) }
-    }
-
-    mutating func writeStrings(_ items: [String], compact: Bool) {
-        writeArray(items, compact: compact) { w, s in w.writeString(s, compact: compact) }
     }
 }

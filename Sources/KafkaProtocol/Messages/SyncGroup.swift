@@ -63,7 +63,7 @@ public struct SyncGroupRequest: KafkaRequest, Equatable {
             protocolType = try r.readNullableString(compact: flexible)
             protocolName = try r.readNullableString(compact: flexible)
         }
-        assignments = try r.readStructs(version: version, compact: flexible)
+        assignments = try r.readStructArray(version: version, compact: flexible)
         if flexible { try r.readTaggedFields() }
     }
 
@@ -77,7 +77,7 @@ public struct SyncGroupRequest: KafkaRequest, Equatable {
             w.writeNullableString(protocolType, compact: flexible)
             w.writeNullableString(protocolName, compact: flexible)
         }
-        w.writeStructs(assignments, version: version, compact: flexible)
+        w.writeStructArray(assignments, version: version, compact: flexible)
         if flexible { w.writeEmptyTaggedFields() }
     }
 }
@@ -125,49 +125,5 @@ public struct SyncGroupResponse: KafkaMessage, Equatable {
         }
         w.writeBytes(assignment, compact: flexible)
         if flexible { w.writeEmptyTaggedFields() }
-    }
-}
-
-// MARK: - File-local array helpers (kept fileprivate so they cannot collide with shared primitives)
-
-fileprivate extension ProtocolReader {
-    mutating func readStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readNullableStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T]? {
-        try readNullableArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readInt32s(compact: Bool) throws(ProtocolError) -> [Int32] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in try r.readInt32() }
-    }
-
-    mutating func readStrings(compact: Bool) throws(ProtocolError) -> [String] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try r.readString(compact: compact)
-        }
-    }
-}
-
-fileprivate extension ProtocolWriter {
-    mutating func writeStructs<T: KafkaMessage>(_ items: [T], version: Int16, compact: Bool) {
-        writeArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeNullableStructs<T: KafkaMessage>(_ items: [T]?, version: Int16, compact: Bool) {
-        writeNullableArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeInt32s(_ items: [Int32], compact: Bool) {
-        writeArray(items, compact: compact) { w, v in w.writeInt32(v) }
-    }
-
-    mutating func writeStrings(_ items: [String], compact: Bool) {
-        writeArray(items, compact: compact) { w, s in w.writeString(s, compact: compact) }
     }
 }

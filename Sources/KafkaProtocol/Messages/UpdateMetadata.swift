@@ -43,10 +43,10 @@ public struct UpdateMetadataRequest: KafkaRequest, Equatable {
             controllerEpoch = try r.readInt32()
             leader = try r.readInt32()
             leaderEpoch = try r.readInt32()
-            isr = try r.readInt32s(compact: flexible)
+            isr = try r.readInt32Array(compact: flexible)
             zkVersion = try r.readInt32()
-            replicas = try r.readInt32s(compact: flexible)
-            if version >= 4 { offlineReplicas = try r.readInt32s(compact: flexible) }
+            replicas = try r.readInt32Array(compact: flexible)
+            if version >= 4 { offlineReplicas = try r.readInt32Array(compact: flexible) }
             if flexible { try r.readTaggedFields() }
         }
 
@@ -57,10 +57,10 @@ public struct UpdateMetadataRequest: KafkaRequest, Equatable {
             w.writeInt32(controllerEpoch)
             w.writeInt32(leader)
             w.writeInt32(leaderEpoch)
-            w.writeInt32s(isr, compact: flexible)
+            w.writeInt32Array(isr, compact: flexible)
             w.writeInt32(zkVersion)
-            w.writeInt32s(replicas, compact: flexible)
-            if version >= 4 { w.writeInt32s(offlineReplicas, compact: flexible) }
+            w.writeInt32Array(replicas, compact: flexible)
+            if version >= 4 { w.writeInt32Array(offlineReplicas, compact: flexible) }
             if flexible { w.writeEmptyTaggedFields() }
         }
     }
@@ -84,7 +84,7 @@ public struct UpdateMetadataRequest: KafkaRequest, Equatable {
             let flexible = version >= 6
             topicName = try r.readString(compact: flexible)
             if version >= 7 { topicId = try r.readUUID() }
-            partitionStates = try r.readStructs(version: version, compact: flexible)
+            partitionStates = try r.readStructArray(version: version, compact: flexible)
             if flexible { try r.readTaggedFields() }
         }
 
@@ -92,7 +92,7 @@ public struct UpdateMetadataRequest: KafkaRequest, Equatable {
             let flexible = version >= 6
             w.writeString(topicName, compact: flexible)
             if version >= 7 { w.writeUUID(topicId) }
-            w.writeStructs(partitionStates, version: version, compact: flexible)
+            w.writeStructArray(partitionStates, version: version, compact: flexible)
             if flexible { w.writeEmptyTaggedFields() }
         }
     }
@@ -160,7 +160,7 @@ public struct UpdateMetadataRequest: KafkaRequest, Equatable {
                 v0Host = try r.readString()
                 v0Port = try r.readInt32()
             }
-            if version >= 1 { endpoints = try r.readStructs(version: version, compact: flexible) }
+            if version >= 1 { endpoints = try r.readStructArray(version: version, compact: flexible) }
             if version >= 2 { rack = try r.readNullableString(compact: flexible) }
             if flexible { try r.readTaggedFields() }
         }
@@ -172,7 +172,7 @@ public struct UpdateMetadataRequest: KafkaRequest, Equatable {
                 w.writeString(v0Host)
                 w.writeInt32(v0Port)
             }
-            if version >= 1 { w.writeStructs(endpoints, version: version, compact: flexible) }
+            if version >= 1 { w.writeStructArray(endpoints, version: version, compact: flexible) }
             if version >= 2 { w.writeNullableString(rack, compact: flexible) }
             if flexible { w.writeEmptyTaggedFields() }
         }
@@ -213,9 +213,9 @@ public struct UpdateMetadataRequest: KafkaRequest, Equatable {
         if version >= 8 { isKRaftController = try r.readBool() }
         controllerEpoch = try r.readInt32()
         if version >= 5 { brokerEpoch = try r.readInt64() }
-        if version <= 4 { ungroupedPartitionStates = try r.readStructs(version: version, compact: flexible) }
-        if version >= 5 { topicStates = try r.readStructs(version: version, compact: flexible) }
-        liveBrokers = try r.readStructs(version: version, compact: flexible)
+        if version <= 4 { ungroupedPartitionStates = try r.readStructArray(version: version, compact: flexible) }
+        if version >= 5 { topicStates = try r.readStructArray(version: version, compact: flexible) }
+        liveBrokers = try r.readStructArray(version: version, compact: flexible)
         if flexible {
             var decodedType: Int8 = 0
             try r.readTaggedFields { (tag: UInt32, sub: inout ProtocolReader) throws(ProtocolError) -> Bool in
@@ -233,9 +233,9 @@ public struct UpdateMetadataRequest: KafkaRequest, Equatable {
         if version >= 8 { w.writeBool(isKRaftController) }
         w.writeInt32(controllerEpoch)
         if version >= 5 { w.writeInt64(brokerEpoch) }
-        if version <= 4 { w.writeStructs(ungroupedPartitionStates, version: version, compact: flexible) }
-        if version >= 5 { w.writeStructs(topicStates, version: version, compact: flexible) }
-        w.writeStructs(liveBrokers, version: version, compact: flexible)
+        if version <= 4 { w.writeStructArray(ungroupedPartitionStates, version: version, compact: flexible) }
+        if version >= 5 { w.writeStructArray(topicStates, version: version, compact: flexible) }
+        w.writeStructArray(liveBrokers, version: version, compact: flexible)
         if flexible {
             if version >= 8 && type != 0 {
                 w.writeTaggedFields([(tag: 0, payload: [UInt8(bitPattern: type)])])
@@ -261,49 +261,5 @@ public struct UpdateMetadataResponse: KafkaMessage, Equatable {
     public func write(to w: inout ProtocolWriter, version: Int16) {
         w.writeInt16(errorCode)
         if version >= 6 { w.writeEmptyTaggedFields() }
-    }
-}
-
-// MARK: - File-local array helpers (kept fileprivate so they cannot collide with shared primitives)
-
-fileprivate extension ProtocolReader {
-    mutating func readStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readNullableStructs<T: KafkaMessage>(version: Int16, compact: Bool) throws(ProtocolError) -> [T]? {
-        try readNullableArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try T(reading: &r, version: version)
-        }
-    }
-
-    mutating func readInt32s(compact: Bool) throws(ProtocolError) -> [Int32] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in try r.readInt32() }
-    }
-
-    mutating func readStrings(compact: Bool) throws(ProtocolError) -> [String] {
-        try readArray(compact: compact) { (r: inout ProtocolReader) throws(ProtocolError) in
-            try r.readString(compact: compact)
-        }
-    }
-}
-
-fileprivate extension ProtocolWriter {
-    mutating func writeStructs<T: KafkaMessage>(_ items: [T], version: Int16, compact: Bool) {
-        writeArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeNullableStructs<T: KafkaMessage>(_ items: [T]?, version: Int16, compact: Bool) {
-        writeNullableArray(items, compact: compact) { w, item in item.write(to: &w, version: version) }
-    }
-
-    mutating func writeInt32s(_ items: [Int32], compact: Bool) {
-        writeArray(items, compact: compact) { w, v in w.writeInt32(v) }
-    }
-
-    mutating func writeStrings(_ items: [String], compact: Bool) {
-        writeArray(items, compact: compact) { w, s in w.writeString(s, compact: compact) }
     }
 }
