@@ -51,6 +51,8 @@ final class BrokerCore: Sendable {
             Route(handler: CreatePartitionsHandler(core: self)),
             Route(handler: IncrementalAlterConfigsHandler(core: self)),
             Route(handler: DescribeClusterHandler(core: self)),
+            Route(handler: ElectLeadersHandler(core: self)),
+            Route(handler: DescribeLogDirsHandler(core: self)),
             // Group coordinator APIs (groups branch).
             Route(handler: FindCoordinatorHandler(groups: groups)),
             Route(handler: JoinGroupHandler(groups: groups)),
