@@ -5,7 +5,8 @@ import KafkaProtocol
 /// v0–v3 clients cannot read magic 2, so their data is down-converted to magic 1 / 0.
 struct FetchHandler: APIHandler {
     typealias Request = FetchRequest
-    let versions: ClosedRange<Int16> = 0...12
+    /// v13+ names topics by id (from Metadata v10+); v15+ carries the replica id in `replicaState`.
+    let versions: ClosedRange<Int16> = 0...16
     let core: BrokerCore
 
     func handle(_ request: FetchRequest, context: RequestContext) async -> FetchResponse? {
@@ -13,7 +14,8 @@ struct FetchHandler: APIHandler {
         if version >= 7 && request.sessionId != 0 && request.sessionEpoch > 0 {
             return FetchResponse(errorCode: ErrorCode.fetchSessionIdNotFound.rawValue, sessionId: 0, responses: [])
         }
-        let isReplica = request.replicaId >= 0
+        let replicaId = request.effectiveReplicaId(version: version)
+        let isReplica = replicaId >= 0
         let readCommitted = version >= 4 && request.isolationLevel == 1
         let responseMaxBytes = version >= 3 ? Int(max(request.maxBytes, 0)) : Int.max
         let deadline = ContinuousClock.now + .milliseconds(Int(max(request.maxWaitMs, 0)))
@@ -55,7 +57,7 @@ struct FetchHandler: APIHandler {
                         }
                         if isReplica {
                             core.replicas.recordFollowerFetch(
-                                topic: name, partition: p.partition, replicaId: request.replicaId,
+                                topic: name, partition: p.partition, replicaId: replicaId,
                                 fetchOffset: p.fetchOffset)
                         }
                     } catch {
