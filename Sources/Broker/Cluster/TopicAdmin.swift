@@ -147,10 +147,10 @@ actor TopicAdmin {
             guard let v else { throw .invalidConfig("Null value not supported for topic configs: \(k)") }
             configs[k] = v
         }
-        let effective: EffectiveTopicConfig
         do {
             try TopicConfig.validate(configs)
-            effective = try EffectiveTopicConfig(topicOverrides: configs, broker: config)
+            // Values that parse per key can still fail together with the broker's (e.g. segment sizes).
+            _ = try EffectiveTopicConfig(topicOverrides: configs, broker: config)
         } catch {
             throw .invalidConfig("\(error)")
         }
@@ -219,7 +219,6 @@ actor TopicAdmin {
         } catch {
             throw .storage("\(error)")
         }
-        _ = effective
         logger.info("Created topic \(spec.name) with \(assignment.count) partitions, replication factor \(rf)")
         return CreatedTopic(topicId: topicId, numPartitions: Int32(assignment.count), replicationFactor: rf, configs: described)
     }

@@ -19,7 +19,8 @@ struct FetchHandler: APIHandler {
         let readCommitted = version >= 4 && request.isolationLevel == 1
         let responseMaxBytes = version >= 3 ? Int(max(request.maxBytes, 0)) : Int.max
         let deadline = ContinuousClock.now + .milliseconds(Int(max(request.maxWaitMs, 0)))
-        let names = core.metadata.snapshot.topicsById
+        // Only v13+ names topics by id; older versions skip building the id → name map.
+        let names = version >= 13 ? core.metadata.snapshot.topicsById : [:]
 
         while true {
             var response = FetchResponse(errorCode: 0, sessionId: 0, responses: [])
@@ -63,7 +64,7 @@ struct FetchHandler: APIHandler {
                     } catch {
                         anyError = true
                         data.errorCode = ErrorCode(error).rawValue
-                        if version >= 13, core.metadata.snapshot.topicsById[topic.topicId] == nil {
+                        if version >= 13, names[topic.topicId] == nil {
                             data.errorCode = ErrorCode.unknownTopicId.rawValue
                         }
                     }
