@@ -46,11 +46,24 @@ let package = Package(
             name: "GroupCoordinator", dependencies: ["KafkaProtocol", "KafkaRecords"], exclude: ["README.md"],
             swiftSettings: swiftSettings),
 
+        // The cluster controller: leader election, replica/partition state, topic lifecycle, as a value-type state
+        // machine (sans-io) driven by an actor that talks to ZooKeeper and sends LeaderAndIsr/UpdateMetadata/StopReplica.
+        .target(
+            name: "Controller",
+            dependencies: [
+                "KafkaProtocol", "Coordination",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+
         // The broker: NIO server, request routing, one handler per API, partitions, metadata cache.
         .target(
             name: "Broker",
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "LogStorage", "Coordination", "KafkaConfig", "GroupCoordinator",
+                "Controller", "KafkaClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -87,6 +100,7 @@ let package = Package(
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaConfigTests", dependencies: ["KafkaConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaProtocol"], swiftSettings: swiftSettings),
+        .testTarget(name: "ControllerTests", dependencies: ["Controller", "Coordination", "KafkaProtocol"], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaRecords"], swiftSettings: swiftSettings),
     ]

@@ -86,6 +86,13 @@ final class GroupService: Sendable {
         await runtime.finishLoading(partition: index)
     }
 
+    /// Called by the replica manager after this broker becomes leader (`isLeader`) or follower of an
+    /// `__consumer_offsets` partition: a new leader loads the partition's groups, a former leader unloads them so
+    /// their members get NOT_COORDINATOR and move to the new coordinator.
+    func partitionLeadershipChanged(partition: Int32, isLeader: Bool, leaderEpoch: Int32) async {
+        if isLeader { await load(partition: partition) }
+    }
+
     /// Creates `__consumer_offsets` if missing (Kafka's internal topic settings); true when it exists afterwards.
     private func ensureOffsetsTopic() async -> Bool {
         if metadata.topic(Self.topic) != nil { return true }

@@ -49,6 +49,13 @@ actor TopicAdmin {
 
     func topicOverrides(_ name: String) -> [String: String]? { overrides[name] }
 
+    /// The config a local replica of `name` runs under: the topic's overrides (read from `/config/topics/<t>` the
+    /// first time) over the broker's settings. Used when a LeaderAndIsr opens a replica on this broker.
+    func effectiveConfig(for name: String) async throws -> EffectiveTopicConfig {
+        if overrides[name] == nil { overrides[name] = try await zk.topicConfig(name) }
+        return try EffectiveTopicConfig(topicOverrides: overrides[name] ?? [:], broker: brokerConfig())
+    }
+
     // MARK: startup
 
     /// Reads every topic from ZooKeeper, fills the metadata cache and opens the local replicas.

@@ -1,0 +1,9 @@
+import Testing
+
+@testable import Controller
+
+@Suite struct ControllerModuleTests {
+    @Test func theControllerModuleBuilds() {
+        _ = ControllerModule.self
+    }
+}
