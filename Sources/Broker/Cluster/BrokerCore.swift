@@ -52,6 +52,7 @@ final class BrokerCore: Sendable {
             Route(handler: IncrementalAlterConfigsHandler(core: self)),
             Route(handler: DescribeClusterHandler(core: self)),
             Route(handler: ElectLeadersHandler(core: self)),
+            Route(handler: ControlledShutdownHandler(core: self)),
             Route(handler: DescribeLogDirsHandler(core: self)),
             // Group coordinator APIs (groups branch).
             Route(handler: FindCoordinatorHandler(groups: groups)),
