@@ -94,7 +94,8 @@ public actor ControllerRuntime {
 
     public init(
         zk: KafkaZkClient, channel: any ControllerChannel, settings: ControllerSettings, election: ControllerElection,
-        logger: Logger, onResign: @escaping @Sendable (ControllerResignation) -> Void
+        logger: Logger = Logger(label: "needletail.controller"),
+        onResign: @escaping @Sendable (ControllerResignation) -> Void
     ) {
         self.zk = zk
         self.channel = channel
