@@ -72,11 +72,18 @@ final class ClusterMembership: Sendable {
         }
     }
 
-    /// The runtime stopped by itself. After a failed failover it deleted `/controller`, so the controller watch
-    /// re-runs the election; after a fencing failure someone else already holds it.
+    /// The runtime stopped by itself. After a failed failover it tried to delete `/controller` (the controller
+    /// watch then re-runs the election); after a fencing failure someone else holds it. Either way the election
+    /// is re-checked after a second, which also restarts a controller whose `/controller` could not be deleted
+    /// (e.g. on a connection loss). Session loss is handled by the session watch.
     private func controllerResigned(_ reason: ControllerResignation) {
         logger.warning("[Controller id=\(brokerId)] controller stopped: \(reason)")
         election.withLockedValue { $0 = nil }
+        guard reason != .sessionLost else { return }
+        Task {
+            try? await Task.sleep(for: .seconds(1))
+            try? await self.electIfPossible()
+        }
     }
 
     /// Follows broker membership, controller changes and session expiry until cancelled.

@@ -81,8 +81,13 @@ actor TopicAdmin {
 
     // MARK: create
 
-    func autoCreate(_ names: [String]) async {
+    /// Creates missing topics with the broker defaults (Metadata auto-creation; does not wait for the controller).
+    /// Returns the topics that now exist in ZooKeeper but not yet in the metadata cache: Kafka reports those as
+    /// LEADER_NOT_AVAILABLE in the Metadata answer.
+    @discardableResult
+    func autoCreate(_ names: [String]) async -> [String] {
         let config = brokerConfig()
+        var pending: [String] = []
         for name in names where metadata.topic(name) == nil {
             let spec = TopicSpec(
                 name: name, numPartitions: Int32(config.numPartitions),
@@ -90,12 +95,15 @@ actor TopicAdmin {
             do {
                 _ = try await create(spec, validateOnly: false)
                 logger.info("Auto-created topic \(name) with \(config.numPartitions) partitions")
+                pending.append(name)
             } catch .topicAlreadyExists {
                 // Created meanwhile (possibly not yet announced by the controller).
+                pending.append(name)
             } catch {
                 logger.warning("auto-creation of topic \(name) failed: \(error)")
             }
         }
+        return pending
     }
 
     /// Validates and writes a new topic. With `timeoutMs`, waits until the controller's UpdateMetadata shows every
