@@ -135,7 +135,8 @@ public actor ControllerRuntime {
     }
 
     public var isActive: Bool { !stopped }
-    public var epoch: Int32 { election.epoch }
+    /// The controller epoch this runtime was started for.
+    public nonisolated var epoch: Int32 { election.epoch }
 
     // MARK: API entry points
 
@@ -296,6 +297,18 @@ public actor ControllerRuntime {
 
     /// Reads a topic into the context, assigning a topic id when it has none, and watches it for added partitions.
     private func loadTopic(_ name: String) async throws {
+        var attempt = 0
+        while true {
+            do {
+                return try await loadTopicOnce(name)
+            } catch ZooKeeperError.badVersion where attempt < 3 {
+                // The admin path rewrote the assignment while we filled in the topic id: read it again.
+                attempt += 1
+            }
+        }
+    }
+
+    private func loadTopicOnce(_ name: String) async throws {
         let (record, watch) = try await zk.watchTopic(name)
         guard var record else {
             topicWatchTasks[name]?.cancel()
@@ -459,7 +472,13 @@ public actor ControllerRuntime {
                 } else if let existing = try await zk.partitionState(
                     topic: topic, partition: change.partition.partition)
                 {
-                    state.partitionStates[change.partition] = PartitionState(existing)
+                    // Created meanwhile (by an earlier controller that died before announcing it): adopt it, and
+                    // announce it like a new partition.
+                    let adopted = PartitionState(existing)
+                    state.partitionStates[change.partition] = adopted
+                    written.append(
+                        PlannedStateChange(
+                            partition: change.partition, leaderAndIsr: adopted.leaderAndIsr, expectedZkVersion: nil))
                 }
             }
         }

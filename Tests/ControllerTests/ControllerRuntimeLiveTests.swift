@@ -171,6 +171,59 @@ struct ControllerRuntimeLiveTests {
             await zk.session.close()
         }
     }
+
+    @Test func addedPartitionsIsrNotificationsAndThePreferredElectionZnodeAreHandled() async throws {
+        try await LiveZooKeeper.withChroot { connect in
+            let (zk, others, election) = try await cluster(connect)
+            let channel = RecordingChannel()
+            let runtime = ControllerRuntime(
+                zk: zk, channel: channel, settings: ControllerSettings(brokerId: 1, autoLeaderRebalanceEnable: false),
+                election: election, onResign: { _ in })
+            await runtime.start()
+            try await zk.createTopic("g", topicId: TopicIdFixture.id.base64URL, assignment: [0: [1, 2]])
+            #expect(try await Z.eventually { try await state(zk, "g", 0) != nil })
+
+            // CreatePartitions rewrites the assignment: the new partition gets its state and a leader.
+            let record = try #require(try await zk.getTopic("g"))
+            var grown = record.assignment
+            grown.partitions[1] = [2, 1]
+            try await zk.setTopicAssignment("g", grown, expectedVersion: record.zkVersion)
+            #expect(try await Z.eventually { try await state(zk, "g", 1)?.leader == 2 })
+
+            // A leader shrinks its ISR (unfenced conditional write) and publishes a notification.
+            let current = try #require(try await zk.partitionState(topic: "g", partition: 0))
+            var shrunk = current.state
+            shrunk.isr = [1]
+            try await zk.session.set(
+                TopicPartitionStateZNode.path("g", 0), data: TopicPartitionStateZNode.encode(shrunk),
+                version: current.zkVersion)
+            try await zk.createIsrChangeNotification([TopicPartition(topic: "g", partition: 0)])
+            #expect(try await Z.eventually { try await zk.isrChangeNotificationChildren().isEmpty })
+            #expect(await runtime.state.partitionStates[TopicPartition(topic: "g", partition: 0)]?.leaderAndIsr.isr == [1])
+            #expect(channel.sent.contains { s in
+                guard case .updateMetadata(let um) = s.request else { return false }
+                return um.topicStates.contains { $0.partitionStates.contains { $0.partitionIndex == 0 && $0.isr == [1] } }
+            })
+
+            // A controlled shutdown of broker 2 moves partition 1 (preferred leader 2) to broker 1.
+            #expect(await runtime.controlledShutdown(brokerId: 2, brokerEpoch: -1) == .accepted(remaining: []))
+            #expect(try await state(zk, "g", 1)?.leader == 1)
+            await others[2]!.session.close()
+            let again = try await Z.client(connect)
+            try await again.registerBroker(Z.registration(2))
+            #expect(try await Z.eventually { await runtime.state.isLive(2) })
+            // Broker 2 is back but not in the ISR of partition 1: the preferred election cannot move it yet.
+            try await zk.session.createRecursive(
+                PreferredReplicaElectionZNode.path,
+                data: PreferredReplicaElectionZNode.encode([TopicPartition(topic: "g", partition: 1)]))
+            #expect(try await Z.eventually { try await zk.preferredReplicaElection() == nil })
+            #expect(try await state(zk, "g", 1)?.leader == 1)
+            await runtime.stop()
+            await again.session.close()
+            await others[3]!.session.close()
+            await zk.session.close()
+        }
+    }
 }
 
 enum TopicIdFixture {

@@ -30,11 +30,11 @@ final class ControllerHost: Sendable {
     /// The running controller, or nil when this broker is not the controller.
     var runtime: ControllerRuntime? { current.withLockedValue { $0 } }
 
-    /// Starts a controller for `election` (a no-op when one already runs for that epoch). `onResign` is told when
+    /// Starts a controller for `election` (a no-op when one already runs for that epoch; a runtime clears itself
+    /// from here when it resigns). `onResign` is told when
     /// the runtime stops on its own (fenced, failover failure, session loss).
     func start(_ election: ControllerElection, onResign: @escaping @Sendable (ControllerResignation) -> Void) async {
-        if let running = runtime, await running.isActive, await running.epoch == election.epoch { return }
-        await stop()
+        if let running = runtime, running.epoch == election.epoch { return }
         let config = brokerConfig()
         let settings = ControllerSettings(
             brokerId: brokerId, interBrokerListenerName: config.interBrokerListenerName,
@@ -56,8 +56,16 @@ final class ControllerHost: Sendable {
                 onResign(reason)
             })
         identity.withLockedValue { $0 = ObjectIdentifier(runtime) }
-        current.withLockedValue { $0 = runtime }
-        await runtime.start()
+        // Concurrent callers (election watch, resignation retry, session watch) race here: exactly one installs
+        // a runtime per epoch; a runtime of an older epoch is replaced and stopped.
+        let (installed, previous): (Bool, ControllerRuntime?) = current.withLockedValue { c in
+            if let c, c.epoch == election.epoch { return (false, nil) }
+            let previous = c
+            c = runtime
+            return (true, previous)
+        }
+        await previous?.stop()
+        if installed { await runtime.start() }
     }
 
     /// Stops the running controller, if any.
