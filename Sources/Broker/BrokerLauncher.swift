@@ -126,7 +126,9 @@ public enum BrokerLauncher {
             brokerId: brokerId, endpoints: advertised, rack: effectiveConfig.brokerRack,
             timestamp: Int64(Date().timeIntervalSince1970 * 1000))
         do {
-            try await register(registration, zk: zk, sessionTimeoutMs: effectiveConfig.zookeeperSessionTimeoutMs, logger: logger)
+            core.brokerEpoch.withLockedValue { $0 = -1 }
+            let epoch = try await register(registration, zk: zk, sessionTimeoutMs: effectiveConfig.zookeeperSessionTimeoutMs, logger: logger)
+            core.brokerEpoch.withLockedValue { $0 = epoch }
         } catch {
             await server.close()
             try? await group.shutdownGracefully()
@@ -143,6 +145,7 @@ public enum BrokerLauncher {
         try await topics.loadAll()
         let groupTimers = await groups.start()  // loads __consumer_offsets partitions led here
 
+        let replication = replicas.startReplication(zk: zk, metadata: metadata, config: config, logger: logger)
         let maintenance = Task { await Maintenance.run(logManager: logManager, replicas: replicas, config: config, logger: logger) }
         let watcher = Task { await cluster.watch() }
         logger.info("[KafkaServer id=\(brokerId)] started (listening on \(server.boundPorts.map(String.init).joined(separator: ",")))")
@@ -151,6 +154,7 @@ public enum BrokerLauncher {
         logger.info("[KafkaServer id=\(brokerId)] shutting down")
         watcher.cancel()
         maintenance.cancel()
+        replication.cancel()
         groupTimers.cancel()
         await server.close()
         try? await group.shutdownGracefully()
@@ -168,14 +172,13 @@ public enum BrokerLauncher {
     /// still held after that belongs to a live broker with the same id, and startup fails with one clear line.
     private static func register(
         _ registration: BrokerRegistration, zk: KafkaZkClient, sessionTimeoutMs: Int, logger: Logger
-    ) async throws {
+    ) async throws -> Int64 {
         let id = registration.brokerId
         let deadline = ContinuousClock.now + .milliseconds(sessionTimeoutMs + 2000)
         var warned = false
         while true {
             do {
-                _ = try await zk.registerBroker(registration)
-                return
+                return try await zk.registerBroker(registration)
             } catch KafkaZkError.brokerIdAlreadyRegistered {
                 guard ContinuousClock.now < deadline else {
                     throw BrokerStartupError(
