@@ -140,7 +140,7 @@ struct ReplicaManagerReplicationTests {
         _ = await f.leaderAndIsr(leader: 1, epoch: 0, isr: [1], replicas: [1])
         f.replicas.resignAllLeadership()
         await #expect(throws: BrokerError.notLeaderOrFollower) { _ = try await f.produce(1, acks: 1) }
-        _ = await f.leaderAndIsr(leader: 1, epoch: 1, isr: [1], replicas: [1])
+        _ = await f.leaderAndIsr(leader: 1, epoch: 0, isr: [1], replicas: [1])
         _ = try await f.produce(1, acks: 1)
     }
 

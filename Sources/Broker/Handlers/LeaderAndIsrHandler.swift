@@ -19,12 +19,17 @@ struct LeaderAndIsrHandler: APIHandler {
             return Self.errorResponse(request, version: version, code: ErrorCode(error))
         }
         let topics = core.topics
-        let outcome = await core.replicas.becomeLeaderOrFollower(request, version: version) { name in
-            try await topics.effectiveConfig(for: name)
-        }
-        for change in outcome.offsetsPartitionChanges {
-            await core.groups.partitionLeadershipChanged(
-                partition: change.partition, isLeader: change.isLeader, leaderEpoch: change.leaderEpoch)
+        let replicas = core.replicas
+        let groups = core.groups
+        let outcome = await replicas.stateChangeLock.withLock { () async -> ReplicaManager.LeaderAndIsrOutcome in
+            let outcome = await replicas.becomeLeaderOrFollower(request, version: version) { name in
+                try await topics.effectiveConfig(for: name)
+            }
+            for change in outcome.offsetsPartitionChanges {
+                await groups.partitionLeadershipChanged(
+                    partition: change.partition, isLeader: change.isLeader, leaderEpoch: change.leaderEpoch)
+            }
+            return outcome
         }
         var response = LeaderAndIsrResponse()
         if version >= 5 {

@@ -14,9 +14,15 @@ struct StopReplicaHandler: APIHandler {
         } catch {
             return StopReplicaResponse(errorCode: ErrorCode(error).rawValue)
         }
-        let results = core.replicas.stopReplicas(request, version: context.apiVersion)
-        for r in results where r.error == nil && r.deleted && r.topic == "__consumer_offsets" {
-            await core.groups.partitionLeadershipChanged(partition: r.partition, isLeader: false, leaderEpoch: r.leaderEpoch)
+        let replicas = core.replicas
+        let groups = core.groups
+        let version = context.apiVersion
+        let results = await replicas.stateChangeLock.withLock { () async -> [ReplicaManager.StopReplicaResult] in
+            let results = replicas.stopReplicas(request, version: version)
+            for r in results where r.error == nil && r.deleted && r.topic == "__consumer_offsets" {
+                await groups.partitionLeadershipChanged(partition: r.partition, isLeader: false, leaderEpoch: r.leaderEpoch)
+            }
+            return results
         }
         return StopReplicaResponse(
             errorCode: 0,

@@ -34,6 +34,8 @@ final class ReplicaManager: Sendable {
     let controllerEpochBox = NIOLockedValueBox<Int32>(0)
     let replication = NIOLockedValueBox<ReplicationServices?>(nil)
     let isrChanges = NIOLockedValueBox(IsrChangeBatch())
+    /// One LeaderAndIsr / StopReplica at a time.
+    let stateChangeLock = StateChangeLock()
 
     /// What `startReplication` wires in.
     struct ReplicationServices: Sendable {

@@ -155,7 +155,7 @@ extension ReplicaManager {
             let decision = ReplicationRules.leaderAndIsrDecision(
                 requestEpoch: s.leaderEpoch, currentEpoch: current?.leaderEpoch ?? -1, replicas: s.replicas,
                 localBrokerId: brokerId, requestHasTopicId: !topicId.isZero,
-                replicaHasTopicId: !(current?.topicId.isZero ?? true))
+                replicaHasTopicId: !(current?.topicId.isZero ?? true), replicaIsFenced: current?.fenced ?? false)
             switch decision {
             case .stale:
                 result.error = .staleControllerEpoch

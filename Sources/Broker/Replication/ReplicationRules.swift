@@ -88,12 +88,13 @@ enum ReplicationRules {
         case notAReplica
     }
 
-    /// `currentEpoch` is -1 for a partition this broker does not host yet.
+    /// `currentEpoch` is -1 for a partition this broker does not host yet. A replica fenced by session loss
+    /// (CONTRACT item 6) also takes the same epoch again: the first LeaderAndIsr after re-registration restores it.
     static func leaderAndIsrDecision(
         requestEpoch: Int32, currentEpoch: Int32, replicas: [Int32], localBrokerId: Int32,
-        requestHasTopicId: Bool, replicaHasTopicId: Bool
+        requestHasTopicId: Bool, replicaHasTopicId: Bool, replicaIsFenced: Bool = false
     ) -> LeaderAndIsrDecision {
-        if requestEpoch > currentEpoch {
+        if requestEpoch > currentEpoch || (replicaIsFenced && requestEpoch == currentEpoch) {
             return replicas.contains(localBrokerId) ? .apply : .notAReplica
         }
         if requestEpoch < currentEpoch { return .stale }
