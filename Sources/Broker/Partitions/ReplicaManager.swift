@@ -149,6 +149,21 @@ final class ReplicaManager: Sendable {
             records: records, produceVersion: produceVersion, requiredAcks: requiredAcks, now: clock())
     }
 
+    /// Append then, for acks=-1, wait for replication as a Produce does (for internal writers such as the group
+    /// coordinator's `__consumer_offsets` appends).
+    func appendAndAwaitReplication(
+        topic: String, partition index: Int32, records: [UInt8], produceVersion: Int16, requiredAcks: Int16,
+        timeoutMs: Int32
+    ) async throws(BrokerError) -> Partition.AppendOutcome {
+        let outcome = try await appendAsLeader(
+            topic: topic, partition: index, records: records, produceVersion: produceVersion,
+            requiredAcks: requiredAcks, timeoutMs: timeoutMs)
+        guard requiredAcks == -1 else { return outcome }
+        let wait = AckWait(topic: topic, partition: index, requiredOffset: outcome.lastOffset + 1)
+        if let error = await awaitReplication([wait], timeoutMs: timeoutMs).first ?? nil { throw error }
+        return outcome
+    }
+
     /// One partition an acks=all produce appended to: done when the HW reaches `requiredOffset` (last offset + 1).
     struct AckWait: Sendable {
         var topic: String
