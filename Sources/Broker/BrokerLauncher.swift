@@ -131,10 +131,10 @@ public enum BrokerLauncher {
         let registration = BrokerRegistration(
             brokerId: brokerId, endpoints: advertised, rack: effectiveConfig.brokerRack,
             timestamp: Int64(Date().timeIntervalSince1970 * 1000))
-        let brokerEpoch: Int64
         do {
-            brokerEpoch = try await register(
-                registration, zk: zk, sessionTimeoutMs: effectiveConfig.zookeeperSessionTimeoutMs, logger: logger)
+            core.brokerEpoch.withLockedValue { $0 = -1 }
+            let epoch = try await register(registration, zk: zk, sessionTimeoutMs: effectiveConfig.zookeeperSessionTimeoutMs, logger: logger)
+            core.brokerEpoch.withLockedValue { $0 = epoch }
         } catch {
             await server.close()
             try? await group.shutdownGracefully()
@@ -145,12 +145,13 @@ public enum BrokerLauncher {
 
         let cluster = ClusterMembership(
             zk: zk, brokerId: brokerId, clusterId: clusterId, metadata: metadata, election: election,
-            registration: registration, brokerEpoch: brokerEpoch, controller: controllerHost, replicas: replicas,
+            registration: registration, brokerEpoch: core.brokerEpoch, controller: controllerHost, replicas: replicas,
             logger: logger)
         try await cluster.refreshBrokers()
         try await cluster.electIfPossible()
         let groupTimers = await groups.start()  // loads __consumer_offsets partitions led here
 
+        let replication = replicas.startReplication(zk: zk, metadata: metadata, config: config, logger: logger)
         let maintenance = Task { await Maintenance.run(logManager: logManager, replicas: replicas, config: config, logger: logger) }
         let watcher = Task { await cluster.watch() }
         logger.info("[KafkaServer id=\(brokerId)] started (listening on \(server.boundPorts.map(String.init).joined(separator: ",")))")
@@ -166,6 +167,7 @@ public enum BrokerLauncher {
         watcher.cancel()
         await cluster.shutdown()
         maintenance.cancel()
+        replication.cancel()
         groupTimers.cancel()
         await server.close()
         try? await group.shutdownGracefully()

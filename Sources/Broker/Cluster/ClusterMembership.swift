@@ -21,7 +21,7 @@ final class ClusterMembership: Sendable {
 
     init(
         zk: KafkaZkClient, brokerId: Int32, clusterId: String, metadata: MetadataCache,
-        election: NIOLockedValueBox<ControllerElection?>, registration: BrokerRegistration, brokerEpoch: Int64,
+        election: NIOLockedValueBox<ControllerElection?>, registration: BrokerRegistration, brokerEpoch: NIOLockedValueBox<Int64>,
         controller: ControllerHost, replicas: ReplicaManager, logger: Logger
     ) {
         self.zk = zk
@@ -29,7 +29,7 @@ final class ClusterMembership: Sendable {
         self.metadata = metadata
         self.election = election
         self.registration = registration
-        self.brokerEpoch = NIOLockedValueBox(brokerEpoch)
+        self.brokerEpoch = brokerEpoch
         self.controller = controller
         self.replicas = replicas
         self.logger = logger
