@@ -320,7 +320,9 @@ def test_killing_the_controller_elects_a_new_one_and_topic_creation_and_produce_
     before = "controller-before"
     create_topic(rc.bootstrap, before, partitions=3, replication=3, config=RF3)
     rc.wait_full_isr(before, 3, timeout=HANG_S)
-    first = confluent_produce(rc.bootstrap, before, [(None, b"before-%d" % i, None, i % 3) for i in range(600)])
+    idempotent = {"enable.idempotence": True}
+    first = confluent_produce(rc.bootstrap, before, [(None, b"before-%d" % i, None, i % 3) for i in range(600)],
+                              idempotent)
 
     old = rc.controller_id()
     epoch = int(rc.zk.get("/controller_epoch")[0])
@@ -338,8 +340,10 @@ def test_killing_the_controller_elects_a_new_one_and_topic_creation_and_produce_
     create_topic(rc.bootstrap, after, partitions=3, replication=2)
     record_timing("CreateTopics served by the new controller", time.monotonic() - t1)
     wait_until(lambda: leaders_moved_off(rc, before, old, [0, 1, 2]), HANG_S, lambda: rc.states(before))
-    second = confluent_produce(rc.bootstrap, before, [(None, b"during-%d" % i, None, i % 3) for i in range(600)])
-    third = confluent_produce(rc.bootstrap, after, [(None, b"new-%d" % i, None, i % 3) for i in range(300)])
+    second = confluent_produce(rc.bootstrap, before, [(None, b"during-%d" % i, None, i % 3) for i in range(600)],
+                               idempotent)
+    third = confluent_produce(rc.bootstrap, after, [(None, b"new-%d" % i, None, i % 3) for i in range(300)],
+                              idempotent)
 
     rc.restart_after_kill(victim)
     rc.wait_full_isr(before, 3, timeout=HANG_S)
@@ -487,6 +491,8 @@ def test_a_rolling_restart_with_controlled_shutdown_loses_nothing_and_a_consumer
             t1 = time.monotonic()
             rc.wait_full_isr(topic, 6, timeout=HANG_S)
             record_timing(f"restart broker {b.broker_id} until back in every ISR", time.monotonic() - t1)
+            for t in rc.topics():  # as an operator would: no under-replicated partition before the next broker
+                rc.wait_full_isr(t, timeout=HANG_S)
             wait_until(lambda: len(received) > mark + 500, HANG_S,
                        lambda: f"the group consumes after broker {b.broker_id} restarted ({len(received)} received)")
     finally:
