@@ -16,6 +16,7 @@ import secrets
 import shutil
 import signal
 import socket
+from struct import error as struct_error
 import subprocess
 import tempfile
 import time
@@ -77,6 +78,26 @@ def free_port() -> int:
                 continue
             return port
     raise RuntimeError("no free port below 32768")
+
+
+def free_port_block(count: int) -> int:
+    """The first of `count` consecutive free ports below 32768 (a ZooKeeper ensemble needs 3 per node)."""
+    import random
+    for _ in range(1000):
+        base = random.randint(20000, 32000 - count)
+        socks = []
+        try:
+            for port in range(base, base + count):
+                s = socket.socket()
+                socks.append(s)
+                s.bind((HOST, port))
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+        return base
+    raise RuntimeError(f"no block of {count} free ports below 32768")
 
 
 def zookeeper_tool() -> Path:
@@ -179,10 +200,21 @@ class BrokerProcess:
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
                 raise AssertionError(f"broker {self.broker_id} exited with {self.proc.returncode}:\n{self.log_tail()}")
-            if kafka_wire.answers_metadata(HOST, self.port):
+            if kafka_wire.answers_metadata(HOST, self.port) and self._lists_itself():
                 return
             time.sleep(0.1)
         raise AssertionError(f"broker {self.broker_id} not ready after {timeout}s:\n{self.log_tail()}")
+
+    def _lists_itself(self) -> bool:
+        """A broker answers Metadata as soon as it listens, but with an empty broker list until its metadata cache
+        has caught up; a client that bootstraps in that window (librdkafka's admin client, for one) can wait for
+        minutes. Ready therefore means: its Metadata names this broker."""
+        if BACKEND != "needletail":
+            return True
+        try:
+            return self.broker_id in kafka_wire.metadata(HOST, self.port, [])["brokers"]
+        except (OSError, ValueError, ConnectionError, struct_error):
+            return False
 
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -206,6 +238,23 @@ class BrokerProcess:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait()
         self._finish()
+
+    def pause(self) -> None:
+        """SIGSTOP: the process keeps its sockets but answers nothing; its ZooKeeper session expires."""
+        if self.running():
+            self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.running():
+            self.proc.send_signal(signal.SIGCONT)
+
+    def paused(self) -> bool:
+        if not self.running():
+            return False
+        try:
+            return Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
+        except OSError:
+            return False
 
     def restart(self, kill: bool = False, timeout: float = 60) -> "BrokerProcess":
         if kill:
@@ -316,3 +365,246 @@ def wait_for_leaders(bootstrap: str, name: str, partitions: int, timeout: float 
 
 def run_kcat(args: list[str], input_bytes: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(["kcat", *args], input=input_bytes, capture_output=True, timeout=timeout)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Three brokers on a real three-node ZooKeeper ensemble (test_cluster_*.py).
+
+# CONTRACT item 10: test clusters fail over faster than Kafka's production defaults.
+CLUSTER_TIMINGS = {
+    "zookeeper.session.timeout.ms": "6000",
+    "replica.lag.time.max.ms": "10000",
+    "leader.imbalance.check.interval.seconds": "10",
+}
+SESSION_TIMEOUT_S = 6.0
+
+# (label, seconds): failover measurements, printed at the end of the run. Tests never assert on them beyond
+# generous upper bounds that mean "hung".
+failover_timings: list[tuple[str, float]] = []
+
+
+def record_timing(label: str, seconds: float) -> None:
+    failover_timings.append((label, seconds))
+    print(f"[timing] {label}: {seconds:.2f} s", flush=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not failover_timings:
+        return
+    terminalreporter.section("cluster failover timings (session timeout 6 s)")
+    for label, seconds in failover_timings:
+        terminalreporter.write_line(f"{seconds:7.2f} s  {label}")
+    target = os.environ.get("NEEDLETAIL_CLUSTER_TIMINGS_FILE")
+    if target:
+        Path(target).write_text("".join(f"{s:.3f}\t{label}\n" for label, s in failover_timings))
+
+
+def wait_until(predicate, timeout: float, what, interval: float = 0.1):
+    """Poll `predicate` until it returns something truthy (returned); fail after `timeout` s with `what`
+    (a string, or a callable giving one, for a description of the state at the end)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            detail = what() if callable(what) else what
+            raise AssertionError(f"not reached within {timeout:.0f}s: {detail}")
+        time.sleep(interval)
+
+
+@pytest.fixture(scope="session")
+def zookeeper_ensemble():
+    """Connect string (no chroot) of a real 3-node ZooKeeper ensemble (tools/zookeeper --nodes 3) started once per
+    session, only when a cluster test asks for it. NEEDLETAIL_TEST_ZK_ENSEMBLE reuses an existing one."""
+    if BACKEND != "needletail":
+        yield None
+        return
+    existing = os.environ.get("NEEDLETAIL_TEST_ZK_ENSEMBLE")
+    if existing:
+        yield existing
+        return
+    zk_dir = Path(tempfile.mkdtemp(prefix="interop-zk-ensemble-", dir=TMP_ROOT))
+    port = free_port_block(9)
+    tool = ROOT / "tools" / "zookeeper"
+    out = subprocess.run([str(tool), "start", "--dir", str(zk_dir), "--port", str(port), "--nodes", "3"],
+                         capture_output=True, text=True, timeout=120)
+    try:
+        if out.returncode != 0:
+            pytest.fail(f"could not start the ZooKeeper ensemble: {out.stderr.strip()}")
+        yield out.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run([str(tool), "stop", "--dir", str(zk_dir)], timeout=60)
+        if os.environ.get("NEEDLETAIL_KEEP_TEMP") != "1":
+            shutil.rmtree(zk_dir, ignore_errors=True)
+
+
+class ReplicatedCluster(Cluster):
+    """Brokers 1..size in one ZooKeeper chroot with the CLUSTER_TIMINGS, and kazoo reads of Kafka's znodes."""
+
+    def __init__(self, name: str, zk: str, size: int = 3, overrides: dict[str, str] | None = None):
+        super().__init__(name, zk)
+        self.size = size
+        self.overrides = {
+            "default.replication.factor": str(size),
+            "offsets.topic.replication.factor": str(size),
+            # 6 instead of Kafka's 50 __consumer_offsets partitions: 150 replicas would only add load here.
+            "offsets.topic.num.partitions": "6",
+            "num.partitions": "1",
+            # Metadata v1 probes of one broker name topics explicitly; they must not re-create a deleted one.
+            "auto.create.topics.enable": "false",
+            **CLUSTER_TIMINGS,
+            **(overrides or {}),
+        }
+        self._zk = None
+
+    def start(self, timeout: float = 90) -> "ReplicatedCluster":
+        for broker_id in range(1, self.size + 1):
+            self.broker(broker_id, dict(self.overrides), start=False)
+        for b in self.brokers.values():
+            b.start(wait=False)
+        for b in self.brokers.values():
+            b.wait_ready(timeout)
+        self.wait_registered(set(self.brokers))
+        self.wait_for_controller()
+        return self
+
+    # ZooKeeper, read the way an operator would (Kafka's znodes under the module's chroot).
+
+    @property
+    def zk(self):
+        if self._zk is None:
+            import logging
+
+            from kazoo.client import KazooClient
+            logging.getLogger("kazoo").setLevel(logging.WARNING)
+            self._zk = KazooClient(hosts=self.zk_connect, timeout=10)
+            self._zk.start(timeout=30)
+        return self._zk
+
+    def get_json(self, path: str):
+        import json
+
+        from kazoo.exceptions import NoNodeError
+        try:
+            return json.loads(self.zk.get(path)[0])
+        except NoNodeError:
+            return None
+
+    def controller_id(self) -> int | None:
+        c = self.get_json("/controller")
+        return None if c is None else int(c["brokerid"])
+
+    def registered(self) -> set[int]:
+        from kazoo.exceptions import NoNodeError
+        try:
+            return {int(i) for i in self.zk.get_children("/brokers/ids")}
+        except NoNodeError:
+            return set()
+
+    def assignment(self, topic: str) -> dict[int, list[int]]:
+        t = self.get_json(f"/brokers/topics/{topic}")
+        return {} if t is None else {int(p): r for p, r in t["partitions"].items()}
+
+    def partition_state(self, topic: str, partition: int) -> dict | None:
+        return self.get_json(f"/brokers/topics/{topic}/partitions/{partition}/state")
+
+    def states(self, topic: str) -> dict[int, dict | None]:
+        return {p: self.partition_state(topic, p) for p in self.assignment(topic)}
+
+    def leaders(self, topic: str) -> dict[int, int]:
+        return {p: (s["leader"] if s else -1) for p, s in self.states(topic).items()}
+
+    def topics(self) -> list[str]:
+        from kazoo.exceptions import NoNodeError
+        try:
+            return sorted(self.zk.get_children("/brokers/topics"))
+        except NoNodeError:
+            return []
+
+    # Waits.
+
+    def full_isr(self, topic: str, partitions: int | None = None) -> bool:
+        assignment = self.assignment(topic)
+        if not assignment or (partitions is not None and len(assignment) != partitions):
+            return False
+        for p, replicas in assignment.items():
+            s = self.partition_state(topic, p)
+            if s is None or s["leader"] < 0 or sorted(s["isr"]) != sorted(replicas):
+                return False
+        return True
+
+    def wait_full_isr(self, topic: str, partitions: int | None = None, timeout: float = 60) -> None:
+        wait_until(lambda: self.full_isr(topic, partitions), timeout,
+                   lambda: f"full ISR for {topic}: assignment {self.assignment(topic)}, states {self.states(topic)}",
+                   interval=0.2)
+
+    def wait_registered(self, ids: set[int], timeout: float = 60) -> None:
+        wait_until(lambda: ids <= self.registered(), timeout,
+                   lambda: f"brokers {sorted(ids)} registered; /brokers/ids has {sorted(self.registered())}")
+
+    def wait_unregistered(self, broker_id: int, timeout: float = SESSION_TIMEOUT_S + 30) -> float:
+        """Wait until /brokers/ids/<id> is gone (its session expired or closed); returns the seconds waited."""
+        t0 = time.monotonic()
+        wait_until(lambda: broker_id not in self.registered(), timeout,
+                   f"/brokers/ids/{broker_id} removed (session expiry)")
+        return time.monotonic() - t0
+
+    def wait_for_controller(self, not_id: int | None = None, timeout: float = 60) -> int:
+        return wait_until(lambda: (c := self.controller_id()) is not None and c != not_id and c, timeout,
+                          lambda: f"a controller other than {not_id}; /controller is {self.controller_id()}")
+
+    def restart_after_kill(self, b: BrokerProcess, timeout: float = 60) -> None:
+        """Start a killed broker again once ZooKeeper has dropped its old registration: like Kafka, a broker
+        cannot register while the previous process's ephemeral /brokers/ids/<id> still exists."""
+        self.wait_unregistered(b.broker_id)
+        b.start(timeout=timeout)
+        self.wait_registered({b.broker_id})
+
+    def ensure_healthy(self, timeout: float = 90) -> None:
+        """Every broker running and registered, a controller elected, every partition of every topic with its
+        full ISR: the state each cluster test starts from, whatever the previous test left behind."""
+        for b in self.brokers.values():
+            if b.paused():
+                b.resume()
+        for b in self.brokers.values():
+            if not b.running():
+                self.restart_after_kill(b, timeout)
+        self.wait_registered(set(self.brokers), timeout)
+        self.wait_for_controller(timeout=timeout)
+        for t in self.topics():
+            self.wait_full_isr(t, timeout=timeout)
+
+    def broker_by_id(self, broker_id: int) -> BrokerProcess:
+        return self.brokers[broker_id]
+
+    def metadata_from(self, b: BrokerProcess, topics: list[str] | None = None) -> dict:
+        return kafka_wire.metadata(HOST, b.port, topics)
+
+    def teardown(self) -> None:
+        if self._zk is not None:
+            try:
+                self._zk.stop()
+                self._zk.close()
+            except Exception:
+                pass
+            self._zk = None
+        for b in self.brokers.values():
+            if b.paused():
+                b.resume()
+            b.kill9()
+        super().teardown()
+
+
+@pytest.fixture(scope="module")
+def replicated_cluster(request, zookeeper_ensemble):
+    """Three brokers (ids 1..3) of one module, on the session's ZooKeeper ensemble in a fresh chroot."""
+    if BACKEND != "needletail":
+        pytest.skip(f"backend {BACKEND} is not a ZooKeeper-coordinated cluster")
+    name = request.module.__name__.rsplit(".", 1)[-1].replace("_", "-")
+    c = ReplicatedCluster(name, zookeeper_ensemble)
+    try:
+        c.start()
+        yield c
+    finally:
+        c.teardown()

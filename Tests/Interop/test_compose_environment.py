@@ -1,4 +1,5 @@
-"""Every KAFKA_* variable in compose/*.yml is accepted by the broker (only addresses are rewritten for loopback)."""
+"""The compose files: the cluster file's topology, and every KAFKA_* variable names a broker setting that the broker
+accepts and applies (only addresses are rewritten for loopback)."""
 
 import re
 from pathlib import Path
@@ -27,6 +28,72 @@ def _broker_services():
 def test_compose_files_exist_and_name_kafka_variables():
     assert {p.name for p in COMPOSE_FILES} >= {"docker-compose.single.yml", "docker-compose.cluster.yml"}
     assert len(list(_broker_services())) == 4
+
+
+def _compose(name: str) -> dict:
+    import yaml
+
+    return yaml.safe_load((ROOT / "compose" / name).read_text())["services"]
+
+
+def _env(service: dict) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {k: str(v) for k, v in env.items()}
+
+
+def _property_name(variable: str) -> str:
+    """The Confluent images' rule, as the broker applies it: drop KAFKA_, lower-case, "_" -> ".", "..." -> "-",
+    ".." -> "_"."""
+    raw = variable.removeprefix("KAFKA_").lower()
+    return raw.replace("_", ".").replace("...", "-").replace("..", "_")
+
+
+def test_the_cluster_compose_file_runs_three_zookeepers_and_three_brokers_that_know_each_other():
+    services = _compose("docker-compose.cluster.yml")
+    zks = {name: s for name, s in services.items() if s["image"].startswith("zookeeper")}
+    brokers = {name: s for name, s in services.items() if "KAFKA_BROKER_ID" in _env(s)}
+    assert len(zks) == 3 and len(brokers) == 3 and len(services) == 6, sorted(services)
+
+    by_id = {int(_env(s)["ZOO_MY_ID"]): s["hostname"] for s in zks.values()}
+    assert sorted(by_id) == [1, 2, 3]
+    servers = " ".join(f"server.{k}={by_id[k]}:2888:3888;2181" for k in sorted(by_id))
+    assert all(_env(s)["ZOO_SERVERS"] == servers for s in zks.values()), "every node must list the same ensemble"
+    connect = ",".join(f"{by_id[k]}:2181" for k in sorted(by_id))
+
+    host_ports = set()
+    for name, s in brokers.items():
+        env = _env(s)
+        assert env["KAFKA_ZOOKEEPER_CONNECT"] == connect, name
+        assert sorted(s["depends_on"]) == sorted(zks), name
+        published, _, container = s["ports"][0].partition(":")
+        host_ports.add(published)
+        advertised = dict(item.split("://", 1) for item in env["KAFKA_ADVERTISED_LISTENERS"].split(","))
+        assert advertised["PLAINTEXT_HOST"] == f"localhost:{published}", name
+        assert advertised["PLAINTEXT"] == f"{s['hostname']}:29092", name
+        assert f"PLAINTEXT_HOST://0.0.0.0:{container}" in env["KAFKA_LISTENERS"], name
+        assert env["KAFKA_INTER_BROKER_LISTENER_NAME"] == "PLAINTEXT"
+        assert int(env["KAFKA_DEFAULT_REPLICATION_FACTOR"]) == 3 and int(env["KAFKA_MIN_INSYNC_REPLICAS"]) == 2
+        assert int(env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"]) == 3
+    assert sorted(int(_env(s)["KAFKA_BROKER_ID"]) for s in brokers.values()) == [1, 2, 3]
+    assert host_ports == {"9092", "9093", "9094"}
+    volumes = [s["volumes"][0].split(":")[0] for s in brokers.values()]
+    assert len(set(volumes)) == 3, "each broker needs its own data volume"
+
+
+@pytest.mark.needletail_only
+def test_every_kafka_variable_of_the_compose_files_names_a_known_broker_setting(cluster):
+    """Checked against the broker's own list of settings (DescribeConfigs of a running broker)."""
+    from confluent_kafka.admin import AdminClient, ConfigResource
+
+    b = cluster.broker(90)
+    admin = AdminClient({"bootstrap.servers": b.bootstrap})
+    resource = ConfigResource(ConfigResource.Type.BROKER, str(b.broker_id))
+    known = set(admin.describe_configs([resource])[resource].result(timeout=30))
+    unknown = sorted({(file, var, _property_name(var)) for file, _, env in (p.values for p in _broker_services())
+                      for var in env if _property_name(var) not in known})
+    assert not unknown, f"KAFKA_* variables that name no broker setting: {unknown}"
 
 
 def _localize(env: dict[str, str], cluster, host_port: int, tmp: Path) -> dict[str, str]:
@@ -61,5 +128,16 @@ def test_broker_starts_with_the_compose_files_kafka_variables(cluster, tmp_path,
     b.start(timeout=60)
     try:
         assert b.running()
+        assert "isn't a known config" not in b.log_tail(), b.log_tail()
+        # Each variable's value is what the broker reports for its setting.
+        from confluent_kafka.admin import AdminClient, ConfigResource
+
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        resource = ConfigResource(ConfigResource.Type.BROKER, str(broker_id))
+        entries = admin.describe_configs([resource])[resource].result(timeout=30)
+        for var, value in local.items():
+            name = _property_name(var)
+            assert name in entries, f"{var}: the broker has no setting {name}"
+            assert entries[name].value == value, f"{var}={value}: the broker reports {name}={entries[name].value}"
     finally:
         assert b.stop() == 0
