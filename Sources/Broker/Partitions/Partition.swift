@@ -214,6 +214,7 @@ final class Partition: Sendable {
                 now: now, maxLagMs: maxLag)
             guard !out.isEmpty else { return nil }
             let newIsr = r.isr.filter { !out.contains($0) }
+            guard !newIsr.isEmpty else { return nil }
             r.pendingIsr = newIsr
             return IsrProposal(
                 topic: topic, partition: index, leader: localBrokerId, leaderEpoch: r.leaderEpoch, controllerEpoch: r.controllerEpoch,
@@ -256,16 +257,22 @@ final class Partition: Sendable {
 
     /// Moves the HW forward when the ISR members (and caught-up live followers) have the data (facts §4.2).
     func maybeIncrementHighWatermark(now: Int64) {
-        let maxLag = environment.replicaLagTimeMaxMs
-        let isAlive = environment.isAliveFunction
         let advanced = runtime.withLockedValue { r -> Bool in
             guard r.leader == localBrokerId else { return false }
+            if r.followers.isEmpty {
+                // A sole replica: everything appended is committed.
+                let leo = log.logEndOffset
+                guard leo > log.highWatermark else { return false }
+                log.highWatermark = leo
+                return true
+            }
+            let maxLag = environment.replicaLagTimeMaxMs
+            let environment = self.environment
             let maximal = Set(r.isr).union(r.pendingIsr ?? [])
             guard
                 let hw = ReplicationRules.advancedHighWatermark(
                     leaderLogEndOffset: log.logEndOffset, currentHighWatermark: log.highWatermark, maximalIsr: maximal,
-                    followers: r.followers.filter { $0.key != localBrokerId }, now: now, maxLagMs: maxLag,
-                    isAlive: isAlive)
+                    followers: r.followers, now: now, maxLagMs: maxLag, isAlive: { environment.isAlive($0) })
             else { return false }
             log.highWatermark = hw
             return true
