@@ -97,6 +97,42 @@ struct ReplicaManagerReplicationTests {
         try f.replicas.checkControllerEpoch(5)
     }
 
+    @Test func aControllerRequestForAnEarlierRegistrationOfThisBrokerIsStale() throws {
+        let f = try Fixture()
+        #expect(throws: BrokerError.staleBrokerEpoch) {
+            try ControllerRequestChecks.check(brokerEpoch: 99, ownBrokerEpoch: 100, controllerEpoch: 1, replicas: f.replicas)
+        }
+        try ControllerRequestChecks.check(brokerEpoch: -1, ownBrokerEpoch: 100, controllerEpoch: 1, replicas: f.replicas)
+        try ControllerRequestChecks.check(brokerEpoch: 100, ownBrokerEpoch: 100, controllerEpoch: 1, replicas: f.replicas)
+        try ControllerRequestChecks.check(brokerEpoch: 101, ownBrokerEpoch: 100, controllerEpoch: 2, replicas: f.replicas)
+        #expect(throws: BrokerError.staleControllerEpoch) {
+            try ControllerRequestChecks.check(brokerEpoch: 101, ownBrokerEpoch: 100, controllerEpoch: 1, replicas: f.replicas)
+        }
+    }
+
+    @Test func theFollowerFetchRequestCarriesItsPositionEpochsAndTheReplicaFetchSettings() async throws {
+        let f = try Fixture(brokerId: 2)
+        _ = await f.leaderAndIsr(leader: 1, epoch: 4, isr: [1, 2], replicas: [1, 2])
+        let broker = try BrokerConfig(properties: [
+            "broker.id": "2", "zookeeper.connect": "localhost:2181", "replica.fetch.wait.max.ms": "300",
+            "replica.fetch.max.bytes": "4096",
+        ])
+        let replicas = f.replicas
+        let fetcher = ReplicaFetcher(
+            source: FetchSource(brokerId: 1, host: "h", port: 1), brokerId: 2,
+            lookup: { replicas.partition($0.topic, $0.partition) }, settings: { broker }, logger: .init(label: "t"))
+        let request = fetcher.buildRequest(
+            [TopicPartition(topic: "t", partition: 0): PartitionFetchState(fetchOffset: 0, currentLeaderEpoch: 4)],
+            config: broker)
+        #expect(request.replicaId == 2)
+        #expect(request.maxWaitMs == 300)
+        let p = try #require(request.topics.first?.partitions.first)
+        #expect(p.currentLeaderEpoch == 4)
+        #expect(p.fetchOffset == 0)
+        #expect(p.lastFetchedEpoch == -1)
+        #expect(p.partitionMaxBytes == 4096)
+    }
+
     @Test func anAcksAllProduceCompletesOnlyAfterTheFollowerFetchedPastIt() async throws {
         let f = try Fixture()
         _ = await f.leaderAndIsr(leader: 1, epoch: 0, isr: [1, 2], replicas: [1, 2])
