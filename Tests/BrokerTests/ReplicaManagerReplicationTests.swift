@@ -346,3 +346,41 @@ struct MetadataCacheUpdateTests {
         #expect(snapshot.topics["t"]?.partitions.first?.offlineReplicas == [2])
     }
 }
+
+@Suite("state change lock")
+struct StateChangeLockTests {
+    private final class Trace: @unchecked Sendable {
+        private let lock = NSLock()
+        private var events: [String] = []
+        func add(_ e: String) { lock.withLock { events.append(e) } }
+        var all: [String] { lock.withLock { events } }
+    }
+
+    @Test func controllerRequestsRunOneAtATimeInArrivalOrder() async {
+        let lock = StateChangeLock()
+        let trace = Trace()
+        let release = WakeGate()
+        let entered = WakeGate()
+        let first = Task {
+            await lock.withLock { () async -> Int in
+                trace.add("first in")
+                entered.fire()
+                await release.wait()
+                trace.add("first out")
+                return 1
+            }
+        }
+        await entered.wait()
+        let second = Task {
+            await lock.withLock { () async -> Int in
+                trace.add("second")
+                return 2
+            }
+        }
+        for _ in 0..<50 { await Task.yield() }
+        #expect(trace.all == ["first in"])
+        release.fire()
+        _ = await (first.value, second.value)
+        #expect(trace.all == ["first in", "first out", "second"])
+    }
+}
