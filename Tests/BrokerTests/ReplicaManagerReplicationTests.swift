@@ -146,6 +146,18 @@ struct ReplicaManagerReplicationTests {
         #expect(await f.replicas.awaitReplication([wait], timeoutMs: 0) == [nil])
     }
 
+    @Test func aReElectedLeaderKeepsItsFollowersPositionsSoTheHighWatermarkMovesAtOnce() async throws {
+        let f = try Fixture()
+        _ = await f.leaderAndIsr(leader: 1, epoch: 0, isr: [1, 2, 3], replicas: [1, 2, 3])
+        _ = try await f.produce(4)
+        f.replicas.recordFollowerFetch(topic: "t", partition: 0, replicaId: 2, fetchOffset: 4, followerLogStartOffset: 0, leaderLogEndOffset: 4)
+        // The controller removes dead broker 3 from the ISR with a new epoch; 1 stays leader.
+        _ = await f.leaderAndIsr(leader: 1, epoch: 1, isr: [1, 2], replicas: [1, 2, 3], zkVersion: 1)
+        let p = try #require(f.replicas.partition("t", 0))
+        #expect(p.state.followers[2]?.logEndOffset == 4)
+        #expect(p.log.highWatermark == 4)
+    }
+
     @Test func aSoleReplicaAnswersAcksAllAtOnce() async throws {
         let f = try Fixture()
         _ = await f.leaderAndIsr(leader: 1, epoch: 0, isr: [1], replicas: [1])

@@ -114,6 +114,7 @@ final class Partition: Sendable {
             try? log.assignEpochStartOffset(epoch: s.leaderEpoch, startOffset: leo)
         }
         update { r in
+            let wasLeader = r.leader == localBrokerId
             r.leader = s.leader
             r.leaderEpoch = s.leaderEpoch
             r.isr = s.isr
@@ -125,9 +126,12 @@ final class Partition: Sendable {
             r.leaderEpochStartOffset = leo
             r.pendingIsr = nil
             r.fenced = false
+            // A new leader forgets its followers' positions; a re-elected one keeps them (`resetReplicaState`).
+            let previous = r.followers
             var followers: [Int32: FollowerState] = [:]
             for id in s.replicas where id != localBrokerId {
-                followers[id] = .reset(inIsr: s.isr.contains(id), now: now)
+                followers[id] = FollowerState.reset(inIsr: s.isr.contains(id), now: now)
+                    .keepingPosition(of: wasLeader ? previous[id] : nil, leaderLogEndOffset: leo, now: now)
             }
             r.followers = followers
         }
