@@ -176,6 +176,10 @@ extension ReplicaManager {
                     let facts = Partition.LeaderAndIsrState(
                         leader: s.leader, leaderEpoch: s.leaderEpoch, isr: s.isr, replicas: s.replicas,
                         partitionEpoch: s.partitionEpoch, controllerEpoch: s.controllerEpoch)
+                    let logger = replication.withLockedValue { $0 }?.logger
+                    logger?.info(
+                        "[Broker id=\(brokerId)] \(tp): \(s.leader == brokerId ? "leader" : "follower of \(s.leader)") at epoch \(s.leaderEpoch), ISR \(s.isr), replicas \(s.replicas), zkVersion \(s.partitionEpoch)"
+                    )
                     if s.leader == brokerId {
                         replication.withLockedValue { $0 }?.fetchers.remove([tp])
                         p.makeLeader(facts, topicId: topicId, config: config, now: now)
