@@ -266,7 +266,13 @@ final class ReplicaFetcher: Sendable {
                 return offset
             }
         }
-        if let next { setFetchOffset(tp, sent: sent, to: next) }
+        guard let next else { return }
+        if next == sent.fetchOffset {
+            // The leader keeps refusing the same position: back off instead of spinning.
+            delay(tp, sent: sent, by: .milliseconds(settings().replicaFetchBackoffMs))
+        } else {
+            setFetchOffset(tp, sent: sent, to: next)
+        }
     }
 
     private func setFetchOffset(_ tp: TopicPartition, sent: PartitionFetchState, to offset: Int64) {
