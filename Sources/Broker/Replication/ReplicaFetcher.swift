@@ -186,6 +186,7 @@ final class ReplicaFetcher: Sendable {
             switch code {
             case .noError:
                 if !data.divergingEpoch.isDefault {
+                    let epochBefore = log.latestLeaderEpoch
                     let truncatedTo = try partition.withFollowerLog(leaderEpoch: epoch) { log -> Int64 in
                         let own = log.endOffset(forLeaderEpoch: data.divergingEpoch.epoch)
                         let target = ReplicationRules.truncationOffset(
@@ -199,7 +200,11 @@ final class ReplicaFetcher: Sendable {
                     logger.info(
                         "[ReplicaFetcher broker=\(brokerId)] \(tp) diverged from the leader at epoch \(data.divergingEpoch.epoch) end \(data.divergingEpoch.endOffset); truncated to \(truncatedTo)"
                     )
-                    setFetchOffset(tp, sent: sent, to: log.logEndOffset)
+                    if log.logEndOffset == sent.fetchOffset && log.latestLeaderEpoch == epochBefore {
+                        delay(tp, sent: sent, by: backoff)  // nothing changed: do not spin on the same answer
+                    } else {
+                        setFetchOffset(tp, sent: sent, to: log.logEndOffset)
+                    }
                     return
                 }
                 let applied = try partition.withFollowerLog(leaderEpoch: epoch) { log -> Bool in
