@@ -264,7 +264,7 @@ final class ReplicaManager: Sendable {
                 let converted = bytes.isEmpty ? [] : try LegacyMessageSet.downConvert(bytes, toMagic: magic, fromOffset: offset)
                 return PartitionRead(
                     payload: .bytes(converted), size: converted.count, highWatermark: hw, lastStableOffset: hw,
-                    logStartOffset: log.logStartOffset, watch: watch)
+                    logStartOffset: log.logStartOffset, watch: watch, logEndOffset: log.logEndOffset)
             }
             let result = try log.read(from: offset, maxBytes: maxBytes, upTo: upTo, minOneBatch: minOneBatch)
             return PartitionRead(
