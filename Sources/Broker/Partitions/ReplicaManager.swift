@@ -34,6 +34,8 @@ final class ReplicaManager: Sendable {
     let controllerEpochBox = NIOLockedValueBox<Int32>(0)
     let replication = NIOLockedValueBox<ReplicationServices?>(nil)
     let isrChanges = NIOLockedValueBox(IsrChangeBatch())
+    /// Followers whose leader had no known address yet (retried after each UpdateMetadata): partition → leader.
+    let followersWithoutLeaderAddress = NIOLockedValueBox<[TopicPartition: Int32]>([:])
     /// One LeaderAndIsr / StopReplica at a time.
     let stateChangeLock = StateChangeLock()
 
