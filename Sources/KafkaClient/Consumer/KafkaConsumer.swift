@@ -107,8 +107,11 @@ public actor KafkaConsumer {
         guard !positions.isEmpty else { return [] }
         let byLeader: [Int32: [TopicPartition]]
         do {
-            byLeader = try await client.partitionsByLeader(positions.keys.sorted())
+            byLeader = try await client.partitionsByLeader(positions.keys.sorted(), useCache: !needsMetadata)
+            needsMetadata = false
         } catch let e as KafkaClientError where e.isRetriable {
+            // No leader yet (election pending, topic still being created): wait, then ask again.
+            needsMetadata = true
             try await Task.sleep(for: .milliseconds(client.configuration.retryBackoffMs))
             return []
         }
@@ -137,10 +140,10 @@ public actor KafkaConsumer {
                 }
                 group.addTask {
                     do {
-                        let conn = try await client.connection(toBroker: leader)
+                        let conn = try await client.connection(toRoleHolder: leader)
                         // Fetch v13+ names topics by id; v12 is the newest that uses names.
                         let version = min(try conn.version(for: FetchRequest.self), 12)
-                        return (try await conn.send(request, version: version), nil)
+                        return (try await client.send(request, version: version, on: conn), nil)
                     } catch {
                         return (nil, error)
                     }
@@ -153,9 +156,15 @@ public actor KafkaConsumer {
         var records: [ConsumerRecord] = []
         var resets: [TopicPartition] = []
         var retriableFailure = false
+        var staleTopics = Set<String>()
         for (response, error) in responses {
             if let error {
-                if let e = error as? KafkaClientError, e.isRetriable { retriableFailure = true; continue }
+                if let e = error as? KafkaClientError, e.isRetriable {
+                    // Leader died or the connection dropped: re-resolve leaders; positions stay where they are.
+                    retriableFailure = true
+                    needsMetadata = true
+                    continue
+                }
                 throw error
             }
             guard let response else { continue }
@@ -169,7 +178,10 @@ public actor KafkaConsumer {
                         continue
                     }
                     if let code = ErrorCode(rawValue: p.errorCode), code != .noError, code.isRetriable {
+                        // NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_TOPIC_OR_PARTITION, …: the
+                        // partition moved; fetch it from the new leader at the same position.
                         retriableFailure = true
+                        staleTopics.insert(tp.topic)
                         continue
                     }
                     try KafkaClientError.check(p.errorCode, context: "fetch \(tp)")
@@ -184,6 +196,10 @@ public actor KafkaConsumer {
             let found = try await client.listOffsets(
                 Dictionary(uniqueKeysWithValues: resets.map { ($0, configuration.autoOffsetReset) }))
             for tp in resets { if let o = found[tp]?.offset, o >= 0 { positions[tp] = o } }
+        }
+        if !staleTopics.isEmpty {
+            await client.invalidateMetadata(topics: staleTopics)
+            needsMetadata = true
         }
         if retriableFailure && records.isEmpty {
             try await Task.sleep(for: .milliseconds(client.configuration.retryBackoffMs))

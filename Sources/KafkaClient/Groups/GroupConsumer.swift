@@ -175,7 +175,9 @@ public actor GroupConsumer {
             memberId = ""
             generation = -1
             needsJoin = true
-        case .notCoordinator?, .coordinatorNotAvailable?:
+        case .notCoordinator?, .coordinatorNotAvailable?, .coordinatorLoadInProgress?:
+            // The coordinator moved (its `__consumer_offsets` partition has a new leader) or is loading:
+            // FindCoordinator again before the next group request.
             coordinator = nil
         default:
             break
@@ -192,7 +194,7 @@ public actor GroupConsumer {
     private func sendToCoordinator<R: KafkaRequest>(_ request: R) async throws -> R.Response {
         let id = try await coordinatorId()
         do {
-            return try await client.send(request, toBroker: id)
+            return try await client.send(request, toRoleHolder: id)
         } catch {
             coordinator = nil
             throw error
@@ -256,7 +258,12 @@ public actor GroupConsumer {
             sync.protocolType = "consumer"
             sync.protocolName = protocolName
             if response.leader == memberId && !response.skipAssignment {
-                sync.assignments = try await leaderAssignments(response.members, protocolName: protocolName)
+                do {
+                    sync.assignments = try await leaderAssignments(response.members, protocolName: protocolName)
+                } catch let e as KafkaClientError where e.isRetriable {
+                    try await pause(&backoff, until: deadline)
+                    continue
+                }
             }
             let synced: SyncGroupResponse
             do {
