@@ -161,6 +161,8 @@ struct ConsoleConsumerCommand: AsyncParsableCommand {
                 let n = name.trimmingCharacters(in: .whitespaces).lowercased()
                 if n.hasSuffix("roundrobinassignor") || n == "roundrobin" { return RoundRobinAssignor() }
                 if n.hasSuffix("rangeassignor") || n == "range" { return RangeAssignor() }
+                if n.hasSuffix("cooperativestickyassignor") || n == "cooperative-sticky" { return CooperativeStickyAssignor() }
+                if n.hasSuffix(".stickyassignor") || n == "stickyassignor" || n == "sticky" { return StickyAssignor() }
                 return nil
             }
             if groupConfig.assignors.isEmpty { groupConfig.assignors = [RangeAssignor()] }

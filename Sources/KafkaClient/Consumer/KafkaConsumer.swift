@@ -67,6 +67,20 @@ public actor KafkaConsumer {
 
     /// Replaces the assignment. Earliest/latest/timestamp positions are resolved now with ListOffsets.
     public func assign(_ starts: [TopicPartition: StartPosition]) async throws {
+        positions = try await resolve(starts)
+        needsMetadata = true
+    }
+
+    /// Changes the assignment incrementally (cooperative rebalancing): partitions in `removing` are dropped,
+    /// `adding` ones start at their resolved positions, and every other partition keeps its position.
+    public func incrementalAssign(adding starts: [TopicPartition: StartPosition], removing: Set<TopicPartition>) async throws {
+        let added = try await resolve(starts)
+        for tp in removing { positions[tp] = nil }
+        positions.merge(added) { _, new in new }
+        needsMetadata = true
+    }
+
+    private func resolve(_ starts: [TopicPartition: StartPosition]) async throws -> [TopicPartition: Int64] {
         var resolved: [TopicPartition: Int64] = [:]
         var lookups: [TopicPartition: OffsetSpec] = [:]
         for (tp, start) in starts {
@@ -89,8 +103,7 @@ public actor KafkaConsumer {
                 resolved[tp] = o >= 0 ? o : (ends[tp]?.offset ?? 0)
             }
         }
-        positions = resolved
-        needsMetadata = true
+        return resolved
     }
 
     /// Moves one assigned partition's position.
