@@ -10,7 +10,9 @@ struct TopicsCommand: AsyncParsableCommand {
         abstract: "Create, delete, describe, or change a topic (kafka-topics.sh).",
         discussion: """
             Exactly one of --create, --list, --describe, --alter, --delete. --topic accepts a regular expression
-            for --list, --describe, --alter and --delete.
+            for --list, --describe, --alter and --delete. --describe prints, like Kafka, every config whose
+            source is not Kafka's default; --under-replicated-partitions, --unavailable-partitions,
+            --under-min-isr-partitions and --at-min-isr-partitions print only the matching partitions.
 
             Examples:
               needletail topics --bootstrap-server localhost:9092 --create --topic orders --partitions 3 --config retention.ms=86400000
