@@ -65,16 +65,19 @@ extension KafkaClient {
             || code == ErrorCode.coordinatorLoadInProgress.rawValue
     }
 
-    /// Every group known to every broker.
+    /// Every group known to every broker. A broker that just died (or is still loading its offsets partitions)
+    /// makes the whole listing retry after a metadata refresh.
     public func listGroups() async throws -> [ListedGroup] {
-        let md = try await metadata(topics: [])
-        var out: [ListedGroup] = []
-        for id in md.brokers.keys.sorted() {
-            let response = try await send(ListGroupsRequest(), toBroker: id)
-            try KafkaClientError.check(response.errorCode, context: "list groups on broker \(id)")
-            out += response.groups.map { ListedGroup(groupId: $0.groupId, protocolType: $0.protocolType, state: $0.groupState) }
+        try await retrying("ListGroups") {
+            let md = try await self.metadata(topics: [])
+            var out: [ListedGroup] = []
+            for id in md.brokers.keys.sorted() {
+                let response = try await self.send(ListGroupsRequest(), toRoleHolder: id)
+                try KafkaClientError.check(response.errorCode, context: "list groups on broker \(id)")
+                out += response.groups.map { ListedGroup(groupId: $0.groupId, protocolType: $0.protocolType, state: $0.groupState) }
+            }
+            return out
         }
-        return out
     }
 
     /// DescribeGroups for each group (asked of its coordinator).
