@@ -136,6 +136,7 @@ extension LogConfig {
         cleanupPolicy =
             c.cleanupPolicy.contains(.compact)
             ? (c.cleanupPolicy.contains(.delete) ? .compactAndDelete : .compact) : .delete
+        compaction = LogConfig.Compaction(c)
     }
 }
 
