@@ -95,6 +95,7 @@ public actor GroupCoordinatorRuntime {
     /// - the partition is already loaded: the in-memory state is at least as new as the log (a re-election of this
     ///   broker with a higher epoch keeps its groups and members).
     /// A load in progress at an older epoch is abandoned and restarted.
+    @discardableResult
     public func beginLoading(partition p: Int32, leaderEpoch: Int32 = -1) -> UInt64? {
         if let o = ownership[p] {
             if leaderEpoch < o.leaderEpoch { return nil }
