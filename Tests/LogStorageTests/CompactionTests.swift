@@ -37,6 +37,13 @@ private func latestByKey(_ records: [(offset: Int64, key: String, value: String?
     return latest
 }
 
+final class LockedLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func add(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
+}
+
 @Suite("Log compaction")
 struct CompactionTests {
     static func compactConfig(segmentBytes: Int = 4 * 80, deleteRetentionMs: Int64 = 60_000) -> LogConfig {
@@ -79,6 +86,24 @@ struct CompactionTests {
         #expect(manager.cleanerCheckpoint(topic: "t", partition: 0) == 15)
         #expect(readText(dir.path + "/cleaner-offset-checkpoint") == "0\n1\nt 0 15\n")
         #expect(!dir.files("t-0").contains { $0.hasSuffix(".cleaned") || $0.hasSuffix(".swap") })
+    }
+
+    @Test("the maintenance entry point cleans on the cleaner's queue only when enabled, then backs off")
+    func cleanLogsIfDue() throws {
+        let dir = TempDir()
+        let clock = TestClock()
+        let manager = try makeManager(dir, config: Self.compactConfig(), clock: clock)
+        let log = try manager.getOrCreateLog(topic: "t", partition: 0)
+        try fill(log, clock: clock)
+        manager.cleanLogsIfDue(now: clock.now, enabled: false, backoffMs: 0, dedupeBufferBytes: 1 << 20) { _ in }
+        manager.cleaner.waitUntilIdle()
+        #expect(manager.cleanerCheckpoint(topic: "t", partition: 0) == nil)
+        let lines = LockedLines()
+        manager.cleanLogsIfDue(now: clock.now, enabled: true, backoffMs: 15_000, dedupeBufferBytes: 1 << 20) { lines.add($0) }
+        manager.cleaner.waitUntilIdle()
+        #expect(manager.cleanerCheckpoint(topic: "t", partition: 0) == 15)
+        #expect(lines.all.count == 1)
+        #expect(try consume(log).count == 5)
     }
 
     @Test("consumers read across the gaps compaction leaves, and offset lookups land on the next kept batch")

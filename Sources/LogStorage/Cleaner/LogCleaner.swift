@@ -12,7 +12,7 @@ final class LogCleaner: @unchecked Sendable {
     private let queue = DispatchQueue(label: "needletail.log-cleaner")
     // Guarded by `lock`.
     private var running = false
-    private var lastPassEnd: Int64 = Int64.min
+    private var lastPassEnd: Int64?
     private var lastPassCleaned = false
     /// Earliest delete horizon of a tombstone a log still keeps: the log is cleanable again from then on.
     private var deleteHorizons: [TopicPartition: Int64] = [:]
@@ -22,7 +22,7 @@ final class LogCleaner: @unchecked Sendable {
     /// Starts a pass on the cleaner queue unless one is running or the backoff has not passed.
     func startPassIfDue(now: Int64, backoffMs: Int64, _ pass: @escaping @Sendable () -> Bool) {
         let start: Bool = lock.withLock {
-            guard !running, lastPassCleaned || now - lastPassEnd >= backoffMs else { return false }
+            guard !running, lastPassCleaned || now - (lastPassEnd ?? now - backoffMs) >= backoffMs else { return false }
             running = true
             return true
         }
@@ -36,6 +36,9 @@ final class LogCleaner: @unchecked Sendable {
             }
         }
     }
+
+    /// Returns once the pass started so far (if any) has finished (tests).
+    func waitUntilIdle() { queue.sync {} }
 
     func deleteHorizon(of tp: TopicPartition) -> Int64? { lock.withLock { deleteHorizons[tp] } }
 
