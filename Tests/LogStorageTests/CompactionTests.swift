@@ -165,11 +165,19 @@ struct CompactionTests {
         // Before the horizon a new pass (nothing dirty) changes nothing.
         #expect(manager.cleanLogs(now: t0 + 59_999).cleanedLogs == 0)
         #expect(try consume(log).count == 2)
+        // A pass for new dirty data before the horizon keeps the tombstone and its horizon.
+        _ = try log.appendAsLeader(keyed("c", "1"), leaderEpoch: 0, now: clock.now)
+        try log.roll()
+        log.highWatermark = log.logEndOffset
+        #expect(manager.cleanLogs(now: t0 + 30_000).cleanedLogs == 1)
+        records = try consume(log)
+        #expect(records.map(\.offset) == [2, 3, 4])
+        #expect(headers(in: try log.readBytes(from: 2, maxBytes: 1 << 20)).first?.baseTimestamp == t0 + 60_000)
         // At the horizon the log is cleanable again and the tombstone disappears.
         let stats = manager.cleanLogs(now: t0 + 60_000)
         #expect(stats.cleanedLogs == 1)
         records = try consume(log)
-        #expect(records.map(\.offset) == [3])
+        #expect(records.map(\.offset) == [3, 4])
         #expect(records[0].key == "b" && records[0].value == "2")
     }
 
