@@ -264,6 +264,7 @@ public final class LogManager: @unchecked Sendable {
     /// Clean shutdown: every log flushed, indexes trimmed, producer snapshots written; all checkpoints written;
     /// `.kafka_cleanshutdown` created in every log dir whose logs all closed cleanly; directory locks released.
     public func shutdown() throws(LogError) {
+        cleaner.stop()
         let all: [(TopicPartition, PartitionLog, Int)] = lock.withLock {
             if isShutDown { return [] }
             isShutDown = true

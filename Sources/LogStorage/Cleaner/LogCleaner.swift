@@ -12,6 +12,7 @@ final class LogCleaner: @unchecked Sendable {
     private let queue = DispatchQueue(label: "needletail.log-cleaner")
     // Guarded by `lock`.
     private var running = false
+    private var stopped = false
     private var lastPassEnd: Int64?
     private var lastPassCleaned = false
     /// Earliest delete horizon of a tombstone a log still keeps: the log is cleanable again from then on.
@@ -22,7 +23,7 @@ final class LogCleaner: @unchecked Sendable {
     /// Starts a pass on the cleaner queue unless one is running or the backoff has not passed.
     func startPassIfDue(now: Int64, backoffMs: Int64, _ pass: @escaping @Sendable () -> Bool) {
         let start: Bool = lock.withLock {
-            guard !running, lastPassCleaned || now - (lastPassEnd ?? now - backoffMs) >= backoffMs else { return false }
+            guard !running, !stopped, lastPassCleaned || now - (lastPassEnd ?? now - backoffMs) >= backoffMs else { return false }
             running = true
             return true
         }
@@ -39,6 +40,14 @@ final class LogCleaner: @unchecked Sendable {
 
     /// Returns once the pass started so far (if any) has finished (tests).
     func waitUntilIdle() { queue.sync {} }
+
+    /// No new passes; a running pass stops after the log it is cleaning. Returns when it has.
+    func stop() {
+        lock.withLock { stopped = true }
+        queue.sync {}
+    }
+
+    var isStopped: Bool { lock.withLock { stopped } }
 
     func deleteHorizon(of tp: TopicPartition) -> Int64? { lock.withLock { deleteHorizons[tp] } }
 
@@ -69,6 +78,7 @@ extension LogManager {
         candidates.sort { $0.plan.dirtyRatio > $1.plan.dirtyRatio }
         var stats = CleanerStats()
         for (log, plan) in candidates {
+            if cleaner.isStopped { break }
             let tp = log.topicPartition
             do {
                 let outcome = try log.clean(plan, now: now, mapBudgetBytes: dedupeBufferBytes)
