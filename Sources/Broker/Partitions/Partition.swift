@@ -387,6 +387,7 @@ extension LogConfig {
         cleanupPolicy =
             c.cleanupPolicy.contains(.compact)
             ? (c.cleanupPolicy.contains(.delete) ? .compactAndDelete : .compact) : .delete
+        compaction = LogConfig.Compaction(c)
     }
 }
 
