@@ -42,8 +42,9 @@ final class GroupService: Sendable {
             newId: { UUID().uuidString.lowercased() },
             log: { coordinatorLogger.info("[GroupCoordinator \(brokerId)]: \($0)") },
             appender: { partition, batch in
+                // Kafka's offsets.commit.required.acks=-1: a commit is answered once the ISR has it.
                 do {
-                    _ = try await replicas.appendAsLeader(
+                    _ = try await replicas.appendAndAwaitReplication(
                         topic: GroupService.topic, partition: partition, records: batch, produceVersion: 9,
                         requiredAcks: -1, timeoutMs: commitTimeout)
                     return .noError
