@@ -209,6 +209,7 @@ public actor GroupCoordinatorRuntime {
         if let epoch = leaderEpoch ?? ownership[partition]?.leaderEpoch {
             ownership[partition] = Ownership(leaderEpoch: epoch, isLeader: false)
         }
+        let wasServing = partitions[partition] != nil
         partitions[partition] = nil
         loadTickets[partition] = nil
         scratch[partition] = nil
@@ -221,6 +222,7 @@ public actor GroupCoordinatorRuntime {
             groups[name] = nil
             dropped += 1
         }
+        guard wasServing else { return }
         log("Unloaded __consumer_offsets-\(partition) (leader epoch \(leaderEpoch.map(String.init) ?? "-")): \(dropped) groups removed from cache")
     }
 
