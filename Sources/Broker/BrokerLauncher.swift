@@ -131,10 +131,11 @@ public enum BrokerLauncher {
         let registration = BrokerRegistration(
             brokerId: brokerId, endpoints: advertised, rack: effectiveConfig.brokerRack,
             timestamp: Int64(Date().timeIntervalSince1970 * 1000))
-        let brokerEpoch: Int64
+        let brokerEpoch = NIOLockedValueBox<Int64>(-1)
         do {
-            brokerEpoch = try await register(
+            let epoch = try await register(
                 registration, zk: zk, sessionTimeoutMs: effectiveConfig.zookeeperSessionTimeoutMs, logger: logger)
+            brokerEpoch.withLockedValue { $0 = epoch }
         } catch {
             await server.close()
             try? await group.shutdownGracefully()

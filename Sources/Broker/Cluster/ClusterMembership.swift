@@ -15,13 +15,14 @@ final class ClusterMembership: Sendable {
     private let registration: BrokerRegistration
     private let controller: ControllerHost
     private let replicas: ReplicaManager
-    /// This broker's epoch: the czxid of its current `/brokers/ids/<id>` znode.
+    /// This broker's epoch: the czxid of its current `/brokers/ids/<id>` znode (updated on re-registration; the
+    /// box is shared with whoever checks controller requests against it).
     let brokerEpoch: NIOLockedValueBox<Int64>
     private let logger: Logger
 
     init(
         zk: KafkaZkClient, brokerId: Int32, clusterId: String, metadata: MetadataCache,
-        election: NIOLockedValueBox<ControllerElection?>, registration: BrokerRegistration, brokerEpoch: Int64,
+        election: NIOLockedValueBox<ControllerElection?>, registration: BrokerRegistration, brokerEpoch: NIOLockedValueBox<Int64>,
         controller: ControllerHost, replicas: ReplicaManager, logger: Logger
     ) {
         self.zk = zk
@@ -29,7 +30,7 @@ final class ClusterMembership: Sendable {
         self.metadata = metadata
         self.election = election
         self.registration = registration
-        self.brokerEpoch = NIOLockedValueBox(brokerEpoch)
+        self.brokerEpoch = brokerEpoch
         self.controller = controller
         self.replicas = replicas
         self.logger = logger
@@ -140,6 +141,7 @@ final class ClusterMembership: Sendable {
             while !Task.isCancelled {
                 do {
                     try await zk.session.reconnect()
+                    brokerEpoch.withLockedValue { $0 = -1 }
                     let epoch = try await zk.registerBroker(registration)
                     brokerEpoch.withLockedValue { $0 = epoch }
                     try await refreshBrokers()
