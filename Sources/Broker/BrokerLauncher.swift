@@ -273,8 +273,15 @@ public enum BrokerLauncher {
             to: BrokerAddress(host: endpoint.host ?? "127.0.0.1", port: Int(endpoint.port)),
             clientId: "broker-\(brokerId)-controlled-shutdown", connectTimeoutMs: 5000,
             requestTimeoutMs: config.controllerSocketTimeoutMs, group: group)
-        defer { Task { await connection.close() } }
-        return try await connection.send(ControlledShutdownRequest(brokerId: brokerId, brokerEpoch: brokerEpoch))
+        do {
+            let response = try await connection.send(
+                ControlledShutdownRequest(brokerId: brokerId, brokerEpoch: brokerEpoch))
+            await connection.close()
+            return response
+        } catch {
+            await connection.close()
+            throw error
+        }
     }
 
     /// Resolves on SIGTERM or SIGINT.
