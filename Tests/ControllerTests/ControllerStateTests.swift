@@ -58,7 +58,7 @@ import Testing
         #expect(s.planOnlinePartitions(s.newOrOfflinePartitions).isEmpty)
         #expect(s.partitionsNeedingUncleanElection(s.allPartitions) == [F.tp(0)])
         #expect(s.planOnlinePartitions(s.newOrOfflinePartitions, uncleanTopics: ["t"]).map(\.leaderAndIsr)
-            == [LeaderAndIsr(leader: 2, leaderEpoch: 4, isr: [2], recovering: true)])
+            == [LeaderAndIsr(leader: 2, leaderEpoch: 4, isr: [2])])
         // Broker 1 (the last leader) comes back: it leads again.
         s.brokers[1] = F.broker(1)
         #expect(s.planOnlinePartitions(s.newOrOfflinePartitions).map(\.leaderAndIsr)
@@ -138,7 +138,7 @@ import Testing
         #expect(s.planReplicasOffline([1]).map(\.leaderAndIsr) == [LeaderAndIsr(leader: -1, leaderEpoch: 3, isr: [1])])
         #expect(
             s.planReplicasOffline([1], uncleanTopics: ["t"]).map(\.leaderAndIsr)
-                == [LeaderAndIsr(leader: 2, leaderEpoch: 3, isr: [2], recovering: true)])
+                == [LeaderAndIsr(leader: 2, leaderEpoch: 3, isr: [2])])
     }
 
     @Test func aPreferredElectionIsPlannedOnlyWhereThePreferredReplicaIsLiveInTheIsrAndNotLeading() {
