@@ -198,7 +198,8 @@ final class Partition: Sendable {
                     follower: next, highWatermark: log.highWatermark, leaderEpochStartOffset: r.leaderEpochStartOffset,
                     isAlive: isAlive)
             else { return nil }
-            let newIsr = (r.isr + [replicaId]).sorted()
+            // Kafka adds the caught-up replica at the end (`isr + replicaId`), so `Isr: 3,1,2` reads as history.
+            let newIsr = r.isr + [replicaId]
             r.pendingIsr = newIsr
             return IsrProposal(
                 topic: topic, partition: index, leader: localBrokerId, leaderEpoch: r.leaderEpoch, controllerEpoch: r.controllerEpoch,
