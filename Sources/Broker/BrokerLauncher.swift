@@ -106,6 +106,9 @@ public enum BrokerLauncher {
             logger: logger)
         routerBox.withLockedValue { $0 = router }
 
+        // Replication (fetchers, ISR writes) is wired before the listener opens: the controller sends LeaderAndIsr
+        // the moment this broker registers, and a follower set up before this would never start fetching.
+        let replication = replicas.startReplication(zk: zk, metadata: metadata, config: config, logger: logger)
         let server: KafkaServer
         do {
             server = try await KafkaServer.start(
@@ -114,6 +117,7 @@ public enum BrokerLauncher {
                 },
                 maxFrameSize: effectiveConfig.socketRequestMaxBytes, router: router, logger: logger, group: group)
         } catch {
+            replication.cancel()
             try? logManager.shutdown()
             throw BrokerStartupError(
                 "Cannot listen on \(effectiveConfig.listeners.map(\.description).joined(separator: ",")): \(error)")
@@ -136,6 +140,7 @@ public enum BrokerLauncher {
             let epoch = try await register(registration, zk: zk, sessionTimeoutMs: effectiveConfig.zookeeperSessionTimeoutMs, logger: logger)
             core.brokerEpoch.withLockedValue { $0 = epoch }
         } catch {
+            replication.cancel()
             await server.close()
             try? await group.shutdownGracefully()
             try? logManager.shutdown()
@@ -151,7 +156,6 @@ public enum BrokerLauncher {
         try await cluster.electIfPossible()
         let groupTimers = await groups.start()  // loads __consumer_offsets partitions led here
 
-        let replication = replicas.startReplication(zk: zk, metadata: metadata, config: config, logger: logger)
         let maintenance = Task { await Maintenance.run(logManager: logManager, replicas: replicas, config: config, logger: logger) }
         let watcher = Task { await cluster.watch() }
         logger.info("[KafkaServer id=\(brokerId)] started (listening on \(server.boundPorts.map(String.init).joined(separator: ",")))")

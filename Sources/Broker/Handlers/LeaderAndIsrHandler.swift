@@ -31,6 +31,12 @@ struct LeaderAndIsrHandler: APIHandler {
             }
             return outcome
         }
+        for r in outcome.results {
+            guard let error = r.error else { continue }
+            core.logger.warning(
+                "[Broker id=\(core.brokerId)] LeaderAndIsr for \(r.topic)-\(r.partition) from controller \(request.controllerId) not applied: \(error)"
+            )
+        }
         var response = LeaderAndIsrResponse()
         if version >= 5 {
             var order: [UUIDValue] = []
