@@ -685,7 +685,23 @@ public actor ControllerRuntime {
             })
     }
 
+    /// Re-reads partition states from ZooKeeper before an election (Kafka's `doElectLeaderForPartitions` does the
+    /// same): a leader's ISR expansion reaches the controller's cache only with the next batched ISR notification,
+    /// and an election must not refuse a replica that is already back in the ISR.
+    private func refreshPartitionStates(_ partitions: [TopicPartition]) async throws {
+        for tp in partitions where state.partitionStates[tp] != nil {
+            if let ps = try await zk.partitionState(topic: tp.topic, partition: tp.partition) {
+                state.partitionStates[tp] = PartitionState(ps)
+            }
+        }
+    }
+
     private func onAutoRebalance() async throws {
+        let imbalanced = state.allPartitions.filter { tp in
+            guard let ps = state.partitionStates[tp] else { return false }
+            return ps.leader != state.replicas(of: tp).first
+        }
+        try await refreshPartitionStates(imbalanced)
         let plans = state.planAutoRebalance(percentage: settings.leaderImbalancePerBrokerPercentage)
         guard !plans.isEmpty else { return }
         logger.info(
@@ -699,6 +715,7 @@ public actor ControllerRuntime {
         -> [TopicPartition: ElectionOutcome]
     {
         let wanted = partitions ?? state.allPartitions
+        try await refreshPartitionStates(wanted.filter { !state.isQueuedForDeletion($0.topic) })
         var outcomes: [TopicPartition: ElectionOutcome] = [:]
         var plans: [PlannedStateChange] = []
         for tp in wanted {

@@ -1,6 +1,7 @@
 import KafkaProtocol
 
-/// DeleteRecords: advances the log start offset (-1 = up to the high watermark).
+/// DeleteRecords: advances the leader's log start offset (-1 = up to the high watermark), then answers once every
+/// in-sync follower has moved its own log start there too (or the request times out).
 struct DeleteRecordsHandler: APIHandler {
     typealias Request = DeleteRecordsRequest
     let versions: ClosedRange<Int16> = 0...2
@@ -14,8 +15,12 @@ struct DeleteRecordsHandler: APIHandler {
                 var result = DeleteRecordsResponse.DeleteRecordsPartitionResult(
                     partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: 0)
                 do {
-                    result.lowWatermark = try core.replicas.deleteRecords(
+                    let low = try core.replicas.deleteRecords(
                         topic: topic.name, partition: p.partitionIndex, before: p.offset)
+                    try await core.replicas.awaitFollowersLogStart(
+                        topic: topic.name, partition: p.partitionIndex, lowWatermark: low,
+                        timeoutMs: request.timeoutMs)
+                    result.lowWatermark = low
                 } catch {
                     result.errorCode = ErrorCode(error).rawValue
                 }

@@ -338,9 +338,33 @@ final class ReplicaManager: Sendable {
         let target = offset == -1 ? p.log.highWatermark : offset
         guard target <= p.log.highWatermark, target >= 0 else { throw .offsetOutOfRange }
         do {
-            return try p.log.deleteRecords(before: target)
+            let start = try p.log.deleteRecords(before: target)
+            p.signal.notify()  // followers' long polls answer with the new log start offset
+            return start
         } catch {
             throw BrokerError(error)
+        }
+    }
+
+    /// Kafka's DelayedDeleteRecords: waits until every other ISR member reports (in its fetches) a log start
+    /// offset of at least `lowWatermark`, the leadership moves (NOT_LEADER_OR_FOLLOWER), or `timeoutMs` passes
+    /// (REQUEST_TIMED_OUT). Without it a leader failing right after DeleteRecords could resurrect the records.
+    func awaitFollowersLogStart(topic: String, partition index: Int32, lowWatermark: Int64, timeoutMs: Int32) async
+        throws(BrokerError)
+    {
+        let deadline = ContinuousClock.now + .milliseconds(Int(max(timeoutMs, 0)))
+        while true {
+            guard let p = partition(topic, index), p.isLeader else { throw .notLeaderOrFollower }
+            let watch = p.signal.watch()
+            let rt = p.state
+            let lagging = rt.isr.filter { id in
+                id != brokerId && (rt.followers[id]?.logStartOffset ?? -1) < lowWatermark
+            }
+            if lagging.isEmpty { return }
+            if ContinuousClock.now >= deadline || Task.isCancelled { throw .requestTimedOut }
+            // Follower fetches do not signal (that would wake every consumer long poll); DeleteRecords is rare, so
+            // it re-checks every 50 ms.
+            await AppendSignal.waitForAny([watch], until: min(deadline, ContinuousClock.now + .milliseconds(50)))
         }
     }
 }
