@@ -417,6 +417,7 @@ def test_a_rolling_restart_with_controlled_shutdown_loses_nothing_and_a_consumer
     rc.wait_full_isr(topic, 6, timeout=HANG_S)
 
     stop = threading.Event()
+    produced_all = threading.Event()
     acked: set[bytes] = set()
     delivery_errors: list[str] = []
     client_errors: list[str] = []
@@ -449,6 +450,7 @@ def test_a_rolling_restart_with_controlled_shutdown_loses_nothing_and_a_consumer
         remaining = producer.flush(120)
         if remaining:
             delivery_errors.append(f"{remaining} messages still unacknowledged at the end")
+        produced_all.set()
 
     def consume_loop():
         consumer = Consumer({"bootstrap.servers": rc.bootstrap, "group.id": "rolling-group",
@@ -457,7 +459,9 @@ def test_a_rolling_restart_with_controlled_shutdown_loses_nothing_and_a_consumer
                              "error_cb": lambda err: (fatal if err.fatal() else consumer_errors).append(str(err))})
         consumer.subscribe([topic])
         try:
-            while not stop.is_set() or not acked <= received_set:
+            # Until the producer has flushed (its last acknowledgements arrive after `stop`) and the group has
+            # seen every acknowledged message, or 90 s after the stop.
+            while not produced_all.is_set() or not acked <= received_set:
                 for msg in consumer.consume(num_messages=1000, timeout=0.2):
                     if msg.error() is None:
                         received.append(msg.value())

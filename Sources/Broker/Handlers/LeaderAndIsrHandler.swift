@@ -32,7 +32,9 @@ struct LeaderAndIsrHandler: APIHandler {
             return outcome
         }
         for r in outcome.results {
-            guard let error = r.error else { continue }
+            // An epoch this replica already has (a new controller re-announcing every partition) is Kafka's
+            // STALE_CONTROLLER_EPOCH answer and routine; anything else is worth a warning.
+            guard let error = r.error, error != .staleControllerEpoch else { continue }
             core.logger.warning(
                 "[Broker id=\(core.brokerId)] LeaderAndIsr for \(r.topic)-\(r.partition) from controller \(request.controllerId) not applied: \(error)"
             )
