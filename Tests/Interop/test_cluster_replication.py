@@ -2,8 +2,8 @@
 
 One cluster per module (conftest `replicated_cluster`: brokers 1..3, zookeeper.session.timeout.ms=6000,
 replica.lag.time.max.ms=10000, leader.imbalance.check.interval.seconds=10). Every test starts with
-`ensure_healthy()` (all brokers running and registered, a controller elected) and uses its own topics, so a test
-can kill, pause or stop brokers freely. Failover timings are recorded with `record_timing` and printed in the
+`ensure_healthy()` (all brokers running and registered, a controller elected, earlier tests' topics deleted) and
+uses its own topics, so a test can kill, pause or stop brokers freely. Failover timings are recorded with `record_timing` and printed in the
 "cluster failover timings" section at the end of the run; the only time assertions are hang bounds (60 s).
 """
 
@@ -289,8 +289,8 @@ def test_an_idempotent_producer_loses_and_duplicates_nothing_while_leaders_are_k
         record_timing(f"kill -9 leader (broker {victim.broker_id}, {len(led)} partitions) until new leaders",
                       time.monotonic() - t0)
         poll_until(lambda: victim.broker_id not in rc.registered(), HANG_S, "old registration gone")
-        victim.start(timeout=HANG_S)
         t1 = time.monotonic()
+        victim.start(timeout=HANG_S)
         poll_until(lambda: rc.full_isr(topic, PARTITIONS), HANG_S,
                    lambda: f"broker {victim.broker_id} back in the ISR: {rc.states(topic)}")
         record_timing(f"restarted broker {victim.broker_id} until back in every ISR", time.monotonic() - t1)
@@ -487,8 +487,8 @@ def test_a_rolling_restart_with_controlled_shutdown_loses_nothing_and_a_consumer
             wait_until(lambda: leaders_moved_off(rc, topic, b.broker_id, led), HANG_S,
                        lambda: f"leaders moved off broker {b.broker_id}: {rc.states(topic)}")
             mark = len(received)
-            b.start(timeout=HANG_S)
             t1 = time.monotonic()
+            b.start(timeout=HANG_S)
             rc.wait_full_isr(topic, 6, timeout=HANG_S)
             record_timing(f"restart broker {b.broker_id} until back in every ISR", time.monotonic() - t1)
             for t in rc.topics():  # as an operator would: no under-replicated partition before the next broker
