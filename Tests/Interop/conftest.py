@@ -588,9 +588,9 @@ class ReplicatedCluster(Cluster):
         leftover = [t for t in self.topics() if not t.startswith("__")]
         if not leftover:
             return
+        admin = AdminClient({"bootstrap.servers": self.bootstrap})  # must outlive the futures
         try:
-            futures = AdminClient({"bootstrap.servers": self.bootstrap}).delete_topics(
-                leftover, operation_timeout=30, request_timeout=40)
+            futures = admin.delete_topics(leftover, operation_timeout=30, request_timeout=40)
             for f in futures.values():
                 f.result(timeout=timeout)
             wait_until(lambda: not set(leftover) & set(self.topics()), timeout, "leftover topics deleted",
