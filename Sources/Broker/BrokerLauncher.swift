@@ -1,6 +1,8 @@
+import Controller
 import Coordination
 import Dispatch
 import Foundation
+import KafkaClient
 import KafkaConfig
 import KafkaProtocol
 import LogStorage
@@ -15,8 +17,10 @@ public struct BrokerStartupError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Starts a broker: ZooKeeper session, cluster id, log recovery, listener, registration, controller election,
-/// topic loading, background maintenance; then waits for SIGTERM/SIGINT and shuts down cleanly.
+/// Starts a broker: ZooKeeper session, cluster id, log recovery, listener (bound and serving, so the controller can
+/// reach it as soon as it registers), registration, membership and controller election, background maintenance.
+/// Nothing is opened from the topic znodes: local replicas wait for the controller's LeaderAndIsr. On
+/// SIGTERM/SIGINT it asks the controller to move its leaderships away (controlled shutdown), then stops.
 public enum BrokerLauncher {
     /// Loads server.properties + KAFKA_* environment + overrides. Warnings go to stdout; errors throw one line.
     public static func loadConfig(file: String, environment: [String: String], overrides: [String]) throws
@@ -82,9 +86,12 @@ public enum BrokerLauncher {
         let metadata = MetadataCache()
         let replicas = ReplicaManager(logManager: logManager, brokerId: brokerId)
         let election = NIOLockedValueBox<ControllerElection?>(nil)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, min(effectiveConfig.numNetworkThreads, System.coreCount)))
+        let controllerHost = ControllerHost(
+            zk: zk, brokerId: brokerId, brokerConfig: { config.withLockedValue { $0 } }, group: group, logger: logger)
         let topics = TopicAdmin(
             zk: zk, metadata: metadata, replicas: replicas, brokerConfig: { config.withLockedValue { $0 } },
-            election: { election.withLockedValue { $0 } }, logger: logger)
+            controller: controllerHost, logger: logger)
         let configs = ConfigService(zk: zk, topics: topics, brokerConfig: config, brokerId: brokerId)
         // Consumer groups: coordinator for the __consumer_offsets partitions this broker leads.
         let groups = GroupService(
@@ -99,7 +106,6 @@ public enum BrokerLauncher {
             logger: logger)
         routerBox.withLockedValue { $0 = router }
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, min(effectiveConfig.numNetworkThreads, System.coreCount)))
         let server: KafkaServer
         do {
             server = try await KafkaServer.start(
@@ -126,7 +132,9 @@ public enum BrokerLauncher {
             brokerId: brokerId, endpoints: advertised, rack: effectiveConfig.brokerRack,
             timestamp: Int64(Date().timeIntervalSince1970 * 1000))
         do {
-            try await register(registration, zk: zk, sessionTimeoutMs: effectiveConfig.zookeeperSessionTimeoutMs, logger: logger)
+            core.brokerEpoch.withLockedValue { $0 = -1 }
+            let epoch = try await register(registration, zk: zk, sessionTimeoutMs: effectiveConfig.zookeeperSessionTimeoutMs, logger: logger)
+            core.brokerEpoch.withLockedValue { $0 = epoch }
         } catch {
             await server.close()
             try? await group.shutdownGracefully()
@@ -137,20 +145,29 @@ public enum BrokerLauncher {
 
         let cluster = ClusterMembership(
             zk: zk, brokerId: brokerId, clusterId: clusterId, metadata: metadata, election: election,
-            registration: registration, logger: logger)
+            registration: registration, brokerEpoch: core.brokerEpoch, controller: controllerHost, replicas: replicas,
+            logger: logger)
         try await cluster.refreshBrokers()
         try await cluster.electIfPossible()
-        try await topics.loadAll()
         let groupTimers = await groups.start()  // loads __consumer_offsets partitions led here
 
+        let replication = replicas.startReplication(zk: zk, metadata: metadata, config: config, logger: logger)
         let maintenance = Task { await Maintenance.run(logManager: logManager, replicas: replicas, config: config, logger: logger) }
         let watcher = Task { await cluster.watch() }
         logger.info("[KafkaServer id=\(brokerId)] started (listening on \(server.boundPorts.map(String.init).joined(separator: ",")))")
 
         await waitForTermination()
         logger.info("[KafkaServer id=\(brokerId)] shutting down")
+        if config.withLockedValue({ $0.controlledShutdownEnable }) {
+            await controlledShutdown(
+                brokerId: brokerId, brokerEpoch: cluster.brokerEpoch.withLockedValue { $0 },
+                config: config.withLockedValue { $0 }, zk: zk, metadata: metadata, controller: controllerHost,
+                group: group, logger: logger)
+        }
         watcher.cancel()
+        await cluster.shutdown()
         maintenance.cancel()
+        replication.cancel()
         groupTimers.cancel()
         await server.close()
         try? await group.shutdownGracefully()
@@ -168,14 +185,13 @@ public enum BrokerLauncher {
     /// still held after that belongs to a live broker with the same id, and startup fails with one clear line.
     private static func register(
         _ registration: BrokerRegistration, zk: KafkaZkClient, sessionTimeoutMs: Int, logger: Logger
-    ) async throws {
+    ) async throws -> Int64 {
         let id = registration.brokerId
         let deadline = ContinuousClock.now + .milliseconds(sessionTimeoutMs + 2000)
         var warned = false
         while true {
             do {
-                _ = try await zk.registerBroker(registration)
-                return
+                return try await zk.registerBroker(registration)
             } catch KafkaZkError.brokerIdAlreadyRegistered {
                 guard ContinuousClock.now < deadline else {
                     throw BrokerStartupError(
@@ -188,6 +204,77 @@ public enum BrokerLauncher {
                 try await Task.sleep(for: .milliseconds(250))
             }
         }
+    }
+
+    /// Kafka's `KafkaServer.controlledShutdown`: ControlledShutdown v3 {brokerId, brokerEpoch} to the current
+    /// controller (answered in-process when this broker is the controller), retried up to
+    /// `controlled.shutdown.max.retries` times `controlled.shutdown.retry.backoff.ms` apart while it reports an
+    /// error or partitions that could still move. Partitions nobody else can lead (RF 1, or no other live
+    /// replica) do not count, so a sole broker stops at once instead of waiting out the retries.
+    private static func controlledShutdown(
+        brokerId: Int32, brokerEpoch: Int64, config: BrokerConfig, zk: KafkaZkClient, metadata: MetadataCache,
+        controller: ControllerHost, group: any EventLoopGroup, logger: Logger
+    ) async {
+        let attempts = max(config.controlledShutdownMaxRetries, 1)
+        for attempt in 1...attempts {
+            var stuck: [String] = []
+            var succeeded = false
+            do {
+                let response = try await askController(
+                    brokerId: brokerId, brokerEpoch: brokerEpoch, config: config, zk: zk, metadata: metadata,
+                    controller: controller, group: group)
+                if response.errorCode == ErrorCode.noError.rawValue {
+                    let snapshot = metadata.snapshot
+                    let movable = response.remainingPartitions.filter { p in
+                        let replicas =
+                            snapshot.topics[p.topicName]?.partitions.first { $0.partition == p.partitionIndex }?.replicas ?? []
+                        return replicas.contains { $0 != brokerId && snapshot.brokers[$0] != nil }
+                    }
+                    stuck = movable.map { "\($0.topicName)-\($0.partitionIndex)" }
+                    succeeded = movable.isEmpty
+                } else {
+                    stuck = ["error \(ErrorCode(rawValue: response.errorCode).map { "\($0)" } ?? "\(response.errorCode)")"]
+                }
+            } catch {
+                stuck = ["\(error)"]
+            }
+            if succeeded {
+                logger.info("[KafkaServer id=\(brokerId)] controlled shutdown succeeded")
+                return
+            }
+            logger.warning(
+                "[KafkaServer id=\(brokerId)] controlled shutdown attempt \(attempt)/\(attempts) incomplete: \(stuck.joined(separator: ", "))")
+            if attempt < attempts { try? await Task.sleep(for: .milliseconds(config.controlledShutdownRetryBackoffMs)) }
+        }
+        logger.warning("[KafkaServer id=\(brokerId)] proceeding to do an unclean shutdown as all the controlled shutdown attempts failed")
+    }
+
+    private static func askController(
+        brokerId: Int32, brokerEpoch: Int64, config: BrokerConfig, zk: KafkaZkClient, metadata: MetadataCache,
+        controller: ControllerHost, group: any EventLoopGroup
+    ) async throws -> ControlledShutdownResponse {
+        let controllerId = (try? await zk.controllerId()) ?? metadata.snapshot.controllerId
+        if controllerId == brokerId, let runtime = controller.runtime {
+            switch await runtime.controlledShutdown(brokerId: brokerId, brokerEpoch: brokerEpoch) {
+            case .accepted(let remaining):
+                return ControlledShutdownResponse(
+                    errorCode: 0,
+                    remainingPartitions: remaining.map { .init(topicName: $0.topic, partitionIndex: $0.partition) })
+            case .staleBrokerEpoch: return ControlledShutdownResponse(errorCode: ErrorCode.staleBrokerEpoch.rawValue)
+            case .brokerNotAvailable: return ControlledShutdownResponse(errorCode: ErrorCode.brokerNotAvailable.rawValue)
+            case .notController: return ControlledShutdownResponse(errorCode: ErrorCode.notController.rawValue)
+            }
+        }
+        guard controllerId >= 0 else { return ControlledShutdownResponse(errorCode: ErrorCode.notController.rawValue) }
+        let live = try await zk.broker(controllerId)
+        guard let endpoint = live?.registration.endpoints.first(where: { $0.listenerName == config.interBrokerListenerName })
+        else { return ControlledShutdownResponse(errorCode: ErrorCode.brokerNotAvailable.rawValue) }
+        let connection = try await BrokerConnection.connect(
+            to: BrokerAddress(host: endpoint.host ?? "127.0.0.1", port: Int(endpoint.port)),
+            clientId: "broker-\(brokerId)-controlled-shutdown", connectTimeoutMs: 5000,
+            requestTimeoutMs: config.controllerSocketTimeoutMs, group: group)
+        defer { Task { await connection.close() } }
+        return try await connection.send(ControlledShutdownRequest(brokerId: brokerId, brokerEpoch: brokerEpoch))
     }
 
     /// Resolves on SIGTERM or SIGINT.

@@ -14,6 +14,9 @@ final class BrokerCore: Sendable {
     /// Consumer groups and `__consumer_offsets` (groups branch).
     let groups: GroupService
     let logger: Logger
+    /// This broker's epoch: the czxid of its `/brokers/ids/<id>` registration (set by `BrokerLauncher` after each
+    /// registration; -1 before). Controller requests carrying an older one are rejected (CONTRACT item 5).
+    let brokerEpoch = NIOLockedValueBox<Int64>(-1)
     private let config: NIOLockedValueBox<BrokerConfig>
 
     init(
@@ -52,7 +55,14 @@ final class BrokerCore: Sendable {
             Route(handler: IncrementalAlterConfigsHandler(core: self)),
             Route(handler: DescribeClusterHandler(core: self)),
             Route(handler: ElectLeadersHandler(core: self)),
+            Route(handler: ControlledShutdownHandler(core: self)),
             Route(handler: DescribeLogDirsHandler(core: self)),
+            // Controller-to-broker APIs and replication (replication branch).
+            Route(handler: LeaderAndIsrHandler(core: self)),
+            Route(handler: UpdateMetadataHandler(core: self)),
+            Route(handler: StopReplicaHandler(core: self)),
+            Route(handler: OffsetForLeaderEpochHandler(core: self)),
+            // Controller branch (uncomment at merge): Route(handler: ControlledShutdownHandler(core: self)),
             // Group coordinator APIs (groups branch).
             Route(handler: FindCoordinatorHandler(groups: groups)),
             Route(handler: JoinGroupHandler(groups: groups)),

@@ -1,27 +1,37 @@
+import Controller
 import Coordination
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
 
 /// Keeps the metadata cache's broker list and controller id in step with ZooKeeper, runs the controller
-/// election (`/controller`, `/controller_epoch`), and re-registers after a session expiry.
+/// election (`/controller`, `/controller_epoch`) and the controller runtime while this broker holds it, and after
+/// a session expiry fences local leaders, re-registers (a new broker epoch) and re-elects.
 final class ClusterMembership: Sendable {
     private let zk: KafkaZkClient
     private let brokerId: Int32
     private let metadata: MetadataCache
     private let election: NIOLockedValueBox<ControllerElection?>
     private let registration: BrokerRegistration
+    private let controller: ControllerHost
+    private let replicas: ReplicaManager
+    /// This broker's epoch: the czxid of its current `/brokers/ids/<id>` znode.
+    let brokerEpoch: NIOLockedValueBox<Int64>
     private let logger: Logger
 
     init(
         zk: KafkaZkClient, brokerId: Int32, clusterId: String, metadata: MetadataCache,
-        election: NIOLockedValueBox<ControllerElection?>, registration: BrokerRegistration, logger: Logger
+        election: NIOLockedValueBox<ControllerElection?>, registration: BrokerRegistration, brokerEpoch: NIOLockedValueBox<Int64>,
+        controller: ControllerHost, replicas: ReplicaManager, logger: Logger
     ) {
         self.zk = zk
         self.brokerId = brokerId
         self.metadata = metadata
         self.election = election
         self.registration = registration
+        self.brokerEpoch = brokerEpoch
+        self.controller = controller
+        self.replicas = replicas
         self.logger = logger
         metadata.update { $0.clusterId = clusterId }
     }
@@ -38,17 +48,41 @@ final class ClusterMembership: Sendable {
         metadata.update { $0.brokers = endpoints }
     }
 
-    /// Tries to become controller; otherwise records who is.
+    /// Tries to become controller (starting the controller runtime on a win); otherwise records who is and stops
+    /// a runtime this broker may still run.
     func electIfPossible() async throws {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         if let won = try await zk.electController(brokerId: brokerId, timestamp: now) {
-            election.withLockedValue { $0 = won }
+            let isNew = election.withLockedValue { current in
+                defer { current = won }
+                return current != won
+            }
             metadata.update { $0.controllerId = brokerId }
-            logger.info("[Controller id=\(brokerId)] \(brokerId) successfully elected as the controller. Epoch incremented to \(won.epoch)")
+            if isNew {
+                logger.info("[Controller id=\(brokerId)] \(brokerId) successfully elected as the controller. Epoch incremented to \(won.epoch)")
+            }
+            await controller.start(won) { [weak self] reason in self?.controllerResigned(reason) }
         } else {
             let current = try await zk.controllerId() ?? -1
-            if current != brokerId { election.withLockedValue { $0 = nil } }
+            if current != brokerId {
+                election.withLockedValue { $0 = nil }
+                await controller.stop()
+            }
             metadata.update { $0.controllerId = current }
+        }
+    }
+
+    /// The runtime stopped by itself. After a failed failover it tried to delete `/controller` (the controller
+    /// watch then re-runs the election); after a fencing failure someone else holds it. Either way the election
+    /// is re-checked after a second, which also restarts a controller whose `/controller` could not be deleted
+    /// (e.g. on a connection loss). Session loss is handled by the session watch.
+    private func controllerResigned(_ reason: ControllerResignation) {
+        logger.warning("[Controller id=\(brokerId)] controller stopped: \(reason)")
+        election.withLockedValue { $0 = nil }
+        guard reason != .sessionLost else { return }
+        Task {
+            try? await Task.sleep(for: .seconds(1))
+            try? await self.electIfPossible()
         }
     }
 
@@ -59,6 +93,12 @@ final class ClusterMembership: Sendable {
             group.addTask { await self.watchController() }
             group.addTask { await self.watchSession() }
         }
+    }
+
+    /// Stops the controller runtime (broker shutdown).
+    func shutdown() async {
+        await controller.stop()
+        election.withLockedValue { $0 = nil }
     }
 
     private func watchBrokers() async {
@@ -78,8 +118,9 @@ final class ClusterMembership: Sendable {
         while !Task.isCancelled {
             do {
                 let (_, watch) = try await zk.watchController()
-                _ = try await watch.wait()
+                // Covers a change between the last election attempt and this watch (e.g. a resignation).
                 try await electIfPossible()
+                _ = try await watch.wait()
             } catch {
                 if Task.isCancelled { return }
                 try? await Task.sleep(for: .seconds(1))
@@ -91,11 +132,16 @@ final class ClusterMembership: Sendable {
         for await event in zk.session.events {
             if Task.isCancelled { return }
             guard event == .expired else { continue }
-            logger.warning("ZooKeeper session expired; re-registering broker \(brokerId)")
+            logger.warning("ZooKeeper session expired; fencing local leaders and re-registering broker \(brokerId)")
+            // The ephemeral /controller and /brokers/ids/<id> are gone: stop controlling and leading at once.
+            await controller.stop()
+            election.withLockedValue { $0 = nil }
+            replicas.resignAllLeadership()
             while !Task.isCancelled {
                 do {
                     try await zk.session.reconnect()
-                    _ = try await zk.registerBroker(registration)
+                    let epoch = try await zk.registerBroker(registration)
+                    brokerEpoch.withLockedValue { $0 = epoch }
                     try await refreshBrokers()
                     try await electIfPossible()
                     break

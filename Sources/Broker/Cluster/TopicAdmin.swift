@@ -19,35 +19,41 @@ struct CreatedTopic: Sendable {
     var configs: [ConfigEntryView]
 }
 
-/// Topic lifecycle: create, delete, add partitions, load at startup. Writes Kafka's znodes
-/// (`/config/topics/<t>` first, then `/brokers/topics/<t>` and partition states), then opens local replicas and
-/// refreshes the metadata cache. One admin operation at a time (actor).
+/// Topic lifecycle on any broker (Kafka's ZK-mode admin path, never forwarded): create writes
+/// `/config/topics/<t>` then `/brokers/topics/<t>` (assignment + topic id); delete writes the
+/// `/admin/delete_topics/<t>` marker; adding partitions rewrites the assignment. The controller does the rest
+/// (state znodes, elections, LeaderAndIsr/UpdateMetadata/StopReplica); callers that pass a timeout wait until
+/// this broker's metadata cache shows the result. One admin operation at a time (actor).
 actor TopicAdmin {
     private let zk: KafkaZkClient
     private let metadata: MetadataCache
     private let replicas: ReplicaManager
     private let brokerConfig: @Sendable () -> BrokerConfig
     private let logger: Logger
-    /// Topic config overrides as stored in `/config/topics/<t>`.
+    /// Topic config overrides as last read from `/config/topics/<t>`.
     private(set) var overrides: [String: [String: String]] = [:]
-    /// This broker's controller election, when it is the controller: fences its ZooKeeper writes.
-    private let election: @Sendable () -> ControllerElection?
+    /// The controller this broker runs while it holds the election (ElectLeaders, ControlledShutdown).
+    nonisolated let controller: ControllerHost
 
     init(
         zk: KafkaZkClient, metadata: MetadataCache, replicas: ReplicaManager,
-        brokerConfig: @escaping @Sendable () -> BrokerConfig,
-        election: @escaping @Sendable () -> ControllerElection?,
-        logger: Logger
+        brokerConfig: @escaping @Sendable () -> BrokerConfig, controller: ControllerHost, logger: Logger
     ) {
         self.zk = zk
         self.metadata = metadata
         self.replicas = replicas
         self.brokerConfig = brokerConfig
-        self.election = election
+        self.controller = controller
         self.logger = logger
     }
 
-    func topicOverrides(_ name: String) -> [String: String]? { overrides[name] }
+    /// A known topic's overrides (read from ZooKeeper, so changes made through other brokers show), or nil when
+    /// the topic is not in the metadata cache.
+    func topicOverrides(_ name: String) async -> [String: String]? {
+        guard metadata.topic(name) != nil else { return nil }
+        if let fresh = try? await zk.topicConfig(name) { overrides[name] = fresh }
+        return overrides[name] ?? [:]
+    }
 
     /// The config a local replica of `name` runs under: the topic's overrides (read from `/config/topics/<t>` the
     /// first time) over the broker's settings. Used when a LeaderAndIsr opens a replica on this broker.
@@ -56,70 +62,32 @@ actor TopicAdmin {
         return try EffectiveTopicConfig(topicOverrides: overrides[name] ?? [:], broker: brokerConfig())
     }
 
-    // MARK: startup
+    // MARK: waiting for the controller
 
-    /// Reads every topic from ZooKeeper, fills the metadata cache and opens the local replicas.
-    func loadAll() async throws {
-        let names = try await zk.allTopics()
-        for name in names.sorted() {
-            do {
-                try await load(name)
-            } catch {
-                logger.error("cannot load topic \(name) from ZooKeeper: \(error)")
-            }
+    /// Polls the metadata cache (fed by the controller's UpdateMetadata) until `done` holds or `timeoutMs` passes.
+    private func waitForMetadata(timeoutMs: Int32, _ done: (ClusterSnapshot) -> Bool) async throws(BrokerError) {
+        let deadline = ContinuousClock.now + .milliseconds(Int(max(timeoutMs, 0)))
+        while !done(metadata.snapshot) {
+            guard ContinuousClock.now < deadline else { throw .requestTimedOut }
+            try? await Task.sleep(for: .milliseconds(50))
         }
     }
 
-    private func load(_ name: String) async throws {
-        guard let record = try await zk.getTopic(name) else { return }
-        let assignment = record.assignment
-        let configs = try await zk.topicConfig(name)
-        overrides[name] = configs
-        var topicId = assignment.topicId.flatMap(UUIDValue.init(base64URL:)) ?? .zero
-        if topicId.isZero {
-            topicId = Self.newTopicId()
-            var updated = assignment
-            updated.topicId = topicId.base64URL
-            _ = try? await zk.setTopicAssignment(
-                name, updated, expectedVersion: record.zkVersion, fence: election())
-        }
-        var partitions: [PartitionLeadership] = []
-        for (index, replicaList) in assignment.partitions.sorted(by: { $0.key < $1.key }) {
-            var leadership = PartitionLeadership(
-                partition: index, leader: replicaList.first ?? -1, leaderEpoch: 0, replicas: replicaList,
-                isr: replicaList)
-            if let record = try await zk.partitionState(topic: name, partition: index) {
-                leadership.leader = record.state.leader
-                leadership.leaderEpoch = record.state.leaderEpoch
-                leadership.isr = record.state.isr
-            } else if let fence = election() {
-                _ = try? await zk.createPartitionStates(
-                    topic: name,
-                    states: [index: LeaderIsrState(
-                        leader: leadership.leader, leaderEpoch: 0, isr: leadership.isr, controllerEpoch: fence.epoch)],
-                    fence: fence)
-            }
-            partitions.append(leadership)
-        }
-        try openLocal(name: name, topicId: topicId, partitions: partitions, configs: configs)
-    }
-
-    private func openLocal(name: String, topicId: UUIDValue, partitions: [PartitionLeadership], configs: [String: String])
-        throws
-    {
-        let effective = try EffectiveTopicConfig(topicOverrides: configs, broker: brokerConfig())
-        let localId = replicas.brokerId
-        for p in partitions where p.replicas.contains(localId) {
-            try replicas.becomeReplica(
-                topic: name, index: p.partition, topicId: topicId, leadership: p, config: effective)
-        }
-        metadata.update { $0.topics[name] = TopicMetadata(name: name, topicId: topicId, partitions: partitions) }
+    /// True when `name` is cached with `count` partitions (at least), each with a leader.
+    private static func hasLeaders(_ snapshot: ClusterSnapshot, _ name: String, partitions count: Int) -> Bool {
+        guard let topic = snapshot.topics[name], topic.partitions.count >= count else { return false }
+        return topic.partitions.allSatisfy { $0.leader >= 0 }
     }
 
     // MARK: create
 
-    func autoCreate(_ names: [String]) async {
+    /// Creates missing topics with the broker defaults (Metadata auto-creation; does not wait for the controller).
+    /// Returns the topics that now exist in ZooKeeper but not yet in the metadata cache: Kafka reports those as
+    /// LEADER_NOT_AVAILABLE in the Metadata answer.
+    @discardableResult
+    func autoCreate(_ names: [String]) async -> [String] {
         let config = brokerConfig()
+        var pending: [String] = []
         for name in names where metadata.topic(name) == nil {
             let spec = TopicSpec(
                 name: name, numPartitions: Int32(config.numPartitions),
@@ -127,13 +95,21 @@ actor TopicAdmin {
             do {
                 _ = try await create(spec, validateOnly: false)
                 logger.info("Auto-created topic \(name) with \(config.numPartitions) partitions")
+                pending.append(name)
+            } catch .topicAlreadyExists {
+                // Created meanwhile (possibly not yet announced by the controller).
+                pending.append(name)
             } catch {
                 logger.warning("auto-creation of topic \(name) failed: \(error)")
             }
         }
+        return pending
     }
 
-    func create(_ spec: TopicSpec, validateOnly: Bool) async throws(BrokerError) -> CreatedTopic {
+    /// Validates and writes a new topic. With `timeoutMs`, waits until the controller's UpdateMetadata shows every
+    /// partition with a leader here (REQUEST_TIMED_OUT otherwise, also for a timeout ≤ 0, as Kafka answers);
+    /// without, returns once ZooKeeper has the topic.
+    func create(_ spec: TopicSpec, validateOnly: Bool, timeoutMs: Int32? = nil) async throws(BrokerError) -> CreatedTopic {
         let config = brokerConfig()
         do {
             try TopicName.validate(spec.name)
@@ -199,20 +175,9 @@ actor TopicAdmin {
         if validateOnly {
             return CreatedTopic(topicId: topicId, numPartitions: Int32(assignment.count), replicationFactor: rf, configs: described)
         }
-        let leaderships = assignment.sorted { $0.key < $1.key }.map { (p, brokers) in
-            let isr = brokers.filter { liveBrokers.contains($0) }
-            return PartitionLeadership(partition: p, leader: isr.first ?? -1, leaderEpoch: 0, replicas: brokers, isr: isr)
-        }
-        guard let fence = election() else { throw .notController }
         do {
             try await zk.createTopic(
                 spec.name, topicId: topicId.base64URL, assignment: assignment, configs: configs)
-            _ = try await zk.createPartitionStates(
-                topic: spec.name,
-                states: Dictionary(uniqueKeysWithValues: leaderships.map {
-                    ($0.partition, LeaderIsrState(leader: $0.leader, leaderEpoch: 0, isr: $0.isr, controllerEpoch: fence.epoch))
-                }),
-                fence: fence)
         } catch KafkaZkError.topicAlreadyExists {
             throw .topicAlreadyExists("Topic '\(spec.name)' already exists.")
         } catch KafkaZkError.topicMarkedForDeletion {
@@ -221,12 +186,11 @@ actor TopicAdmin {
             throw .unknownServerError("ZooKeeper write failed: \(error)")
         }
         overrides[spec.name] = configs
-        do {
-            try openLocal(name: spec.name, topicId: topicId, partitions: leaderships, configs: configs)
-        } catch {
-            throw .storage("\(error)")
-        }
         logger.info("Created topic \(spec.name) with \(assignment.count) partitions, replication factor \(rf)")
+        if let timeoutMs {
+            let count = assignment.count
+            try await waitForMetadata(timeoutMs: timeoutMs) { Self.hasLeaders($0, spec.name, partitions: count) }
+        }
         return CreatedTopic(topicId: topicId, numPartitions: Int32(assignment.count), replicationFactor: rf, configs: described)
     }
 
@@ -240,32 +204,31 @@ actor TopicAdmin {
 
     // MARK: delete
 
-    func delete(_ name: String) async throws(BrokerError) -> UUIDValue {
+    /// Queues a topic for deletion (`/admin/delete_topics/<t>`); the controller stops and deletes the replicas
+    /// and removes the znodes. With `timeoutMs`, waits until the topic left this broker's metadata cache.
+    func delete(_ name: String, timeoutMs: Int32? = nil) async throws(BrokerError) -> UUIDValue {
         guard brokerConfig().deleteTopicEnable else { throw .topicDeletionDisabled }
         guard let topic = metadata.topic(name) else { throw .unknownTopicOrPartition }
         do {
             try await zk.markTopicForDeletion(name)
         } catch {
-            logger.warning("cannot mark topic \(name) for deletion: \(error)")
+            throw .unknownServerError("ZooKeeper write failed: \(error)")
         }
-        for p in topic.partitions { replicas.removeReplica(topic: name, index: p.partition) }
-        metadata.update { $0.topics[name] = nil }
+        logger.info("Marked topic \(name) for deletion")
+        if let timeoutMs {
+            try await waitForMetadata(timeoutMs: timeoutMs) { $0.topics[name]?.topicId != topic.topicId }
+        }
         overrides[name] = nil
-        do {
-            guard let fence = election() else { throw BrokerError.notController }
-            try await zk.deleteTopicZnodes(name, fence: fence)
-        } catch {
-            throw .unknownServerError("ZooKeeper delete failed: \(error)")
-        }
-        logger.info("Deleted topic \(name)")
         return topic.topicId
     }
 
     // MARK: partitions
 
-    func createPartitions(_ name: String, count: Int32, assignments: [[Int32]]?, validateOnly: Bool) async
-        throws(BrokerError)
-    {
+    /// Adds partitions by rewriting `/brokers/topics/<t>` (conditional on its version); the controller elects
+    /// their leaders. With `timeoutMs`, waits until this broker's metadata cache shows them with leaders.
+    func createPartitions(
+        _ name: String, count: Int32, assignments: [[Int32]]?, validateOnly: Bool, timeoutMs: Int32? = nil
+    ) async throws(BrokerError) {
         guard let topic = metadata.topic(name) else { throw .unknownTopicOrPartition }
         let current = Int32(topic.partitions.count)
         guard count > current else {
@@ -292,33 +255,26 @@ actor TopicAdmin {
             }
         }
         if validateOnly { return }
-        var all = existing
-        for (k, v) in added { all[k] = v }
-        let leaderships = added.sorted { $0.key < $1.key }.map { (p, brokers) in
-            let isr = brokers.filter { live.contains($0) }
-            return PartitionLeadership(partition: p, leader: isr.first ?? -1, leaderEpoch: 0, replicas: brokers, isr: isr)
-        }
-        guard let fence = election() else { throw .notController }
         do {
             guard let record = try await zk.getTopic(name) else { throw BrokerError.unknownTopicOrPartition }
-            try await zk.setTopicAssignment(
-                name, TopicAssignment(topicId: topic.topicId.base64URL, partitions: all),
-                expectedVersion: record.zkVersion, fence: fence)
-            _ = try await zk.createPartitionStates(
-                topic: name,
-                states: Dictionary(uniqueKeysWithValues: leaderships.map {
-                    ($0.partition, LeaderIsrState(leader: $0.leader, leaderEpoch: 0, isr: $0.isr, controllerEpoch: fence.epoch))
-                }),
-                fence: fence)
+            guard record.assignment.partitions.count == Int(current) else {
+                throw BrokerError.invalidPartitions(
+                    "Topic currently has \(record.assignment.partitions.count) partitions, which is higher than the requested \(count).")
+            }
+            var updated = record.assignment
+            for (k, v) in added { updated.partitions[k] = v }
+            if updated.topicId == nil { updated.topicId = topic.topicId.base64URL }
+            try await zk.setTopicAssignment(name, updated, expectedVersion: record.zkVersion)
+        } catch let error as BrokerError {
+            throw error
+        } catch ZooKeeperError.badVersion {
+            throw .invalidPartitions("The topic's assignment changed concurrently; retry.")
         } catch {
             throw .unknownServerError("ZooKeeper write failed: \(error)")
         }
-        do {
-            try openLocal(
-                name: name, topicId: topic.topicId, partitions: topic.partitions + leaderships,
-                configs: overrides[name] ?? [:])
-        } catch {
-            throw .storage("\(error)")
+        logger.info("Increased partitions of \(name) from \(current) to \(count)")
+        if let timeoutMs {
+            try await waitForMetadata(timeoutMs: timeoutMs) { Self.hasLeaders($0, name, partitions: Int(count)) }
         }
     }
 

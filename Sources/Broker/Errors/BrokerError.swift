@@ -34,6 +34,10 @@ enum BrokerError: Error, Sendable, Equatable {
     case storage(String)
     case coordinatorNotAvailable
     case notController
+    /// A controller request from an older controller epoch than one already seen.
+    case staleControllerEpoch
+    /// A controller request addressed to an earlier registration of this broker.
+    case staleBrokerEpoch
     case unsupportedVersion
     case invalidRequiredAcks
     case unknownServerError(String)
@@ -87,6 +91,8 @@ extension ErrorCode {
         case .storage: self = .kafkaStorageError
         case .coordinatorNotAvailable: self = .coordinatorNotAvailable
         case .notController: self = .notController
+        case .staleControllerEpoch: self = .staleControllerEpoch
+        case .staleBrokerEpoch: self = .staleBrokerEpoch
         case .unsupportedVersion: self = .unsupportedVersion
         case .invalidRequiredAcks: self = .invalidRequiredAcks
         case .unknownServerError: self = .unknownServerError

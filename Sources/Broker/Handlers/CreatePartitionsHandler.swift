@@ -1,6 +1,7 @@
 import KafkaProtocol
 
-/// CreatePartitions: grows a topic's partition count (never shrinks: INVALID_PARTITIONS).
+/// CreatePartitions: grows a topic's partition count (never shrinks: INVALID_PARTITIONS), then waits up to the
+/// request's timeout for the new partitions' leaders to reach this broker's metadata.
 struct CreatePartitionsHandler: APIHandler {
     typealias Request = CreatePartitionsRequest
     let versions: ClosedRange<Int16> = 0...3
@@ -13,7 +14,7 @@ struct CreatePartitionsHandler: APIHandler {
             do {
                 try await core.topics.createPartitions(
                     topic.name, count: topic.count, assignments: topic.assignments?.map(\.brokerIds),
-                    validateOnly: request.validateOnly)
+                    validateOnly: request.validateOnly, timeoutMs: request.validateOnly ? nil : request.timeoutMs)
             } catch {
                 result.errorCode = ErrorCode(error).rawValue
                 result.errorMessage = error.message

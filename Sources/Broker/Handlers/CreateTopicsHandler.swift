@@ -1,7 +1,8 @@
 import KafkaProtocol
 
 /// CreateTopics: validates names, counts and configs, assigns replicas with Kafka's algorithm, writes the
-/// topic to ZooKeeper and creates the local logs. -1/-1 (v4+) mean the broker defaults.
+/// topic to ZooKeeper, then waits up to the request's timeout for the controller to give every partition a leader
+/// (REQUEST_TIMED_OUT otherwise; the topic still gets created). -1/-1 (v4+) mean the broker defaults.
 struct CreateTopicsHandler: APIHandler {
     typealias Request = CreateTopicsRequest
     let versions: ClosedRange<Int16> = 0...7
@@ -27,7 +28,9 @@ struct CreateTopicsHandler: APIHandler {
                 assignments: topic.assignments.map { ($0.partitionIndex, $0.brokerIds) },
                 configs: topic.configs.map { ($0.name, $0.value) })
             do {
-                let created = try await core.topics.create(spec, validateOnly: version >= 1 && request.validateOnly)
+                let validateOnly = version >= 1 && request.validateOnly
+                let created = try await core.topics.create(
+                    spec, validateOnly: validateOnly, timeoutMs: validateOnly ? nil : request.timeoutMs)
                 result.topicId = created.topicId
                 result.numPartitions = created.numPartitions
                 result.replicationFactor = created.replicationFactor

@@ -1,7 +1,8 @@
 import KafkaProtocol
 
-/// DeleteTopics: marks the topics for deletion in ZooKeeper (`/admin/delete_topics`), removes their znodes and
-/// the local logs. v6+ may name topics by id.
+/// DeleteTopics: marks the topics for deletion in ZooKeeper (`/admin/delete_topics`) and waits up to the
+/// request's timeout until the controller has removed them from this broker's metadata (REQUEST_TIMED_OUT
+/// otherwise). v6+ may name topics by id.
 struct DeleteTopicsHandler: APIHandler {
     typealias Request = DeleteTopicsRequest
     let versions: ClosedRange<Int16> = 0...6
@@ -27,7 +28,7 @@ struct DeleteTopicsHandler: APIHandler {
             }
             result.name = name
             do {
-                let id = try await core.topics.delete(name)
+                let id = try await core.topics.delete(name, timeoutMs: request.timeoutMs)
                 result.topicId = id
             } catch {
                 result.errorCode = ErrorCode(error).rawValue

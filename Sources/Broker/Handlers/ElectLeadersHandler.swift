@@ -1,42 +1,67 @@
+import Controller
 import KafkaProtocol
 
-/// ElectLeaders: preferred (0) or unclean (1) election. Leadership only moves between live ISR members, and with
-/// one broker (no controller-driven failover yet) the leader already is the only candidate: partitions led by
-/// their preferred replica answer ELECTION_NOT_NEEDED, as Kafka does; others PREFERRED_LEADER_NOT_AVAILABLE.
+/// ElectLeaders: preferred (0) or unclean (1) election, run by the controller (other brokers answer
+/// NOT_CONTROLLER). Per partition: ELECTION_NOT_NEEDED when the leader already is the one the strategy picks,
+/// PREFERRED_LEADER_NOT_AVAILABLE / ELIGIBLE_LEADERS_NOT_AVAILABLE when nobody qualifies, as Kafka answers.
 struct ElectLeadersHandler: APIHandler {
     typealias Request = ElectLeadersRequest
     let versions: ClosedRange<Int16> = 0...2
     let core: BrokerCore
 
     func handle(_ request: ElectLeadersRequest, context: RequestContext) async -> ElectLeadersResponse? {
-        let snapshot = core.metadata.snapshot
-        let wanted: [(String, [Int32])] =
-            request.topicPartitions.map { $0.map { ($0.topic, $0.partitions) } }
-            ?? snapshot.topics.values.sorted { $0.name < $1.name }.map { ($0.name, $0.partitions.map(\.partition)) }
-        var response = ElectLeadersResponse()
-        for (topic, partitions) in wanted {
-            var result = ElectLeadersResponse.ReplicaElectionResult(topic: topic, partitionResult: [])
-            for partition in partitions {
-                var r = ElectLeadersResponse.PartitionResult(partitionId: partition, errorCode: 0, errorMessage: nil)
-                if let p = snapshot.topics[topic]?.partitions.first(where: { $0.partition == partition }) {
-                    let preferred = p.replicas.first ?? -1
-                    if request.electionType == 0 && p.leader == preferred {
-                        r.errorCode = ErrorCode.electionNotNeeded.rawValue
-                        r.errorMessage = "Leader election not needed for topic partition."
-                    } else if request.electionType == 1 && p.leader >= 0 && snapshot.brokers[p.leader] != nil {
-                        r.errorCode = ErrorCode.electionNotNeeded.rawValue
-                        r.errorMessage = "Leader election not needed for topic partition."
-                    } else {
-                        r.errorCode = ErrorCode.preferredLeaderNotAvailable.rawValue
-                        r.errorMessage = "Failed to elect leader for partition \(topic)-\(partition) under strategy \(request.electionType == 0 ? "PreferredReplicaPartitionLeaderElectionStrategy" : "UncleanPartitionLeaderElectionStrategy")"
-                    }
-                } else {
-                    r.errorCode = ErrorCode.unknownTopicOrPartition.rawValue
-                    r.errorMessage = "The partition does not exist."
-                }
-                result.partitionResult.append(r)
+        let type: ElectionType = request.electionType == 1 ? .unclean : .preferred
+        let wanted = request.topicPartitions.map { list in
+            list.flatMap { t in t.partitions.map { TopicPartition(topic: t.topic, partition: $0) } }
+        }
+        guard let controller = core.topics.controller.runtime,
+            let outcomes = await controller.electLeaders(type, partitions: wanted)
+        else {
+            return Self.notController(wanted, version: context.apiVersion)
+        }
+        let strategy =
+            type == .preferred ? "PreferredReplicaPartitionLeaderElectionStrategy" : "OfflinePartitionLeaderElectionStrategy(true)"
+        var byTopic: [String: [ElectLeadersResponse.PartitionResult]] = [:]
+        for (tp, outcome) in outcomes.sorted(by: { $0.key < $1.key }) {
+            var r = ElectLeadersResponse.PartitionResult(partitionId: tp.partition, errorCode: 0, errorMessage: nil)
+            switch outcome {
+            case .elected:
+                break
+            case .notNeeded:
+                r.errorCode = ErrorCode.electionNotNeeded.rawValue
+                r.errorMessage = "Leader election not needed for topic partition."
+            case .preferredLeaderNotAvailable:
+                r.errorCode = ErrorCode.preferredLeaderNotAvailable.rawValue
+                r.errorMessage = "Failed to elect leader for partition \(tp.topic)-\(tp.partition) under strategy \(strategy)"
+            case .eligibleLeadersNotAvailable:
+                r.errorCode = ErrorCode.eligibleLeadersNotAvailable.rawValue
+                r.errorMessage = "Failed to elect leader for partition \(tp.topic)-\(tp.partition) under strategy \(strategy)"
+            case .unknownPartition:
+                r.errorCode = ErrorCode.unknownTopicOrPartition.rawValue
+                r.errorMessage = "The partition does not exist."
+            case .failed(let message):
+                r.errorCode = ErrorCode.unknownServerError.rawValue
+                r.errorMessage = message
             }
-            response.replicaElectionResults.append(result)
+            byTopic[tp.topic, default: []].append(r)
+        }
+        var response = ElectLeadersResponse()
+        response.replicaElectionResults = byTopic.sorted { $0.key < $1.key }.map {
+            .init(topic: $0.key, partitionResult: $0.value)
+        }
+        return response
+    }
+
+    static func notController(_ wanted: [TopicPartition]?, version: Int16) -> ElectLeadersResponse {
+        var response = ElectLeadersResponse()
+        if version >= 1 { response.errorCode = ErrorCode.notController.rawValue }
+        var byTopic: [String: [ElectLeadersResponse.PartitionResult]] = [:]
+        for tp in wanted ?? [] {
+            byTopic[tp.topic, default: []].append(
+                .init(partitionId: tp.partition, errorCode: ErrorCode.notController.rawValue, errorMessage: nil))
+        }
+        response.replicaElectionResults = byTopic.sorted { $0.key < $1.key }.map {
+            .init(topic: $0.key, partitionResult: $0.value)
         }
         return response
     }

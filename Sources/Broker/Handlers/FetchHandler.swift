@@ -22,6 +22,7 @@ struct FetchHandler: APIHandler {
         // Only v13+ names topics by id; older versions skip building the id → name map.
         let names = version >= 13 ? core.metadata.snapshot.topicsById : [:]
 
+        var firstPass = true
         while true {
             var response = FetchResponse(errorCode: 0, sessionId: 0, responses: [])
             var totalBytes = 0
@@ -44,7 +45,8 @@ struct FetchHandler: APIHandler {
                             minOneBatch: version < 3 || totalBytes == 0,
                             isolation: isReplica ? .logEnd : (readCommitted ? .committed : .highWatermark),
                             currentLeaderEpoch: version >= 9 ? p.currentLeaderEpoch : -1,
-                            downConvertToMagic: version <= 1 ? 0 : (version <= 3 ? 1 : nil))
+                            downConvertToMagic: version <= 1 ? 0 : (version <= 3 ? 1 : nil),
+                            replicaId: replicaId, lastFetchedEpoch: version >= 12 ? p.lastFetchedEpoch : -1)
                         data.highWatermark = read.highWatermark
                         data.lastStableOffset = read.lastStableOffset
                         data.logStartOffset = read.logStartOffset
@@ -56,10 +58,15 @@ struct FetchHandler: APIHandler {
                         case .file(let chunks):
                             data.records = .external(length: read.size, id: context.attach(chunks))
                         }
-                        if isReplica {
+                        if let diverging = read.divergingEpoch {
+                            // The follower truncates first; answer at once.
+                            data.divergingEpoch = .init(epoch: diverging.epoch, endOffset: diverging.endOffset)
+                            anyError = true
+                        } else if isReplica && firstPass {
                             core.replicas.recordFollowerFetch(
                                 topic: name, partition: p.partition, replicaId: replicaId,
-                                fetchOffset: p.fetchOffset)
+                                fetchOffset: p.fetchOffset, followerLogStartOffset: version >= 5 ? p.logStartOffset : -1,
+                                leaderLogEndOffset: read.logEndOffset)
                         }
                     } catch {
                         anyError = true
@@ -72,6 +79,7 @@ struct FetchHandler: APIHandler {
                 }
                 response.responses.append(topicResponse)
             }
+            firstPass = false
             let now = ContinuousClock.now
             if anyError || totalBytes >= Int(request.minBytes) || now >= deadline || watches.isEmpty {
                 return response

@@ -19,10 +19,14 @@ struct MetadataHandler: APIHandler {
         }
         // Auto-creation: v0–v3 always ask; v4+ carry the client's wish.
         let allowAutoCreate = version < 4 || request.allowAutoTopicCreation
+        var autoCreated = Set<String>()
         if let wanted, allowAutoCreate, core.settings.autoCreateTopicsEnable {
             let snapshot = core.metadata.snapshot
             let missing = wanted.filter { snapshot.topics[$0] == nil && TopicNaming.isValid($0) }
-            if !missing.isEmpty { await core.topics.autoCreate(missing) }
+            if !missing.isEmpty {
+                await core.topics.autoCreate(missing)
+                autoCreated = Set(missing)
+            }
         }
 
         let snapshot = core.metadata.snapshot
@@ -39,13 +43,16 @@ struct MetadataHandler: APIHandler {
         var seen = Set<String>()
         for name in names where seen.insert(name).inserted {
             guard let topic = snapshot.topics[name] else {
-                let code: ErrorCode = TopicNaming.isValid(name) ? .unknownTopicOrPartition : .invalidTopicException
+                // A topic just asked for is not in the controller's metadata yet: clients retry (Kafka's answer).
+                let code: ErrorCode =
+                    autoCreated.contains(name)
+                    ? .leaderNotAvailable : (TopicNaming.isValid(name) ? .unknownTopicOrPartition : .invalidTopicException)
                 response.topics.append(.init(errorCode: code.rawValue, name: name, topicId: .zero, isInternal: false, partitions: []))
                 continue
             }
             let partitions = topic.partitions.map { p -> MetadataResponse.MetadataResponsePartition in
-                let live = p.replicas.filter { snapshot.brokers[$0] != nil }
-                let offline = p.replicas.filter { snapshot.brokers[$0] == nil }
+                let live = p.replicas.filter { snapshot.brokers[$0] != nil && !p.offlineReplicas.contains($0) }
+                let offline = p.replicas.filter { snapshot.brokers[$0] == nil || p.offlineReplicas.contains($0) }
                 let leaderAlive = p.leader >= 0 && snapshot.brokers[p.leader] != nil
                 return .init(
                     errorCode: leaderAlive ? 0 : ErrorCode.leaderNotAvailable.rawValue,

@@ -10,6 +10,9 @@ import NIOCore
 /// The produce path's last broker-side step: `appendAsLeader` validates the client batch (KafkaRecords),
 /// rewrites it for the topic's compression and timestamp type, and hands it to `PartitionLog.appendAsLeader`,
 /// which assigns offsets and runs the idempotent-producer checks. Thread-safe; never called on an event loop.
+///
+/// As leader it also keeps each follower's fetch state, moves the high watermark (facts §4.2) and proposes ISR
+/// changes (§4.3); the ZooKeeper write itself is done by `ReplicaManager`, one change in flight at a time.
 final class Partition: Sendable {
     struct Runtime: Sendable {
         var leader: Int32
@@ -17,6 +20,30 @@ final class Partition: Sendable {
         var replicas: [Int32]
         var isr: [Int32]
         var config: EffectiveTopicConfig
+        /// The state znode's zkVersion from the last LeaderAndIsr (or our own ISR write).
+        var partitionEpoch: Int32 = 0
+        /// The controller epoch of the last LeaderAndIsr (written back with our ISR changes).
+        var controllerEpoch: Int32 = 0
+        var topicId: UUIDValue = .zero
+        /// LEO when this broker became leader in `leaderEpoch` (a follower must reach it to join the ISR).
+        var leaderEpochStartOffset: Int64 = 0
+        /// Leader only: each other replica's fetch state.
+        var followers: [Int32: FollowerState] = [:]
+        /// The ISR proposed to ZooKeeper and not yet confirmed (no second change while set).
+        var pendingIsr: [Int32]? = nil
+        /// Leader duties suspended (session loss, or our ISR write met another state) until the next LeaderAndIsr.
+        var fenced = false
+    }
+
+    /// An ISR change the leader wants written (conditional on `expectedZkVersion`).
+    struct IsrProposal: Sendable, Equatable {
+        var topic: String
+        var partition: Int32
+        var leader: Int32
+        var leaderEpoch: Int32
+        var controllerEpoch: Int32
+        var newIsr: [Int32]
+        var expectedZkVersion: Int32
     }
 
     let topic: String
@@ -25,13 +52,18 @@ final class Partition: Sendable {
     let signal = AppendSignal()
     private let runtime: NIOLockedValueBox<Runtime>
     private let localBrokerId: Int32
+    private let environment: ReplicationEnvironment
 
-    init(topic: String, index: Int32, log: PartitionLog, runtime: Runtime, localBrokerId: Int32) {
+    init(
+        topic: String, index: Int32, log: PartitionLog, runtime: Runtime, localBrokerId: Int32,
+        environment: ReplicationEnvironment = ReplicationEnvironment()
+    ) {
         self.topic = topic
         self.index = index
         self.log = log
         self.runtime = NIOLockedValueBox(runtime)
         self.localBrokerId = localBrokerId
+        self.environment = environment
     }
 
     var state: Runtime { runtime.withLockedValue { $0 } }
@@ -44,7 +76,8 @@ final class Partition: Sendable {
         log.updateConfig(LogConfig(config))
     }
 
-    var isLeader: Bool { runtime.withLockedValue { $0.leader == localBrokerId } }
+    /// Leader and not fenced.
+    var isLeader: Bool { runtime.withLockedValue { $0.leader == localBrokerId && !$0.fenced } }
 
     func checkLeaderEpoch(_ current: Int32) throws(BrokerError) {
         guard current >= 0 else { return }
@@ -53,8 +86,192 @@ final class Partition: Sendable {
         if current > epoch { throw .unknownLeaderEpoch }
     }
 
+    // MARK: leadership changes (LeaderAndIsr)
+
+    /// The LeaderAndIsr facts for this partition.
+    struct LeaderAndIsrState: Sendable, Equatable {
+        var leader: Int32
+        var leaderEpoch: Int32
+        var isr: [Int32]
+        var replicas: [Int32]
+        var partitionEpoch: Int32
+        var controllerEpoch: Int32
+    }
+
+    /// Becomes leader for `s.leaderEpoch`: records (epoch, LEO) in the epoch cache, resets follower states (ISR
+    /// members caught up now) and recomputes the HW. Waiters are woken.
+    func makeLeader(_ s: LeaderAndIsrState, topicId: UUIDValue, config: EffectiveTopicConfig, now: Int64) {
+        let leo = log.logEndOffset
+        if log.latestLeaderEpoch != s.leaderEpoch {
+            try? log.assignEpochStartOffset(epoch: s.leaderEpoch, startOffset: leo)
+        }
+        update { r in
+            r.leader = s.leader
+            r.leaderEpoch = s.leaderEpoch
+            r.isr = s.isr
+            r.replicas = s.replicas
+            r.partitionEpoch = s.partitionEpoch
+            r.controllerEpoch = s.controllerEpoch
+            r.config = config
+            if !topicId.isZero { r.topicId = topicId }
+            r.leaderEpochStartOffset = leo
+            r.pendingIsr = nil
+            r.fenced = false
+            var followers: [Int32: FollowerState] = [:]
+            for id in s.replicas where id != localBrokerId {
+                followers[id] = .reset(inIsr: s.isr.contains(id), now: now)
+            }
+            r.followers = followers
+        }
+        maybeIncrementHighWatermark(now: now)
+        signal.notify()
+    }
+
+    /// Becomes a follower of `s.leader`: leader duties stop (waiting acks=all produces fail) and follower states go.
+    func makeFollower(_ s: LeaderAndIsrState, topicId: UUIDValue, config: EffectiveTopicConfig) {
+        update { r in
+            r.leader = s.leader
+            r.leaderEpoch = s.leaderEpoch
+            r.isr = s.isr
+            r.replicas = s.replicas
+            r.partitionEpoch = s.partitionEpoch
+            r.controllerEpoch = s.controllerEpoch
+            r.config = config
+            if !topicId.isZero { r.topicId = topicId }
+            r.followers = [:]
+            r.pendingIsr = nil
+            r.fenced = false
+        }
+        signal.notify()
+    }
+
+    /// Session loss or a lost ISR race: stop acting as leader until the next LeaderAndIsr.
+    func fence() {
+        let changed = runtime.withLockedValue { r -> Bool in
+            guard r.leader == localBrokerId, !r.fenced else { return false }
+            r.fenced = true
+            return true
+        }
+        if changed { signal.notify() }
+    }
+
+    // MARK: leader: follower fetches, high watermark, ISR
+
+    /// A follower fetched at `fetchOffset` while the leader's LEO was `leaderLogEndOffset`: update its state,
+    /// advance the HW, and return an ISR expansion to write when the follower caught up.
+    func recordFollowerFetch(
+        replicaId: Int32, fetchOffset: Int64, followerLogStartOffset: Int64, leaderLogEndOffset: Int64, now: Int64
+    ) -> IsrProposal? {
+        let isAlive = environment.isAlive(replicaId)
+        let proposal = runtime.withLockedValue { r -> IsrProposal? in
+            guard r.leader == localBrokerId, let f = r.followers[replicaId] else { return nil }
+            let next = f.afterFetch(
+                fetchOffset: fetchOffset, logStartOffset: followerLogStartOffset,
+                leaderLogEndOffset: leaderLogEndOffset, now: now)
+            r.followers[replicaId] = next
+            guard !r.fenced, r.pendingIsr == nil, !r.isr.contains(replicaId),
+                ReplicationRules.canJoinIsr(
+                    follower: next, highWatermark: log.highWatermark, leaderEpochStartOffset: r.leaderEpochStartOffset,
+                    isAlive: isAlive)
+            else { return nil }
+            let newIsr = (r.isr + [replicaId]).sorted()
+            r.pendingIsr = newIsr
+            return IsrProposal(
+                topic: topic, partition: index, leader: localBrokerId, leaderEpoch: r.leaderEpoch, controllerEpoch: r.controllerEpoch,
+                newIsr: newIsr, expectedZkVersion: r.partitionEpoch)
+        }
+        maybeIncrementHighWatermark(now: now)
+        return proposal
+    }
+
+    /// The periodic ISR check: the followers that fell behind leave (one change in flight at a time).
+    func proposeIsrShrink(now: Int64) -> IsrProposal? {
+        let maxLag = environment.replicaLagTimeMaxMs
+        return runtime.withLockedValue { r -> IsrProposal? in
+            guard r.leader == localBrokerId, !r.fenced, r.pendingIsr == nil else { return nil }
+            let out = ReplicationRules.outOfSyncReplicas(
+                isr: r.isr, leaderId: localBrokerId, followers: r.followers, leaderLogEndOffset: log.logEndOffset,
+                now: now, maxLagMs: maxLag)
+            guard !out.isEmpty else { return nil }
+            let newIsr = r.isr.filter { !out.contains($0) }
+            r.pendingIsr = newIsr
+            return IsrProposal(
+                topic: topic, partition: index, leader: localBrokerId, leaderEpoch: r.leaderEpoch, controllerEpoch: r.controllerEpoch,
+                newIsr: newIsr, expectedZkVersion: r.partitionEpoch)
+        }
+    }
+
+    /// How an ISR write ended.
+    enum IsrWriteResult: Sendable {
+        /// Written (or found already written); the new zkVersion.
+        case written(zkVersion: Int32)
+        /// ZooKeeper holds another state: a new LeaderAndIsr will come; stop acknowledging until then.
+        case conflict
+        /// Not attempted or failed transiently (connection loss): retry later.
+        case failed
+    }
+
+    /// Applies the outcome of writing `proposal`. Returns true when the ISR changed.
+    @discardableResult
+    func completeIsrChange(_ proposal: IsrProposal, result: IsrWriteResult, now: Int64) -> Bool {
+        let changed = runtime.withLockedValue { r -> Bool in
+            guard r.pendingIsr == proposal.newIsr, r.leaderEpoch == proposal.leaderEpoch else { return false }
+            r.pendingIsr = nil
+            switch result {
+            case .written(let version):
+                r.isr = proposal.newIsr
+                r.partitionEpoch = version
+                return true
+            case .conflict:
+                r.fenced = true
+                return false
+            case .failed:
+                return false
+            }
+        }
+        if changed { maybeIncrementHighWatermark(now: now) }
+        signal.notify()
+        return changed
+    }
+
+    /// Moves the HW forward when the ISR members (and caught-up live followers) have the data (facts §4.2).
+    func maybeIncrementHighWatermark(now: Int64) {
+        let maxLag = environment.replicaLagTimeMaxMs
+        let isAlive = environment.isAliveFunction
+        let advanced = runtime.withLockedValue { r -> Bool in
+            guard r.leader == localBrokerId else { return false }
+            let maximal = Set(r.isr).union(r.pendingIsr ?? [])
+            guard
+                let hw = ReplicationRules.advancedHighWatermark(
+                    leaderLogEndOffset: log.logEndOffset, currentHighWatermark: log.highWatermark, maximalIsr: maximal,
+                    followers: r.followers.filter { $0.key != localBrokerId }, now: now, maxLagMs: maxLag,
+                    isAlive: isAlive)
+            else { return false }
+            log.highWatermark = hw
+            return true
+        }
+        if advanced { signal.notify() }
+    }
+
+    /// An acks=all produce's check (`Partition.checkEnoughReplicasReachOffset`).
+    enum AckProgress: Sendable, Equatable {
+        case waiting
+        case done
+        case failed(BrokerError)
+    }
+
+    func ackProgress(requiredOffset: Int64) -> AckProgress {
+        runtime.withLockedValue { r -> AckProgress in
+            guard r.leader == localBrokerId, !r.fenced else { return .failed(.notLeaderOrFollower) }
+            guard log.highWatermark >= requiredOffset else { return .waiting }
+            let maximal = Set(r.isr).union(r.pendingIsr ?? [])
+            return maximal.count < r.config.minInsyncReplicas ? .failed(.notEnoughReplicasAfterAppend) : .done
+        }
+    }
+
     struct AppendOutcome: Sendable {
         var baseOffset: Int64
+        var lastOffset: Int64
         var logAppendTime: Int64
         var logStartOffset: Int64
     }
@@ -63,7 +280,7 @@ final class Partition: Sendable {
         -> AppendOutcome
     {
         let rt = state
-        guard rt.leader == localBrokerId else { throw .notLeaderOrFollower }
+        guard rt.leader == localBrokerId, !rt.fenced else { throw .notLeaderOrFollower }
         if requiredAcks == -1 && rt.isr.count < rt.config.minInsyncReplicas { throw .notEnoughReplicas }
         guard records.count > RecordBatchHeader.logOverhead + 5 else {
             throw .invalidRecord("produce request partition data holds no complete record batch")
@@ -95,9 +312,12 @@ final class Partition: Sendable {
                 batch, topicCompression: TargetCompression(configValue: rt.config.compressionType.rawValue) ?? .producer,
                 timestampType: timestampType, now: now)
             let result = try log.appendAsLeader(prepared.bytes, leaderEpoch: rt.leaderEpoch, now: now)
-            if !result.isDuplicate { advanceHighWatermarkIfSoleReplica(rt) }
+            if !result.isDuplicate {
+                maybeIncrementHighWatermark(now: now)
+                signal.notify()
+            }
             return AppendOutcome(
-                baseOffset: result.baseOffset, logAppendTime: prepared.logAppendTime,
+                baseOffset: result.baseOffset, lastOffset: result.lastOffset, logAppendTime: prepared.logAppendTime,
                 logStartOffset: result.logStartOffset)
         } catch let error as BrokerError {
             throw error
@@ -108,14 +328,6 @@ final class Partition: Sendable {
         } catch {
             throw .unknownServerError("\(error)")
         }
-    }
-
-    /// With an ISR of just this broker, everything appended is committed.
-    private func advanceHighWatermarkIfSoleReplica(_ rt: Runtime) {
-        if rt.isr == [localBrokerId] || rt.isr.isEmpty {
-            log.highWatermark = log.logEndOffset
-        }
-        signal.notify()
     }
 }
 

@@ -3,6 +3,7 @@ import KafkaConfig
 import KafkaProtocol
 import KafkaRecords
 import LogStorage
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -17,11 +18,40 @@ enum ReadIsolation: Sendable {
 }
 
 /// The partitions this broker hosts, and the produce/fetch/offset operations on them.
+///
+/// Replication (facts §4): LeaderAndIsr makes each local replica a leader or a follower
+/// (`becomeLeaderOrFollower`); followers copy from their leader through `ReplicaFetcherManager`; the leader tracks
+/// follower fetches, moves the high watermark, completes acks=all produces (`awaitReplication`) and writes ISR
+/// changes to ZooKeeper itself (CONTRACT item 4) from the background task `startReplication` launches.
 final class ReplicaManager: Sendable {
     let logManager: LogManager
     let brokerId: Int32
-    private let partitions = NIOLockedValueBox<[TopicPartition: Partition]>([:])
-    private let clock: @Sendable () -> Int64
+    let partitions = NIOLockedValueBox<[TopicPartition: Partition]>([:])
+    let clock: @Sendable () -> Int64
+    /// Replication settings and liveness shared with every partition.
+    let environment = ReplicationEnvironment()
+    /// The highest controller epoch seen in a controller request (Kafka starts at 0).
+    let controllerEpochBox = NIOLockedValueBox<Int32>(0)
+    let replication = NIOLockedValueBox<ReplicationServices?>(nil)
+    let isrChanges = NIOLockedValueBox(IsrChangeBatch())
+    /// One LeaderAndIsr / StopReplica at a time.
+    let stateChangeLock = StateChangeLock()
+
+    /// What `startReplication` wires in.
+    struct ReplicationServices: Sendable {
+        var fetchers: ReplicaFetcherManager
+        var writer: any LeaderIsrWriter
+        var metadata: MetadataCache
+        var config: NIOLockedValueBox<BrokerConfig>
+        var logger: Logger
+    }
+
+    /// Partitions whose ISR this leader changed, waiting for the next `/isr_change_notification`.
+    struct IsrChangeBatch: Sendable {
+        var pending: Set<TopicPartition> = []
+        var lastChangeMs: Int64 = 0
+        var lastPublishMs: Int64 = 0
+    }
 
     init(logManager: LogManager, brokerId: Int32, clock: @escaping @Sendable () -> Int64 = systemClockMillis) {
         self.logManager = logManager
@@ -66,7 +96,7 @@ final class ReplicaManager: Sendable {
             runtime: .init(
                 leader: leadership.leader, leaderEpoch: leadership.leaderEpoch, replicas: leadership.replicas,
                 isr: leadership.isr, config: config),
-            localBrokerId: brokerId)
+            localBrokerId: brokerId, environment: environment)
         partitions.withLockedValue { $0[TopicPartition(topic: topic, partition: index)] = partition }
         return partition
     }
@@ -84,16 +114,24 @@ final class ReplicaManager: Sendable {
 
     /// Drops the replica and deletes its log (topic deletion).
     func removeReplica(topic: String, index: Int32) {
+        replication.withLockedValue { $0 }?.fetchers.remove([TopicPartition(topic: topic, partition: index)])
         let removed = partitions.withLockedValue { $0.removeValue(forKey: TopicPartition(topic: topic, partition: index)) }
         removed?.signal.notify()
         _ = try? logManager.deleteLog(topic: topic, partition: index)
+    }
+
+    /// ZooKeeper session lost (CONTRACT item 6): every partition led here stops acting as leader — produce,
+    /// consumer fetches and follower fetches get NOT_LEADER_OR_FOLLOWER, waiting acks=all produces fail — until a
+    /// LeaderAndIsr arrives after re-registration. Followers keep fetching (harmless: the leader fences them).
+    func resignAllLeadership() {
+        for p in allPartitions { p.fence() }
     }
 
     func updateConfig(topic: String, config: EffectiveTopicConfig) {
         for p in allPartitions where p.topic == topic { p.update { $0.config = config } }
     }
 
-    private func leaderPartition(_ topic: String, _ index: Int32) throws(BrokerError) -> Partition {
+    func leaderPartition(_ topic: String, _ index: Int32) throws(BrokerError) -> Partition {
         guard let p = partition(topic, index) else { throw .unknownTopicOrPartition }
         guard p.isLeader else { throw .notLeaderOrFollower }
         return p
@@ -109,6 +147,65 @@ final class ReplicaManager: Sendable {
         let p = try leaderPartition(topic, index)
         return try p.appendAsLeader(
             records: records, produceVersion: produceVersion, requiredAcks: requiredAcks, now: clock())
+    }
+
+    /// Append then, for acks=-1, wait for replication as a Produce does (for internal writers such as the group
+    /// coordinator's `__consumer_offsets` appends).
+    func appendAndAwaitReplication(
+        topic: String, partition index: Int32, records: [UInt8], produceVersion: Int16, requiredAcks: Int16,
+        timeoutMs: Int32
+    ) async throws(BrokerError) -> Partition.AppendOutcome {
+        let outcome = try await appendAsLeader(
+            topic: topic, partition: index, records: records, produceVersion: produceVersion,
+            requiredAcks: requiredAcks, timeoutMs: timeoutMs)
+        guard requiredAcks == -1 else { return outcome }
+        let wait = AckWait(topic: topic, partition: index, requiredOffset: outcome.lastOffset + 1)
+        if let error = await awaitReplication([wait], timeoutMs: timeoutMs).first ?? nil { throw error }
+        return outcome
+    }
+
+    /// One partition an acks=all produce appended to: done when the HW reaches `requiredOffset` (last offset + 1).
+    struct AckWait: Sendable {
+        var topic: String
+        var partition: Int32
+        var requiredOffset: Int64
+    }
+
+    /// Waits (without holding locks or threads) until every partition's HW reaches its required offset, the
+    /// partition stops being led here (NOT_LEADER_OR_FOLLOWER), or `timeoutMs` passes (REQUEST_TIMED_OUT).
+    /// Once reached, fewer than `min.insync.replicas` in the ISR gives NOT_ENOUGH_REPLICAS_AFTER_APPEND
+    /// (Kafka's DelayedProduce). A sole-replica partition completes at once.
+    func awaitReplication(_ waits: [AckWait], timeoutMs: Int32) async -> [BrokerError?] {
+        var results = [BrokerError?](repeating: nil, count: waits.count)
+        var open = Set(waits.indices)
+        let deadline = ContinuousClock.now + .milliseconds(Int(max(timeoutMs, 0)))
+        while true {
+            var watches: [AppendWatch] = []
+            for i in open.sorted() {
+                let w = waits[i]
+                guard let p = partition(w.topic, w.partition) else {
+                    results[i] = .notLeaderOrFollower
+                    open.remove(i)
+                    continue
+                }
+                let watch = p.signal.watch()
+                switch p.ackProgress(requiredOffset: w.requiredOffset) {
+                case .done:
+                    open.remove(i)
+                case .failed(let error):
+                    results[i] = error
+                    open.remove(i)
+                case .waiting:
+                    watches.append(watch)
+                }
+            }
+            if open.isEmpty { return results }
+            if ContinuousClock.now >= deadline || Task.isCancelled {
+                for i in open { results[i] = .requestTimedOut }
+                return results
+            }
+            await AppendSignal.waitForAny(watches, until: deadline)
+        }
     }
 
     func logStartOffset(topic: String, partition index: Int32) -> Int64? {
@@ -128,16 +225,37 @@ final class ReplicaManager: Sendable {
         var lastStableOffset: Int64
         var logStartOffset: Int64
         var watch: AppendWatch
+        /// The leader's LEO when the read started (follower bookkeeping).
+        var logEndOffset: Int64 = -1
+        /// Set for a follower whose last fetched epoch diverges from the leader's log (Fetch v12+).
+        var divergingEpoch: (epoch: Int32, endOffset: Int64)? = nil
     }
 
+    /// A fetch read. `replicaId` ≥ 0 is a follower: it must be one of the partition's replicas, reads to the LEO,
+    /// and gets `divergingEpoch` instead of data when `lastFetchedEpoch` (≥ 0) does not match the leader's log.
     func read(
         topic: String, partition index: Int32, offset: Int64, maxBytes: Int, minOneBatch: Bool,
-        isolation: ReadIsolation, currentLeaderEpoch: Int32, downConvertToMagic: Int8?
+        isolation: ReadIsolation, currentLeaderEpoch: Int32, downConvertToMagic: Int8?, replicaId: Int32 = -1,
+        lastFetchedEpoch: Int32 = -1
     ) throws(BrokerError) -> PartitionRead {
         let p = try leaderPartition(topic, index)
         try p.checkLeaderEpoch(currentLeaderEpoch)
         let watch = p.signal.watch()
         let log = p.log
+        if replicaId >= 0 {
+            guard p.state.replicas.contains(replicaId) else { throw .notLeaderOrFollower }
+            if let diverging = ReplicationRules.divergingEpoch(
+                lastFetchedEpoch: lastFetchedEpoch, fetchOffset: offset,
+                leaderEndForEpoch: log.endOffset(forLeaderEpoch: lastFetchedEpoch))
+            {
+                guard diverging.epoch >= 0, diverging.endOffset >= 0 else { throw .offsetOutOfRange }
+                let hw = log.highWatermark
+                return PartitionRead(
+                    payload: .bytes([]), size: 0, highWatermark: hw, lastStableOffset: hw,
+                    logStartOffset: log.logStartOffset, watch: watch, logEndOffset: log.logEndOffset,
+                    divergingEpoch: diverging)
+            }
+        }
         let hw = log.highWatermark
         let upTo: Int64 = isolation == .logEnd ? log.logEndOffset : hw
         do {
@@ -152,7 +270,7 @@ final class ReplicaManager: Sendable {
             return PartitionRead(
                 payload: .file(SegmentChunks(slices: result.slices)), size: result.byteCount,
                 highWatermark: result.highWatermark, lastStableOffset: result.highWatermark,
-                logStartOffset: result.logStartOffset, watch: watch)
+                logStartOffset: result.logStartOffset, watch: watch, logEndOffset: result.logEndOffset)
         } catch let error as LogError {
             throw BrokerError(error)
         } catch {
@@ -160,8 +278,20 @@ final class ReplicaManager: Sendable {
         }
     }
 
-    /// Follower fetch bookkeeping (replication arrives with the multi-broker work).
-    func recordFollowerFetch(topic: String, partition: Int32, replicaId: Int32, fetchOffset: Int64) {}
+    /// Leader bookkeeping of one follower fetch (facts §4.1): its LEO and catch-up time, the HW, and an ISR
+    /// expansion written to ZooKeeper in the background when it caught up.
+    func recordFollowerFetch(
+        topic: String, partition index: Int32, replicaId: Int32, fetchOffset: Int64, followerLogStartOffset: Int64,
+        leaderLogEndOffset: Int64
+    ) {
+        guard let p = partition(topic, index) else { return }
+        if let proposal = p.recordFollowerFetch(
+            replicaId: replicaId, fetchOffset: fetchOffset, followerLogStartOffset: followerLogStartOffset,
+            leaderLogEndOffset: leaderLogEndOffset, now: clock())
+        {
+            submitIsrChange(proposal, for: p)
+        }
+    }
 
     // MARK: offsets
 

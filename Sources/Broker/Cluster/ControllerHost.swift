@@ -1,0 +1,80 @@
+import Controller
+import Coordination
+import KafkaConfig
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Owns this broker's controller runtime while it holds the election: ClusterMembership starts one per won
+/// election and stops it when the election or the session is lost. Handlers that only the controller answers
+/// (ElectLeaders, ControlledShutdown) reach the running controller through `runtime`.
+final class ControllerHost: Sendable {
+    private let current = NIOLockedValueBox<ControllerRuntime?>(nil)
+    private let zk: KafkaZkClient
+    private let brokerId: Int32
+    private let brokerConfig: @Sendable () -> BrokerConfig
+    private let group: any EventLoopGroup
+    private let logger: Logger
+
+    init(
+        zk: KafkaZkClient, brokerId: Int32, brokerConfig: @escaping @Sendable () -> BrokerConfig,
+        group: any EventLoopGroup, logger: Logger
+    ) {
+        self.zk = zk
+        self.brokerId = brokerId
+        self.brokerConfig = brokerConfig
+        self.group = group
+        self.logger = logger
+    }
+
+    /// The running controller, or nil when this broker is not the controller.
+    var runtime: ControllerRuntime? { current.withLockedValue { $0 } }
+
+    /// Starts a controller for `election` (a no-op when one already runs for that epoch; a runtime clears itself
+    /// from here when it resigns). `onResign` is told when
+    /// the runtime stops on its own (fenced, failover failure, session loss).
+    func start(_ election: ControllerElection, onResign: @escaping @Sendable (ControllerResignation) -> Void) async {
+        if let running = runtime, running.epoch == election.epoch { return }
+        let config = brokerConfig()
+        let settings = ControllerSettings(
+            brokerId: brokerId, interBrokerListenerName: config.interBrokerListenerName,
+            uncleanLeaderElectionEnable: config.uncleanLeaderElectionEnable, deleteTopicEnable: config.deleteTopicEnable,
+            autoLeaderRebalanceEnable: config.autoLeaderRebalanceEnable,
+            leaderImbalanceCheckIntervalSeconds: config.leaderImbalanceCheckIntervalSeconds,
+            leaderImbalancePerBrokerPercentage: config.leaderImbalancePerBrokerPercentage)
+        let channel = ControllerChannelManager(
+            controllerId: brokerId, listener: config.interBrokerListenerName,
+            requestTimeoutMs: config.controllerSocketTimeoutMs, group: group, logger: logger)
+        let identity = NIOLockedValueBox<ObjectIdentifier?>(nil)
+        let runtime = ControllerRuntime(
+            zk: zk, channel: channel, settings: settings, election: election, logger: logger,
+            onResign: { [current] reason in
+                let mine = identity.withLockedValue { $0 }
+                current.withLockedValue { c in
+                    if let running = c, ObjectIdentifier(running) == mine { c = nil }
+                }
+                onResign(reason)
+            })
+        identity.withLockedValue { $0 = ObjectIdentifier(runtime) }
+        // Concurrent callers (election watch, resignation retry, session watch) race here: exactly one installs
+        // a runtime per epoch; a runtime of an older epoch is replaced and stopped.
+        let (installed, previous): (Bool, ControllerRuntime?) = current.withLockedValue { c in
+            if let c, c.epoch == election.epoch { return (false, nil) }
+            let previous = c
+            c = runtime
+            return (true, previous)
+        }
+        await previous?.stop()
+        if installed { await runtime.start() }
+    }
+
+    /// Stops the running controller, if any.
+    func stop() async {
+        let running = current.withLockedValue { c in
+            let r = c
+            c = nil
+            return r
+        }
+        await running?.stop()
+    }
+}

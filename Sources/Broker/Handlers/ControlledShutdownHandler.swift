@@ -1,0 +1,30 @@
+import Controller
+import KafkaProtocol
+
+/// ControlledShutdown (controller side): a stopping broker asks the controller to move its leaderships away.
+/// Answered only by the controller (NOT_CONTROLLER elsewhere); an older broker epoch gets STALE_BROKER_EPOCH.
+/// The remaining partitions are those the broker still leads (RF=1 ones, or no other eligible ISR member).
+struct ControlledShutdownHandler: APIHandler {
+    typealias Request = ControlledShutdownRequest
+    let versions: ClosedRange<Int16> = 0...3
+    let core: BrokerCore
+
+    func handle(_ request: ControlledShutdownRequest, context: RequestContext) async -> ControlledShutdownResponse? {
+        guard let controller = core.topics.controller.runtime else {
+            return ControlledShutdownResponse(errorCode: ErrorCode.notController.rawValue)
+        }
+        let epoch = context.apiVersion >= 2 ? request.brokerEpoch : -1
+        switch await controller.controlledShutdown(brokerId: request.brokerId, brokerEpoch: epoch) {
+        case .accepted(let remaining):
+            return ControlledShutdownResponse(
+                errorCode: 0,
+                remainingPartitions: remaining.map { .init(topicName: $0.topic, partitionIndex: $0.partition) })
+        case .staleBrokerEpoch:
+            return ControlledShutdownResponse(errorCode: ErrorCode.staleBrokerEpoch.rawValue)
+        case .brokerNotAvailable:
+            return ControlledShutdownResponse(errorCode: ErrorCode.brokerNotAvailable.rawValue)
+        case .notController:
+            return ControlledShutdownResponse(errorCode: ErrorCode.notController.rawValue)
+        }
+    }
+}

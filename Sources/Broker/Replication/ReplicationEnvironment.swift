@@ -1,0 +1,38 @@
+import KafkaConfig
+import NIOConcurrencyHelpers
+
+/// What partitions consult while replicating: `replica.lag.time.max.ms` and whether a broker is alive (in the
+/// metadata cache). Set once by `ReplicaManager.startReplication`; before that (unit tests, single broker) every
+/// broker counts as alive and the lag limit is Kafka's default.
+final class ReplicationEnvironment: Sendable {
+    private struct Sources: Sendable {
+        var config: NIOLockedValueBox<BrokerConfig>?
+        var metadata: MetadataCache?
+    }
+    private let sources = NIOLockedValueBox(Sources())
+
+    init() {}
+
+    func attach(config: NIOLockedValueBox<BrokerConfig>, metadata: MetadataCache) {
+        sources.withLockedValue {
+            $0.config = config
+            $0.metadata = metadata
+        }
+    }
+
+    var settings: BrokerConfig? { sources.withLockedValue { $0.config }?.withLockedValue { $0 } }
+
+    var replicaLagTimeMaxMs: Int64 { settings?.replicaLagTimeMaxMs ?? 30000 }
+
+    func isAlive(_ broker: Int32) -> Bool {
+        guard let metadata = sources.withLockedValue({ $0.metadata }) else { return true }
+        return metadata.isAlive(broker)
+    }
+
+    /// `isAlive` over one snapshot of the live brokers, for use inside a lock.
+    var isAliveFunction: @Sendable (Int32) -> Bool {
+        guard let metadata = sources.withLockedValue({ $0.metadata }) else { return { _ in true } }
+        let live = Set(metadata.snapshot.brokers.keys)
+        return { live.contains($0) }
+    }
+}

@@ -1,2 +1,0 @@
-/// Placeholder; the controller module is being built (see README.md).
-public enum ControllerModule {}
