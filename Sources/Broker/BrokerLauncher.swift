@@ -209,8 +209,8 @@ public enum BrokerLauncher {
     /// Kafka's `KafkaServer.controlledShutdown`: ControlledShutdown v3 {brokerId, brokerEpoch} to the current
     /// controller (answered in-process when this broker is the controller), retried up to
     /// `controlled.shutdown.max.retries` times `controlled.shutdown.retry.backoff.ms` apart while it reports an
-    /// error or partitions that could still move. Partitions nobody else can lead (RF 1, or no other live
-    /// replica) do not count, so a sole broker stops at once instead of waiting out the retries.
+    /// error or partitions that could still move. Partitions nobody else can lead (RF 1, or no other live ISR
+    /// member) do not count, so a sole broker stops at once instead of waiting out the retries.
     private static func controlledShutdown(
         brokerId: Int32, brokerEpoch: Int64, config: BrokerConfig, zk: KafkaZkClient, metadata: MetadataCache,
         controller: ControllerHost, group: any EventLoopGroup, logger: Logger
@@ -225,10 +225,11 @@ public enum BrokerLauncher {
                     controller: controller, group: group)
                 if response.errorCode == ErrorCode.noError.rawValue {
                     let snapshot = metadata.snapshot
+                    // Only a partition with another live ISR member can still move on a retry.
                     let movable = response.remainingPartitions.filter { p in
-                        let replicas =
-                            snapshot.topics[p.topicName]?.partitions.first { $0.partition == p.partitionIndex }?.replicas ?? []
-                        return replicas.contains { $0 != brokerId && snapshot.brokers[$0] != nil }
+                        let isr =
+                            snapshot.topics[p.topicName]?.partitions.first { $0.partition == p.partitionIndex }?.isr ?? []
+                        return isr.contains { $0 != brokerId && snapshot.brokers[$0] != nil }
                     }
                     stuck = movable.map { "\($0.topicName)-\($0.partitionIndex)" }
                     succeeded = movable.isEmpty
@@ -273,8 +274,15 @@ public enum BrokerLauncher {
             to: BrokerAddress(host: endpoint.host ?? "127.0.0.1", port: Int(endpoint.port)),
             clientId: "broker-\(brokerId)-controlled-shutdown", connectTimeoutMs: 5000,
             requestTimeoutMs: config.controllerSocketTimeoutMs, group: group)
-        defer { Task { await connection.close() } }
-        return try await connection.send(ControlledShutdownRequest(brokerId: brokerId, brokerEpoch: brokerEpoch))
+        do {
+            let response = try await connection.send(
+                ControlledShutdownRequest(brokerId: brokerId, brokerEpoch: brokerEpoch))
+            await connection.close()
+            return response
+        } catch {
+            await connection.close()
+            throw error
+        }
     }
 
     /// Resolves on SIGTERM or SIGINT.

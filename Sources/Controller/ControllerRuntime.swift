@@ -545,7 +545,15 @@ public actor ControllerRuntime {
     private func onPartitionModifications(_ name: String) async throws {
         guard var topic = state.topics[name], let record = try await zk.getTopic(name) else { return }
         if state.isQueuedForDeletion(name) {
-            logger.warning("[Controller id=\(settings.brokerId)] ignoring partition change of \(name): being deleted")
+            // Kafka restores the assignment of a topic being deleted.
+            if record.assignment.partitions != topic.assignment {
+                logger.warning("[Controller id=\(settings.brokerId)] restoring the assignment of \(name): being deleted")
+                var restored = record.assignment
+                restored.partitions = topic.assignment
+                topic.zkVersion = try await zk.setTopicAssignment(
+                    name, restored, expectedVersion: record.zkVersion, fence: election)
+                state.topics[name] = topic
+            }
             return
         }
         let added = Set(record.assignment.partitions.keys).subtracting(topic.assignment.keys).sorted()

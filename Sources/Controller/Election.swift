@@ -44,7 +44,11 @@ public enum Election {
 
     /// An offline partition (no live leader): the first replica in assignment order that is live and in the ISR
     /// leads, and the ISR keeps its live members. Without such a replica and with unclean election enabled, the
-    /// first live replica leads alone (ISR = [leader], recovering). Nil when nobody can lead.
+    /// first live replica leads alone (ISR = [leader]). Nil when nobody can lead.
+    ///
+    /// An unclean leader is not marked RECOVERING: that state belongs to IBP 3.2+, whose leaders clear it through
+    /// AlterPartition; with the 2.8-level wire we speak (LeaderAndIsr v5, ISR writes to the state znode) nobody
+    /// would ever clear it.
     public static func offlinePartition(
         assignment: [Int32], current: LeaderAndIsr, uncleanEnabled: Bool, isLive: (Int32) -> Bool
     ) -> LeaderAndIsr? {
@@ -52,7 +56,7 @@ public enum Election {
             return current.next(leader: leader, isr: current.isr.filter(isLive))
         }
         guard uncleanEnabled, let leader = assignment.first(where: isLive) else { return nil }
-        return current.next(leader: leader, isr: [leader], recovering: true)
+        return current.next(leader: leader, isr: [leader])
     }
 
     /// Preferred-replica election: succeeds only when the first assigned replica is live and in the ISR; the ISR

@@ -27,6 +27,12 @@ public actor GroupCoordinatorRuntime {
         var offsets: [String: [TopicPartitionKey: CommittedOffset?]] = [:]
     }
 
+    /// Who this broker is for an offsets partition, as the replica manager last said (with the leader epoch).
+    private struct Ownership {
+        var leaderEpoch: Int32
+        var isLeader: Bool
+    }
+
     public let config: GroupConfig
     private let clock: @Sendable () -> Int64
     private let newId: @Sendable () -> String
@@ -35,6 +41,10 @@ public actor GroupCoordinatorRuntime {
 
     public private(set) var partitionCount: Int32
     private var partitions: [Int32: PartitionStatus] = [:]
+    private var ownership: [Int32: Ownership] = [:]
+    /// The ticket of the load in progress per partition; replays and finishes with another ticket are stale.
+    private var loadTickets: [Int32: UInt64] = [:]
+    private var nextLoadTicket: UInt64 = 0
     private var scratch: [Int32: LoadScratch] = [:]
     private var groups: [String: ClassicGroup] = [:]
     private var nextToken: UInt64 = 0
@@ -64,6 +74,11 @@ public actor GroupCoordinatorRuntime {
 
     public func status(of partition: Int32) -> PartitionStatus? { partitions[partition] }
 
+    /// The leader epoch and role last recorded for a partition (nil: never told).
+    public func ownership(of partition: Int32) -> (leaderEpoch: Int32, isLeader: Bool)? {
+        ownership[partition].map { ($0.leaderEpoch, $0.isLeader) }
+    }
+
     /// NOT_COORDINATOR when another broker owns the group, COORDINATOR_LOAD_IN_PROGRESS while loading.
     public func coordinatorError(for groupId: String) -> ErrorCode {
         switch partitions[partition(for: groupId)] {
@@ -73,20 +88,34 @@ public actor GroupCoordinatorRuntime {
         }
     }
 
-    /// Starts loading a partition this broker now leads; its groups answer COORDINATOR_LOAD_IN_PROGRESS meanwhile.
-    /// Returns false (and does nothing) when the partition is already loading or loaded.
+    /// Starts loading a partition this broker now leads at `leaderEpoch`; its groups answer
+    /// COORDINATOR_LOAD_IN_PROGRESS meanwhile. Returns the load's ticket, or nil (nothing to do) when
+    /// - the epoch is older than one already recorded, or equal to it while this broker is follower or already
+    ///   loading/serving at that epoch (a stale or repeated notification),
+    /// - the partition is already loaded: the in-memory state is at least as new as the log (a re-election of this
+    ///   broker with a higher epoch keeps its groups and members).
+    /// A load in progress at an older epoch is abandoned and restarted.
     @discardableResult
-    public func beginLoading(partition: Int32) -> Bool {
-        guard partitions[partition] == nil else { return false }
-        partitions[partition] = .loading
-        scratch[partition] = LoadScratch()
-        return true
+    public func beginLoading(partition p: Int32, leaderEpoch: Int32 = -1) -> UInt64? {
+        if let o = ownership[p] {
+            if leaderEpoch < o.leaderEpoch { return nil }
+            if leaderEpoch == o.leaderEpoch && (!o.isLeader || partitions[p] != nil) { return nil }
+        }
+        ownership[p] = Ownership(leaderEpoch: leaderEpoch, isLeader: true)
+        if partitions[p] == .loaded { return nil }
+        nextLoadTicket &+= 1
+        partitions[p] = .loading
+        loadTickets[p] = nextLoadTicket
+        scratch[p] = LoadScratch()
+        return nextLoadTicket
     }
 
     /// Replays stored bytes (whole record batches, as read from the log) of a partition being loaded. The last
-    /// record for a key wins; tombstones remove. Returns the offset after the last complete batch.
+    /// record for a key wins; tombstones remove. Returns the offset after the last complete batch, or nil when the
+    /// bytes are unreadable or the load is no longer current (`ticket` superseded or the partition unloaded).
     @discardableResult
-    public func replay(partition: Int32, batches bytes: [UInt8]) -> Int64? {
+    public func replay(partition: Int32, batches bytes: [UInt8], ticket: UInt64? = nil) -> Int64? {
+        if let ticket, loadTickets[partition] != ticket { return nil }
         guard var s = scratch[partition] else { return nil }
         defer { scratch[partition] = s }
         var nextOffset: Int64?
@@ -99,7 +128,7 @@ public actor GroupCoordinatorRuntime {
         }
         for entry in entries {
             nextOffset = entry.header.lastOffset + 1
-            if entry.header.isControl { continue }
+            if entry.header.isControl || entry.header.magic != 2 { continue }
             let batch: RecordBatch
             do {
                 batch = try RecordBatch(parsing: Array(bytes[entry.range]))
@@ -113,7 +142,12 @@ public actor GroupCoordinatorRuntime {
                     switch try OffsetsTopicRecord(key: key, value: record.value) {
                     case .offset(let k, let v):
                         s.offsets[k.group, default: [:]][TopicPartitionKey(topic: k.topic, partition: k.partition)] =
-                            .some(v.map { CommittedOffset(offset: $0.offset, leaderEpoch: $0.leaderEpoch, metadata: $0.metadata, commitTimestamp: $0.commitTimestamp) })
+                            .some(v.map {
+                                CommittedOffset(
+                                    offset: $0.offset, leaderEpoch: $0.leaderEpoch, metadata: $0.metadata,
+                                    commitTimestamp: $0.commitTimestamp,
+                                    expireTimestamp: $0.expireTimestamp >= 0 ? $0.expireTimestamp : nil)
+                            })
                     case .group(let g, let v):
                         s.groups[g] = .some(v)
                         if v == nil { s.offsets[g] = nil }
@@ -128,8 +162,12 @@ public actor GroupCoordinatorRuntime {
         return nextOffset
     }
 
-    /// Materializes the loaded groups and offsets and starts serving the partition.
-    public func finishLoading(partition: Int32) {
+    /// Materializes the loaded groups and offsets and starts serving the partition (ignored when `ticket` is no
+    /// longer the partition's current load).
+    public func finishLoading(partition: Int32, ticket: UInt64? = nil) {
+        if let ticket, loadTickets[partition] != ticket { return }
+        guard partitions[partition] == .loading else { return }
+        loadTickets[partition] = nil
         let s = scratch.removeValue(forKey: partition) ?? LoadScratch()
         let now = clock()
         var loaded = 0
@@ -153,17 +191,39 @@ public actor GroupCoordinatorRuntime {
         log("Finished loading offsets and group metadata from __consumer_offsets-\(partition): \(loaded) groups")
     }
 
-    /// Stops serving a partition (leadership moved): its groups are dropped and parked requests told NOT_COORDINATOR.
-    public func unload(partition: Int32) {
-        partitions[partition] = nil
+    /// Gives up a load that could not read its log (no local replica): the partition is not served, and a later
+    /// notification or lazy load may try again.
+    public func abandonLoading(partition: Int32, ticket: UInt64) {
+        guard loadTickets[partition] == ticket else { return }
+        loadTickets[partition] = nil
         scratch[partition] = nil
+        partitions[partition] = nil
+    }
+
+    /// Stops serving a partition (this broker became follower at `leaderEpoch`, or the replica went away): its
+    /// groups are dropped and parked JoinGroup/SyncGroup requests complete with NOT_COORDINATOR, so members
+    /// rediscover the coordinator. A notification older than the one recorded is ignored; a nil epoch (replica
+    /// removed) keeps the recorded epoch.
+    public func unload(partition: Int32, leaderEpoch: Int32? = nil) {
+        if let o = ownership[partition], let leaderEpoch, leaderEpoch < o.leaderEpoch { return }
+        if let epoch = leaderEpoch ?? ownership[partition]?.leaderEpoch {
+            ownership[partition] = Ownership(leaderEpoch: epoch, isLeader: false)
+        }
+        let wasServing = partitions[partition] != nil
+        partitions[partition] = nil
+        loadTickets[partition] = nil
+        scratch[partition] = nil
+        var dropped = 0
         for (name, group) in groups where group.partition == partition {
             for m in group.members.values {
                 if let t = m.awaitingJoin { deliver(t, .join(.failure(.notCoordinator, memberId: m.memberId))) }
                 if let t = m.awaitingSync { deliver(t, .sync(.failure(.notCoordinator))) }
             }
             groups[name] = nil
+            dropped += 1
         }
+        guard wasServing else { return }
+        log("Unloaded __consumer_offsets-\(partition) (leader epoch \(leaderEpoch.map(String.init) ?? "-")): \(dropped) groups removed from cache")
     }
 
     // MARK: group APIs
@@ -347,6 +407,71 @@ public actor GroupCoordinatorRuntime {
         return .noError
     }
 
+    // MARK: offset retention
+
+    /// Kafka's (≥ 2.1) offset expiry, run every `offsets.retention.check.interval.ms`:
+    /// - an Empty group with a protocol type: its offsets expire `offsets.retention.minutes` after the group became
+    ///   empty;
+    /// - a Stable consumer group: offsets of topics no member subscribes to any more expire that long after their
+    ///   commit;
+    /// - standalone commits (no protocol type): that long after their commit;
+    /// - an offset with an explicit expire timestamp (old v1 record) expires at it.
+    /// Expired offsets get tombstones; an Empty group left without offsets becomes Dead and gets a group tombstone.
+    /// Returns the number of offsets removed.
+    @discardableResult
+    public func expireOffsets() async -> Int {
+        let now = clock()
+        let retention = config.offsetsRetentionMs
+        var removedTotal = 0
+        for name in groups.keys.sorted() {
+            guard let group = groups[name], partitions[group.partition] == .loaded, group.state != .dead else { continue }
+            func expired(base: (CommittedOffset) -> Int64, skipping topics: Set<String> = []) -> [TopicPartitionKey] {
+                group.offsets.filter { tp, o in
+                    if topics.contains(tp.topic) { return false }
+                    if let at = o.expireTimestamp { return now >= at }
+                    return now - base(o) >= retention
+                }.keys.sorted()
+            }
+            var doomed: [TopicPartitionKey] = []
+            switch (group.protocolType, group.state) {
+            case (.some, .empty):
+                doomed = expired(base: { _ in group.stateTimestamp })
+            case (.some("consumer"), .stable):
+                if let topics = group.subscribedTopics() { doomed = expired(base: { $0.commitTimestamp }, skipping: topics) }
+            case (nil, _):
+                doomed = expired(base: { $0.commitTimestamp })
+            default:
+                break
+            }
+            let becomesDead = group.state == .empty && group.offsets.count == doomed.count
+            guard !doomed.isEmpty || becomesDead else { continue }
+            var builder = RecordBatchBuilder()
+            for tp in doomed {
+                builder.append(
+                    timestamp: now, key: OffsetCommitKey(group: name, topic: tp.topic, partition: tp.partition).encoded(),
+                    value: nil)
+            }
+            if becomesDead { builder.append(timestamp: now, key: GroupMetadataValue.key(group: name), value: nil) }
+            let appended = await append(groupId: name, builder)
+            guard appended == .noError else {
+                log("Failed to write tombstones for expired offsets of group \(name): \(appended)")
+                continue
+            }
+            // The group may have changed while the tombstones were being written: re-check before removing.
+            guard var current = groups[name] else { continue }
+            for tp in doomed where current.offsets[tp] == group.offsets[tp] { current.offsets[tp] = nil }
+            groups[name] = current
+            removedTotal += doomed.count
+            if becomesDead, current.state == .empty, current.offsets.isEmpty {
+                let actions = groups[name]?.markDead(now: now) ?? []
+                groups[name] = nil
+                await perform(name, actions)
+            }
+        }
+        if removedTotal > 0 { log("Removed \(removedTotal) expired offsets") }
+        return removedTotal
+    }
+
     /// A group's current state value (tests and tooling).
     public func group(_ groupId: String) -> ClassicGroup? { groups[groupId] }
 
@@ -362,12 +487,24 @@ public actor GroupCoordinatorRuntime {
         }
     }
 
-    /// Runs `tick()` every `intervalMs` until the task is cancelled (production).
-    public nonisolated func startTimers(intervalMs: UInt64 = 100) -> Task<Void, Never> {
+    /// Runs `tick()` every `intervalMs` and `expireOffsets()` every `expiryIntervalMs` until the task is
+    /// cancelled (production).
+    public nonisolated func startTimers(intervalMs: UInt64 = 100, expiryIntervalMs: UInt64 = 600_000) -> Task<Void, Never> {
         Task {
-            while !Task.isCancelled {
-                await self.tick()
-                try? await Task.sleep(nanoseconds: intervalMs * 1_000_000)
+            await withTaskGroup(of: Void.self) { tasks in
+                tasks.addTask {
+                    while !Task.isCancelled {
+                        await self.tick()
+                        try? await Task.sleep(nanoseconds: intervalMs * 1_000_000)
+                    }
+                }
+                tasks.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(nanoseconds: max(expiryIntervalMs, 1) * 1_000_000)
+                        if Task.isCancelled { return }
+                        await self.expireOffsets()
+                    }
+                }
             }
         }
     }

@@ -13,11 +13,16 @@ public struct GroupConfig: Sendable, Equatable {
     public var offsetMetadataMaxBytes: Int
     /// How long a new member's JoinGroup may stay parked before the member is dropped (Kafka: 5 minutes).
     public var newMemberJoinTimeoutMs: Int64
+    /// `offsets.retention.minutes` in milliseconds: how long committed offsets outlive an empty group (or, for
+    /// standalone commits, their commit).
+    public var offsetsRetentionMs: Int64
 
     public init(
         initialRebalanceDelayMs: Int64 = 3000, minSessionTimeoutMs: Int32 = 6000, maxSessionTimeoutMs: Int32 = 1_800_000,
-        maxSize: Int = Int(Int32.max), offsetMetadataMaxBytes: Int = 4096, newMemberJoinTimeoutMs: Int64 = 300_000
+        maxSize: Int = Int(Int32.max), offsetMetadataMaxBytes: Int = 4096, newMemberJoinTimeoutMs: Int64 = 300_000,
+        offsetsRetentionMs: Int64 = 7 * 24 * 3_600_000
     ) {
+        self.offsetsRetentionMs = offsetsRetentionMs
         self.initialRebalanceDelayMs = initialRebalanceDelayMs
         self.minSessionTimeoutMs = minSessionTimeoutMs
         self.maxSessionTimeoutMs = maxSessionTimeoutMs
@@ -153,12 +158,15 @@ public struct CommittedOffset: Sendable, Equatable {
     public var leaderEpoch: Int32
     public var metadata: String
     public var commitTimestamp: Int64
+    /// An explicit expiry from an old (v1) commit record; nil lets `offsets.retention.minutes` decide.
+    public var expireTimestamp: Int64?
 
-    public init(offset: Int64, leaderEpoch: Int32, metadata: String, commitTimestamp: Int64) {
+    public init(offset: Int64, leaderEpoch: Int32, metadata: String, commitTimestamp: Int64, expireTimestamp: Int64? = nil) {
         self.offset = offset
         self.leaderEpoch = leaderEpoch
         self.metadata = metadata
         self.commitTimestamp = commitTimestamp
+        self.expireTimestamp = expireTimestamp
     }
 }
 

@@ -89,3 +89,57 @@ public struct ClusterMetadata: Sendable {
         return p.leader
     }
 }
+
+/// Grouping of partitions by their current leader: the routing step of the producer, the consumer and the
+/// leader-bound admin calls. Pure, so the rules are unit-tested.
+public enum LeaderRoute {
+    /// Why a partition cannot be routed right now.
+    public enum Miss: Error, Sendable, Equatable {
+        /// The topic is not in the view (not created yet, deleted, or not asked for).
+        case unknownTopic(String)
+        /// The topic exists but has no such partition.
+        case noSuchPartition(TopicPartition, partitionCount: Int)
+        /// No leader, or a leader that is not among the live brokers (it just died; an election is pending).
+        case noLeader(TopicPartition)
+    }
+
+    /// Each partition's leader, or the first partition that cannot be routed.
+    public static func resolve(
+        _ partitions: some Collection<TopicPartition>, topics: [String: TopicMetadata], liveBrokers: Set<Int32>
+    ) -> Result<[Int32: [TopicPartition]], Miss> {
+        var out: [Int32: [TopicPartition]] = [:]
+        for tp in partitions {
+            guard let t = topics[tp.topic], t.errorCode != ErrorCode.unknownTopicOrPartition.rawValue else {
+                return .failure(.unknownTopic(tp.topic))
+            }
+            guard let p = t.partitions.first(where: { $0.partition == tp.partition }) else {
+                return .failure(.noSuchPartition(tp, partitionCount: t.partitions.count))
+            }
+            guard p.leader >= 0, liveBrokers.isEmpty || liveBrokers.contains(p.leader) else {
+                return .failure(.noLeader(tp))
+            }
+            out[p.leader, default: []].append(tp)
+        }
+        return .success(out)
+    }
+
+    /// `resolve` when everything routes, else nil (the caller refreshes metadata).
+    public static func group(
+        _ partitions: some Collection<TopicPartition>, topics: [String: TopicMetadata], liveBrokers: Set<Int32>
+    ) -> [Int32: [TopicPartition]]? {
+        if case .success(let r) = resolve(partitions, topics: topics, liveBrokers: liveBrokers) { return r }
+        return nil
+    }
+
+    /// The client error for a miss: retriable for a missing topic (briefly after creation) and a missing leader.
+    public static func error(for miss: Miss) -> KafkaClientError {
+        switch miss {
+        case .unknownTopic(let topic):
+            .kafka(code: .unknownTopicOrPartition, message: nil, context: "topic \(topic)")
+        case .noSuchPartition(let tp, let count):
+            .invalidArgument("partition \(tp) does not exist (topic has \(count) partitions)")
+        case .noLeader(let tp):
+            .kafka(code: .leaderNotAvailable, message: nil, context: "partition \(tp)")
+        }
+    }
+}

@@ -40,6 +40,10 @@ public actor KafkaClient {
     private var connections: [BrokerAddress: Task<BrokerConnection, any Error>] = [:]
     /// The most recent Metadata answer (nil before the first).
     public private(set) var cachedMetadata: ClusterMetadata?
+    /// Every topic seen in any Metadata answer (merged), for routing without a refresh per request. Dropped by
+    /// `invalidateMetadata` after a retriable error, like the Java client's `requestUpdate()`.
+    private var routingTopics: [String: TopicMetadata] = [:]
+    private var routingBrokers: [Int32: BrokerNode] = [:]
     private var isClosed = false
 
     public init(configuration: KafkaClientConfiguration) {
@@ -79,12 +83,37 @@ public actor KafkaClient {
 
     /// The connection to broker `id`, refreshing metadata once when the id is not known yet.
     public func connection(toBroker id: Int32) async throws -> BrokerConnection {
-        if let node = cachedMetadata?.brokers[id] { return try await connection(to: node.address) }
+        if let node = routingBrokers[id] ?? cachedMetadata?.brokers[id] { return try await connection(to: node.address) }
         let md = try await metadata(topics: [])
         guard let node = md.brokers[id] else {
             throw KafkaClientError.invalidArgument("broker \(id) is not in the cluster (brokers: \(md.brokers.keys.sorted()))")
         }
         return try await connection(to: node.address)
+    }
+
+    /// The connection to a broker that Metadata named as a partition leader, coordinator or controller. Failures
+    /// are retriable (`brokerNotAvailable`) and mark the metadata stale: the broker may have died or lost its role,
+    /// and the next refresh names its successor.
+    public func connection(toRoleHolder id: Int32) async throws -> BrokerConnection {
+        do {
+            if let node = routingBrokers[id] ?? cachedMetadata?.brokers[id] { return try await connection(to: node.address) }
+            let md = try await metadata(topics: [])
+            guard let node = md.brokers[id] else {
+                throw KafkaClientError.brokerNotAvailable(id: id, reason: "not among the live brokers \(md.brokers.keys.sorted())")
+            }
+            return try await connection(to: node.address)
+        } catch let e as KafkaClientError {
+            switch e {
+            case .brokerUnreachable(let host, let port, let reason):
+                invalidateMetadata()
+                throw KafkaClientError.brokerNotAvailable(id: id, reason: "unreachable at \(host):\(port) (\(reason))")
+            case .brokerNotAvailable:
+                invalidateMetadata()
+                throw e
+            default:
+                throw e
+            }
+        }
     }
 
     /// A connection to any reachable broker: open ones first, then known brokers, then the bootstrap list.
@@ -126,9 +155,30 @@ public actor KafkaClient {
         }
     }
 
+    /// Sends `request` at an explicit version on `conn` (dropping the connection on failure, as above).
+    public func send<R: KafkaRequest>(_ request: R, version: Int16, on conn: BrokerConnection) async throws -> R.Response {
+        do {
+            return try await conn.send(request, version: version)
+        } catch {
+            if case .connectionClosed = error { forget(conn) }
+            if case .timeout = error { forget(conn) }
+            throw error
+        }
+    }
+
     /// Sends to broker `id`.
     public func send<R: KafkaRequest>(_ request: R, toBroker id: Int32) async throws -> R.Response {
         try await send(request, on: try await connection(toBroker: id))
+    }
+
+    /// Sends to a leader, coordinator or controller named by Metadata; see `connection(toRoleHolder:)`.
+    public func send<R: KafkaRequest>(_ request: R, toRoleHolder id: Int32) async throws -> R.Response {
+        do {
+            return try await send(request, on: try await connection(toRoleHolder: id))
+        } catch let e as KafkaClientError where e.isRetriable {
+            invalidateMetadata()
+            throw e
+        }
     }
 
     /// Sends to whichever broker is reachable.
@@ -136,13 +186,15 @@ public actor KafkaClient {
         try await send(request, on: try await anyConnection())
     }
 
-    /// Sends to the controller (topic creation and deletion go there), refreshing metadata to find it.
+    /// Sends to the controller (Metadata's controller_id), refreshing metadata to find it, as Kafka's AdminClient
+    /// does for CreateTopics, DeleteTopics, CreatePartitions and ElectLeaders. No controller, or an unreachable
+    /// one, fails retriably; callers retry inside `retrying` (and on NOT_CONTROLLER answers).
     public func sendToController<R: KafkaRequest>(_ request: R) async throws -> R.Response {
         let md = try await metadata(topics: [])
         guard md.controllerId >= 0 else {
             throw KafkaClientError.kafka(code: .notController, message: "no active controller", context: "\(R.apiKey)")
         }
-        return try await send(request, toBroker: md.controllerId)
+        return try await send(request, toRoleHolder: md.controllerId)
     }
 
     // MARK: Metadata
@@ -167,7 +219,26 @@ public actor KafkaClient {
         let response = try await send(request, on: conn)
         let md = ClusterMetadata(response)
         cachedMetadata = md
+        routingBrokers = md.brokers
+        for (name, t) in md.topics {
+            if t.errorCode == 0 { routingTopics[name] = t } else { routingTopics[name] = nil }
+        }
         return md
+    }
+
+    /// Forgets the routing view (leaders and brokers) so the next routed request refreshes metadata first.
+    public func invalidateMetadata(topics: some Sequence<String>) {
+        for t in topics { routingTopics[t] = nil }
+    }
+
+    /// Forgets the whole routing view.
+    public func invalidateMetadata() {
+        routingTopics = [:]
+    }
+
+    /// The routing view of `topics` when every partition asked for has a live leader in it, else nil.
+    func cachedRoute(_ partitions: some Collection<TopicPartition>) -> [Int32: [TopicPartition]]? {
+        LeaderRoute.group(partitions, topics: routingTopics, liveBrokers: Set(routingBrokers.keys))
     }
 
     /// Metadata for `topic`, retrying while the topic is missing or a partition has no leader (a topic that was

@@ -4,6 +4,9 @@ import KafkaProtocol
 public enum KafkaClientError: Error, Sendable, CustomStringConvertible {
     /// TCP connect failed (refused, unresolvable, or the connect timed out).
     case brokerUnreachable(host: String, port: Int, reason: String)
+    /// A broker that Metadata named as a leader, coordinator or controller cannot be reached (or is no longer
+    /// live). Retriable: the role moves to another broker and the next Metadata names it.
+    case brokerNotAvailable(id: Int32, reason: String)
     /// The connection closed (or failed) while requests were waiting for answers.
     case connectionClosed(host: String, port: Int)
     /// No answer within the request timeout; the connection is closed, as Kafka clients do.
@@ -27,6 +30,8 @@ public enum KafkaClientError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .brokerUnreachable(let host, let port, let reason):
             "broker unreachable at \(host):\(port) (\(reason))"
+        case .brokerNotAvailable(let id, let reason):
+            "broker \(id) not available (\(reason))"
         case .connectionClosed(let host, let port):
             "connection to \(host):\(port) closed"
         case .timeout(let ms, let what):
@@ -62,7 +67,7 @@ public enum KafkaClientError: Error, Sendable, CustomStringConvertible {
     public var isRetriable: Bool {
         switch self {
         case .kafka(let code, _, _): code.isRetriable
-        case .connectionClosed, .timeout: true
+        case .connectionClosed, .timeout, .brokerNotAvailable: true
         default: false
         }
     }

@@ -32,6 +32,8 @@ public struct LogConfig: Sendable, Equatable {
     public var flushMs: Int64 = Int64.max
     /// `cleanup.policy`.
     public var cleanupPolicy: CleanupPolicy = .delete
+    /// The log cleaner's per-topic settings (`delete.retention.ms`, `min.cleanable.dirty.ratio`, compaction lags).
+    public var compaction = Compaction()
 
     public init() {}
 

@@ -41,11 +41,14 @@ public final class LogManager: @unchecked Sendable {
     /// Per log dir: whether `.kafka_cleanshutdown` was found at startup.
     public let hadCleanShutdown: [String: Bool]
 
-    private let lock = PosixLock()
+    let lock = PosixLock()
     private let clock: @Sendable () -> Int64
     private var defaultConfig: LogConfig
-    private var logs: [TopicPartition: (log: PartitionLog, dirIndex: Int)] = [:]
-    private var cleanerOffsets: [[TopicPartition: Int64]]
+    var logs: [TopicPartition: (log: PartitionLog, dirIndex: Int)] = [:]
+    /// Per log dir: `cleaner-offset-checkpoint` (the first dirty offset of each compacted log).
+    var cleanerOffsets: [[TopicPartition: Int64]]
+    /// The log cleaner (see `Cleaner/`); runs on its own queue.
+    let cleaner = LogCleaner()
     private var directoryLocks: [FS.DirectoryLock]
     private var isShutDown = false
 
@@ -261,6 +264,7 @@ public final class LogManager: @unchecked Sendable {
     /// Clean shutdown: every log flushed, indexes trimmed, producer snapshots written; all checkpoints written;
     /// `.kafka_cleanshutdown` created in every log dir whose logs all closed cleanly; directory locks released.
     public func shutdown() throws(LogError) {
+        cleaner.stop()
         let all: [(TopicPartition, PartitionLog, Int)] = lock.withLock {
             if isShutDown { return [] }
             isShutDown = true

@@ -34,13 +34,14 @@ final class LogSegment {
     }
 
     /// Opens the segment's files, creating them if absent. Indexes are loaded but not yet checked.
-    init(directory: String, baseOffset: Int64, now: Int64) throws(LogError) {
+    /// `suffix` names the files of a segment under construction (the cleaner's `.cleaned`).
+    init(directory: String, baseOffset: Int64, now: Int64, suffix: String = "") throws(LogError) {
         self.directory = directory
         self.baseOffset = baseOffset
-        logPath = Self.logPath(directory, baseOffset)
+        logPath = Self.logPath(directory, baseOffset) + suffix
         log = try SegmentFile(path: logPath)
-        offsetIndex = try OffsetIndex(path: Self.indexPath(directory, baseOffset), baseOffset: baseOffset)
-        timeIndex = try TimeIndex(path: Self.timeIndexPath(directory, baseOffset), baseOffset: baseOffset)
+        offsetIndex = try OffsetIndex(path: Self.indexPath(directory, baseOffset) + suffix, baseOffset: baseOffset)
+        timeIndex = try TimeIndex(path: Self.timeIndexPath(directory, baseOffset) + suffix, baseOffset: baseOffset)
         size = try log.size()
         created = now
         nextOffset = baseOffset
@@ -305,6 +306,15 @@ final class LogSegment {
     }
 
     var filePaths: [String] { [logPath, offsetIndex.path, timeIndex.path] }
+
+    /// Renames the three files to their canonical names plus `suffix` (the cleaner's `.cleaned` → `.swap` → "").
+    func renameFiles(suffix: String) throws(LogError) {
+        let newLog = Self.logPath(directory, baseOffset) + suffix
+        try FS.rename(logPath, newLog)
+        logPath = newLog
+        try offsetIndex.rename(to: Self.indexPath(directory, baseOffset) + suffix)
+        try timeIndex.rename(to: Self.timeIndexPath(directory, baseOffset) + suffix)
+    }
 
     func deleteFiles() throws(LogError) {
         for path in filePaths { try FS.remove(path) }

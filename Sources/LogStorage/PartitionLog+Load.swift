@@ -2,7 +2,8 @@ import KafkaRecords
 
 extension PartitionLog {
     /// Kafka's `LogLoader`, simplified:
-    /// 1. remove leftovers (`.deleted`, `.cleaned`, `.swap`, `.tmp`, indexes without a `.log`);
+    /// 1. finish a cleaner swap interrupted by a crash (`.swap` files replace the segments they cover), then remove
+    ///    leftovers (`.deleted`, `.cleaned`, `.tmp`, indexes without a `.log`);
     /// 2. open segments in base-offset order; a segment is recovered (batches re-validated, indexes rebuilt, `.log`
     ///    cut at the first invalid byte) when its indexes fail the sanity check, when its tail is torn, or — after an
     ///    unclean shutdown — when it holds offsets at or past the recovery point. A cut drops all later segments;
@@ -13,6 +14,7 @@ extension PartitionLog {
         throws(LogError)
     {
         try FS.makeDirectories(dir)
+        try completeInterruptedSwaps()
         let now = clock()
         var logBases: [Int64] = []
         var indexFiles: [(base: Int64, name: String)] = []

@@ -27,10 +27,15 @@ extension PartitionLog {
     /// after:  [0 … 99][100 … 119]*                later segments deleted, indexes and producer state rolled back
     /// ```
     /// If `offset` falls inside a batch the whole batch goes, so the LEO may end below `offset`.
+    /// At or past the LEO nothing is cut, but leader-epoch entries starting at the LEO still go: a broker that was
+    /// leader briefly may hold an epoch entry without any batch in it (Kafka's `UnifiedLog.truncateTo`).
     public func truncate(to offset: Int64) throws(LogError) {
         try lock.withLock { () throws(LogError) in
             try ensureOpen()
-            guard offset < leo else { return }
+            guard offset < leo else {
+                if epochCache.truncateFromEnd(leo) { try epochCache.persist() }
+                return
+            }
             let now = clock()
             guard let firstBase = segments.first?.baseOffset, offset >= firstBase else {
                 try truncateFullyLocked(startingAt: offset, now: now)

@@ -14,7 +14,9 @@ struct ConsoleConsumerCommand: AsyncParsableCommand {
             --partition. Formatter properties (--property): print.key, print.value (true), print.offset,
             print.partition, print.timestamp, print.headers, key.separator (\\t), line.separator (\\n),
             headers.separator (,), headers.key.separator (:), null.literal (null).
-            On exit, "Processed a total of N messages" goes to standard error.
+            On exit, "Processed a total of N messages" goes to standard error. With --group, the
+            consumer property partition.assignment.strategy takes range, roundrobin, sticky or
+            cooperative-sticky (or the Java class names), comma-separated in preference order.
 
             Example:
               needletail console-consumer --bootstrap-server localhost:9092 --topic orders --from-beginning --max-messages 10 --property print.key=true
@@ -161,6 +163,8 @@ struct ConsoleConsumerCommand: AsyncParsableCommand {
                 let n = name.trimmingCharacters(in: .whitespaces).lowercased()
                 if n.hasSuffix("roundrobinassignor") || n == "roundrobin" { return RoundRobinAssignor() }
                 if n.hasSuffix("rangeassignor") || n == "range" { return RangeAssignor() }
+                if n.hasSuffix("cooperativestickyassignor") || n == "cooperative-sticky" { return CooperativeStickyAssignor() }
+                if n.hasSuffix(".stickyassignor") || n == "stickyassignor" || n == "sticky" { return StickyAssignor() }
                 return nil
             }
             if groupConfig.assignors.isEmpty { groupConfig.assignors = [RangeAssignor()] }

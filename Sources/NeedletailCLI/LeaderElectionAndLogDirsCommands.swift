@@ -43,24 +43,19 @@ struct LeaderElectionCommand: AsyncParsableCommand {
                 bootstrap: bootstrapServer, properties: try Tool.propertiesFile(adminConfig), clientId: "leader-election")
             defer { Task { await client.close() } }
             let type = electionType.uppercased()
-            var request = ElectLeadersRequest(electionType: type == "PREFERRED" ? 0 : 1, timeoutMs: 30_000)
-            if let topic, let partition {
-                request.topicPartitions = [.init(topic: topic, partitions: [partition])]
-            }
-            let response = try await client.sendToController(request)
-            try KafkaClientError.check(response.errorCode, context: "leader election")
+            let partitions = topic.flatMap { t in partition.map { [TopicPartition(t, $0)] } }
+            let results = try await client.electLeaders(type: type == "PREFERRED" ? 0 : 1, partitions: partitions)
             var succeeded: [String] = []
             var notNeeded: [String] = []
             var failed: [(String, String)] = []
-            for t in response.replicaElectionResults {
-                for p in t.partitionResult {
-                    let name = "\(t.topic)-\(p.partitionId)"
-                    switch ErrorCode(rawValue: p.errorCode) {
-                    case .noError?: succeeded.append(name)
-                    case .electionNotNeeded?: notNeeded.append(name)
-                    case let code:
-                        failed.append((name, p.errorMessage ?? code?.name ?? "error \(p.errorCode)"))
-                    }
+            for tp in results.keys.sorted() {
+                guard let (code, message) = results[tp] else { continue }
+                let name = "\(tp.topic)-\(tp.partition)"
+                switch ErrorCode(rawValue: code) {
+                case .noError?: succeeded.append(name)
+                case .electionNotNeeded?: notNeeded.append(name)
+                case let known:
+                    failed.append((name, message ?? known?.name ?? "error \(code)"))
                 }
             }
             if !succeeded.isEmpty {

@@ -10,7 +10,9 @@ struct TopicsCommand: AsyncParsableCommand {
         abstract: "Create, delete, describe, or change a topic (kafka-topics.sh).",
         discussion: """
             Exactly one of --create, --list, --describe, --alter, --delete. --topic accepts a regular expression
-            for --list, --describe, --alter and --delete.
+            for --list, --describe, --alter and --delete. --describe prints, like Kafka, every config whose
+            source is not Kafka's default; --under-replicated-partitions, --unavailable-partitions,
+            --under-min-isr-partitions and --at-min-isr-partitions print only the matching partitions.
 
             Examples:
               needletail topics --bootstrap-server localhost:9092 --create --topic orders --partitions 3 --config retention.ms=86400000
@@ -63,8 +65,20 @@ struct TopicsCommand: AsyncParsableCommand {
     @Flag(name: .customLong("under-replicated-partitions"), help: "With --describe: only under-replicated partitions.")
     var underReplicated = false
 
-    @Flag(name: .customLong("unavailable-partitions"), help: "With --describe: only partitions without a leader.")
+    @Flag(
+        name: .customLong("unavailable-partitions"),
+        help: "With --describe: only partitions whose leader is missing or not a live broker.")
     var unavailable = false
+
+    @Flag(
+        name: .customLong("under-min-isr-partitions"),
+        help: "With --describe: only partitions whose ISR is smaller than min.insync.replicas (or without a leader).")
+    var underMinIsr = false
+
+    @Flag(
+        name: .customLong("at-min-isr-partitions"),
+        help: "With --describe: only partitions whose ISR size equals min.insync.replicas.")
+    var atMinIsr = false
 
     static let collisionWarning =
         "WARNING: Due to limitations in metric names, topics with a period ('.') or underscore ('_') could collide. To avoid issues it is best to use either, but not both."
@@ -151,29 +165,64 @@ struct TopicsCommand: AsyncParsableCommand {
         for name in try await matchingTopics(client) { Output.line(name) }
     }
 
+    /// Which partitions a `--describe` prints, as Kafka's TopicCommand decides (flags combine with OR; without
+    /// any of them every partition is printed, after the topic line).
+    struct PartitionFilter: Sendable {
+        var underReplicated = false
+        var unavailable = false
+        var underMinIsr = false
+        var atMinIsr = false
+
+        var isEmpty: Bool { !(underReplicated || unavailable || underMinIsr || atMinIsr) }
+
+        func includes(_ p: PartitionMetadata, minIsr: Int, liveBrokers: Set<Int32>) -> Bool {
+            if isEmpty { return true }
+            let hasLeader = p.leader >= 0
+            if underReplicated, p.replicas.count - p.isr.count > 0 { return true }
+            if unavailable, !hasLeader || !liveBrokers.contains(p.leader) { return true }
+            if underMinIsr, !hasLeader || p.isr.count < minIsr { return true }
+            if atMinIsr, p.isr.count == minIsr { return true }
+            return false
+        }
+    }
+
+    /// The topic line: Kafka prints every config whose source is not DEFAULT_CONFIG (topic overrides and broker
+    /// settings that differ from Kafka's defaults, e.g. `segment.bytes` from `log.segment.bytes`).
+    static func topicLine(_ t: TopicMetadata, configs: [ConfigEntry]) -> String {
+        var line = "Topic: \(t.name)"
+        if !t.topicId.isZero { line += "\tTopicId: \(t.topicId.base64URL)" }
+        line += "\tPartitionCount: \(t.partitions.count)\tReplicationFactor: \(t.replicationFactor)"
+        line += "\tConfigs: " + nonDefault(configs).map { "\($0.name)=\($0.value ?? "null")" }.joined(separator: ",")
+        return line
+    }
+
+    static func nonDefault(_ configs: [ConfigEntry]) -> [ConfigEntry] {
+        configs.filter { $0.source != .defaultConfig && !$0.isDefault }
+    }
+
+    static func partitionLine(topic: String, _ p: PartitionMetadata) -> String {
+        "\tTopic: \(topic)\tPartition: \(p.partition)\tLeader: \(p.leader >= 0 ? String(p.leader) : "none")"
+            + "\tReplicas: \(p.replicas.map(String.init).joined(separator: ","))"
+            + "\tIsr: \(p.isr.map(String.init).joined(separator: ","))"
+    }
+
     private func runDescribe(_ client: KafkaClient) async throws {
         let names = try await requireTopics(client)
         guard !names.isEmpty else { return }
-        let reportPartitionsOnly = underReplicated || unavailable
+        let filter = PartitionFilter(
+            underReplicated: underReplicated, unavailable: unavailable, underMinIsr: underMinIsr, atMinIsr: atMinIsr)
+        let liveBrokers = Set(try await client.describeCluster().brokers.keys)
         for t in try await client.describeTopics(names) {
             let configs = (try? await client.describeConfigs(ConfigResource(.topic, t.name), includeSynonyms: false)) ?? []
-            let overrides = configs.filter { $0.source != .defaultConfig && !$0.isDefault }
-            if topicsWithOverrides, !overrides.contains(where: { $0.source == .dynamicTopicConfig }) { continue }
-            if !reportPartitionsOnly {
-                var line = "Topic: \(t.name)"
-                if !t.topicId.isZero { line += "\tTopicId: \(t.topicId.base64URL)" }
-                line += "\tPartitionCount: \(t.partitions.count)\tReplicationFactor: \(t.replicationFactor)"
-                line += "\tConfigs: " + overrides.map { "\($0.name)=\($0.value ?? "")" }.joined(separator: ",")
-                Output.line(line)
+            if filter.isEmpty {
+                if !topicsWithOverrides || !Self.nonDefault(configs).isEmpty {
+                    Output.line(Self.topicLine(t, configs: configs))
+                }
             }
             if topicsWithOverrides { continue }
-            for p in t.partitions {
-                if underReplicated, p.isr.count >= p.replicas.count { continue }
-                if unavailable, p.leader >= 0 { continue }
-                Output.line(
-                    "\tTopic: \(t.name)\tPartition: \(p.partition)\tLeader: \(p.leader >= 0 ? String(p.leader) : "none")"
-                        + "\tReplicas: \(p.replicas.map(String.init).joined(separator: ","))"
-                        + "\tIsr: \(p.isr.map(String.init).joined(separator: ","))")
+            let minIsr = configs.first { $0.name == "min.insync.replicas" }?.value.flatMap { Int($0) } ?? 1
+            for p in t.partitions where filter.includes(p, minIsr: minIsr, liveBrokers: liveBrokers) {
+                Output.line(Self.partitionLine(topic: t.name, p))
             }
         }
     }

@@ -97,6 +97,42 @@ struct ReplicaManagerReplicationTests {
         try f.replicas.checkControllerEpoch(5)
     }
 
+    @Test func aControllerRequestForAnEarlierRegistrationOfThisBrokerIsStale() throws {
+        let f = try Fixture()
+        #expect(throws: BrokerError.staleBrokerEpoch) {
+            try ControllerRequestChecks.check(brokerEpoch: 99, ownBrokerEpoch: 100, controllerEpoch: 1, replicas: f.replicas)
+        }
+        try ControllerRequestChecks.check(brokerEpoch: -1, ownBrokerEpoch: 100, controllerEpoch: 1, replicas: f.replicas)
+        try ControllerRequestChecks.check(brokerEpoch: 100, ownBrokerEpoch: 100, controllerEpoch: 1, replicas: f.replicas)
+        try ControllerRequestChecks.check(brokerEpoch: 101, ownBrokerEpoch: 100, controllerEpoch: 2, replicas: f.replicas)
+        #expect(throws: BrokerError.staleControllerEpoch) {
+            try ControllerRequestChecks.check(brokerEpoch: 101, ownBrokerEpoch: 100, controllerEpoch: 1, replicas: f.replicas)
+        }
+    }
+
+    @Test func theFollowerFetchRequestCarriesItsPositionEpochsAndTheReplicaFetchSettings() async throws {
+        let f = try Fixture(brokerId: 2)
+        _ = await f.leaderAndIsr(leader: 1, epoch: 4, isr: [1, 2], replicas: [1, 2])
+        let broker = try BrokerConfig(properties: [
+            "broker.id": "2", "zookeeper.connect": "localhost:2181", "replica.fetch.wait.max.ms": "300",
+            "replica.fetch.max.bytes": "4096",
+        ])
+        let replicas = f.replicas
+        let fetcher = ReplicaFetcher(
+            source: FetchSource(brokerId: 1, host: "h", port: 1), brokerId: 2,
+            lookup: { replicas.partition($0.topic, $0.partition) }, settings: { broker }, logger: .init(label: "t"))
+        let request = fetcher.buildRequest(
+            [TopicPartition(topic: "t", partition: 0): PartitionFetchState(fetchOffset: 0, currentLeaderEpoch: 4)],
+            config: broker)
+        #expect(request.replicaId == 2)
+        #expect(request.maxWaitMs == 300)
+        let p = try #require(request.topics.first?.partitions.first)
+        #expect(p.currentLeaderEpoch == 4)
+        #expect(p.fetchOffset == 0)
+        #expect(p.lastFetchedEpoch == -1)
+        #expect(p.partitionMaxBytes == 4096)
+    }
+
     @Test func anAcksAllProduceCompletesOnlyAfterTheFollowerFetchedPastIt() async throws {
         let f = try Fixture()
         _ = await f.leaderAndIsr(leader: 1, epoch: 0, isr: [1, 2], replicas: [1, 2])
@@ -108,6 +144,18 @@ struct ReplicaManagerReplicationTests {
             topic: "t", partition: 0, replicaId: 2, fetchOffset: 3, followerLogStartOffset: 0, leaderLogEndOffset: 3)
         #expect(f.replicas.partition("t", 0)?.log.highWatermark == 3)
         #expect(await f.replicas.awaitReplication([wait], timeoutMs: 0) == [nil])
+    }
+
+    @Test func aReElectedLeaderKeepsItsFollowersPositionsSoTheHighWatermarkMovesAtOnce() async throws {
+        let f = try Fixture()
+        _ = await f.leaderAndIsr(leader: 1, epoch: 0, isr: [1, 2, 3], replicas: [1, 2, 3])
+        _ = try await f.produce(4)
+        f.replicas.recordFollowerFetch(topic: "t", partition: 0, replicaId: 2, fetchOffset: 4, followerLogStartOffset: 0, leaderLogEndOffset: 4)
+        // The controller removes dead broker 3 from the ISR with a new epoch; 1 stays leader.
+        _ = await f.leaderAndIsr(leader: 1, epoch: 1, isr: [1, 2], replicas: [1, 2, 3], zkVersion: 1)
+        let p = try #require(f.replicas.partition("t", 0))
+        #expect(p.state.followers[2]?.logEndOffset == 4)
+        #expect(p.log.highWatermark == 4)
     }
 
     @Test func aSoleReplicaAnswersAcksAllAtOnce() async throws {
@@ -308,5 +356,43 @@ struct MetadataCacheUpdateTests {
         s.offlineReplicas = [2]
         snapshot.apply(UpdateMetadataRequest(controllerId: 1, controllerEpoch: 1, topicStates: [.init(topicName: "t", partitionStates: [s])]), version: 7)
         #expect(snapshot.topics["t"]?.partitions.first?.offlineReplicas == [2])
+    }
+}
+
+@Suite("state change lock")
+struct StateChangeLockTests {
+    private final class Trace: @unchecked Sendable {
+        private let lock = NSLock()
+        private var events: [String] = []
+        func add(_ e: String) { lock.withLock { events.append(e) } }
+        var all: [String] { lock.withLock { events } }
+    }
+
+    @Test func controllerRequestsRunOneAtATimeInArrivalOrder() async {
+        let lock = StateChangeLock()
+        let trace = Trace()
+        let release = WakeGate()
+        let entered = WakeGate()
+        let first = Task {
+            await lock.withLock { () async -> Int in
+                trace.add("first in")
+                entered.fire()
+                await release.wait()
+                trace.add("first out")
+                return 1
+            }
+        }
+        await entered.wait()
+        let second = Task {
+            await lock.withLock { () async -> Int in
+                trace.add("second")
+                return 2
+            }
+        }
+        for _ in 0..<50 { await Task.yield() }
+        #expect(trace.all == ["first in"])
+        release.fire()
+        _ = await (first.value, second.value)
+        #expect(trace.all == ["first in", "first out", "second"])
     }
 }

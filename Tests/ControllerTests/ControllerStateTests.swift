@@ -58,7 +58,7 @@ import Testing
         #expect(s.planOnlinePartitions(s.newOrOfflinePartitions).isEmpty)
         #expect(s.partitionsNeedingUncleanElection(s.allPartitions) == [F.tp(0)])
         #expect(s.planOnlinePartitions(s.newOrOfflinePartitions, uncleanTopics: ["t"]).map(\.leaderAndIsr)
-            == [LeaderAndIsr(leader: 2, leaderEpoch: 4, isr: [2], recovering: true)])
+            == [LeaderAndIsr(leader: 2, leaderEpoch: 4, isr: [2])])
         // Broker 1 (the last leader) comes back: it leads again.
         s.brokers[1] = F.broker(1)
         #expect(s.planOnlinePartitions(s.newOrOfflinePartitions).map(\.leaderAndIsr)
@@ -128,5 +128,30 @@ import Testing
         #expect(s.partitionStates[F.tp(0)] == PartitionState(
             leaderAndIsr: LeaderAndIsr(leader: 1, leaderEpoch: 0, isr: [1]), controllerEpoch: 7, zkVersion: 0))
         #expect(s.znodeState(plan).controllerEpoch == 7)
+    }
+
+    @Test func aDeadLeaderWithoutAnotherIsrMemberIsReplacedUncleanlyOnlyForTopicsThatAllowIt() {
+        var s = F.state(
+            brokers: [1, 2], assignment: [0: [1, 2]], states: [0: LeaderAndIsr(leader: 1, leaderEpoch: 2, isr: [1])])
+        s.brokers[1] = nil
+        #expect(s.partitionsNeedingUncleanElection(s.allPartitions) == [F.tp(0)])
+        #expect(s.planReplicasOffline([1]).map(\.leaderAndIsr) == [LeaderAndIsr(leader: -1, leaderEpoch: 3, isr: [1])])
+        #expect(
+            s.planReplicasOffline([1], uncleanTopics: ["t"]).map(\.leaderAndIsr)
+                == [LeaderAndIsr(leader: 2, leaderEpoch: 3, isr: [2])])
+    }
+
+    @Test func aPreferredElectionIsPlannedOnlyWhereThePreferredReplicaIsLiveInTheIsrAndNotLeading() {
+        let s = F.state(
+            brokers: [1, 2], assignment: [0: [1, 2], 1: [1, 2], 2: [1, 2]],
+            states: [
+                0: LeaderAndIsr(leader: 2, leaderEpoch: 1, isr: [2, 1]),
+                1: LeaderAndIsr(leader: 2, leaderEpoch: 1, isr: [2]),
+                2: LeaderAndIsr(leader: 1, leaderEpoch: 1, isr: [1, 2]),
+            ])
+        #expect(s.planPreferredElection(s.allPartitions) == [
+            PlannedStateChange(
+                partition: F.tp(0), leaderAndIsr: LeaderAndIsr(leader: 1, leaderEpoch: 2, isr: [2, 1]), expectedZkVersion: 10)
+        ])
     }
 }

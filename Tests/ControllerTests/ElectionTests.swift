@@ -30,11 +30,11 @@ import Testing
                 == nil)
     }
 
-    @Test func anUncleanElectionPicksTheFirstLiveReplicaAloneInTheIsrAndMarksItRecovering() {
+    @Test func anUncleanElectionPicksTheFirstLiveReplicaAloneInTheIsr() {
         let current = LeaderAndIsr(leader: -1, leaderEpoch: 3, isr: [4])
         let result = Election.offlinePartition(
             assignment: [4, 2, 1], current: current, uncleanEnabled: true, isLive: isLive)
-        #expect(result == LeaderAndIsr(leader: 2, leaderEpoch: 4, isr: [2], recovering: true))
+        #expect(result == LeaderAndIsr(leader: 2, leaderEpoch: 4, isr: [2]))
     }
 
     @Test func anUncleanElectionIsNotUsedWhileACleanOneIsPossible() {

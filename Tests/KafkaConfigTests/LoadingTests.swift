@@ -138,10 +138,12 @@ struct ConfFilesTests {
         }
         let loaded = try BrokerConfig.load(propertiesFile: path)
         #expect(loaded.warnings.isEmpty)
-        #expect(loaded.config.zookeeperConnect == "127.0.0.1:2181")
+        // server.properties talks to the quickstart's single ZooKeeper, broker-N to tools/cluster's 3-node ensemble.
+        let expected = name == "server.properties" ? "127.0.0.1:2181" : "127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183"
+        #expect(loaded.config.zookeeperConnect == expected)
     }
 
-    @Test("the sample files describe a single broker and a 3-broker local cluster")
+    @Test("the sample files describe a single broker and the 3-broker local cluster under run/cluster")
     func confValues() throws {
         let single = try BrokerConfig.load(propertiesFile: Self.confDirectory.appendingPathComponent("server.properties").path).config
         #expect(single.brokerId == 1)
@@ -159,6 +161,6 @@ struct ConfFilesTests {
             dirs += c.logDirs
         }
         #expect(ports == [9092, 9093, 9094])
-        #expect(dirs == ["data/broker-1", "data/broker-2", "data/broker-3"])
+        #expect(dirs == ["run/cluster/broker-1", "run/cluster/broker-2", "run/cluster/broker-3"])
     }
 }

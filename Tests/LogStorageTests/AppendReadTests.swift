@@ -184,6 +184,19 @@ struct AppendReadTests {
         #expect(log.logStartOffset == 100 && log.logEndOffset == 100 && log.segmentBaseOffsets == [100])
     }
 
+    @Test func truncatingAtTheLogEndDropsAnEpochEntryThatHoldsNoBatch() throws {
+        let dir = TempDir()
+        let clock = TestClock()
+        let log = try makeManager(dir, clock: clock).getOrCreateLog(topic: "t", partition: 0)
+        _ = try log.appendAsLeader(makeBatch(count: 3), leaderEpoch: 2, now: clock.now)
+        // Leader for epoch 3 without appending anything, then a follower again.
+        try log.assignEpochStartOffset(epoch: 3, startOffset: 3)
+        #expect(log.latestLeaderEpoch == 3)
+        try log.truncate(to: 3)
+        #expect(log.logEndOffset == 3)
+        #expect(log.leaderEpochEntries == [EpochEntry(epoch: 2, startOffset: 0)])
+    }
+
     @Test("offsetForTimestamp finds the first record at or after a timestamp through the time index")
     func offsetForTimestamp() throws {
         let dir = TempDir()

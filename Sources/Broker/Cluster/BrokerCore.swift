@@ -62,7 +62,6 @@ final class BrokerCore: Sendable {
             Route(handler: UpdateMetadataHandler(core: self)),
             Route(handler: StopReplicaHandler(core: self)),
             Route(handler: OffsetForLeaderEpochHandler(core: self)),
-            // Controller branch (uncomment at merge): Route(handler: ControlledShutdownHandler(core: self)),
             // Group coordinator APIs (groups branch).
             Route(handler: FindCoordinatorHandler(groups: groups)),
             Route(handler: JoinGroupHandler(groups: groups)),

@@ -15,7 +15,8 @@ final class ClusterMembership: Sendable {
     private let registration: BrokerRegistration
     private let controller: ControllerHost
     private let replicas: ReplicaManager
-    /// This broker's epoch: the czxid of its current `/brokers/ids/<id>` znode.
+    /// This broker's epoch: the czxid of its current `/brokers/ids/<id>` znode (updated on re-registration; the
+    /// box is shared with whoever checks controller requests against it).
     let brokerEpoch: NIOLockedValueBox<Int64>
     private let logger: Logger
 
@@ -140,6 +141,7 @@ final class ClusterMembership: Sendable {
             while !Task.isCancelled {
                 do {
                     try await zk.session.reconnect()
+                    brokerEpoch.withLockedValue { $0 = -1 }
                     let epoch = try await zk.registerBroker(registration)
                     brokerEpoch.withLockedValue { $0 = epoch }
                     try await refreshBrokers()

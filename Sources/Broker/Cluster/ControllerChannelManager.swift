@@ -53,12 +53,20 @@ final class ControllerChannelManager: ControllerChannel {
     }
 
     func close() {
-        let all = queues.withLockedValue { queues in
+        for queue in takeAll() { queue.stop() }
+    }
+
+    /// Closes every queue and waits until their connections are closed (before the event loops shut down).
+    func shutdown() async {
+        for queue in takeAll() { await queue.stopAndWait() }
+    }
+
+    private func takeAll() -> [BrokerRequestQueue] {
+        queues.withLockedValue { queues in
             let all = Array(queues.values)
             queues = [:]
             return all
         }
-        for queue in all { queue.stop() }
     }
 }
 
@@ -73,6 +81,7 @@ final class BrokerRequestQueue: Sendable {
     private let sink: AsyncStream<Item>.Continuation
     private let stopped = NIOLockedValueBox(false)
     private let connection = NIOLockedValueBox<BrokerConnection?>(nil)
+    private let drained = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     init(
         broker: ControllerBroker, listener: String, clientId: String, requestTimeoutMs: Int, group: any EventLoopGroup,
@@ -82,7 +91,7 @@ final class BrokerRequestQueue: Sendable {
         let (stream, sink) = AsyncStream.makeStream(of: Item.self)
         self.sink = sink
         let endpoint = broker.endpoint(on: listener)
-        Task { [stopped, connection] in
+        let loop = Task { [stopped, connection] in
             var backoffMs = 100
             var warnedUnsupported: Set<Int16> = []
             for await item in stream {
@@ -133,10 +142,19 @@ final class BrokerRequestQueue: Sendable {
             }
             if let conn = connection.withLockedValue({ $0 }) { await conn.close() }
         }
+        drained.withLockedValue { $0 = loop }
     }
 
     func enqueue(_ request: ControllerRequest, completion: (@Sendable (ControllerResponse?) -> Void)?) {
         if case .terminated = sink.yield(Item(request: request, completion: completion)) { completion?(nil) }
+    }
+
+    /// Stops, closes the connection and waits for the queue's task to finish.
+    func stopAndWait() async {
+        stopped.withLockedValue { $0 = true }
+        sink.finish()
+        if let conn = connection.withLockedValue({ $0 }) { await conn.close() }
+        await drained.withLockedValue({ $0 })?.value
     }
 
     /// Stops delivering: queued requests complete with nil, an in-flight one is abandoned.

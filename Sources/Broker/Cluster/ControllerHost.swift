@@ -10,6 +10,8 @@ import NIOCore
 /// (ElectLeaders, ControlledShutdown) reach the running controller through `runtime`.
 final class ControllerHost: Sendable {
     private let current = NIOLockedValueBox<ControllerRuntime?>(nil)
+    /// The channel of every runtime started here, closed for good at shutdown.
+    private let channels = NIOLockedValueBox<[ObjectIdentifier: ControllerChannelManager]>([:])
     private let zk: KafkaZkClient
     private let brokerId: Int32
     private let brokerConfig: @Sendable () -> BrokerConfig
@@ -48,14 +50,17 @@ final class ControllerHost: Sendable {
         let identity = NIOLockedValueBox<ObjectIdentifier?>(nil)
         let runtime = ControllerRuntime(
             zk: zk, channel: channel, settings: settings, election: election, logger: logger,
-            onResign: { [current] reason in
+            onResign: { [current, channels] reason in
                 let mine = identity.withLockedValue { $0 }
                 current.withLockedValue { c in
                     if let running = c, ObjectIdentifier(running) == mine { c = nil }
                 }
+                // The runtime closed its channel when it stopped.
+                if let mine { _ = channels.withLockedValue { $0.removeValue(forKey: mine) } }
                 onResign(reason)
             })
         identity.withLockedValue { $0 = ObjectIdentifier(runtime) }
+        channels.withLockedValue { $0[ObjectIdentifier(runtime)] = channel }
         // Concurrent callers (election watch, resignation retry, session watch) race here: exactly one installs
         // a runtime per epoch; a runtime of an older epoch is replaced and stopped.
         let (installed, previous): (Bool, ControllerRuntime?) = current.withLockedValue { c in
@@ -64,17 +69,27 @@ final class ControllerHost: Sendable {
             c = runtime
             return (true, previous)
         }
-        await previous?.stop()
-        if installed { await runtime.start() }
+        if let previous { await stop(previous) }
+        if installed {
+            await runtime.start()
+        } else {
+            channels.withLockedValue { $0[ObjectIdentifier(runtime)] = nil }
+        }
     }
 
-    /// Stops the running controller, if any.
+    /// Stops the running controller, if any, and waits until its connections are closed.
     func stop() async {
         let running = current.withLockedValue { c in
             let r = c
             c = nil
             return r
         }
-        await running?.stop()
+        if let running { await stop(running) }
+    }
+
+    private func stop(_ runtime: ControllerRuntime) async {
+        await runtime.stop()
+        let channel = channels.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(runtime)) }
+        await channel?.shutdown()
     }
 }

@@ -33,7 +33,7 @@ final class GroupService: Sendable {
             initialRebalanceDelayMs: Int64(config.groupInitialRebalanceDelayMs),
             minSessionTimeoutMs: Int32(clamping: config.groupMinSessionTimeoutMs),
             maxSessionTimeoutMs: Int32(clamping: config.groupMaxSessionTimeoutMs), maxSize: config.groupMaxSize,
-            offsetMetadataMaxBytes: config.offsetMetadataMaxBytes)
+            offsetMetadataMaxBytes: config.offsetMetadataMaxBytes, offsetsRetentionMs: config.offsetsRetentionMs)
         let commitTimeout = Int32(clamping: config.offsetsCommitTimeoutMs)
         let coordinatorLogger = Logger(label: "needletail.group-coordinator")
         runtime = GroupCoordinatorRuntime(
@@ -42,8 +42,9 @@ final class GroupService: Sendable {
             newId: { UUID().uuidString.lowercased() },
             log: { coordinatorLogger.info("[GroupCoordinator \(brokerId)]: \($0)") },
             appender: { partition, batch in
+                // Kafka's offsets.commit.required.acks=-1: a commit is answered once the ISR has it.
                 do {
-                    _ = try await replicas.appendAsLeader(
+                    _ = try await replicas.appendAndAwaitReplication(
                         topic: GroupService.topic, partition: partition, records: batch, produceVersion: 9,
                         requiredAcks: -1, timeoutMs: commitTimeout)
                     return .noError
@@ -53,44 +54,76 @@ final class GroupService: Sendable {
             })
     }
 
-    /// Startup: loads the offsets partitions this broker leads (if the topic exists) and starts the timers.
+    /// Startup: only the timers (heartbeat/rebalance deadlines every 100 ms, offset expiry every
+    /// `offsets.retention.check.interval.ms`). Partitions are loaded when the replica manager reports leadership
+    /// (`partitionLeadershipChanged`), or lazily by FindCoordinator when that has not happened yet.
     func start() async -> Task<Void, Never> {
-        if let topic = metadata.topic(Self.topic) {
-            await runtime.setPartitionCount(Int32(topic.partitions.count))
-            for p in topic.partitions where p.leader == brokerId { await load(partition: p.partition) }
-        }
-        return runtime.startTimers()
+        if let topic = metadata.topic(Self.topic) { await runtime.setPartitionCount(Int32(topic.partitions.count)) }
+        let interval = UInt64(max(brokerConfig().offsetsRetentionCheckIntervalMs, 1))
+        return runtime.startTimers(expiryIntervalMs: interval)
     }
 
-    /// Reads a partition from its log start to its end and hands the batches to the coordinator.
-    func load(partition index: Int32) async {
-        guard await runtime.beginLoading(partition: index) else { return }
-        if let p = replicas.partition(Self.topic, index) {
-            let log = p.log
-            var offset = log.logStartOffset
-            let end = log.logEndOffset
-            let chunk = max(brokerConfig().offsetsLoadBufferSize, 1 << 16)
-            while offset < end {
-                let bytes: [UInt8]
-                do {
-                    bytes = try log.readBytes(from: offset, maxBytes: chunk, upTo: end, minOneBatch: true)
-                } catch {
-                    logger.error("Error loading \(Self.topic)-\(index) at offset \(offset): \(error)")
-                    break
-                }
-                guard !bytes.isEmpty, let next = await runtime.replay(partition: index, batches: bytes), next > offset
-                else { break }
-                offset = next
-            }
+    /// Reads a partition from its log start to its end and hands the batches to the coordinator. A newer
+    /// notification (or an unload) arriving meanwhile makes this load stale: it stops and changes nothing.
+    /// Returns false when there is no local replica to read (the partition is then not served).
+    @discardableResult
+    func load(partition index: Int32, leaderEpoch: Int32) async -> Bool {
+        guard let ticket = await runtime.beginLoading(partition: index, leaderEpoch: leaderEpoch) else { return true }
+        return await readAndFinish(partition: index, leaderEpoch: leaderEpoch, ticket: ticket)
+    }
+
+    private func readAndFinish(partition index: Int32, leaderEpoch: Int32, ticket: UInt64) async -> Bool {
+        guard let p = replicas.partition(Self.topic, index) else {
+            logger.warning("Cannot load \(Self.topic)-\(index): no local replica")
+            await runtime.abandonLoading(partition: index, ticket: ticket)
+            return false
         }
-        await runtime.finishLoading(partition: index)
+        let started = ContinuousClock.now
+        let log = p.log
+        var offset = log.logStartOffset
+        let end = log.logEndOffset
+        let chunk = max(brokerConfig().offsetsLoadBufferSize, 1 << 16)
+        while offset < end {
+            let bytes: [UInt8]
+            do {
+                // Blocking file reads stay off the cooperative pool's hot path in small chunks.
+                bytes = try log.readBytes(from: max(offset, log.logStartOffset), maxBytes: chunk, upTo: end, minOneBatch: true)
+            } catch {
+                logger.error("Error loading \(Self.topic)-\(index) at offset \(offset): \(error)")
+                break
+            }
+            guard !bytes.isEmpty else { break }
+            guard let next = await runtime.replay(partition: index, batches: bytes, ticket: ticket) else {
+                if await runtime.status(of: index) != .loading { return true }  // superseded or unloaded
+                break
+            }
+            guard next > offset else { break }
+            offset = next
+        }
+        await runtime.finishLoading(partition: index, ticket: ticket)
+        logger.info("Loaded \(Self.topic)-\(index) at leader epoch \(leaderEpoch) in \(ContinuousClock.now - started)")
+        return true
     }
 
     /// Called by the replica manager after this broker becomes leader (`isLeader`) or follower of an
-    /// `__consumer_offsets` partition: a new leader loads the partition's groups, a former leader unloads them so
-    /// their members get NOT_COORDINATOR and move to the new coordinator.
+    /// `__consumer_offsets` partition: a new leader loads the partition's groups (members meanwhile get
+    /// COORDINATOR_LOAD_IN_PROGRESS), a former leader unloads them so their members get NOT_COORDINATOR and move to
+    /// the new coordinator. Notifications older than the last one (by leader epoch) are ignored.
     func partitionLeadershipChanged(partition: Int32, isLeader: Bool, leaderEpoch: Int32) async {
-        if isLeader { await load(partition: partition) }
+        if let topic = metadata.topic(Self.topic) { await runtime.setPartitionCount(Int32(topic.partitions.count)) }
+        if isLeader {
+            // The partition answers COORDINATOR_LOAD_IN_PROGRESS from here on; the log is read in the background so
+            // the LeaderAndIsr that brought this leadership is not held up by the load.
+            guard let ticket = await runtime.beginLoading(partition: partition, leaderEpoch: leaderEpoch) else { return }
+            Task { await self.readAndFinish(partition: partition, leaderEpoch: leaderEpoch, ticket: ticket) }
+        } else {
+            await runtime.unload(partition: partition, leaderEpoch: leaderEpoch)
+        }
+    }
+
+    /// The replica of an offsets partition was removed from this broker (StopReplica): forget its groups.
+    func partitionRemoved(partition: Int32) async {
+        await runtime.unload(partition: partition, leaderEpoch: nil)
     }
 
     /// Creates `__consumer_offsets` if missing (Kafka's internal topic settings); true when it exists afterwards.
@@ -119,7 +152,6 @@ final class GroupService: Sendable {
         }
         guard let topic = metadata.topic(Self.topic) else { return false }
         await runtime.setPartitionCount(Int32(topic.partitions.count))
-        for p in topic.partitions where p.leader == brokerId { await load(partition: p.partition) }
         return true
     }
 
@@ -143,7 +175,13 @@ final class GroupService: Sendable {
             return CoordinatorAnswer(error: .coordinatorNotAvailable)
         }
         if leadership.leader == brokerId, await runtime.status(of: index) == nil {
-            await load(partition: index)
+            // Fallback when the leadership notification has not arrived (yet): load now. A stale cache entry
+            // (this broker already told it is follower at this epoch or later) loads nothing.
+            guard await load(partition: index, leaderEpoch: leadership.leaderEpoch),
+                await runtime.status(of: index) != nil
+            else {
+                return CoordinatorAnswer(error: .coordinatorNotAvailable)
+            }
         }
         return CoordinatorAnswer(error: .noError, nodeId: broker.id, host: address.host, port: address.port)
     }

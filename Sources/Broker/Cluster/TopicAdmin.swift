@@ -73,9 +73,13 @@ actor TopicAdmin {
         }
     }
 
-    /// True when `name` is cached with `count` partitions (at least), each with a leader.
-    private static func hasLeaders(_ snapshot: ClusterSnapshot, _ name: String, partitions count: Int) -> Bool {
-        guard let topic = snapshot.topics[name], topic.partitions.count >= count else { return false }
+    /// True when `name` (with id `topicId`) is cached with `count` partitions (at least), each with a leader.
+    private static func hasLeaders(_ snapshot: ClusterSnapshot, _ name: String, _ topicId: UUIDValue, partitions count: Int)
+        -> Bool
+    {
+        guard let topic = snapshot.topics[name], topic.topicId == topicId, topic.partitions.count >= count else {
+            return false
+        }
         return topic.partitions.allSatisfy { $0.leader >= 0 }
     }
 
@@ -189,7 +193,7 @@ actor TopicAdmin {
         logger.info("Created topic \(spec.name) with \(assignment.count) partitions, replication factor \(rf)")
         if let timeoutMs {
             let count = assignment.count
-            try await waitForMetadata(timeoutMs: timeoutMs) { Self.hasLeaders($0, spec.name, partitions: count) }
+            try await waitForMetadata(timeoutMs: timeoutMs) { Self.hasLeaders($0, spec.name, topicId, partitions: count) }
         }
         return CreatedTopic(topicId: topicId, numPartitions: Int32(assignment.count), replicationFactor: rf, configs: described)
     }
@@ -274,7 +278,7 @@ actor TopicAdmin {
         }
         logger.info("Increased partitions of \(name) from \(current) to \(count)")
         if let timeoutMs {
-            try await waitForMetadata(timeoutMs: timeoutMs) { Self.hasLeaders($0, name, partitions: Int(count)) }
+            try await waitForMetadata(timeoutMs: timeoutMs) { Self.hasLeaders($0, name, topic.topicId, partitions: Int(count)) }
         }
     }
 

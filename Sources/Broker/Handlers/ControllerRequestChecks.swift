@@ -5,8 +5,15 @@ import KafkaProtocol
 /// STALE_CONTROLLER_EPOCH (a newer one is remembered).
 enum ControllerRequestChecks {
     static func check(brokerEpoch: Int64, controllerEpoch: Int32, core: BrokerCore) throws(BrokerError) {
-        let own = core.brokerEpoch.withLockedValue { $0 }
-        if brokerEpoch >= 0 && brokerEpoch < own { throw .staleBrokerEpoch }
-        try core.replicas.checkControllerEpoch(controllerEpoch)
+        try check(
+            brokerEpoch: brokerEpoch, ownBrokerEpoch: core.brokerEpoch.withLockedValue { $0 },
+            controllerEpoch: controllerEpoch, replicas: core.replicas)
+    }
+
+    static func check(brokerEpoch: Int64, ownBrokerEpoch: Int64, controllerEpoch: Int32, replicas: ReplicaManager)
+        throws(BrokerError)
+    {
+        if brokerEpoch >= 0 && brokerEpoch < ownBrokerEpoch { throw .staleBrokerEpoch }
+        try replicas.checkControllerEpoch(controllerEpoch)
     }
 }

@@ -60,7 +60,8 @@ struct MetadataHandler: APIHandler {
                     leaderId: leaderAlive ? p.leader : -1,
                     leaderEpoch: p.leaderEpoch,
                     replicaNodes: p.replicas,
-                    isrNodes: p.isr.filter { live.contains($0) },
+                    // As Kafka's cache answers: the ISR as the controller sent it (v0 lists only live brokers).
+                    isrNodes: version == 0 ? p.isr.filter { live.contains($0) } : p.isr,
                     offlineReplicas: offline)
             }
             response.topics.append(

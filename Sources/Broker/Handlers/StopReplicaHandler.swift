@@ -20,7 +20,8 @@ struct StopReplicaHandler: APIHandler {
         let results = await replicas.stateChangeLock.withLock { () async -> [ReplicaManager.StopReplicaResult] in
             let results = replicas.stopReplicas(request, version: version)
             for r in results where r.error == nil && r.deleted && r.topic == "__consumer_offsets" {
-                await groups.partitionLeadershipChanged(partition: r.partition, isLeader: false, leaderEpoch: r.leaderEpoch)
+                // Deleted (leader epoch -2 during topic deletion): drop its groups whatever epoch they were loaded at.
+                await groups.partitionRemoved(partition: r.partition)
             }
             return results
         }

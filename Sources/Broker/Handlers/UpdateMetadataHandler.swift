@@ -18,6 +18,8 @@ struct UpdateMetadataHandler: APIHandler {
             return UpdateMetadataResponse(errorCode: ErrorCode(error).rawValue)
         }
         core.metadata.apply(request, version: context.apiVersion)
+        let replicas = core.replicas
+        await replicas.stateChangeLock.withLock { replicas.retryFollowersWithoutLeaderAddress() }
         return UpdateMetadataResponse(errorCode: 0)
     }
 }

@@ -51,6 +51,8 @@ final class Partition: Sendable {
     let log: PartitionLog
     let signal = AppendSignal()
     private let runtime: NIOLockedValueBox<Runtime>
+    /// Held by leader appends and by leadership changes (never by reads).
+    private let leadershipLock = NIOLock()
     private let localBrokerId: Int32
     private let environment: ReplicationEnvironment
 
@@ -101,11 +103,18 @@ final class Partition: Sendable {
     /// Becomes leader for `s.leaderEpoch`: records (epoch, LEO) in the epoch cache, resets follower states (ISR
     /// members caught up now) and recomputes the HW. Waiters are woken.
     func makeLeader(_ s: LeaderAndIsrState, topicId: UUIDValue, config: EffectiveTopicConfig, now: Int64) {
+        leadershipLock.withLock { applyLeader(s, topicId: topicId, config: config, now: now) }
+        maybeIncrementHighWatermark(now: now)
+        signal.notify()
+    }
+
+    private func applyLeader(_ s: LeaderAndIsrState, topicId: UUIDValue, config: EffectiveTopicConfig, now: Int64) {
         let leo = log.logEndOffset
         if log.latestLeaderEpoch != s.leaderEpoch {
             try? log.assignEpochStartOffset(epoch: s.leaderEpoch, startOffset: leo)
         }
         update { r in
+            let wasLeader = r.leader == localBrokerId
             r.leader = s.leader
             r.leaderEpoch = s.leaderEpoch
             r.isr = s.isr
@@ -117,18 +126,24 @@ final class Partition: Sendable {
             r.leaderEpochStartOffset = leo
             r.pendingIsr = nil
             r.fenced = false
+            // A new leader forgets its followers' positions; a re-elected one keeps them (`resetReplicaState`).
+            let previous = r.followers
             var followers: [Int32: FollowerState] = [:]
             for id in s.replicas where id != localBrokerId {
-                followers[id] = .reset(inIsr: s.isr.contains(id), now: now)
+                followers[id] = FollowerState.reset(inIsr: s.isr.contains(id), now: now)
+                    .keepingPosition(of: wasLeader ? previous[id] : nil, leaderLogEndOffset: leo, now: now)
             }
             r.followers = followers
         }
-        maybeIncrementHighWatermark(now: now)
-        signal.notify()
     }
 
     /// Becomes a follower of `s.leader`: leader duties stop (waiting acks=all produces fail) and follower states go.
     func makeFollower(_ s: LeaderAndIsrState, topicId: UUIDValue, config: EffectiveTopicConfig) {
+        leadershipLock.withLock { applyFollower(s, topicId: topicId, config: config) }
+        signal.notify()
+    }
+
+    private func applyFollower(_ s: LeaderAndIsrState, topicId: UUIDValue, config: EffectiveTopicConfig) {
         update { r in
             r.leader = s.leader
             r.leaderEpoch = s.leaderEpoch
@@ -142,7 +157,16 @@ final class Partition: Sendable {
             r.pendingIsr = nil
             r.fenced = false
         }
-        signal.notify()
+    }
+
+    /// Runs a follower's log change (fetched append, truncation) unless this replica stopped following at
+    /// `leaderEpoch` meanwhile (then nil): leadership changes wait for it and it waits for them.
+    func withFollowerLog<T>(leaderEpoch: Int32, _ body: (PartitionLog) throws -> T) rethrows -> T? {
+        try leadershipLock.withLock { () throws -> T? in
+            let r = state
+            guard r.leader != localBrokerId, r.leaderEpoch == leaderEpoch else { return nil }
+            return try body(log)
+        }
     }
 
     /// Session loss or a lost ISR race: stop acting as leader until the next LeaderAndIsr.
@@ -174,7 +198,8 @@ final class Partition: Sendable {
                     follower: next, highWatermark: log.highWatermark, leaderEpochStartOffset: r.leaderEpochStartOffset,
                     isAlive: isAlive)
             else { return nil }
-            let newIsr = (r.isr + [replicaId]).sorted()
+            // Kafka adds the caught-up replica at the end (`isr + replicaId`), so `Isr: 3,1,2` reads as history.
+            let newIsr = r.isr + [replicaId]
             r.pendingIsr = newIsr
             return IsrProposal(
                 topic: topic, partition: index, leader: localBrokerId, leaderEpoch: r.leaderEpoch, controllerEpoch: r.controllerEpoch,
@@ -194,6 +219,7 @@ final class Partition: Sendable {
                 now: now, maxLagMs: maxLag)
             guard !out.isEmpty else { return nil }
             let newIsr = r.isr.filter { !out.contains($0) }
+            guard !newIsr.isEmpty else { return nil }
             r.pendingIsr = newIsr
             return IsrProposal(
                 topic: topic, partition: index, leader: localBrokerId, leaderEpoch: r.leaderEpoch, controllerEpoch: r.controllerEpoch,
@@ -236,16 +262,22 @@ final class Partition: Sendable {
 
     /// Moves the HW forward when the ISR members (and caught-up live followers) have the data (facts §4.2).
     func maybeIncrementHighWatermark(now: Int64) {
-        let maxLag = environment.replicaLagTimeMaxMs
-        let isAlive = environment.isAliveFunction
         let advanced = runtime.withLockedValue { r -> Bool in
             guard r.leader == localBrokerId else { return false }
+            if r.followers.isEmpty {
+                // A sole replica: everything appended is committed.
+                let leo = log.logEndOffset
+                guard leo > log.highWatermark else { return false }
+                log.highWatermark = leo
+                return true
+            }
+            let maxLag = environment.replicaLagTimeMaxMs
+            let environment = self.environment
             let maximal = Set(r.isr).union(r.pendingIsr ?? [])
             guard
                 let hw = ReplicationRules.advancedHighWatermark(
                     leaderLogEndOffset: log.logEndOffset, currentHighWatermark: log.highWatermark, maximalIsr: maximal,
-                    followers: r.followers.filter { $0.key != localBrokerId }, now: now, maxLagMs: maxLag,
-                    isAlive: isAlive)
+                    followers: r.followers, now: now, maxLagMs: maxLag, isAlive: { environment.isAlive($0) })
             else { return false }
             log.highWatermark = hw
             return true
@@ -311,7 +343,15 @@ final class Partition: Sendable {
             let prepared = try validator.prepareForAppend(
                 batch, topicCompression: TargetCompression(configValue: rt.config.compressionType.rawValue) ?? .producer,
                 timestampType: timestampType, now: now)
-            let result = try log.appendAsLeader(prepared.bytes, leaderEpoch: rt.leaderEpoch, now: now)
+            // Leadership changes wait for an append in progress (Kafka's leaderIsrUpdateLock), so a batch is never
+            // stamped with an epoch older than one the epoch cache already started.
+            let result = try leadershipLock.withLock { () throws -> LeaderAppendResult in
+                let current = state
+                guard current.leader == localBrokerId, !current.fenced, current.leaderEpoch == rt.leaderEpoch else {
+                    throw BrokerError.notLeaderOrFollower
+                }
+                return try log.appendAsLeader(prepared.bytes, leaderEpoch: current.leaderEpoch, now: now)
+            }
             if !result.isDuplicate {
                 maybeIncrementHighWatermark(now: now)
                 signal.notify()
@@ -348,6 +388,7 @@ extension LogConfig {
         cleanupPolicy =
             c.cleanupPolicy.contains(.compact)
             ? (c.cleanupPolicy.contains(.delete) ? .compactAndDelete : .compact) : .delete
+        compaction = LogConfig.Compaction(c)
     }
 }
 

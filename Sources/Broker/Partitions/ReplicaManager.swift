@@ -34,6 +34,8 @@ final class ReplicaManager: Sendable {
     let controllerEpochBox = NIOLockedValueBox<Int32>(0)
     let replication = NIOLockedValueBox<ReplicationServices?>(nil)
     let isrChanges = NIOLockedValueBox(IsrChangeBatch())
+    /// Followers whose leader had no known address yet (retried after each UpdateMetadata): partition → leader.
+    let followersWithoutLeaderAddress = NIOLockedValueBox<[TopicPartition: Int32]>([:])
     /// One LeaderAndIsr / StopReplica at a time.
     let stateChangeLock = StateChangeLock()
 
@@ -264,7 +266,7 @@ final class ReplicaManager: Sendable {
                 let converted = bytes.isEmpty ? [] : try LegacyMessageSet.downConvert(bytes, toMagic: magic, fromOffset: offset)
                 return PartitionRead(
                     payload: .bytes(converted), size: converted.count, highWatermark: hw, lastStableOffset: hw,
-                    logStartOffset: log.logStartOffset, watch: watch)
+                    logStartOffset: log.logStartOffset, watch: watch, logEndOffset: log.logEndOffset)
             }
             let result = try log.read(from: offset, maxBytes: maxBytes, upTo: upTo, minOneBatch: minOneBatch)
             return PartitionRead(

@@ -181,33 +181,47 @@ final class ReplicaFetcher: Sendable {
         else { return }
         let log = partition.log
         let code = ErrorCode(rawValue: data.errorCode) ?? .unknownServerError
+        let epoch = sent.currentLeaderEpoch
         do {
             switch code {
             case .noError:
                 if !data.divergingEpoch.isDefault {
-                    let own = log.endOffset(forLeaderEpoch: data.divergingEpoch.epoch)
-                    let target = ReplicationRules.truncationOffset(
-                        leaderEpoch: data.divergingEpoch.epoch, leaderEndOffset: data.divergingEpoch.endOffset,
-                        followerEndForLeaderEpoch: own, followerLogEndOffset: log.logEndOffset,
-                        highWatermark: log.highWatermark)
+                    let epochBefore = log.latestLeaderEpoch
+                    let truncatedTo = try partition.withFollowerLog(leaderEpoch: epoch) { log -> Int64 in
+                        let own = log.endOffset(forLeaderEpoch: data.divergingEpoch.epoch)
+                        let target = ReplicationRules.truncationOffset(
+                            leaderEpoch: data.divergingEpoch.epoch, leaderEndOffset: data.divergingEpoch.endOffset,
+                            followerEndForLeaderEpoch: own, followerLogEndOffset: log.logEndOffset,
+                            highWatermark: log.highWatermark)
+                        try log.truncate(to: target.offset)
+                        return target.offset
+                    }
+                    guard let truncatedTo else { return }
                     logger.info(
-                        "[ReplicaFetcher broker=\(brokerId)] \(tp) diverges from the leader at epoch \(data.divergingEpoch.epoch) end \(data.divergingEpoch.endOffset); truncating to \(target.offset)"
+                        "[ReplicaFetcher broker=\(brokerId)] \(tp) diverged from the leader at epoch \(data.divergingEpoch.epoch) end \(data.divergingEpoch.endOffset); truncated to \(truncatedTo)"
                     )
-                    try log.truncate(to: target.offset)
-                    setFetchOffset(tp, sent: sent, to: log.logEndOffset)
+                    if log.logEndOffset == sent.fetchOffset && log.latestLeaderEpoch == epochBefore {
+                        delay(tp, sent: sent, by: backoff)  // nothing changed: do not spin on the same answer
+                    } else {
+                        setFetchOffset(tp, sent: sent, to: log.logEndOffset)
+                    }
                     return
                 }
-                if case .bytes(let bytes) = data.records, !bytes.isEmpty {
-                    try log.appendAsFollower(bytes)
+                let applied = try partition.withFollowerLog(leaderEpoch: epoch) { log -> Bool in
+                    if case .bytes(let bytes) = data.records, !bytes.isEmpty {
+                        try log.appendAsFollower(bytes)
+                    }
+                    log.highWatermark = min(data.highWatermark, log.logEndOffset)
+                    if data.logStartOffset > log.logStartOffset {
+                        let target = min(data.logStartOffset, log.highWatermark)
+                        if target > log.logStartOffset { _ = try log.deleteRecords(before: target) }
+                    }
+                    return true
                 }
-                log.highWatermark = min(data.highWatermark, log.logEndOffset)
-                if data.logStartOffset > log.logStartOffset {
-                    let target = min(data.logStartOffset, log.highWatermark)
-                    if target > log.logStartOffset { _ = try log.deleteRecords(before: target) }
-                }
+                guard applied != nil else { return }
                 setFetchOffset(tp, sent: sent, to: log.logEndOffset)
             case .offsetOutOfRange:
-                try await handleOutOfRange(tp, sent: sent, log: log, connection: connection)
+                try await handleOutOfRange(tp, sent: sent, partition: partition, connection: connection)
             default:
                 // NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_OR_PARTITION...: wait for the
                 // controller's LeaderAndIsr to move this partition, retrying after the back-off.
@@ -221,8 +235,9 @@ final class ReplicaFetcher: Sendable {
 
     /// Asks the leader for its log start and end (ListOffsets as a replica) and truncates or restarts the log.
     private func handleOutOfRange(
-        _ tp: TopicPartition, sent: PartitionFetchState, log: PartitionLog, connection: BrokerConnection
+        _ tp: TopicPartition, sent: PartitionFetchState, partition: Partition, connection: BrokerConnection
     ) async throws {
+        let log = partition.log
         func leaderOffset(_ timestamp: Int64) async throws -> Int64 {
             let request = ListOffsetsRequest(
                 replicaId: brokerId, isolationLevel: 0,
@@ -244,15 +259,24 @@ final class ReplicaFetcher: Sendable {
         let action = ReplicationRules.outOfRangeAction(
             followerLogEndOffset: log.logEndOffset, leaderLogStartOffset: leaderStart, leaderLogEndOffset: leaderEnd)
         logger.info("[ReplicaFetcher broker=\(brokerId)] \(tp) out of range at \(sent.fetchOffset): \(action)")
-        switch action {
-        case .truncate(let offset):
-            try log.truncate(to: offset)
-            setFetchOffset(tp, sent: sent, to: log.logEndOffset)
-        case .restartAt(let offset):
-            try log.truncateFullyAndStartAt(offset)
-            setFetchOffset(tp, sent: sent, to: offset)
-        case .fetchFrom(let offset):
-            setFetchOffset(tp, sent: sent, to: offset)
+        let next = try partition.withFollowerLog(leaderEpoch: sent.currentLeaderEpoch) { log -> Int64 in
+            switch action {
+            case .truncate(let offset):
+                try log.truncate(to: offset)
+                return log.logEndOffset
+            case .restartAt(let offset):
+                try log.truncateFullyAndStartAt(offset)
+                return offset
+            case .fetchFrom(let offset):
+                return offset
+            }
+        }
+        guard let next else { return }
+        if next == sent.fetchOffset {
+            // The leader keeps refusing the same position: back off instead of spinning.
+            delay(tp, sent: sent, by: .milliseconds(settings().replicaFetchBackoffMs))
+        } else {
+            setFetchOffset(tp, sent: sent, to: next)
         }
     }
 

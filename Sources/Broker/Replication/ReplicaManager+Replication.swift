@@ -176,6 +176,10 @@ extension ReplicaManager {
                     let facts = Partition.LeaderAndIsrState(
                         leader: s.leader, leaderEpoch: s.leaderEpoch, isr: s.isr, replicas: s.replicas,
                         partitionEpoch: s.partitionEpoch, controllerEpoch: s.controllerEpoch)
+                    let logger = replication.withLockedValue { $0 }?.logger
+                    logger?.info(
+                        "[Broker id=\(brokerId)] \(tp): \(s.leader == brokerId ? "leader" : "follower of \(s.leader)") at epoch \(s.leaderEpoch), ISR \(s.isr), replicas \(s.replicas), zkVersion \(s.partitionEpoch)"
+                    )
                     if s.leader == brokerId {
                         replication.withLockedValue { $0 }?.fetchers.remove([tp])
                         p.makeLeader(facts, topicId: topicId, config: config, now: now)
@@ -228,6 +232,7 @@ extension ReplicaManager {
     ) {
         guard let services = replication.withLockedValue({ $0 }) else { return }
         services.fetchers.remove([tp])
+        _ = followersWithoutLeaderAddress.withLockedValue { $0.removeValue(forKey: tp) }
         guard leader >= 0 else { return }
         let source: FetchSource
         if let live = liveLeaders[leader], !live.hostName.isEmpty {
@@ -237,7 +242,9 @@ extension ReplicaManager {
         {
             source = FetchSource(brokerId: leader, host: address.host, port: Int(address.port))
         } else {
-            services.logger.warning("[ReplicaManager broker=\(brokerId)] no address for leader \(leader) of \(tp)")
+            services.logger.warning(
+                "[ReplicaManager broker=\(brokerId)] no address yet for leader \(leader) of \(tp); waiting for UpdateMetadata")
+            followersWithoutLeaderAddress.withLockedValue { $0[tp] = leader }
             return
         }
         let log = p.log
@@ -248,6 +255,23 @@ extension ReplicaManager {
         }
         services.fetchers.add(
             tp, from: source, PartitionFetchState(fetchOffset: log.logEndOffset, currentLeaderEpoch: leaderEpoch))
+    }
+
+    /// After UpdateMetadata: followers that could not find their leader's address start fetching now.
+    func retryFollowersWithoutLeaderAddress() {
+        let waiting = followersWithoutLeaderAddress.withLockedValue { $0 }
+        for (tp, leader) in waiting {
+            guard let p = partition(tp.topic, tp.partition) else {
+                _ = followersWithoutLeaderAddress.withLockedValue { $0.removeValue(forKey: tp) }
+                continue
+            }
+            let state = p.state
+            guard state.leader == leader, leader != brokerId else {
+                _ = followersWithoutLeaderAddress.withLockedValue { $0.removeValue(forKey: tp) }
+                continue
+            }
+            startFollowing(p, tp: tp, leader: leader, leaderEpoch: state.leaderEpoch, liveLeaders: [:])
+        }
     }
 
     // MARK: StopReplica

@@ -22,17 +22,12 @@ final class ReplicationEnvironment: Sendable {
 
     var settings: BrokerConfig? { sources.withLockedValue { $0.config }?.withLockedValue { $0 } }
 
-    var replicaLagTimeMaxMs: Int64 { settings?.replicaLagTimeMaxMs ?? 30000 }
+    var replicaLagTimeMaxMs: Int64 {
+        sources.withLockedValue { $0.config }?.withLockedValue { $0.replicaLagTimeMaxMs } ?? 30000
+    }
 
     func isAlive(_ broker: Int32) -> Bool {
         guard let metadata = sources.withLockedValue({ $0.metadata }) else { return true }
         return metadata.isAlive(broker)
-    }
-
-    /// `isAlive` over one snapshot of the live brokers, for use inside a lock.
-    var isAliveFunction: @Sendable (Int32) -> Bool {
-        guard let metadata = sources.withLockedValue({ $0.metadata }) else { return { _ in true } }
-        let live = Set(metadata.snapshot.brokers.keys)
-        return { live.contains($0) }
     }
 }

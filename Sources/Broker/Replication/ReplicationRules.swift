@@ -14,6 +14,18 @@ struct FollowerState: Sendable, Equatable {
         FollowerState(lastCaughtUpTimeMs: inIsr ? now : 0)
     }
 
+    /// On re-election of the same leader the follower's known position survives; its last fetch counts as now
+    /// only if it is in the ISR, so a follower outside it is not brought back before it fetches.
+    func keepingPosition(of previous: FollowerState?, leaderLogEndOffset: Int64, now: Int64) -> FollowerState {
+        guard let previous else { return self }
+        var next = self
+        next.logEndOffset = previous.logEndOffset
+        next.logStartOffset = previous.logStartOffset
+        next.lastFetchLeaderLogEndOffset = leaderLogEndOffset
+        next.lastFetchTimeMs = lastCaughtUpTimeMs == 0 ? 0 : now
+        return next
+    }
+
     /// A follower fetch at `fetchOffset` while the leader's LEO was `leaderLogEndOffset` (facts §4.1,
     /// `Replica.updateFetchStateOrThrow`).
     func afterFetch(fetchOffset: Int64, logStartOffset: Int64, leaderLogEndOffset: Int64, now: Int64) -> FollowerState {

@@ -24,10 +24,13 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
 
     private let listenerName: String
 
-    init(router: RequestRouter, listenerName: String, logger: Logger) {
+    private let registry: ConnectionRegistry?
+
+    init(router: RequestRouter, listenerName: String, logger: Logger, registry: ConnectionRegistry? = nil) {
         self.router = router
         self.listenerName = listenerName
         self.logger = logger
+        self.registry = registry
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -43,9 +46,13 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         let done: @Sendable (Int) -> Void = { bytes in
             channel.eventLoop.execute { loopBound.value.requestDone(channel: channel, bytes: bytes) }
         }
-        worker = Task {
+        let registry = self.registry
+        let task = Task {
             await KafkaConnectionHandler.serve(stream, router: router, channel: channel, client: client, logger: logger, done: done)
+            registry?.unregister(channel)
         }
+        worker = task
+        registry?.register(channel, worker: task)
         context.fireChannelActive()
     }
 

@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -6,6 +7,7 @@ import NIOPosix
 final class KafkaServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channels: [Channel]
+    private let connections: ConnectionRegistry
     let boundPorts: [Int]
 
     /// Binds every listener (`NAME://host:port`); connections remember which listener they came through, so
@@ -16,11 +18,12 @@ final class KafkaServer: Sendable {
     ) async throws -> KafkaServer {
         var channels: [Channel] = []
         var ports: [Int] = []
+        let connections = ConnectionRegistry()
         do {
             for l in listeners {
                 let channel = try await bind(
                     listenerName: l.name, host: l.host, port: l.port, maxFrameSize: maxFrameSize, router: router,
-                    logger: logger, group: group)
+                    logger: logger, group: group, connections: connections)
                 channels.append(channel)
                 ports.append(channel.localAddress?.port ?? l.port)
             }
@@ -28,12 +31,12 @@ final class KafkaServer: Sendable {
             for c in channels { try? await c.close() }
             throw error
         }
-        return KafkaServer(group: group, channels: channels, boundPorts: ports)
+        return KafkaServer(group: group, channels: channels, connections: connections, boundPorts: ports)
     }
 
     private static func bind(
         listenerName: String, host: String, port: Int, maxFrameSize: Int, router: RequestRouter, logger: Logger,
-        group: MultiThreadedEventLoopGroup
+        group: MultiThreadedEventLoopGroup, connections: ConnectionRegistry
     ) async throws -> Channel {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -45,19 +48,56 @@ final class KafkaServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize)))
                     try channel.pipeline.syncOperations.addHandler(
-                        KafkaConnectionHandler(router: router, listenerName: listenerName, logger: logger))
+                        KafkaConnectionHandler(
+                            router: router, listenerName: listenerName, logger: logger, registry: connections))
                 }
             }
         return try await bootstrap.bind(host: host, port: port).get()
     }
 
-    private init(group: MultiThreadedEventLoopGroup, channels: [Channel], boundPorts: [Int]) {
+    private init(
+        group: MultiThreadedEventLoopGroup, channels: [Channel], connections: ConnectionRegistry, boundPorts: [Int]
+    ) {
         self.group = group
         self.channels = channels
+        self.connections = connections
         self.boundPorts = boundPorts
     }
 
+    /// Stops accepting, closes every client connection and waits for their request loops to end, so no request
+    /// finishes after the event loops are shut down.
     func close() async {
         for channel in channels { try? await channel.close() }
+        await connections.closeAll()
+    }
+}
+
+/// The open client connections and their request loops (for shutdown).
+final class ConnectionRegistry: Sendable {
+    private struct Entry {
+        var channel: any Channel
+        var worker: Task<Void, Never>
+    }
+    private let entries = NIOLockedValueBox<[ObjectIdentifier: Entry]>([:])
+    private let closed = NIOLockedValueBox(false)
+
+    func register(_ channel: any Channel, worker: Task<Void, Never>) {
+        let accepted = closed.withLockedValue { !$0 }
+        guard accepted else {
+            channel.close(promise: nil)
+            return
+        }
+        entries.withLockedValue { $0[ObjectIdentifier(channel)] = Entry(channel: channel, worker: worker) }
+    }
+
+    func unregister(_ channel: any Channel) {
+        _ = entries.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    func closeAll() async {
+        closed.withLockedValue { $0 = true }
+        let all = entries.withLockedValue { Array($0.values) }
+        for entry in all { try? await entry.channel.close() }
+        for entry in all { await entry.worker.value }
     }
 }

@@ -169,24 +169,19 @@ extension KafkaClient {
 
     // MARK: Offsets and records
 
-    /// Groups partitions by their current leader (refreshing metadata), failing retriably when one has none.
-    func partitionsByLeader(_ partitions: some Collection<TopicPartition>) async throws -> [Int32: [TopicPartition]] {
+    /// Groups partitions by their current leader, failing retriably when one has none. `useCache` routes from the
+    /// last Metadata answers when they cover every partition (the producer's and consumer's hot path; errors
+    /// invalidate the view); otherwise metadata is refreshed first.
+    func partitionsByLeader(_ partitions: some Collection<TopicPartition>, useCache: Bool = false) async throws
+        -> [Int32: [TopicPartition]]
+    {
+        if useCache, let cached = cachedRoute(partitions) { return cached }
         let topics = Array(Set(partitions.map(\.topic))).sorted()
         let md = try await metadata(topics: topics)
-        var out: [Int32: [TopicPartition]] = [:]
-        for tp in partitions {
-            guard let t = md.topics[tp.topic], t.errorCode != ErrorCode.unknownTopicOrPartition.rawValue else {
-                throw KafkaClientError.kafka(code: .unknownTopicOrPartition, message: nil, context: "topic \(tp.topic)")
-            }
-            guard t.partitions.contains(where: { $0.partition == tp.partition }) else {
-                throw KafkaClientError.invalidArgument("partition \(tp) does not exist (topic has \(t.partitions.count) partitions)")
-            }
-            guard let leader = md.leader(of: tp) else {
-                throw KafkaClientError.kafka(code: .leaderNotAvailable, message: nil, context: "partition \(tp)")
-            }
-            out[leader, default: []].append(tp)
+        switch LeaderRoute.resolve(partitions, topics: md.topics, liveBrokers: Set(md.brokers.keys)) {
+        case .success(let route): return route
+        case .failure(let miss): throw LeaderRoute.error(for: miss)
         }
-        return out
     }
 
     /// Finds offsets by time on each partition's leader (earliest, latest, max timestamp, or a timestamp).
@@ -209,7 +204,7 @@ extension KafkaClient {
                     }
                     return t
                 }
-                let response = try await self.send(request, toBroker: leader)
+                let response = try await self.send(request, toRoleHolder: leader)
                 for t in response.topics {
                     for p in t.partitions {
                         let tp = TopicPartition(t.name, p.partitionIndex)
@@ -238,7 +233,7 @@ extension KafkaClient {
                         .init(partitionIndex: $0.partition, offset: before[$0] ?? -1)
                     })
                 }
-                let response = try await self.send(request, toBroker: leader)
+                let response = try await self.send(request, toRoleHolder: leader)
                 for t in response.topics {
                     for p in t.partitions {
                         let tp = TopicPartition(t.name, p.partitionIndex)
@@ -249,6 +244,36 @@ extension KafkaClient {
             }
             return out
         }
+    }
+
+    // MARK: Leadership
+
+    /// ElectLeaders on the controller (type 0 = preferred, 1 = unclean); nil partitions means all. Retries while
+    /// there is no controller, it is unreachable, or the broker asked answers NOT_CONTROLLER. Returns each
+    /// partition's error code and message (ELECTION_NOT_NEEDED when the right leader is already in place).
+    public func electLeaders(type: Int8, partitions: [TopicPartition]?, timeoutMs: Int32 = 30_000) async throws
+        -> [TopicPartition: (code: Int16, message: String?)]
+    {
+        var request = ElectLeadersRequest(electionType: type, timeoutMs: timeoutMs)
+        if let partitions {
+            let byTopic = Dictionary(grouping: partitions, by: \.topic)
+            request.topicPartitions = byTopic.keys.sorted().map { t in
+                .init(topic: t, partitions: byTopic[t, default: []].map(\.partition).sorted())
+            }
+        }
+        let response = try await retrying("ElectLeaders") { [request] in
+            let r = try await self.sendToController(request)
+            if r.errorCode == ErrorCode.notController.rawValue {
+                throw KafkaClientError.kafka(code: .notController, message: nil, context: "leader election")
+            }
+            return r
+        }
+        try KafkaClientError.check(response.errorCode, context: "leader election")
+        var out: [TopicPartition: (code: Int16, message: String?)] = [:]
+        for t in response.replicaElectionResults {
+            for p in t.partitionResult { out[TopicPartition(t.topic, p.partitionId)] = (p.errorCode, p.errorMessage) }
+        }
+        return out
     }
 
     // MARK: Cluster

@@ -67,6 +67,20 @@ public actor KafkaConsumer {
 
     /// Replaces the assignment. Earliest/latest/timestamp positions are resolved now with ListOffsets.
     public func assign(_ starts: [TopicPartition: StartPosition]) async throws {
+        positions = try await resolve(starts)
+        needsMetadata = true
+    }
+
+    /// Changes the assignment incrementally (cooperative rebalancing): partitions in `removing` are dropped,
+    /// `adding` ones start at their resolved positions, and every other partition keeps its position.
+    public func incrementalAssign(adding starts: [TopicPartition: StartPosition], removing: Set<TopicPartition>) async throws {
+        let added = try await resolve(starts)
+        for tp in removing { positions[tp] = nil }
+        positions.merge(added) { _, new in new }
+        needsMetadata = true
+    }
+
+    private func resolve(_ starts: [TopicPartition: StartPosition]) async throws -> [TopicPartition: Int64] {
         var resolved: [TopicPartition: Int64] = [:]
         var lookups: [TopicPartition: OffsetSpec] = [:]
         for (tp, start) in starts {
@@ -89,8 +103,7 @@ public actor KafkaConsumer {
                 resolved[tp] = o >= 0 ? o : (ends[tp]?.offset ?? 0)
             }
         }
-        positions = resolved
-        needsMetadata = true
+        return resolved
     }
 
     /// Moves one assigned partition's position.
@@ -107,8 +120,11 @@ public actor KafkaConsumer {
         guard !positions.isEmpty else { return [] }
         let byLeader: [Int32: [TopicPartition]]
         do {
-            byLeader = try await client.partitionsByLeader(positions.keys.sorted())
+            byLeader = try await client.partitionsByLeader(positions.keys.sorted(), useCache: !needsMetadata)
+            needsMetadata = false
         } catch let e as KafkaClientError where e.isRetriable {
+            // No leader yet (election pending, topic still being created): wait, then ask again.
+            needsMetadata = true
             try await Task.sleep(for: .milliseconds(client.configuration.retryBackoffMs))
             return []
         }
@@ -137,10 +153,10 @@ public actor KafkaConsumer {
                 }
                 group.addTask {
                     do {
-                        let conn = try await client.connection(toBroker: leader)
+                        let conn = try await client.connection(toRoleHolder: leader)
                         // Fetch v13+ names topics by id; v12 is the newest that uses names.
                         let version = min(try conn.version(for: FetchRequest.self), 12)
-                        return (try await conn.send(request, version: version), nil)
+                        return (try await client.send(request, version: version, on: conn), nil)
                     } catch {
                         return (nil, error)
                     }
@@ -153,9 +169,15 @@ public actor KafkaConsumer {
         var records: [ConsumerRecord] = []
         var resets: [TopicPartition] = []
         var retriableFailure = false
+        var staleTopics = Set<String>()
         for (response, error) in responses {
             if let error {
-                if let e = error as? KafkaClientError, e.isRetriable { retriableFailure = true; continue }
+                if let e = error as? KafkaClientError, e.isRetriable {
+                    // Leader died or the connection dropped: re-resolve leaders; positions stay where they are.
+                    retriableFailure = true
+                    needsMetadata = true
+                    continue
+                }
                 throw error
             }
             guard let response else { continue }
@@ -169,7 +191,10 @@ public actor KafkaConsumer {
                         continue
                     }
                     if let code = ErrorCode(rawValue: p.errorCode), code != .noError, code.isRetriable {
+                        // NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_TOPIC_OR_PARTITION, …: the
+                        // partition moved; fetch it from the new leader at the same position.
                         retriableFailure = true
+                        staleTopics.insert(tp.topic)
                         continue
                     }
                     try KafkaClientError.check(p.errorCode, context: "fetch \(tp)")
@@ -184,6 +209,10 @@ public actor KafkaConsumer {
             let found = try await client.listOffsets(
                 Dictionary(uniqueKeysWithValues: resets.map { ($0, configuration.autoOffsetReset) }))
             for tp in resets { if let o = found[tp]?.offset, o >= 0 { positions[tp] = o } }
+        }
+        if !staleTopics.isEmpty {
+            await client.invalidateMetadata(topics: staleTopics)
+            needsMetadata = true
         }
         if retriableFailure && records.isEmpty {
             try await Task.sleep(for: .milliseconds(client.configuration.retryBackoffMs))

@@ -4,6 +4,10 @@ public protocol PartitionAssignor: Sendable {
     var name: String { get }
     /// Assigns the partitions of each topic (`partitionCounts`) to the members that subscribe to it.
     func assign(subscriptions: [String: [String]], partitionCounts: [String: Int32]) -> [String: [TopicPartition]]
+    /// The same with each member's current ownership (sticky assignors use it; others ignore it).
+    func assign(members: [String: MemberSubscription], partitionCounts: [String: Int32]) -> [String: [TopicPartition]]
+    /// True for assignors that run under the incremental cooperative protocol (KIP-429).
+    var isCooperative: Bool { get }
 }
 
 /// Kafka's RangeAssignor: per topic, members sorted by id each take a contiguous range; the first

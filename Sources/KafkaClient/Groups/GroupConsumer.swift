@@ -175,7 +175,9 @@ public actor GroupConsumer {
             memberId = ""
             generation = -1
             needsJoin = true
-        case .notCoordinator?, .coordinatorNotAvailable?:
+        case .notCoordinator?, .coordinatorNotAvailable?, .coordinatorLoadInProgress?:
+            // The coordinator moved (its `__consumer_offsets` partition has a new leader) or is loading:
+            // FindCoordinator again before the next group request.
             coordinator = nil
         default:
             break
@@ -192,7 +194,7 @@ public actor GroupConsumer {
     private func sendToCoordinator<R: KafkaRequest>(_ request: R) async throws -> R.Response {
         let id = try await coordinatorId()
         do {
-            return try await client.send(request, toBroker: id)
+            return try await client.send(request, toRoleHolder: id)
         } catch {
             coordinator = nil
             throw error
@@ -209,7 +211,13 @@ public actor GroupConsumer {
         while true {
             try Task.checkCancellation()
             guard !closed else { throw KafkaClientError.closed }
-            let subscription = ConsumerProtocolSubscription(topics: topics.sorted()).encoded(version: 0)
+            // v2 carries what this member owns and since which generation: sticky assignors keep it in place, and
+            // under the cooperative protocol the member keeps consuming it through the rebalance.
+            let ownedNow = await consumer.assignment.keys.sorted()
+            let subscription = ConsumerProtocolSubscription(
+                topics: topics.sorted(), ownedPartitions: Self.protocolPartitions(ownedNow),
+                generationId: generation
+            ).encoded(version: 2)
             var request = JoinGroupRequest()
             request.groupId = configuration.groupId
             request.sessionTimeoutMs = configuration.sessionTimeoutMs
@@ -256,7 +264,12 @@ public actor GroupConsumer {
             sync.protocolType = "consumer"
             sync.protocolName = protocolName
             if response.leader == memberId && !response.skipAssignment {
-                sync.assignments = try await leaderAssignments(response.members, protocolName: protocolName)
+                do {
+                    sync.assignments = try await leaderAssignments(response.members, protocolName: protocolName)
+                } catch let e as KafkaClientError where e.isRetriable {
+                    try await pause(&backoff, until: deadline)
+                    continue
+                }
             }
             let synced: SyncGroupResponse
             do {
@@ -288,21 +301,45 @@ public actor GroupConsumer {
             }
             var tps: [TopicPartition] = []
             for t in assignment.assignedPartitions { tps += t.partitions.map { TopicPartition(t.topic, $0) } }
-            let committed = tps.isEmpty ? [:] : try await client.fetchCommittedOffsets(group: configuration.groupId, partitions: tps)
+            let cooperative = configuration.assignors.first { $0.name == protocolName }?.isCooperative ?? false
+            let owned = Set(await consumer.assignment.keys)
+            let change = cooperative
+                ? CooperativeRebalance.reconcile(owned: owned, assigned: Set(tps))
+                : (revoked: owned, added: Set(tps), rejoin: false)
+            if cooperative, !change.revoked.isEmpty, configuration.autoCommit {
+                // Commit what was consumed from the partitions this member gives up, before another takes them.
+                let positions = await consumer.assignment.filter { change.revoked.contains($0.key) && lastCommitted[$0.key] != $0.value }
+                if !positions.isEmpty { try? await commit(positions) }
+            }
+            let fresh = change.added.sorted()
+            let committed = fresh.isEmpty ? [:] : try await client.fetchCommittedOffsets(group: configuration.groupId, partitions: fresh)
             var starts: [TopicPartition: StartPosition] = [:]
-            for tp in tps {
+            for tp in fresh {
                 if let o = committed[tp] {
                     starts[tp] = .offset(o)
                 } else {
                     starts[tp] = consumerConfiguration.autoOffsetReset == .earliest ? .earliest : .latest
                 }
             }
-            try await consumer.assign(starts)
-            lastCommitted = committed
-            needsJoin = false
+            if cooperative {
+                try await consumer.incrementalAssign(adding: starts, removing: change.revoked)
+                for tp in change.revoked { lastCommitted[tp] = nil }
+                lastCommitted.merge(committed) { _, new in new }
+            } else {
+                try await consumer.assign(starts)
+                lastCommitted = committed
+            }
+            // Under the cooperative protocol a member that gave partitions up rejoins at once, so the follow-up
+            // rebalance can hand them to their new owner.
+            needsJoin = change.rejoin
             startHeartbeats()
             return
         }
+    }
+
+    static func protocolPartitions(_ tps: [TopicPartition]) -> [ConsumerProtocolSubscription.TopicPartition] {
+        let byTopic = Dictionary(grouping: tps, by: \.topic)
+        return byTopic.keys.sorted().map { .init(topic: $0, partitions: byTopic[$0, default: []].map(\.partition).sorted()) }
     }
 
     /// Sleeps `backoff` ms and doubles it; throws once `deadline` has passed.
@@ -321,15 +358,25 @@ public actor GroupConsumer {
         async throws -> [SyncGroupRequest.SyncGroupRequestAssignment]
     {
         var subscriptions: [String: [String]] = [:]
+        var memberStates: [String: MemberSubscription] = [:]
         for m in members {
-            subscriptions[m.memberId] = (try? ConsumerProtocolSubscription.decode(m.metadata).value.topics) ?? []
+            let decoded = try? ConsumerProtocolSubscription.decode(m.metadata).value
+            let topics = decoded?.topics ?? []
+            subscriptions[m.memberId] = topics
+            var owned: [TopicPartition] = []
+            for t in decoded?.ownedPartitions ?? [] { owned += t.partitions.map { TopicPartition(t.topic, $0) } }
+            memberStates[m.memberId] = MemberSubscription(
+                topics: topics, ownedPartitions: owned, generation: decoded?.generationId ?? -1)
         }
         let allTopics = Set(subscriptions.values.joined()).sorted()
         let md = try await client.metadata(topics: allTopics)
         var counts: [String: Int32] = [:]
         for t in allTopics { if let tm = md.topics[t], tm.errorCode == 0 { counts[t] = Int32(tm.partitions.count) } }
         let assignor = configuration.assignors.first { $0.name == protocolName } ?? RangeAssignor()
-        let result = assignor.assign(subscriptions: subscriptions, partitionCounts: counts)
+        var result = assignor.assign(members: memberStates, partitionCounts: counts)
+        if assignor.isCooperative {
+            result = CooperativeRebalance.withholdingTransfers(result, owned: memberStates.mapValues(\.ownedPartitions))
+        }
         return subscriptions.keys.sorted().map { member in
             let tps = result[member] ?? []
             let byTopic = Dictionary(grouping: tps, by: \.topic)

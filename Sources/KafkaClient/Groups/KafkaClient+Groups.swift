@@ -51,22 +51,33 @@ extension KafkaClient {
         }
     }
 
-    /// Sends `request` to the coordinator of `group`.
+    /// Sends `request` to the coordinator of `group` (found afresh each time; an unreachable coordinator fails
+    /// retriably).
     public func sendToCoordinator<R: KafkaRequest>(_ request: R, group: String) async throws -> R.Response {
         let id = try await findCoordinator(group: group)
-        return try await send(request, toBroker: id)
+        return try await send(request, toRoleHolder: id)
     }
 
-    /// Every group known to every broker.
+    /// True for the answers that mean "ask FindCoordinator again and retry": the group's coordinator moved with its
+    /// `__consumer_offsets` partition, is not elected yet, or is still loading the partition.
+    public static func isCoordinatorError(_ code: Int16) -> Bool {
+        code == ErrorCode.notCoordinator.rawValue || code == ErrorCode.coordinatorNotAvailable.rawValue
+            || code == ErrorCode.coordinatorLoadInProgress.rawValue
+    }
+
+    /// Every group known to every broker. A broker that just died (or is still loading its offsets partitions)
+    /// makes the whole listing retry after a metadata refresh.
     public func listGroups() async throws -> [ListedGroup] {
-        let md = try await metadata(topics: [])
-        var out: [ListedGroup] = []
-        for id in md.brokers.keys.sorted() {
-            let response = try await send(ListGroupsRequest(), toBroker: id)
-            try KafkaClientError.check(response.errorCode, context: "list groups on broker \(id)")
-            out += response.groups.map { ListedGroup(groupId: $0.groupId, protocolType: $0.protocolType, state: $0.groupState) }
+        try await retrying("ListGroups") {
+            let md = try await self.metadata(topics: [])
+            var out: [ListedGroup] = []
+            for id in md.brokers.keys.sorted() {
+                let response = try await self.send(ListGroupsRequest(), toRoleHolder: id)
+                try KafkaClientError.check(response.errorCode, context: "list groups on broker \(id)")
+                out += response.groups.map { ListedGroup(groupId: $0.groupId, protocolType: $0.protocolType, state: $0.groupState) }
+            }
+            return out
         }
-        return out
     }
 
     /// DescribeGroups for each group (asked of its coordinator).
@@ -75,7 +86,13 @@ extension KafkaClient {
         for group in groups {
             var request = DescribeGroupsRequest()
             request.groups = [group]
-            let response = try await sendToCoordinator(request, group: group)
+            let response = try await retrying("describe group \(group)") { [request] in
+                let r = try await self.sendToCoordinator(request, group: group)
+                if let g = r.groups.first, Self.isCoordinatorError(g.errorCode) {
+                    try KafkaClientError.check(g.errorCode, context: "describe group \(group)")
+                }
+                return r
+            }
             for g in response.groups {
                 let members = g.members.map { m in
                     var tps: [TopicPartition] = []
@@ -102,7 +119,13 @@ extension KafkaClient {
         for group in groups {
             var request = DeleteGroupsRequest()
             request.groupsNames = [group]
-            let response = try await sendToCoordinator(request, group: group)
+            let response = try await retrying("delete group \(group)") { [request] in
+                let r = try await self.sendToCoordinator(request, group: group)
+                if let g = r.results.first, Self.isCoordinatorError(g.errorCode) {
+                    try KafkaClientError.check(g.errorCode, context: "delete group \(group)")
+                }
+                return r
+            }
             for r in response.results { out[r.groupId] = r.errorCode }
         }
         return out
@@ -115,7 +138,7 @@ extension KafkaClient {
     {
         try await retrying("committed offsets of \(group)") {
             let coordinator = try await self.findCoordinator(group: group)
-            let conn = try await self.connection(toBroker: coordinator)
+            let conn = try await self.connection(toRoleHolder: coordinator)
             let version = try conn.version(for: OffsetFetchRequest.self)
             var request = OffsetFetchRequest()
             let byTopic = partitions.map { Dictionary(grouping: $0, by: \.topic) }
@@ -192,7 +215,15 @@ extension KafkaClient {
             }
             return topic
         }
-        let response = try await sendToCoordinator(request, group: group)
+        // Only coordinator moves and lost connections are retried here: a member's REBALANCE_IN_PROGRESS or
+        // ILLEGAL_GENERATION must reach the caller, which rejoins first.
+        let response = try await retrying("offset commit for \(group)") { [request] in
+            let r = try await self.sendToCoordinator(request, group: group)
+            if let bad = r.topics.lazy.flatMap(\.partitions).first(where: { Self.isCoordinatorError($0.errorCode) }) {
+                try KafkaClientError.check(bad.errorCode, context: "offset commit for \(group)")
+            }
+            return r
+        }
         for t in response.topics {
             for p in t.partitions {
                 try KafkaClientError.check(p.errorCode, context: "offset commit \(t.name)-\(p.partitionIndex)")

@@ -83,6 +83,9 @@ public actor KafkaProducer {
     private var producerId: Int64 = -1
     private var producerEpoch: Int16 = -1
     private var sequences: [TopicPartition: Int32] = [:]
+    /// Base sequences of sealed, not yet acknowledged batches per partition (idempotence only): a batch answered
+    /// OUT_OF_ORDER_SEQUENCE_NUMBER while an earlier one is still unacknowledged is retried, as the Java client does.
+    private var unacknowledged: [TopicPartition: Set<Int32>] = [:]
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
 
@@ -206,6 +209,8 @@ public actor KafkaProducer {
         var bytes: [UInt8]
         var tokens: [Int]
         var baseTimestamp: Int64
+        /// -1 without idempotence.
+        var baseSequence: Int32
     }
 
     private func dispatch(_ batches: [RecordAccumulator.Batch]) {
@@ -239,10 +244,30 @@ public actor KafkaProducer {
             builder.baseSequence = seq
             let next = Int64(seq) + Int64(builder.recordCount)
             sequences[batch.partition] = Int32(truncatingIfNeeded: next > Int64(Int32.max) ? next - Int64(Int32.max) - 1 : next)
+            unacknowledged[batch.partition, default: []].insert(seq)
         }
         return SealedBatch(
             partition: batch.partition, bytes: try builder.build(), tokens: batch.tokens,
-            baseTimestamp: builder.baseTimestamp ?? -1)
+            baseTimestamp: builder.baseTimestamp ?? -1, baseSequence: builder.baseSequence)
+    }
+
+    /// Whether a failed batch is sent again after a metadata refresh and a backoff.
+    static func shouldRetry(
+        _ error: any Error, baseSequence: Int32, idempotent: Bool, unacknowledged: Set<Int32>
+    ) -> Bool {
+        guard let e = error as? KafkaClientError else { return false }
+        if e.isRetriable { return true }
+        // An earlier batch of this partition failed (and is being retried) or is still in flight: the broker saw a
+        // gap, which closes once the earlier batch lands.
+        if idempotent, e.errorCode == .outOfOrderSequenceNumber, baseSequence >= 0 {
+            return unacknowledged.contains { $0 < baseSequence }
+        }
+        return false
+    }
+
+    private func settled(_ batch: SealedBatch) {
+        guard batch.baseSequence >= 0 else { return }
+        unacknowledged[batch.partition]?.remove(batch.baseSequence)
     }
 
     private func deliver(_ batches: [RecordAccumulator.Batch]) async {
@@ -266,37 +291,57 @@ public actor KafkaProducer {
         let deadline = clock.now + .milliseconds(client.configuration.retryTimeoutMs)
         var backoff = client.configuration.retryBackoffMs
         var pending = sealed
+        var refresh = false
         while !pending.isEmpty {
             var retry: [(SealedBatch, any Error)] = []
             do {
-                let byLeader = try await client.partitionsByLeader(Set(pending.map(\.partition)))
+                let byLeader = try await client.partitionsByLeader(Set(pending.map(\.partition)), useCache: !refresh)
                 for (leader, tps) in byLeader {
                     let group = pending.filter { tps.contains($0.partition) }
                     do {
                         let results = try await produce(group, to: leader)
                         for (batch, result) in zip(group, results) {
                             switch result {
-                            case .success(let md): complete(batch.tokens, base: md)
-                            case .failure(let e as KafkaClientError) where e.isRetriable: retry.append((batch, e))
-                            case .failure(let e): complete(batch.tokens, with: .failure(e))
+                            case .success(let md):
+                                settled(batch)
+                                complete(batch.tokens, base: md)
+                            case .failure(let e) where Self.shouldRetry(
+                                e, baseSequence: batch.baseSequence, idempotent: configuration.enableIdempotence,
+                                unacknowledged: unacknowledged[batch.partition] ?? []):
+                                retry.append((batch, e))
+                            case .failure(let e):
+                                settled(batch)
+                                complete(batch.tokens, with: .failure(e))
                             }
                         }
                     } catch let e as KafkaClientError where e.isRetriable {
                         retry += group.map { ($0, e) }
                     } catch {
-                        for b in group { complete(b.tokens, with: .failure(error)) }
+                        for b in group {
+                            settled(b)
+                            complete(b.tokens, with: .failure(error))
+                        }
                     }
                 }
             } catch let e as KafkaClientError where e.isRetriable {
                 retry = pending.map { ($0, e) }
             } catch {
-                for b in pending { complete(b.tokens, with: .failure(error)) }
+                for b in pending {
+                    settled(b)
+                    complete(b.tokens, with: .failure(error))
+                }
                 return
             }
             guard !retry.isEmpty else { return }
+            // Leaders moved, a broker died or a topic is still being created: route from fresh metadata next time.
+            await client.invalidateMetadata(topics: Set(retry.map(\.0.partition.topic)))
+            refresh = true
             let wake = clock.now + .milliseconds(backoff)
             if wake >= deadline {
-                for (b, e) in retry { complete(b.tokens, with: .failure(e)) }
+                for (b, e) in retry {
+                    settled(b)
+                    complete(b.tokens, with: .failure(e))
+                }
                 return
             }
             try? await Task.sleep(until: wake, clock: clock)
@@ -314,7 +359,7 @@ public actor KafkaProducer {
         request.topicData = byTopic.keys.sorted().map { topic in
             .init(name: topic, partitionData: byTopic[topic, default: []].map { .init(index: $0.partition.partition, records: $0.bytes) })
         }
-        let conn = try await client.connection(toBroker: leader)
+        let conn = try await client.connection(toRoleHolder: leader)
         guard try conn.version(for: ProduceRequest.self) >= 3 else {
             throw KafkaClientError.unsupportedAPI(.produce, host: conn.address.host, port: conn.address.port)
         }

@@ -1,0 +1,252 @@
+import Foundation
+import KafkaRecords
+
+/// kafka-dump-log for the files next to a segment: `.index`, `.timeindex`, `.snapshot` and `.txnindex`, with
+/// Kafka's exact lines. Pure functions over bytes: stdout text plus the problems Kafka reports on stderr after
+/// all files (`DumpProblems`).
+enum SegmentFileDump {
+    /// What kafka-dump-log prints to stderr at the end, grouped as Kafka groups it.
+    struct DumpProblems {
+        /// Offset-index entries whose offset is not the last offset of the batch they point at, per file.
+        var indexMismatches: [(file: String, pairs: [(Int64, Int64)])] = []
+        var timestampMismatches: [(file: String, pairs: [(Int64, Int64)])] = []
+        var outOfOrderTimestamps: [(file: String, pairs: [(Int64, Int64)])] = []
+        var shallowOffsetsNotFound: [(file: String, pairs: [(Int64, Int64)])] = []
+        var nonConsecutiveOffsets: [(file: String, pairs: [(Int64, Int64)])] = []
+
+        static func add(_ pair: (Int64, Int64), file: String, to list: inout [(file: String, pairs: [(Int64, Int64)])]) {
+            if let i = list.firstIndex(where: { $0.file == file }) {
+                list[i].pairs.append(pair)
+            } else {
+                list.append((file, [pair]))
+            }
+        }
+
+        /// Kafka's stderr lines, in its order (index mismatches newest first, as its prepended lists print).
+        var lines: [String] {
+            var out: [String] = []
+            for (file, pairs) in indexMismatches {
+                out.append("Mismatches in :\(file)")
+                for (i, l) in pairs.reversed() { out.append("  Index offset: \(i), log offset: \(l)") }
+            }
+            for (file, pairs) in timestampMismatches {
+                out.append("Found timestamp mismatch in :\(file)")
+                for (i, l) in pairs { out.append("  Index timestamp: \(i), log timestamp: \(l)") }
+            }
+            for (file, pairs) in outOfOrderTimestamps {
+                out.append("Found out of order timestamp in :\(file)")
+                for (i, p) in pairs { out.append("  Index timestamp: \(i), Previously indexed timestamp: \(p)") }
+            }
+            for (_, pairs) in shallowOffsetsNotFound {
+                out.append("The following indexed offsets are not found in the log.")
+                for (i, l) in pairs { out.append("Indexed offset: \(i), found log offset: \(l)") }
+            }
+            for (file, pairs) in nonConsecutiveOffsets {
+                out.append("Non-consecutive offsets in \(file)")
+                for (a, b) in pairs.reversed() { out.append("  \(a) is followed by \(b)") }
+            }
+            return out
+        }
+    }
+
+    /// A corrupt index or snapshot: Kafka's tool fails with this message.
+    struct Corrupt: Error {
+        var message: String
+    }
+
+    static func int64(_ b: [UInt8], _ at: Int) -> Int64 {
+        var v: Int64 = 0
+        for i in 0..<8 { v = v << 8 | Int64(b[at + i]) }
+        return v
+    }
+
+    static func int32(_ b: [UInt8], _ at: Int) -> Int32 {
+        Int32(bitPattern: UInt32(b[at]) << 24 | UInt32(b[at + 1]) << 16 | UInt32(b[at + 2]) << 8 | UInt32(b[at + 3]))
+    }
+
+    static func int16(_ b: [UInt8], _ at: Int) -> Int16 {
+        Int16(bitPattern: UInt16(b[at]) << 8 | UInt16(b[at + 1]))
+    }
+
+    /// Offset-index entries as (absolute offset, position), in file order (zero tail included, as Kafka reads it).
+    static func offsetEntries(_ bytes: [UInt8], baseOffset: Int64) -> [(offset: Int64, position: Int64)] {
+        (0..<bytes.count / 8).map { i in
+            (baseOffset + Int64(int32(bytes, i * 8)), Int64(UInt32(bitPattern: int32(bytes, i * 8 + 4))))
+        }
+    }
+
+    /// The headers of the batches starting at `position` (the whole rest of the log).
+    static func batches(in log: [UInt8], from position: Int64) -> [RecordBatchIterator.Entry] {
+        guard position >= 0, position < Int64(log.count) else { return [] }
+        let slice = Array(log[Int(position)...])
+        return slice.withUnsafeBytes { raw in
+            var it = RecordBatchIterator(raw)
+            var out: [RecordBatchIterator.Entry] = []
+            while let e = it.next() { out.append(e) }
+            return out
+        }
+    }
+
+    // MARK: .index
+
+    /// `offset: N position: P` per entry; mismatches with the log go to `problems`.
+    static func offsetIndex(
+        _ bytes: [UInt8], log: [UInt8], baseOffset: Int64, displayName: String, absolutePath: String,
+        sanityOnly: Bool, verifyOnly: Bool, problems: inout DumpProblems
+    ) throws(Corrupt) -> String {
+        let entries = offsetEntries(bytes, baseOffset: baseOffset)
+        if entries.isEmpty { return "\(displayName) is empty.\n" }
+        if sanityOnly {
+            let last = validPrefix(entries.map(\.offset), baseOffset: baseOffset).last ?? baseOffset
+            if last < baseOffset {
+                throw Corrupt(message: "Corrupt index found, index file (\(absolutePath)) has non-zero size but the last offset is \(last) which is less than the base offset \(baseOffset).")
+            }
+            if bytes.count % 8 != 0 {
+                throw Corrupt(message: "Index file \(absolutePath) is corrupt, found \(bytes.count) bytes which is neither positive nor a multiple of 8.")
+            }
+            return "\(displayName) passed sanity check.\n"
+        }
+        var out = ""
+        for (i, e) in entries.enumerated() {
+            // A preallocated (crashed or active) index ends in zero entries: stop at the first one.
+            if e.offset == baseOffset && i > 0 { break }
+            let firstBatchLastOffset = batches(in: log, from: e.position).first?.header.lastOffset ?? -1
+            if firstBatchLastOffset != e.offset {
+                DumpProblems.add((e.offset, firstBatchLastOffset), file: absolutePath, to: &problems.indexMismatches)
+            }
+            if !verifyOnly { out += "offset: \(e.offset) position: \(e.position)\n" }
+        }
+        return out
+    }
+
+    static func validPrefix(_ offsets: [Int64], baseOffset: Int64) -> [Int64] {
+        var out: [Int64] = []
+        for (i, o) in offsets.enumerated() {
+            if o == baseOffset && i > 0 { break }
+            out.append(o)
+        }
+        return out
+    }
+
+    // MARK: .timeindex
+
+    /// `timestamp: T offset: N` per entry, checked against the batches of the log (found via the offset index).
+    static func timeIndex(
+        _ bytes: [UInt8], offsetIndex: [UInt8], log: [UInt8], baseOffset: Int64, displayName: String,
+        absolutePath: String, sanityOnly: Bool, verifyOnly: Bool, problems: inout DumpProblems
+    ) throws(Corrupt) -> String {
+        let all: [(timestamp: Int64, offset: Int64)] = (0..<bytes.count / 12).map { i in
+            (int64(bytes, i * 12), baseOffset + Int64(int32(bytes, i * 12 + 8)))
+        }
+        var valid: [(timestamp: Int64, offset: Int64)] = []
+        for (i, e) in all.enumerated() {
+            if e.offset == baseOffset && i > 0 { break }
+            valid.append(e)
+        }
+        if sanityOnly {
+            if let first = valid.first, let last = valid.last {
+                if last.timestamp < first.timestamp {
+                    throw Corrupt(message: "Corrupt time index found, time index file (\(absolutePath)) has non-zero size but the last timestamp is \(last.timestamp) which is less than the first timestamp \(first.timestamp)")
+                }
+                if last.offset < baseOffset {
+                    throw Corrupt(message: "Corrupt time index found, time index file (\(absolutePath)) has non-zero size but the last offset is \(last.offset) which is less than the first offset \(baseOffset)")
+                }
+            }
+            if bytes.count % 12 != 0 {
+                throw Corrupt(message: "Time index file \(absolutePath) is corrupt, found \(bytes.count) bytes which is neither positive nor a multiple of 12.")
+            }
+            return "\(displayName) passed sanity check.\n"
+        }
+        let index = offsetEntries(offsetIndex, baseOffset: baseOffset)
+        let indexOffsets = validPrefix(index.map(\.offset), baseOffset: baseOffset)
+        var out = ""
+        var previous: Int64 = -1
+        for e in valid {
+            // The offset index's floor entry for the offset (else the segment start), as Kafka's lookup does.
+            var position: Int64 = 0
+            for (i, o) in indexOffsets.enumerated() where o <= e.offset { position = index[i].position }
+            if let batch = batches(in: log, from: position).first(where: { $0.header.lastOffset >= e.offset }) {
+                if batch.header.lastOffset != e.offset {
+                    DumpProblems.add((e.offset, batch.header.lastOffset), file: absolutePath, to: &problems.shallowOffsetsNotFound)
+                } else {
+                    let maxTimestamp = maxRecordTimestamp(log, batch, position: position)
+                    if maxTimestamp != e.timestamp {
+                        DumpProblems.add((e.timestamp, maxTimestamp), file: absolutePath, to: &problems.timestampMismatches)
+                    }
+                    if previous >= e.timestamp {
+                        DumpProblems.add((e.timestamp, previous), file: absolutePath, to: &problems.outOfOrderTimestamps)
+                    }
+                }
+            } else {
+                DumpProblems.add((e.offset, -1), file: absolutePath, to: &problems.shallowOffsetsNotFound)
+            }
+            if !verifyOnly { out += "timestamp: \(e.timestamp) offset: \(e.offset)\n" }
+            previous = e.timestamp
+        }
+        return out
+    }
+
+    /// The largest record timestamp of a batch (records decoded, decompressing when needed).
+    static func maxRecordTimestamp(_ log: [UInt8], _ entry: RecordBatchIterator.Entry, position: Int64) -> Int64 {
+        let start = Int(position) + entry.range.lowerBound
+        let end = Int(position) + entry.range.upperBound
+        guard entry.header.magic == 2, end <= log.count,
+            let batch = try? RecordBatch(parsing: Array(log[start..<end]))
+        else { return entry.header.maxTimestamp }
+        return batch.records.map { batch.timestamp(of: $0) }.max() ?? -1
+    }
+
+    // MARK: .snapshot
+
+    /// One line per producer, as Kafka's `dumpProducerIdSnapshot` prints them.
+    static func producerSnapshot(_ bytes: [UInt8]) throws(Corrupt) -> String {
+        guard bytes.count >= 10 else { throw Corrupt(message: "Snapshot failed schema validation: file too short") }
+        let version = int16(bytes, 0)
+        guard version == 1 else { throw Corrupt(message: "Snapshot contained an unknown file version \(version)") }
+        let stored = UInt32(bitPattern: int32(bytes, 2))
+        let computed = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[6...])) }
+        guard stored == computed else {
+            throw Corrupt(message: "Snapshot is corrupt (CRC is no longer valid). Stored crc: \(stored). Computed crc: \(computed)")
+        }
+        let count = Int(int32(bytes, 6))
+        guard count >= 0, bytes.count >= 10 + count * 46 else {
+            throw Corrupt(message: "Snapshot failed schema validation: truncated entries")
+        }
+        var out = ""
+        for i in 0..<count {
+            let o = 10 + i * 46
+            let producerId = int64(bytes, o)
+            let epoch = int16(bytes, o + 8)
+            let lastSeq = int32(bytes, o + 10)
+            let lastOffset = int64(bytes, o + 14)
+            let delta = int32(bytes, o + 22)
+            let timestamp = int64(bytes, o + 26)
+            let coordinatorEpoch = int32(bytes, o + 34)
+            let txnFirst = int64(bytes, o + 38)
+            out += "producerId: \(producerId) producerEpoch: \(epoch) coordinatorEpoch: \(coordinatorEpoch) "
+            out += "currentTxnFirstOffset: \(txnFirst >= 0 ? "OptionalLong[\(txnFirst)]" : "OptionalLong.empty") "
+            out += "lastTimestamp: \(timestamp) "
+            if lastOffset >= 0 {
+                // BatchMetadata.firstSeq: the last sequence minus the offset delta, wrapping below zero.
+                let firstSeq = lastSeq >= delta ? lastSeq - delta : Int32.max - (delta - lastSeq) + 1
+                out += "firstSequence: \(firstSeq) lastSequence: \(lastSeq) lastOffset: \(lastOffset) "
+                out += "offsetDelta: \(delta) timestamp: \(timestamp)"
+            }
+            out += "\n"
+        }
+        return out
+    }
+
+    // MARK: .txnindex
+
+    /// Aborted transactions (version i16, producer id, first, last and last stable offsets: 34 bytes each).
+    static func transactionIndex(_ bytes: [UInt8]) -> String {
+        var out = ""
+        for i in 0..<bytes.count / 34 {
+            let o = i * 34
+            out += "version: \(int16(bytes, o)) producerId: \(int64(bytes, o + 2)) firstOffset: \(int64(bytes, o + 10)) "
+            out += "lastOffset: \(int64(bytes, o + 18)) lastStableOffset: \(int64(bytes, o + 26))\n"
+        }
+        return out
+    }
+}

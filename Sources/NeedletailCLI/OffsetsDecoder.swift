@@ -1,0 +1,158 @@
+import Foundation
+import KafkaProtocol
+
+/// Compact JSON as Jackson's `ObjectNode.toString()` writes it (no spaces, fields in insertion order, strings
+/// escaped, bytes as standard Base64).
+indirect enum JSONValue: Equatable {
+    case string(String)
+    case int(Int64)
+    case null
+    case bytes([UInt8])
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    static func == (a: JSONValue, b: JSONValue) -> Bool { a.text == b.text }
+
+    static func nullable(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
+    static func nullable(_ b: [UInt8]?) -> JSONValue { b.map { .bytes($0) } ?? .null }
+
+    var text: String {
+        switch self {
+        case .string(let s): Self.quote(s)
+        case .int(let i): String(i)
+        case .null: "null"
+        case .bytes(let b): Self.quote(Data(b).base64EncodedString())
+        case .array(let items): "[" + items.map(\.text).joined(separator: ",") + "]"
+        case .object(let fields): "{" + fields.map { Self.quote($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
+        }
+    }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case _ where u.value < 0x20:
+                out += String(format: "\\u%04X", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// `kafka-dump-log --offsets-decoder`: `__consumer_offsets` record keys and values as Kafka's OffsetsMessageParser
+/// prints them — key `{"type":"<key version>","data":{…}}`, value `{"version":"<value version>","data":{…}}`, a
+/// tombstone's value `<DELETE>`; consumer-protocol subscriptions and assignments inside group metadata decoded.
+enum OffsetsDecoder {
+    struct Failure: Error {
+        var message: String
+    }
+
+    /// The key and payload text for one record (payload nil when Kafka prints none).
+    static func parse(key: [UInt8]?, value: [UInt8]?, offset: Int64) -> (key: String, payload: String?) {
+        guard let key else {
+            return ("Failed to decode message at offset \(offset) using offset topic decoder (message had a missing key)", nil)
+        }
+        do {
+            var r = ProtocolReader(key)
+            let keyVersion = try r.readInt16()
+            let keyJSON: JSONValue
+            switch keyVersion {
+            case 0, 1:
+                keyJSON = .object([
+                    ("group", .string(try r.readString())), ("topic", .string(try r.readString())),
+                    ("partition", .int(Int64(try r.readInt32()))),
+                ])
+            case 2:
+                keyJSON = .object([("group", .string(try r.readString()))])
+            default:
+                return ("Unknown record type \(keyVersion) at offset \(offset), skipping.", nil)
+            }
+            let keyText = JSONValue.object([("type", .string(String(keyVersion))), ("data", keyJSON)]).text
+            guard let value else { return (keyText, "<DELETE>") }
+            var v = ProtocolReader(value)
+            let valueVersion = try v.readInt16()
+            let data = keyVersion == 2
+                ? try groupMetadataValue(&v, version: valueVersion) : try offsetCommitValue(&v, version: valueVersion)
+            return (keyText, JSONValue.object([("version", .string(String(valueVersion))), ("data", data)]).text)
+        } catch let f as Failure {
+            return ("Error at offset \(offset), skipping. \(f.message)", nil)
+        } catch {
+            return ("Error at offset \(offset), skipping. \(error)", nil)
+        }
+    }
+
+    static func offsetCommitValue(_ r: inout ProtocolReader, version: Int16) throws -> JSONValue {
+        guard (0...3).contains(version) else { throw Failure(message: "Unknown offset commit value version \(version)") }
+        var fields: [(String, JSONValue)] = [("offset", .int(try r.readInt64()))]
+        if version >= 3 { fields.append(("leaderEpoch", .int(Int64(try r.readInt32())))) }
+        fields.append(("metadata", .string(try r.readString())))
+        fields.append(("commitTimestamp", .int(try r.readInt64())))
+        if version == 1 { fields.append(("expireTimestamp", .int(try r.readInt64()))) }
+        return .object(fields)
+    }
+
+    static func groupMetadataValue(_ r: inout ProtocolReader, version: Int16) throws -> JSONValue {
+        guard (0...3).contains(version) else { throw Failure(message: "Unknown group metadata value version \(version)") }
+        let protocolType = try r.readString()
+        var fields: [(String, JSONValue)] = [
+            ("protocolType", .string(protocolType)), ("generation", .int(Int64(try r.readInt32()))),
+            ("protocol", .nullable(try r.readNullableString())), ("leader", .nullable(try r.readNullableString())),
+        ]
+        if version >= 2 { fields.append(("currentStateTimestamp", .int(try r.readInt64()))) }
+        let count = try r.readInt32()
+        var members: [JSONValue] = []
+        for _ in 0..<max(count, 0) {
+            var m: [(String, JSONValue)] = [("memberId", .string(try r.readString()))]
+            if version >= 3 { m.append(("groupInstanceId", .nullable(try r.readNullableString()))) }
+            m.append(("clientId", .string(try r.readString())))
+            m.append(("clientHost", .string(try r.readString())))
+            if version >= 1 { m.append(("rebalanceTimeout", .int(Int64(try r.readInt32())))) }
+            m.append(("sessionTimeout", .int(Int64(try r.readInt32()))))
+            let subscription = try r.readBytes()
+            let assignment = try r.readBytes()
+            if protocolType == "consumer" {
+                m.append(("subscription", (try? Self.subscription(subscription)) ?? .bytes(subscription)))
+                m.append(("assignment", (try? Self.assignment(assignment)) ?? .bytes(assignment)))
+            } else {
+                m.append(("subscription", .bytes(subscription)))
+                m.append(("assignment", .bytes(assignment)))
+            }
+            members.append(.object(m))
+        }
+        fields.append(("members", .array(members)))
+        return .object(fields)
+    }
+
+    static func subscription(_ bytes: [UInt8]) throws -> JSONValue {
+        let (version, s) = try ConsumerProtocolSubscription.decode(bytes)
+        var fields: [(String, JSONValue)] = [
+            ("topics", .array(s.topics.map { .string($0) })), ("userData", .nullable(s.userData)),
+        ]
+        if version >= 1 {
+            fields.append(("ownedPartitions", .array(s.ownedPartitions.map {
+                .object([("topic", .string($0.topic)), ("partitions", .array($0.partitions.map { .int(Int64($0)) }))])
+            })))
+        }
+        if version >= 2 { fields.append(("generationId", .int(Int64(s.generationId)))) }
+        if version >= 3 { fields.append(("rackId", .nullable(s.rackId))) }
+        return .object(fields)
+    }
+
+    static func assignment(_ bytes: [UInt8]) throws -> JSONValue {
+        let (_, a) = try ConsumerProtocolAssignment.decode(bytes)
+        return .object([
+            ("assignedPartitions", .array(a.assignedPartitions.map {
+                .object([("topic", .string($0.topic)), ("partitions", .array($0.partitions.map { .int(Int64($0)) }))])
+            })),
+            ("userData", .nullable(a.userData)),
+        ])
+    }
+}
