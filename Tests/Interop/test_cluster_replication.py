@@ -505,12 +505,16 @@ def test_a_rolling_restart_with_controlled_shutdown_loses_nothing_and_a_consumer
     assert not delivery_errors, f"{len(delivery_errors)} delivery errors, e.g. {delivery_errors[:5]}"
     print(f"rolling restart: {len(acked)} acknowledged, {len(received)} consumed by the group; "
           f"{len(client_errors)} non-fatal producer errors, {len(consumer_errors)} non-fatal consumer errors")
-    missing = acked - received_set
-    assert not missing, f"the group never received {len(missing)} acknowledged messages, e.g. {sorted(missing)[:3]}"
     stored = read_partitions(rc.bootstrap, topic, list(range(6)), timeout=180)
     values = Counter(v for rows in stored.values() for _, v in rows)
-    assert not acked - values.keys(), f"{len(acked - values.keys())} acknowledged messages lost"
+    lost = acked - values.keys()
+    assert not lost, f"{len(lost)} acknowledged messages are not in the log, e.g. {sorted(lost)[:3]}"
     assert all(n == 1 for n in values.values()), "messages stored twice"
+    missing = acked - received_set
+    where = {p: [o for o, v in rows if v in missing][:1] + [o for o, v in rows if v in missing][-1:]
+             for p, rows in stored.items() if any(v in missing for _, v in rows)}
+    assert not missing, (f"the group never received {len(missing)} acknowledged messages that are in the log, "
+                         f"e.g. {sorted(missing)[:3]}; first/last offsets per partition: {where}")
 
 
 @pytest.mark.kcat
