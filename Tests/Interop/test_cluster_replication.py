@@ -449,6 +449,7 @@ def test_a_rolling_restart_with_controlled_shutdown_loses_nothing_and_a_consumer
         remaining = producer.flush(120)
         if remaining:
             delivery_errors.append(f"{remaining} messages still unacknowledged at the end")
+        producer_done.set()
 
     def consume_loop():
         consumer = Consumer({"bootstrap.servers": rc.bootstrap, "group.id": "rolling-group",
@@ -457,7 +458,8 @@ def test_a_rolling_restart_with_controlled_shutdown_loses_nothing_and_a_consumer
                              "error_cb": lambda err: (fatal if err.fatal() else consumer_errors).append(str(err))})
         consumer.subscribe([topic])
         try:
-            while not stop.is_set() or not acked <= received_set:
+            # Only once the producer has flushed is `acked` final; then read until the group has all of it.
+            while not (producer_done.is_set() and acked <= received_set):
                 for msg in consumer.consume(num_messages=1000, timeout=0.2):
                     if msg.error() is None:
                         received.append(msg.value())
@@ -472,6 +474,7 @@ def test_a_rolling_restart_with_controlled_shutdown_loses_nothing_and_a_consumer
             consumer.close()
 
     stop_deadline = [float("inf")]
+    producer_done = threading.Event()
     threads = [threading.Thread(target=produce_loop, daemon=True), threading.Thread(target=consume_loop, daemon=True)]
     for t in threads:
         t.start()
