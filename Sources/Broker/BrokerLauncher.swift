@@ -36,6 +36,7 @@ public enum BrokerLauncher {
     }
 
     public static func run(config initial: BrokerConfig) async throws {
+        let waitForTermination = installTerminationHandlers()
         let logger = Logger(label: "needletail.broker")
         let brokerId = initial.brokerId
         logger.info("[KafkaServer id=\(brokerId)] starting")
@@ -289,25 +290,30 @@ public enum BrokerLauncher {
         }
     }
 
-    /// Resolves on SIGTERM or SIGINT.
-    private static func waitForTermination() async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let gate = WakeGate()
-            let queue = DispatchQueue(label: "needletail.signals")
-            var sources: [DispatchSourceSignal] = []
-            for sig in [SIGTERM, SIGINT] {
-                signal(sig, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-                source.setEventHandler { gate.fire() }
-                source.resume()
-                sources.append(source)
-            }
-            let keep = sources
-            Task {
-                await gate.wait()
-                _ = keep
-                c.resume()
-            }
+    /// Takes over SIGTERM and SIGINT at once (a signal during startup is remembered, so a broker stopped just as it
+    /// becomes ready still shuts down cleanly instead of dying with the default action) and returns the wait that
+    /// resolves when one arrives.
+    private static func installTerminationHandlers() -> @Sendable () async -> Void {
+        let gate = WakeGate()
+        let queue = DispatchQueue(label: "needletail.signals")
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler { gate.fire() }
+            source.resume()
+            sources.append(source)
+        }
+        let keep = SignalSources(sources: sources)
+        return {
+            await gate.wait()
+            _ = keep
         }
     }
+}
+
+/// Keeps the signal sources alive for as long as the broker waits on them.
+private final class SignalSources: @unchecked Sendable {
+    let sources: [DispatchSourceSignal]
+    init(sources: [DispatchSourceSignal]) { self.sources = sources }
 }
