@@ -68,7 +68,8 @@ actor TopicAdmin {
     private func waitForMetadata(timeoutMs: Int32, _ done: (ClusterSnapshot) -> Bool) async throws(BrokerError) {
         let deadline = ContinuousClock.now + .milliseconds(Int(max(timeoutMs, 0)))
         while !done(metadata.snapshot) {
-            guard ContinuousClock.now < deadline else { throw .requestTimedOut }
+            // A cancelled request stops too: the sleep would return at once and the loop spin until the deadline.
+            guard ContinuousClock.now < deadline, !Task.isCancelled else { throw .requestTimedOut }
             try? await Task.sleep(for: .milliseconds(50))
         }
     }

@@ -81,7 +81,9 @@ struct FetchHandler: APIHandler {
             }
             firstPass = false
             let now = ContinuousClock.now
-            if anyError || totalBytes >= Int(request.minBytes) || now >= deadline || watches.isEmpty {
+            // A cancelled request (its connection closed) answers at once: waiting again would return at once too,
+            // and a loop of those spins a cooperative thread until a far-off deadline.
+            if anyError || totalBytes >= Int(request.minBytes) || now >= deadline || watches.isEmpty || Task.isCancelled {
                 return response
             }
             // Long poll: wait for an append to any fetched partition, or the deadline.
