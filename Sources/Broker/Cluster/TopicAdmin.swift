@@ -62,6 +62,11 @@ actor TopicAdmin {
         return try EffectiveTopicConfig(topicOverrides: overrides[name] ?? [:], broker: brokerConfig())
     }
 
+    /// `/controller_epoch` as ZooKeeper holds it (nil when it cannot be read).
+    func controllerEpochInZooKeeper() async -> Int32? {
+        try? await zk.controllerEpoch()?.epoch
+    }
+
     // MARK: waiting for the controller
 
     /// Polls the metadata cache (fed by the controller's UpdateMetadata) until `done` holds or `timeoutMs` passes.

@@ -10,7 +10,7 @@ struct LeaderAndIsrHandler: APIHandler {
     func handle(_ request: LeaderAndIsrRequest, context: RequestContext) async -> LeaderAndIsrResponse? {
         let version = context.apiVersion
         do {
-            try ControllerRequestChecks.check(
+            try await ControllerRequestChecks.check(
                 brokerEpoch: request.brokerEpoch, controllerEpoch: request.controllerEpoch, core: core)
         } catch {
             core.logger.warning(

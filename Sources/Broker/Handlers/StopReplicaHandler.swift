@@ -9,7 +9,7 @@ struct StopReplicaHandler: APIHandler {
 
     func handle(_ request: StopReplicaRequest, context: RequestContext) async -> StopReplicaResponse? {
         do {
-            try ControllerRequestChecks.check(
+            try await ControllerRequestChecks.check(
                 brokerEpoch: request.brokerEpoch, controllerEpoch: request.controllerEpoch, core: core)
         } catch {
             return StopReplicaResponse(errorCode: ErrorCode(error).rawValue)

@@ -9,7 +9,7 @@ struct UpdateMetadataHandler: APIHandler {
 
     func handle(_ request: UpdateMetadataRequest, context: RequestContext) async -> UpdateMetadataResponse? {
         do {
-            try ControllerRequestChecks.check(
+            try await ControllerRequestChecks.check(
                 brokerEpoch: request.brokerEpoch, controllerEpoch: request.controllerEpoch, core: core)
         } catch {
             core.logger.warning(
