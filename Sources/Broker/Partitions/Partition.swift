@@ -33,6 +33,21 @@ final class Partition: Sendable {
         var pendingIsr: [Int32]? = nil
         /// Leader duties suspended (session loss, or our ISR write met another state) until the next LeaderAndIsr.
         var fenced = false
+
+        /// Takes the controller's view from a LeaderAndIsr: roles, epochs and config; a pending ISR change and a
+        /// fence are dropped (the controller's state supersedes both).
+        mutating func adopt(_ s: LeaderAndIsrState, topicId: UUIDValue, config: EffectiveTopicConfig) {
+            leader = s.leader
+            leaderEpoch = s.leaderEpoch
+            isr = s.isr
+            replicas = s.replicas
+            partitionEpoch = s.partitionEpoch
+            controllerEpoch = s.controllerEpoch
+            self.config = config
+            if !topicId.isZero { self.topicId = topicId }
+            pendingIsr = nil
+            fenced = false
+        }
     }
 
     /// An ISR change the leader wants written (conditional on `expectedZkVersion`).
@@ -115,17 +130,8 @@ final class Partition: Sendable {
         }
         update { r in
             let wasLeader = r.leader == localBrokerId
-            r.leader = s.leader
-            r.leaderEpoch = s.leaderEpoch
-            r.isr = s.isr
-            r.replicas = s.replicas
-            r.partitionEpoch = s.partitionEpoch
-            r.controllerEpoch = s.controllerEpoch
-            r.config = config
-            if !topicId.isZero { r.topicId = topicId }
+            r.adopt(s, topicId: topicId, config: config)
             r.leaderEpochStartOffset = leo
-            r.pendingIsr = nil
-            r.fenced = false
             // A new leader forgets its followers' positions; a re-elected one keeps them (`resetReplicaState`).
             let previous = r.followers
             var followers: [Int32: FollowerState] = [:]
@@ -145,17 +151,8 @@ final class Partition: Sendable {
 
     private func applyFollower(_ s: LeaderAndIsrState, topicId: UUIDValue, config: EffectiveTopicConfig) {
         update { r in
-            r.leader = s.leader
-            r.leaderEpoch = s.leaderEpoch
-            r.isr = s.isr
-            r.replicas = s.replicas
-            r.partitionEpoch = s.partitionEpoch
-            r.controllerEpoch = s.controllerEpoch
-            r.config = config
-            if !topicId.isZero { r.topicId = topicId }
+            r.adopt(s, topicId: topicId, config: config)
             r.followers = [:]
-            r.pendingIsr = nil
-            r.fenced = false
         }
     }
 
