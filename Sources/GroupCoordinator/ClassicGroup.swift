@@ -34,7 +34,8 @@ public struct ClassicGroup: Sendable {
     public private(set) var joinDeadline: Int64?
     private var initialDelayActive = false
     private var initialDelayRemaining: Int64 = 0
-    private var newMemberAdded = false
+    /// When a member last joined during the initial delay (nil: nobody new since the delay started or was extended).
+    private var lastMemberAddedAt: Int64?
 
     public init(groupId: String, partition: Int32, config: GroupConfig, now: Int64) {
         self.groupId = groupId
@@ -176,9 +177,9 @@ public struct ClassicGroup: Sendable {
         }
         if state == .empty {
             // A new group waits group.initial.rebalance.delay.ms for more members, extended while they keep
-            // coming, within the rebalance timeout (Kafka's InitialDelayedJoin).
+            // coming, within the rebalance timeout (KIP-134, Kafka's InitialDelayedJoin).
             initialDelayActive = true
-            newMemberAdded = false
+            lastMemberAddedAt = nil
             joinDeadline = now + config.initialRebalanceDelayMs
             initialDelayRemaining = max(rebalanceTimeoutMs - config.initialRebalanceDelayMs, 0)
         } else {
@@ -225,7 +226,7 @@ public struct ClassicGroup: Sendable {
         }
         joinDeadline = nil
         initialDelayActive = false
-        newMemberAdded = false
+        lastMemberAddedAt = nil
         generationId += 1
         if members.isEmpty {
             protocolName = nil
@@ -375,7 +376,7 @@ public struct ClassicGroup: Sendable {
         if members.isEmpty { protocolType = input.protocolType }
         members[memberId] = member
         memberOrder.append(memberId)
-        if state == .preparingRebalance && initialDelayActive { newMemberAdded = true }
+        if state == .preparingRebalance && initialDelayActive { lastMemberAddedAt = now }
         let reason = "Adding new member \(memberId) with group instance id \(input.groupInstanceId ?? "None")"
             + (input.reason.map { "; client reason: \($0)" } ?? "")
         if state == .preparingRebalance {
@@ -624,11 +625,14 @@ public struct ClassicGroup: Sendable {
                 id, reason: "removing member \(id) on heartbeat expiration", now: now, actions: &actions)
         }
         if state == .preparingRebalance, let deadline = joinDeadline, deadline <= now {
-            if initialDelayActive && newMemberAdded && initialDelayRemaining > 0 {
-                let delay = min(config.initialRebalanceDelayMs, initialDelayRemaining)
-                initialDelayRemaining = max(initialDelayRemaining - delay, 0)
-                newMemberAdded = false
-                joinDeadline = now + delay
+            // The extension runs from the newest member's arrival, not from the end of the last delay (Kafka's
+            // InitialDelayedJoin restarts the whole delay): the group still waits the full delay after every
+            // joiner, but a burst of members starting together is Stable about one delay after the first, not two.
+            let extended = lastMemberAddedAt.map { min($0 + config.initialRebalanceDelayMs, now + initialDelayRemaining) }
+            if initialDelayActive, let extended, extended > now {
+                initialDelayRemaining = max(initialDelayRemaining - (extended - now), 0)
+                lastMemberAddedAt = nil
+                joinDeadline = extended
             } else {
                 completeJoin(now: now, actions: &actions)
             }

@@ -145,22 +145,51 @@ struct ClassicGroupTests {
         #expect(old.group.members.count == 4)
     }
 
-    @Test("an Empty group's first rebalance waits the initial delay and extends it while members keep joining")
+    @Test("an Empty group's first rebalance waits the initial delay, then a full delay after each later joiner")
     func initialDelay() {
         var h = Harness(config: GroupConfig(initialRebalanceDelayMs: 3_000))
         let t1 = h.join(Harness.input(version: 3, rebalance: 10_000))
         #expect(h.group.state == .preparingRebalance)
         h.advance(2_000)
         h.join(Harness.input(version: 3, client: "d", rebalance: 10_000))
-        h.advance(1_000)  // 3 s: a member arrived during the delay → wait again
+        h.advance(1_000)  // 3 s: a member arrived at 2 s → wait until 3 s after it
         #expect(h.joins[t1] == nil)
         #expect(h.group.state == .preparingRebalance)
-        h.advance(2_999)
+        h.advance(1_999)
         #expect(h.joins[t1] == nil)
-        h.advance(1)  // nobody new in the second delay → complete
+        h.advance(1)  // 5 s: nobody new since → complete
         #expect(h.joins[t1]?.error == .noError)
         #expect(h.joins[t1]?.generationId == 1)
         #expect(h.group.state == .completingRebalance)
+    }
+
+    @Test("three members starting together make the group complete its join about one initial delay after the first")
+    func initialDelayBurst() {
+        var h = Harness(config: GroupConfig(initialRebalanceDelayMs: 3_000))
+        let t1 = h.join(Harness.input(version: 3, rebalance: 60_000))
+        h.advance(100)
+        h.join(Harness.input(version: 3, client: "b", rebalance: 60_000))
+        h.advance(100)
+        h.join(Harness.input(version: 3, client: "c", rebalance: 60_000))
+        h.advance(2_999)
+        #expect(h.joins[t1] == nil)
+        h.advance(1)  // 3.2 s: three seconds after the last joiner
+        #expect(h.joins[t1]?.generationId == 1)
+        #expect(h.group.members.count == 3)
+    }
+
+    @Test("the initial delay's extensions stop at the rebalance timeout")
+    func initialDelayBoundedByRebalanceTimeout() {
+        var h = Harness(config: GroupConfig(initialRebalanceDelayMs: 3_000))
+        let t1 = h.join(Harness.input(version: 3, rebalance: 5_000))
+        let start = h.now
+        for step in 1...40 {  // a joiner every 1.5 s would extend the delay forever
+            h.advance(250)
+            if h.joins[t1] != nil { break }
+            if step % 6 == 0 { h.join(Harness.input(version: 3, client: "m\(step)", rebalance: 5_000)) }
+        }
+        #expect(h.joins[t1]?.generationId == 1)
+        #expect(h.now - start <= 5_000)
     }
 
     @Test("a member leaving a Stable group triggers a rebalance that completes once the others rejoin")
