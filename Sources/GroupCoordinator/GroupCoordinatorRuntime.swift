@@ -310,7 +310,8 @@ public actor GroupCoordinatorRuntime {
             accepted.append((tp, o))
             let key = OffsetCommitKey(group: groupId, topic: tp.topic, partition: tp.partition).encoded()
             let value = OffsetCommitValue(
-                offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: o.commitTimestamp)
+                offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: o.commitTimestamp,
+                expireTimestamp: o.expireTimestamp ?? -1)
             builder.append(timestamp: now, key: key, value: value.encoded())
         }
         guard !accepted.isEmpty else { return errors }

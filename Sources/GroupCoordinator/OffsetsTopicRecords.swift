@@ -44,9 +44,18 @@ public struct OffsetCommitValue: Sendable, Equatable {
         self.expireTimestamp = expireTimestamp
     }
 
-    /// Value v3: offset, leaderEpoch, metadata, commitTimestamp.
+    /// Value v3 (offset, leaderEpoch, metadata, commitTimestamp), or v1 (offset, metadata, commitTimestamp,
+    /// expireTimestamp) when the commit carried an explicit retention time, as Kafka writes them.
     public func encoded() -> [UInt8] {
-        var w = ProtocolWriter(capacity: 26 + metadata.utf8.count)
+        var w = ProtocolWriter(capacity: 30 + metadata.utf8.count)
+        if expireTimestamp >= 0 {
+            w.writeInt16(1)
+            w.writeInt64(offset)
+            w.writeString(metadata)
+            w.writeInt64(commitTimestamp)
+            w.writeInt64(expireTimestamp)
+            return w.bytes
+        }
         w.writeInt16(3)
         w.writeInt64(offset)
         w.writeInt32(leaderEpoch)

@@ -189,6 +189,23 @@ struct OffsetRetentionTests {
         #expect(records.suffix(2) == [.offset(OffsetCommitKey(group: "simple", topic: "t", partition: 1), nil), .group("simple", nil)])
     }
 
+    @Test("a commit with an explicit retention time expires at its own timestamp and is written as a v1 value")
+    func explicitRetentionExpires() async throws {
+        let env = TestEnv()
+        let rt = env.runtime(config: GroupConfig(initialRebalanceDelayMs: 0, offsetsRetentionMs: 1_000_000))
+        let p = await rt.partition(for: "simple")
+        await rt.finishLoading(partition: p, ticket: await rt.beginLoading(partition: p))
+        var o = offset(4, at: 1_000)
+        o.expireTimestamp = 3_000
+        _ = await rt.commit(groupId: "simple", memberId: "", groupInstanceId: nil, generationId: -1, offsets: [(tp0, o)])
+        let written = try appendedRecords(env)
+        #expect(written == [.offset(OffsetCommitKey(group: "simple", topic: "t", partition: 0), OffsetCommitValue(offset: 4, metadata: "", commitTimestamp: 1_000, expireTimestamp: 3_000))])
+        env.now.withLock { $0 = 2_999 }
+        #expect(await rt.expireOffsets() == 0)
+        env.now.withLock { $0 = 3_000 }
+        #expect(await rt.expireOffsets() == 1)
+    }
+
     @Test("offsets of a consumer group expire retention after the group became empty, not after their commit")
     func emptyGroupOffsetsExpireFromEmptiness() async throws {
         let env = TestEnv()

@@ -27,6 +27,7 @@ struct RecordsAndPlacementTests {
         let v1: [UInt8] = [0, 1, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 10]
         let decoded = try OffsetCommitValue(decoding: v1)
         #expect(decoded.offset == 7 && decoded.commitTimestamp == 9 && decoded.expireTimestamp == 10 && decoded.leaderEpoch == -1)
+        #expect(OffsetCommitValue(offset: 7, commitTimestamp: 9, expireTimestamp: 10).encoded() == v1)
         #expect(throws: ProtocolError.self) { try OffsetCommitValue(decoding: [0, 3, 0]) }
     }
 

@@ -3,7 +3,9 @@ import GroupCoordinator
 import KafkaProtocol
 
 /// OffsetCommit v0–8: group members commit with their generation; standalone consumers (kcat, assign()) with
-/// generation −1 and no member id while the group has no members. The retention time (v2–4) is ignored.
+/// generation −1 and no member id while the group has no members. A retention time (v2–4, not −1) gives the offsets
+/// an explicit expiry (commit time + retention, a v1 value record) instead of `offsets.retention.minutes`; a v1
+/// commit timestamp other than −1 replaces the broker's clock, as in Kafka.
 struct OffsetCommitHandler: APIHandler {
     typealias Request = OffsetCommitRequest
     let versions: ClosedRange<Int16> = 0...8
@@ -12,14 +14,18 @@ struct OffsetCommitHandler: APIHandler {
     func handle(_ request: OffsetCommitRequest, context: RequestContext) async -> OffsetCommitResponse? {
         let version = context.apiVersion
         let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let expireTimestamp: Int64? =
+            (2...4).contains(version) && request.retentionTimeMs != -1 ? now + request.retentionTimeMs : nil
         var entries: [(TopicPartitionKey, CommittedOffset)] = []
         for t in request.topics {
             for p in t.partitions {
+                let commitTimestamp = version == 1 && p.commitTimestamp != -1 ? p.commitTimestamp : now
                 entries.append((
                     TopicPartitionKey(topic: t.name, partition: p.partitionIndex),
                     CommittedOffset(
                         offset: p.committedOffset, leaderEpoch: version >= 6 ? p.committedLeaderEpoch : -1,
-                        metadata: p.committedMetadata ?? "", commitTimestamp: now)))
+                        metadata: p.committedMetadata ?? "", commitTimestamp: commitTimestamp,
+                        expireTimestamp: expireTimestamp)))
             }
         }
         let errors: [ErrorCode]
