@@ -79,6 +79,7 @@ public enum BrokerLauncher {
             throw BrokerStartupError("Cannot open log directories \(logDirs.joined(separator: ",")): \(error)")
         }
         logger.info("Loaded \(logManager.allLogs.count) logs from \(logDirs.joined(separator: ","))")
+        await StrayLogs.remove(from: logManager, zk: zk, logger: logger)
 
         // Listener first, so a port clash fails before we register.
         guard !effectiveConfig.listeners.isEmpty else {

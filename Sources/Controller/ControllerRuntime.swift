@@ -588,8 +588,9 @@ public actor ControllerRuntime {
 
     /// Starts every queued deletion not yet started: UpdateMetadata with leader -2 to all brokers, then
     /// StopReplica(delete) to every registered replica. Replicas on brokers that are down are not waited for: the
-    /// topic's znodes go once the live replicas answered (a returning broker keeps a stray log directory, which
-    /// no LeaderAndIsr will ever reference). This keeps deletion from hanging on a dead broker, unlike Kafka.
+    /// topic's znodes go once the live replicas answered, and a returning broker deletes the stray logs itself
+    /// before it registers (the broker's `StrayLogs`). This keeps deletion from hanging on a dead broker, unlike
+    /// Kafka, whose deletion waits for the broker to come back.
     private func resumeDeletions() async throws {
         for name in state.topicsToDelete.sorted() where deletionPending[name] == nil {
             let partitions = state.partitions(of: name)

@@ -605,6 +605,57 @@ def test_create_partitions_delete_records_and_topic_deletion_reach_every_broker(
                   time.monotonic() - t0)
 
 
+def test_a_broker_down_during_topic_deletion_removes_the_stray_logs_when_it_returns(rc):
+    gone, again = "deleted-while-down", "recreated-while-down"
+    for t in (gone, again):
+        create_topic(rc.bootstrap, t, partitions=2, replication=3)
+        rc.wait_full_isr(t, 2, timeout=HANG_S)
+        confluent_produce(rc.bootstrap, t, [(None, b"old-%d" % i, None, i % 2) for i in range(200)])
+    # Not the controller: this test is about the deletion, not about a controller failover racing it.
+    victim = rc.brokers[max(b for b in rc.brokers if b != rc.controller_id())]
+    victim.kill9()
+    try:
+        admin = AdminClient({"bootstrap.servers": rc.bootstrap})
+        for t in (gone, again):
+            admin.delete_topics([t], operation_timeout=30)[t].result(timeout=HANG_S)
+        # The deletion completes without the down replica.
+        wait_until(lambda: not rc.zk.exists(f"/brokers/topics/{gone}") and not rc.zk.exists(f"/brokers/topics/{again}")
+                   and not rc.zk.get_children("/admin/delete_topics"), HANG_S, "deletion completed without broker "
+                   f"{victim.broker_id}")
+        assert any(d.name.startswith(f"{gone}-") for d in victim.log_dir.iterdir())
+        # The same name again, with a new topic id and fewer records than the old replica holds.
+        live = [b for b in rc.brokers if b != victim.broker_id]
+        wait_until(lambda: create_topic_ok(rc.bootstrap, again, {0: live + [victim.broker_id], 1: live + [victim.broker_id]}),
+                   HANG_S, f"recreating {again}")
+        confluent_produce(rc.bootstrap, again, [(None, b"new-%d" % i, None, i % 2) for i in range(20)])
+    finally:
+        rc.restart_after_kill(victim)
+    assert not any(d.name.startswith(f"{gone}-") for d in victim.log_dir.iterdir())
+    rc.wait_full_isr(again, 2, timeout=HANG_S)
+    assert_replicas_identical_below_hw(rc, again, 2)
+    topic_id = json.loads(rc.zk.get(f"/brokers/topics/{again}")[0])["topic_id"]
+    for p in range(2):
+        text = (victim.log_dir / f"{again}-{p}" / "partition.metadata").read_text()
+        assert f"topic_id: {topic_id}" in text
+    values = [v for vs in read_partitions(rc.bootstrap, again, [0, 1]).values() for (_, v) in vs]
+    assert sorted(values) == sorted(b"new-%d" % i for i in range(20))
+
+
+def create_topic_ok(bootstrap: str, topic: str, assignment: dict[int, list[int]]) -> bool:
+    """CreateTopics with an explicit assignment (kafka-python's admin client); False while the old topic of that
+    name is still being deleted."""
+    from kafka.admin import KafkaAdminClient, NewTopic as KafkaPythonNewTopic
+    from kafka.errors import TopicAlreadyExistsError
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=60000)
+    try:
+        admin.create_topics([KafkaPythonNewTopic(topic, -1, -1, replica_assignments=assignment)], timeout_ms=30000)
+        return True
+    except TopicAlreadyExistsError:
+        return False
+    finally:
+        admin.close()
+
+
 def test_preferred_leaders_return_after_a_broker_restarts(rc):
     topic = "preferred"
     create_topic(rc.bootstrap, topic, partitions=3, replication=3)

@@ -160,9 +160,8 @@ actor TopicAdmin {
             } catch {
                 throw .invalidReplicaAssignment("\(error)")
             }
-            for brokers in assignment.values where brokers.contains(where: { !liveBrokers.contains($0) }) {
-                throw .invalidReplicaAssignment("Unknown broker in replica assignment \(brokers)")
-            }
+            // Like Kafka's ZkAdminManager, replicas on brokers that are down (or unknown) are accepted: such a
+            // partition starts with the live replicas in its ISR, or offline when none is live.
         } else {
             let partitions = spec.numPartitions == -1 ? Int32(config.numPartitions) : spec.numPartitions
             let rf = spec.replicationFactor == -1 ? Int16(config.defaultReplicationFactor) : spec.replicationFactor
