@@ -92,6 +92,8 @@ public struct BrokerConfig: Sendable {
     public let logCleanerMaxCompactionLagMs: Int64
     public let logCleanerBackoffMs: Int64
     public let logCleanerDedupeBufferSize: Int64
+    /// `log.cleaner.io.max.bytes.per.second` (Kafka's default: effectively unlimited).
+    public let logCleanerIoMaxBytesPerSecond: Double
 
     // MARK: Replication
     public let replicaLagTimeMaxMs: Int64
@@ -262,6 +264,7 @@ public struct BrokerConfig: Sendable {
         logCleanerMaxCompactionLagMs = try r.long("log.cleaner.max.compaction.lag.ms")
         logCleanerBackoffMs = try r.long("log.cleaner.backoff.ms")
         logCleanerDedupeBufferSize = try r.long("log.cleaner.dedupe.buffer.size")
+        logCleanerIoMaxBytesPerSecond = try r.double("log.cleaner.io.max.bytes.per.second")
 
         replicaLagTimeMaxMs = try r.long("replica.lag.time.max.ms")
         replicaFetchMaxBytes = try r.int("replica.fetch.max.bytes")

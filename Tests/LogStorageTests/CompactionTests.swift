@@ -297,3 +297,28 @@ struct CompactionTests {
         #expect(try consume(young).map(\.value) == ["v2"])
     }
 }
+
+@Suite("Cleaner I/O throttle (log.cleaner.io.max.bytes.per.second)")
+struct ThrottlerTests {
+    @Test("without a limit the cleaner never sleeps")
+    func unlimited() {
+        var t = Throttler(bytesPerSecond: .greatestFiniteMagnitude, now: 0)
+        #expect(t.observe(1 << 30, now: 1_000_000_000) == 0)
+    }
+
+    @Test("over the limit the cleaner sleeps until the interval's average is back at the limit")
+    func sleepsToTheLimit() {
+        var t = Throttler(bytesPerSecond: 1_000_000, now: 0)
+        #expect(t.observe(600_000, now: 100_000_000) == 0)  // inside the 300 ms check interval
+        // 1.2 MB after 400 ms: at 1 MB/s that is 1.2 s of I/O, so 800 ms more.
+        #expect(t.observe(600_000, now: 400_000_000) == 800_000_000)
+        // The next interval starts after the sleep: 200 KB in 400 ms is under the limit.
+        #expect(t.observe(200_000, now: 1_600_000_000) == 0)
+    }
+
+    @Test("under the limit the cleaner runs at full speed")
+    func underTheLimit() {
+        var t = Throttler(bytesPerSecond: 10_000_000, now: 0)
+        #expect(t.observe(1_000_000, now: 500_000_000) == 0)
+    }
+}

@@ -27,7 +27,7 @@ enum Maintenance {
                     logger.error("retention failed: \(error)")
                 }
             }
-            logManager.cleanLogsIfDue(now: now, enabled: c.logCleanerEnable, backoffMs: c.logCleanerBackoffMs, dedupeBufferBytes: Int(clamping: c.logCleanerDedupeBufferSize)) { logger.info("\($0)") }
+            logManager.cleanLogsIfDue(now: now, enabled: c.logCleanerEnable, backoffMs: c.logCleanerBackoffMs, dedupeBufferBytes: Int(clamping: c.logCleanerDedupeBufferSize), ioMaxBytesPerSecond: c.logCleanerIoMaxBytesPerSecond) { logger.info("\($0)") }
             if now - lastHW >= c.replicaHighWatermarkCheckpointIntervalMs {
                 lastHW = now
                 do { try logManager.checkpointHighWatermarks() } catch { logger.error("HW checkpoint failed: \(error)") }

@@ -1,5 +1,9 @@
 import Dispatch
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Kafka's log cleaner for `cleanup.policy=compact` logs (one cleaner thread).
 ///
 /// Each pass looks at every compacted log, cleans those whose dirty ratio is above `min.cleanable.dirty.ratio`
@@ -17,8 +21,26 @@ final class LogCleaner: @unchecked Sendable {
     private var lastPassCleaned = false
     /// Earliest delete horizon of a tombstone a log still keeps: the log is cleanable again from then on.
     private var deleteHorizons: [TopicPartition: Int64] = [:]
+    private var throttler = Throttler(bytesPerSecond: .greatestFiniteMagnitude, now: DispatchTime.now().uptimeNanoseconds)
 
     init() {}
+
+    /// Sets `log.cleaner.io.max.bytes.per.second` (read at the start of every pass, so it changes live).
+    func setIoLimit(bytesPerSecond: Double) { lock.withLock { throttler.bytesPerSecond = bytesPerSecond } }
+
+    /// Counts cleaner I/O and sleeps the calling (cleaner) thread when it runs above the limit.
+    func throttle(_ bytes: Int) {
+        let pause = lock.withLock { throttler.observe(bytes, now: DispatchTime.now().uptimeNanoseconds) }
+        guard pause > 0 else { return }
+        var remaining = pause
+        // Sleep in slices, so `stop()` (shutdown) is not held up by a long throttle sleep.
+        while remaining > 0 && !isStopped {
+            let slice = min(remaining, 100_000_000)
+            var ts = timespec(tv_sec: 0, tv_nsec: Int(slice))
+            nanosleep(&ts, nil)
+            remaining -= slice
+        }
+    }
 
     /// Starts a pass on the cleaner queue unless one is running or the backoff has not passed.
     func startPassIfDue(now: Int64, backoffMs: Int64, _ pass: @escaping @Sendable () -> Bool) {
@@ -64,7 +86,11 @@ extension LogManager {
     /// Runs one cleaner pass on the calling thread (blocking file I/O; tests and the cleaner queue).
     /// `dedupeBufferBytes` bounds the key map (`log.cleaner.dedupe.buffer.size`).
     @discardableResult
-    public func cleanLogs(now: Int64, dedupeBufferBytes: Int = 128 << 20) -> CleanerStats {
+    /// `ioMaxBytesPerSecond` is `log.cleaner.io.max.bytes.per.second` (default: no limit).
+    public func cleanLogs(
+        now: Int64, dedupeBufferBytes: Int = 128 << 20, ioMaxBytesPerSecond: Double = .greatestFiniteMagnitude
+    ) -> CleanerStats {
+        cleaner.setIoLimit(bytesPerSecond: ioMaxBytesPerSecond)
         var candidates: [(log: PartitionLog, plan: CleaningPlan)] = []
         for log in allLogs {
             let tp = log.topicPartition
@@ -81,7 +107,7 @@ extension LogManager {
             if cleaner.isStopped { break }
             let tp = log.topicPartition
             do {
-                let outcome = try log.clean(plan, now: now, mapBudgetBytes: dedupeBufferBytes)
+                let outcome = try log.clean(plan, now: now, mapBudgetBytes: dedupeBufferBytes, throttle: cleaner.throttle)
                 stats.add(outcome.stats)
                 cleaner.setDeleteHorizon(outcome.earliestDeleteHorizon, for: tp)
                 lock.withLock {
@@ -108,11 +134,12 @@ extension LogManager {
     /// found nothing to clean. `report` receives a line per pass that did something, and failures.
     public func cleanLogsIfDue(
         now: Int64, enabled: Bool, backoffMs: Int64, dedupeBufferBytes: Int,
-        report: @escaping @Sendable (String) -> Void
+        ioMaxBytesPerSecond: Double = .greatestFiniteMagnitude, report: @escaping @Sendable (String) -> Void
     ) {
         guard enabled else { return }
         cleaner.startPassIfDue(now: now, backoffMs: backoffMs) { [self] in
-            let stats = cleanLogs(now: systemClockMillis(), dedupeBufferBytes: dedupeBufferBytes)
+            let stats = cleanLogs(
+                now: systemClockMillis(), dedupeBufferBytes: dedupeBufferBytes, ioMaxBytesPerSecond: ioMaxBytesPerSecond)
             if stats.cleanedLogs > 0 { report("Log cleaner \(stats.summary)") }
             for failure in stats.failures { report("Log cleaner: \(failure)") }
             return stats.cleanedLogs > 0

@@ -94,7 +94,10 @@ extension PartitionLog {
     /// `<base>.log.cleaned` → `.swap` → `.log`. Blocking file I/O; appends and reads go on meanwhile (the lock is
     /// only taken to swap). Stops early (without advancing past the last swapped group) when the log changed under
     /// it (truncation, deletion, retention).
-    func clean(_ plan: CleaningPlan, now: Int64, mapBudgetBytes: Int) throws(LogError) -> CleaningOutcome {
+    /// `throttle` is told every byte read and written (`log.cleaner.io.max.bytes.per.second`; it may sleep).
+    func clean(
+        _ plan: CleaningPlan, now: Int64, mapBudgetBytes: Int, throttle: (Int) -> Void = { _ in }
+    ) throws(LogError) -> CleaningOutcome {
         var outcome = CleaningOutcome(cleanedUpTo: plan.firstDirtyOffset)
         // 1. Offset map over the dirty segments, whole segments only.
         var map = OffsetMap(budgetBytes: mapBudgetBytes)
@@ -103,6 +106,7 @@ extension PartitionLog {
             if map.isFull && mapEnd > plan.firstDirtyOffset { break }
             try forEachStoredBatch(seg, size: plan.sizes[i]) { (h, bytes) throws(LogError) in
                 outcome.stats.bytesRead += Int64(bytes.count)
+                throttle(bytes.count)
                 guard !h.isControl else { return }
                 for record in try decode(bytes, h, seg) {
                     if let key = record.key { map.put(key, offset: h.baseOffset + Int64(record.offsetDelta)) }
@@ -129,7 +133,7 @@ extension PartitionLog {
         groups.append(start..<count)
         // 3. Rewrite and swap each group.
         for group in groups {
-            let installed = try cleanGroup(plan, group, map: map, now: now, outcome: &outcome)
+            let installed = try cleanGroup(plan, group, map: map, now: now, throttle: throttle, outcome: &outcome)
             guard installed else {
                 outcome.stats.failures.append("\(topicPartition.directoryName): log changed while cleaning, retrying later")
                 return outcome
@@ -142,7 +146,8 @@ extension PartitionLog {
     }
 
     private func cleanGroup(
-        _ plan: CleaningPlan, _ group: Range<Int>, map: OffsetMap, now: Int64, outcome: inout CleaningOutcome
+        _ plan: CleaningPlan, _ group: Range<Int>, map: OffsetMap, now: Int64, throttle: (Int) -> Void,
+        outcome: inout CleaningOutcome
     ) throws(LogError) -> Bool {
         let sources = Array(plan.segments[group])
         let base = sources[0].baseOffset
@@ -159,6 +164,7 @@ extension PartitionLog {
         try out.becomeActive(maxIndexBytes: plan.config.segmentIndexBytes)
         for (k, seg) in sources.enumerated() {
             try forEachStoredBatch(seg, size: plan.sizes[group.lowerBound + k]) { (h, bytes) throws(LogError) in
+                throttle(bytes.count)
                 let filtered = try filter(bytes, h, seg, map: map, plan: plan, now: now, stats: &outcome.stats)
                 if let horizon = filtered.deleteHorizon {
                     outcome.earliestDeleteHorizon = min(outcome.earliestDeleteHorizon ?? horizon, horizon)
@@ -175,6 +181,7 @@ extension PartitionLog {
                 }
                 if let failure { throw failure }
                 outcome.stats.bytesWritten += Int64(kept.count)
+                throttle(kept.count)
             }
         }
         try out.onBecomeInactive()
