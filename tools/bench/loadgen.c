@@ -140,25 +140,32 @@ static int consume(const char *bootstrap, const char *topic, long count, int arg
     rd_kafka_assign(rk, parts);
     long got = 0, errors = 0;
     double bytes = 0, start = now_s(), last = start;
+    /* Messages are taken from the consumer queue in batches (what confluent-kafka's consume(num_messages) does),
+       so the client's per-message cost stays small next to the broker's. */
+    rd_kafka_queue_t *queue = rd_kafka_queue_get_consumer(rk);
+    static rd_kafka_message_t *batch[4096];
     while (got < count && now_s() - last < 30) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
-        if (!m) continue;
-        if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            got++;
-            bytes += (double)m->len;
-            last = now_s();
-        } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            if (errors++ < 5) fprintf(stderr, "consume: %s\n", rd_kafka_message_errstr(m));
+        ssize_t n = rd_kafka_consume_batch_queue(queue, 100, batch, 4096);
+        for (ssize_t k = 0; k < n; k++) {
+            rd_kafka_message_t *m = batch[k];
+            if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                got++;
+                bytes += (double)m->len;
+            } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                if (errors++ < 5) fprintf(stderr, "consume: %s\n", rd_kafka_message_errstr(m));
+            }
+            rd_kafka_message_destroy(m);
         }
-        rd_kafka_message_destroy(m);
+        if (n > 0) last = now_s();
     }
+    rd_kafka_queue_destroy(queue);
     double secs = last - start;
     printf("msgs=%ld secs=%.2f msgs_per_s=%.0f mb_per_s=%.1f p50_ms=- p99_ms=- errors=%ld\n", got, secs,
            got / secs, bytes / secs / 1e6, errors);
     rd_kafka_topic_partition_list_destroy(parts);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
-    return got == count ? 0 : 1;
+    return got >= count ? 0 : 1;
 }
 
 int main(int argc, char **argv) {
