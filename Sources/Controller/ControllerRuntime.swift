@@ -767,7 +767,12 @@ public actor ControllerRuntime {
 
     private func onControlledShutdown(brokerId: Int32, brokerEpoch: Int64) async throws -> ControlledShutdownOutcome {
         guard let broker = state.brokers[brokerId] else { return .brokerNotAvailable }
-        if brokerEpoch >= 0 && brokerEpoch < broker.epoch { return .staleBrokerEpoch }
+        // Only the broker's own registration epoch (its czxid, sent from v2 on) is believed. Kafka also accepts a
+        // newer or an unknown (-1, v0-1) epoch, but then any garbled or forged request naming a live broker id
+        // marks that broker as shutting down for as long as it stays registered, and no new partition is led
+        // there (found by the fuzz test). A broker whose new registration the controller has not seen yet gets
+        // STALE_BROKER_EPOCH and retries (controlled.shutdown.retry.backoff.ms).
+        if brokerEpoch != broker.epoch { return .staleBrokerEpoch }
         state.shuttingDown.insert(brokerId)
         logger.info("[Controller id=\(settings.brokerId)] controlled shutdown of broker \(brokerId)")
         let (changes, followed) = state.planControlledShutdown(brokerId)

@@ -158,13 +158,19 @@ struct ControllerRuntimeLiveTests {
             let e0 = try await state(zk, "e", 0)
             #expect(e0?.leader == 1 && e0?.leaderEpoch == 4)
 
+            let epoch2 = try #require(await runtime.state.brokers[2]?.epoch)
+            let epoch3 = try #require(await runtime.state.brokers[3]?.epoch)
             #expect(await runtime.controlledShutdown(brokerId: 2, brokerEpoch: 0) == .staleBrokerEpoch)
+            // Only the registration's own epoch is believed: no epoch (v0-1) or a garbled one changes nothing.
+            #expect(await runtime.controlledShutdown(brokerId: 2, brokerEpoch: -1) == .staleBrokerEpoch)
+            #expect(await runtime.controlledShutdown(brokerId: 2, brokerEpoch: epoch2 + 12_345) == .staleBrokerEpoch)
+            #expect(await !runtime.state.shuttingDown.contains(2))
             #expect(await runtime.controlledShutdown(brokerId: 9, brokerEpoch: -1) == .brokerNotAvailable)
-            #expect(await runtime.controlledShutdown(brokerId: 2, brokerEpoch: -1) == .accepted(remaining: []))
+            #expect(await runtime.controlledShutdown(brokerId: 2, brokerEpoch: epoch2) == .accepted(remaining: []))
             #expect(try await state(zk, "e", 1)?.leader == 1)
             #expect(try await state(zk, "e", 0)?.isr == [1])
             // RF 1: broker 3 keeps its partition.
-            #expect(await runtime.controlledShutdown(brokerId: 3, brokerEpoch: -1) == .accepted(remaining: [tp(2)]))
+            #expect(await runtime.controlledShutdown(brokerId: 3, brokerEpoch: epoch3) == .accepted(remaining: [tp(2)]))
             await runtime.stop()
             #expect(await runtime.electLeaders(.preferred, partitions: nil) == nil)
             for c in others.values { await c.session.close() }
@@ -206,7 +212,8 @@ struct ControllerRuntimeLiveTests {
             })
 
             // A controlled shutdown of broker 2 moves partition 1 (preferred leader 2) to broker 1.
-            #expect(await runtime.controlledShutdown(brokerId: 2, brokerEpoch: -1) == .accepted(remaining: []))
+            let epoch2 = try #require(await runtime.state.brokers[2]?.epoch)
+            #expect(await runtime.controlledShutdown(brokerId: 2, brokerEpoch: epoch2) == .accepted(remaining: []))
             #expect(try await state(zk, "g", 1)?.leader == 1)
             await others[2]!.session.close()
             let again = try await Z.client(connect)

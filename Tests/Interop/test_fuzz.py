@@ -142,3 +142,20 @@ def test_broker_survives_100000_random_and_mutated_frames_then_round_trips(broke
     confluent_produce(broker.bootstrap, probe, msgs)
     got = kafka_python_consume(broker.bootstrap, probe, [0], len(msgs))
     assert [(m.key, m.value) for m in sorted(got, key=lambda m: m.offset)] == msgs
+
+
+def test_a_controlled_shutdown_without_the_brokers_own_epoch_changes_nothing(broker):
+    """Regression (found by the fuzz test above): a garbled Metadata v1 frame whose API key byte flipped to 7 reads
+    as ControlledShutdown v1 for broker 1 (the topic count) with no broker epoch. The controller believed it, marked
+    broker 1 as shutting down, and no later topic got a leader. Now only the registration's own epoch counts."""
+    # ControlledShutdown v1, correlation id 77, client id "fuzz", broker id 1 (no epoch before v2).
+    v1 = bytes.fromhex("00070001" "0000004d" "000466757a7a" "00000001")
+    # v2 with a garbage epoch (the bytes of a topic name).
+    v2 = bytes.fromhex("00070002" "0000004e" "000466757a7a" "00000001" "6e6f2d7375636820")
+    for frame, cid in ((v1, 77), (v2, 78)):
+        response = w.exchange(HOST, broker.port, struct.pack(">i", len(frame)) + frame)
+        correlation, error = struct.unpack(">ih", response[:6])
+        assert correlation == cid and error == 77, f"STALE_BROKER_EPOCH expected, got error {error}"
+    probe = "after-forged-shutdown"
+    create_topic(broker.bootstrap, probe, partitions=1)
+    confluent_produce(broker.bootstrap, probe, [(b"k", b"v")])

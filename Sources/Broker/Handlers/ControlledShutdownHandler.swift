@@ -2,7 +2,8 @@ import Controller
 import KafkaProtocol
 
 /// ControlledShutdown (controller side): a stopping broker asks the controller to move its leaderships away.
-/// Answered only by the controller (NOT_CONTROLLER elsewhere); an older broker epoch gets STALE_BROKER_EPOCH.
+/// Answered only by the controller (NOT_CONTROLLER elsewhere); a broker epoch other than the broker's registration
+/// (including none, v0-1) gets STALE_BROKER_EPOCH.
 /// The remaining partitions are those the broker still leads (RF=1 ones, or no other eligible ISR member).
 struct ControlledShutdownHandler: APIHandler {
     typealias Request = ControlledShutdownRequest
