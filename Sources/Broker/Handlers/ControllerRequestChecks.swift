@@ -1,7 +1,7 @@
 import KafkaProtocol
 
-/// The checks every controller-to-broker request passes first (CONTRACT item 5, facts §2.8): a broker epoch
-/// (≥ 0) older than this broker's registration → STALE_BROKER_EPOCH; a controller epoch below the highest seen →
+/// The checks every controller-to-broker request passes first (CONTRACT item 5, facts §2.8): a broker epoch other
+/// than this broker's registration → STALE_BROKER_EPOCH; a controller epoch below the highest seen →
 /// STALE_CONTROLLER_EPOCH (a newer one is remembered).
 enum ControllerRequestChecks {
     static func check(brokerEpoch: Int64, controllerEpoch: Int32, core: BrokerCore) async throws(BrokerError) {
@@ -21,7 +21,10 @@ enum ControllerRequestChecks {
     static func check(brokerEpoch: Int64, ownBrokerEpoch: Int64, controllerEpoch: Int32, replicas: ReplicaManager)
         throws(BrokerError)
     {
-        if brokerEpoch >= 0 && brokerEpoch < ownBrokerEpoch { throw .staleBrokerEpoch }
+        // Kafka rejects only an older epoch and accepts -1 (controllers before 2.2). Our controller always sends
+        // the registration's epoch, so anything else — none, older, or a garbled larger one — is refused once this
+        // broker knows its own epoch (-1 only in the moment between registering and learning it).
+        if ownBrokerEpoch >= 0 && brokerEpoch != ownBrokerEpoch { throw .staleBrokerEpoch }
         try replicas.checkControllerEpoch(controllerEpoch)
     }
 }
