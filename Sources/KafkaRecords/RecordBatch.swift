@@ -188,6 +188,9 @@ public struct RecordBatchBuilder: Sendable {
 
     public var isEmpty: Bool { recordCount == 0 }
 
+    /// Reserves room for `bytes` bytes of encoded records (avoids regrowing while a batch fills).
+    public mutating func reserveCapacity(_ bytes: Int) { recordBytes.reserveCapacity(bytes) }
+
     /// Appends a record with the next offset delta and an absolute timestamp.
     public mutating func append(
         timestamp: Int64, key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader] = []
