@@ -42,6 +42,9 @@ struct ProducerPerfTestCommand: AsyncParsableCommand {
             if let v = settings["linger.ms"].flatMap(Int.init) { config.lingerMs = v }
             if let v = settings["batch.size"].flatMap(Int.init) { config.batchSize = v }
             if let v = settings["buffer.memory"].flatMap(Int.init) { config.bufferMemory = v }
+            if let v = settings["max.in.flight.requests.per.connection"].flatMap(Int.init) {
+                config.maxInFlightRequests = v
+            }
             if let v = settings["compression.type"] { config.compression = try ConsoleProducerCommand.codec(v) }
             config.enableIdempotence = settings["enable.idempotence"]?.lowercased() == "true"
             let producer = KafkaProducer(client: client, configuration: config)

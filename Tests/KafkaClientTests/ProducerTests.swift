@@ -9,9 +9,10 @@ import Testing
 @Suite("Producer against a fake broker")
 struct ProducerTests {
     private func client(_ cluster: FakeCluster) -> KafkaClient {
-        KafkaClient(configuration: KafkaClientConfiguration(
+        let configuration = KafkaClientConfiguration(
             bootstrapServers: [cluster.bootstrap(1)], requestTimeoutMs: 5_000, connectTimeoutMs: 2_000,
-            retryBackoffMs: 5, retryBackoffMaxMs: 20, retryTimeoutMs: 2_000))
+            retryBackoffMs: 5, retryBackoffMaxMs: 20, retryTimeoutMs: 2_000)
+        return KafkaClient(configuration: configuration)
     }
 
     /// The values the fake broker stored for `tp`, in offset order.
@@ -45,10 +46,41 @@ struct ProducerTests {
                 return md.partition == Int32(p) ? md.offset : -1
             }
             #expect(offsets == (0..<150).map(Int64.init))
-            #expect(try stored(cluster, TopicPartition("t", Int32(p))) == (0..<300).filter { $0 % 2 == p }.map { "v\($0)" })
+            let values = try stored(cluster, TopicPartition("t", Int32(p)))
+            #expect(values == (0..<300).filter { $0 % 2 == p }.map { "v\($0)" })
         }
         // batch.size 200 splits the records over many batches.
         #expect(cluster.state.withLock { $0.produced.count } > 10)
+        await client.close()
+        await cluster.stop()
+    }
+
+    @Test func batchesInFlightWhenTheLeaderMovesAreResentInSequenceOrder() async throws {
+        let cluster = try await FakeCluster.start(brokers: [1, 2])
+        cluster.createTopic("t", partitions: 1, leader: 1)
+        cluster.state.withLock { $0.onProduce[1] = (to: 2, error: .notLeaderOrFollower) }
+        let client = client(cluster)
+        let producer = KafkaProducer(
+            client: client, configuration: ProducerConfiguration(lingerMs: 0, enableIdempotence: true))
+        let offsets = Mutex<[Int: Int64]>([:])
+
+        for i in 0..<200 {
+            try await producer.send(ProducerRecord(topic: "t", partition: 0, value: Array("v\(i)".utf8))) { result in
+                if case .success(let md) = result { offsets.withLock { $0[i] = md.offset } }
+            }
+        }
+        try await producer.flush()
+
+        #expect(offsets.withLock { $0 } == Dictionary(uniqueKeysWithValues: (0..<200).map { ($0, Int64($0)) }))
+        #expect(try stored(cluster, TopicPartition("t", 0)) == (0..<200).map { "v\($0)" })
+        // Every batch the new leader received carries the next sequence: nothing was reordered.
+        let sequences = cluster.state.withLock { s in s.produced.filter { $0.0 == 2 }.map(\.2) }.map { bytes in
+            bytes.withUnsafeBytes { raw in
+                var it = RecordBatchIterator(raw)
+                return it.next()?.header.baseSequence ?? -1
+            }
+        }
+        #expect(sequences == (0..<200).map(Int32.init))
         await client.close()
         await cluster.stop()
     }

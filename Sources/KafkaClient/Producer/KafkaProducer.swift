@@ -20,10 +20,15 @@ public struct ProducerConfiguration: Sendable {
     /// `buffer.memory`: bytes of records (sizes as estimated when appended) that may be buffered or in flight;
     /// past it, `send` and `enqueue` wait until acknowledgements free room.
     public var bufferMemory: Int
+    /// `max.in.flight.requests.per.connection`: Produce requests written to one leader and not answered yet.
+    /// Batches of a partition are written in order whatever the value; with idempotence keep it at most 5 (the
+    /// batches a broker remembers per producer for deduplication).
+    public var maxInFlightRequests: Int
 
     public init(
         acks: Int16 = -1, lingerMs: Int = 5, batchSize: Int = 16_384, compression: CompressionCodec = .none,
-        enableIdempotence: Bool = false, produceTimeoutMs: Int32 = 30_000, bufferMemory: Int = 33_554_432
+        enableIdempotence: Bool = false, produceTimeoutMs: Int32 = 30_000, bufferMemory: Int = 33_554_432,
+        maxInFlightRequests: Int = 5
     ) {
         self.acks = acks
         self.lingerMs = lingerMs
@@ -32,6 +37,7 @@ public struct ProducerConfiguration: Sendable {
         self.enableIdempotence = enableIdempotence
         self.produceTimeoutMs = produceTimeoutMs
         self.bufferMemory = bufferMemory
+        self.maxInFlightRequests = maxInFlightRequests
     }
 }
 
@@ -142,8 +148,23 @@ public actor KafkaProducer {
     public let client: KafkaClient
     public nonisolated let configuration: ProducerConfiguration
     private nonisolated let front: Mutex<Front>
-    private var inFlight = 0
+    /// Batches handed to the sender and not yet acknowledged or failed for good (`flush` waits for none).
+    private var unfinished = 0
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Closed batches waiting for the sender, in the order they closed (from `outboxHead` on).
+    private var outbox: [Accumulator.Batch] = []
+    private var outboxHead = 0
+    /// Sealed batches to send again, in (partition, sequence) order, and how many per partition are waiting to.
+    private var retries: [SealedBatch] = []
+    private var retrying: [TopicPartition: Int] = [:]
+    /// A `pump` task is running.
+    private var pumping = false
+    /// Produce requests written and not answered yet, per leader.
+    private var requestsInFlight: [Int32: Int] = [:]
+    private var slotWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Each partition's leader and each leader's connection as last used; a retriable failure drops them.
+    private var leaderOf: [TopicPartition: Int32] = [:]
+    private var connections: [Int32: BrokerConnection] = [:]
     private var producerId: Int64 = -1
     private var producerEpoch: Int16 = -1
     private var sequences: [TopicPartition: Int32] = [:]
@@ -220,8 +241,8 @@ public actor KafkaProducer {
             all += drained
             return all
         }
-        dispatch(batches)
-        while inFlight > 0 {
+        submit(batches)
+        while unfinished > 0 {
             await withCheckedContinuation { idleWaiters.append($0) }
         }
         if let e = front.withLock({ s -> (any Error)? in
@@ -334,18 +355,6 @@ public actor KafkaProducer {
         }
     }
 
-    /// Gives back the buffer room of finished records and wakes callers waiting for it.
-    private nonisolated func release(_ bytes: Int) {
-        let limit = configuration.bufferMemory
-        let waiters = front.withLock { s -> [CheckedContinuation<Void, Never>] in
-            s.bufferedBytes -= bytes
-            guard s.bufferedBytes < limit, !s.spaceWaiters.isEmpty else { return [] }
-            defer { s.spaceWaiters = [] }
-            return s.spaceWaiters
-        }
-        for w in waiters { w.resume() }
-    }
-
     private nonisolated func kick(wakeSender: Bool, armLinger: Bool) {
         if wakeSender { Task { await self.takeReady() } }
         if armLinger { Task { await self.lingerLoop() } }
@@ -353,14 +362,14 @@ public actor KafkaProducer {
 
     // MARK: Sending (on the actor)
 
-    /// Takes every closed batch and sends it.
+    /// Takes every closed batch and queues it for sending.
     private func takeReady() {
         let batches = front.withLock { s -> [Accumulator.Batch] in
             s.senderScheduled = false
             defer { s.ready = [] }
             return s.ready
         }
-        dispatch(batches)
+        submit(batches)
     }
 
     /// Sends batches whose linger time passed, until no batch is open.
@@ -380,7 +389,7 @@ public actor KafkaProducer {
                 s.closed(due)
                 return due
             }
-            dispatch(due)
+            submit(due)
         }
     }
 
@@ -393,23 +402,77 @@ public actor KafkaProducer {
         var baseTimestamp: Int64
         /// -1 without idempotence.
         var baseSequence: Int32
+        /// When retrying stops (the client's retry timeout after sealing), and the next backoff.
+        var retryDeadline: ContinuousClock.Instant
+        var backoffMs: Int
+        /// Route from fresh metadata when sent again (the leader moved or was unreachable).
+        var refreshRoute = false
     }
 
-    /// Starts delivering `batches` (in order); a Produce request carries at most one batch per partition, so
-    /// several batches of one partition go out in successive requests.
-    private func dispatch(_ batches: [Accumulator.Batch]) {
+    /// Queues batches for the sender in the order given (the order they closed).
+    private func submit(_ batches: [Accumulator.Batch]) {
         guard !batches.isEmpty else { return }
-        var rounds: [[Accumulator.Batch]] = []
-        var roundOf: [TopicPartition: Int] = [:]
-        for b in batches {
-            let r = roundOf[b.partition].map { $0 + 1 } ?? 0
-            roundOf[b.partition] = r
-            if r == rounds.count { rounds.append([]) }
-            rounds[r].append(b)
-        }
-        for round in rounds {
-            inFlight += 1
-            Task { await self.deliver(round) }
+        unfinished += batches.count
+        outbox += batches
+        startPump()
+    }
+
+    private func startPump() {
+        guard !pumping else { return }
+        pumping = true
+        Task { await self.pump() }
+    }
+
+    /// The only place requests are written, so a partition's batches reach the broker in sequence order. Each
+    /// round takes at most one batch per partition (a Produce request carries one batch per partition): batches
+    /// to retry first (in sequence order), then new batches in the order they closed, sealed just before sending.
+    /// A partition with a batch waiting to be retried sends nothing newer meanwhile.
+    private func pump() async {
+        while true {
+            var round: [SealedBatch] = []
+            if !retries.isEmpty {
+                var taken = Set<TopicPartition>()
+                var rest: [SealedBatch] = []
+                for b in retries {
+                    if taken.insert(b.partition).inserted { round.append(b) } else { rest.append(b) }
+                }
+                retries = rest
+                for b in round { retrying[b.partition, default: 0] -= 1 }
+            } else {
+                var batches: [Accumulator.Batch] = []
+                var taken = Set<TopicPartition>()
+                while outboxHead < outbox.count {
+                    let tp = outbox[outboxHead].partition
+                    guard retrying[tp, default: 0] == 0, taken.insert(tp).inserted else { break }
+                    batches.append(outbox[outboxHead])
+                    outboxHead += 1
+                }
+                if outboxHead == outbox.count {
+                    outbox.removeAll(keepingCapacity: true)
+                    outboxHead = 0
+                } else if outboxHead > 4096 {
+                    outbox.removeFirst(outboxHead)
+                    outboxHead = 0
+                }
+                guard !batches.isEmpty else {
+                    pumping = false
+                    return
+                }
+                do {
+                    try await ensureProducerId()
+                } catch {
+                    for b in batches { fail(b.tokens, reservedBytes: b.reservedBytes, with: error) }
+                    continue
+                }
+                for b in batches {
+                    do {
+                        round.append(try seal(b))
+                    } catch {
+                        fail(b.tokens, reservedBytes: b.reservedBytes, with: error)
+                    }
+                }
+            }
+            await transmit(round)
         }
     }
 
@@ -438,7 +501,9 @@ public actor KafkaProducer {
         return SealedBatch(
             partition: batch.partition, bytes: try builder.build(), tokens: batch.tokens,
             reservedBytes: batch.reservedBytes, baseTimestamp: builder.baseTimestamp ?? -1,
-            baseSequence: builder.baseSequence)
+            baseSequence: builder.baseSequence,
+            retryDeadline: clock.now + .milliseconds(client.configuration.retryTimeoutMs),
+            backoffMs: client.configuration.retryBackoffMs)
     }
 
     /// Whether a failed batch is sent again after a metadata refresh and a backoff.
@@ -460,88 +525,86 @@ public actor KafkaProducer {
         unacknowledged[batch.partition]?.remove(batch.baseSequence)
     }
 
-    private func deliver(_ batches: [Accumulator.Batch]) async {
-        defer {
-            inFlight -= 1
-            if inFlight == 0 {
-                let w = idleWaiters
-                idleWaiters = []
-                for c in w { c.resume() }
-            }
-        }
-        var sealed: [SealedBatch] = []
+    /// Writes one request per leader for `round` (waiting while a leader has `maxInFlightRequests` unanswered);
+    /// the answers are handled by `answered` as they come.
+    private func transmit(_ round: [SealedBatch]) async {
+        guard !round.isEmpty else { return }
+        var byLeader: [Int32: [TopicPartition]] = [:]
         do {
-            try await ensureProducerId()
-            for b in batches { sealed.append(try seal(b)) }
+            // The leaders found last time, until a retriable failure drops them: no hop to the client per request.
+            for b in round {
+                guard !b.refreshRoute, let leader = leaderOf[b.partition] else {
+                    byLeader = try await client.partitionsByLeader(
+                        Set(round.map(\.partition)), useCache: !round.contains { $0.refreshRoute })
+                    for (leader, tps) in byLeader {
+                        for tp in tps { leaderOf[tp] = leader }
+                    }
+                    break
+                }
+                byLeader[leader, default: []].append(b.partition)
+            }
+        } catch let e as KafkaClientError where e.isRetriable {
+            for b in round { retryLater(b, after: e, refresh: true) }
+            return
         } catch {
-            for b in batches { fail(b.tokens, reservedBytes: b.reservedBytes, with: error) }
+            for b in round {
+                settled(b)
+                fail(b, with: error)
+            }
             return
         }
-        let clock = ContinuousClock()
-        let deadline = clock.now + .milliseconds(client.configuration.retryTimeoutMs)
-        var backoff = client.configuration.retryBackoffMs
-        var pending = sealed
-        var refresh = false
-        while !pending.isEmpty {
-            var retry: [(SealedBatch, any Error)] = []
+        for leader in byLeader.keys.sorted() {
+            let tps = Set(byLeader[leader] ?? [])
+            let group = round.filter { tps.contains($0.partition) }
+            while requestsInFlight[leader, default: 0] >= max(configuration.maxInFlightRequests, 1) {
+                await withCheckedContinuation { slotWaiters.append($0) }
+            }
             do {
-                let byLeader = try await client.partitionsByLeader(Set(pending.map(\.partition)), useCache: !refresh)
-                for (leader, tps) in byLeader {
-                    let group = pending.filter { tps.contains($0.partition) }
-                    do {
-                        let results = try await produce(group, to: leader)
-                        for (batch, result) in zip(group, results) {
-                            switch result {
-                            case .success(let md):
-                                settled(batch)
-                                succeed(batch, base: md)
-                            case .failure(let e) where Self.shouldRetry(
-                                e, baseSequence: batch.baseSequence, idempotent: configuration.enableIdempotence,
-                                unacknowledged: unacknowledged[batch.partition] ?? []):
-                                retry.append((batch, e))
-                            case .failure(let e):
-                                settled(batch)
-                                fail(batch, with: e)
-                            }
-                        }
-                    } catch let e as KafkaClientError where e.isRetriable {
-                        retry += group.map { ($0, e) }
-                    } catch {
-                        for b in group {
-                            settled(b)
-                            fail(b, with: error)
-                        }
+                let conn: BrokerConnection
+                if let open = connections[leader], open.isActive {
+                    conn = open
+                } else {
+                    conn = try await client.connection(toRoleHolder: leader)
+                    connections[leader] = conn
+                }
+                guard try conn.version(for: ProduceRequest.self) >= 3 else {
+                    throw KafkaClientError.unsupportedAPI(.produce, host: conn.address.host, port: conn.address.port)
+                }
+                let request = produceRequest(group)
+                if configuration.acks == 0 {
+                    try await conn.sendWithoutResponse(request)
+                    for b in group {
+                        settled(b)
+                        let md = RecordMetadata(
+                            topic: b.partition.topic, partition: b.partition.partition, offset: -1,
+                            timestamp: b.baseTimestamp)
+                        succeed(b, base: md)
                     }
+                    continue
+                }
+                let pending = try conn.start(request)
+                requestsInFlight[leader, default: 0] += 1
+                Task {
+                    let answer: Result<ProduceResponse, KafkaClientError>
+                    do throws(KafkaClientError) {
+                        answer = .success(try await pending.response())
+                    } catch {
+                        answer = .failure(error)
+                    }
+                    self.answered(group, leader: leader, connection: conn, answer)
                 }
             } catch let e as KafkaClientError where e.isRetriable {
-                retry = pending.map { ($0, e) }
+                for b in group { retryLater(b, after: e, refresh: true) }
             } catch {
-                for b in pending {
+                for b in group {
                     settled(b)
                     fail(b, with: error)
                 }
-                return
             }
-            guard !retry.isEmpty else { return }
-            // Leaders moved, a broker died or a topic is still being created: route from fresh metadata next time.
-            await client.invalidateMetadata(topics: Set(retry.map(\.0.partition.topic)))
-            refresh = true
-            let wake = clock.now + .milliseconds(backoff)
-            if wake >= deadline {
-                for (b, e) in retry {
-                    settled(b)
-                    fail(b, with: e)
-                }
-                return
-            }
-            try? await Task.sleep(until: wake, clock: clock)
-            backoff = min(backoff * 2, client.configuration.retryBackoffMaxMs)
-            pending = retry.map(\.0)
         }
     }
 
-    /// Sends the batches (one per partition) to `leader` in one Produce request.
-    private func produce(_ batches: [SealedBatch], to leader: Int32) async throws -> [Result<RecordMetadata, any Error>] {
+    private func produceRequest(_ batches: [SealedBatch]) -> ProduceRequest {
         var request = ProduceRequest()
         request.acks = configuration.acks
         request.timeoutMs = configuration.produceTimeoutMs
@@ -549,35 +612,110 @@ public actor KafkaProducer {
         request.topicData = byTopic.keys.sorted().map { topic in
             .init(name: topic, partitionData: byTopic[topic, default: []].map { .init(index: $0.partition.partition, records: $0.bytes) })
         }
-        let conn = try await client.connection(toRoleHolder: leader)
-        guard try conn.version(for: ProduceRequest.self) >= 3 else {
-            throw KafkaClientError.unsupportedAPI(.produce, host: conn.address.host, port: conn.address.port)
+        return request
+    }
+
+    /// Handles the answer to one Produce request: completes acknowledged batches, queues retriable failures.
+    private func answered(
+        _ group: [SealedBatch], leader: Int32, connection: BrokerConnection,
+        _ answer: Result<ProduceResponse, KafkaClientError>
+    ) {
+        requestsInFlight[leader, default: 1] -= 1
+        let waiters = slotWaiters
+        slotWaiters = []
+        for w in waiters { w.resume() }
+        let response: ProduceResponse
+        switch answer {
+        case .success(let r):
+            response = r
+        case .failure(let e):
+            switch e {
+            case .connectionClosed, .timeout: Task { await connection.close() }
+            default: break
+            }
+            for b in group {
+                if e.isRetriable {
+                    retryLater(b, after: e, refresh: true)
+                } else {
+                    settled(b)
+                    fail(b, with: e)
+                }
+            }
+            return
         }
-        if configuration.acks == 0 {
-            try await conn.sendWithoutResponse(request)
-            return batches.map { .success(RecordMetadata(topic: $0.partition.topic, partition: $0.partition.partition, offset: -1, timestamp: $0.baseTimestamp)) }
-        }
-        let response = try await client.send(request, on: conn)
         var results: [TopicPartition: ProduceResponse.PartitionProduceResponse] = [:]
         for t in response.responses {
             for p in t.partitionResponses { results[TopicPartition(t.name, p.index)] = p }
         }
-        return batches.map { b in
+        for b in group {
             guard let p = results[b.partition] else {
-                return .failure(KafkaClientError.malformedResponse(api: .produce, reason: "no result for \(b.partition)"))
+                settled(b)
+                fail(b, with: KafkaClientError.malformedResponse(api: .produce, reason: "no result for \(b.partition)"))
+                continue
             }
             if p.errorCode == ErrorCode.duplicateSequenceNumber.rawValue {
-                return .success(RecordMetadata(topic: b.partition.topic, partition: b.partition.partition, offset: p.baseOffset, timestamp: b.baseTimestamp))
+                settled(b)
+                let md = RecordMetadata(
+                    topic: b.partition.topic, partition: b.partition.partition, offset: p.baseOffset,
+                    timestamp: b.baseTimestamp)
+                succeed(b, base: md)
+                continue
             }
             do {
                 try KafkaClientError.check(p.errorCode, message: p.errorMessage, context: "produce to \(b.partition)")
             } catch {
-                return .failure(error)
+                if Self.shouldRetry(
+                    error, baseSequence: b.baseSequence, idempotent: configuration.enableIdempotence,
+                    unacknowledged: unacknowledged[b.partition] ?? [])
+                {
+                    // An out-of-order answer only means an earlier batch is missing: no leader change to look for.
+                    let outOfOrder = error.errorCode == .outOfOrderSequenceNumber
+                    retryLater(b, after: error, refresh: !outOfOrder)
+                } else {
+                    settled(b)
+                    fail(b, with: error)
+                }
+                continue
             }
-            return .success(RecordMetadata(
+            settled(b)
+            let md = RecordMetadata(
                 topic: b.partition.topic, partition: b.partition.partition, offset: p.baseOffset,
-                timestamp: p.logAppendTimeMs >= 0 ? p.logAppendTimeMs : b.baseTimestamp))
+                timestamp: p.logAppendTimeMs >= 0 ? p.logAppendTimeMs : b.baseTimestamp)
+            succeed(b, base: md)
         }
+    }
+
+    /// Sends `batch` again after its backoff (same bytes, same sequence), or fails it once the retry timeout
+    /// would pass. Until it is sent again its partition sends nothing newer.
+    private func retryLater(_ batch: SealedBatch, after error: any Error, refresh: Bool) {
+        let wake = clock.now + .milliseconds(batch.backoffMs)
+        guard wake < batch.retryDeadline else {
+            settled(batch)
+            fail(batch, with: error)
+            return
+        }
+        var next = batch
+        next.backoffMs = min(batch.backoffMs * 2, client.configuration.retryBackoffMaxMs)
+        next.refreshRoute = refresh
+        if refresh, let leader = leaderOf.removeValue(forKey: batch.partition) { connections[leader] = nil }
+        retrying[batch.partition, default: 0] += 1
+        let client = client
+        Task {
+            // Leaders moved, a broker died or a topic is still being created: route from fresh metadata.
+            if refresh { await client.invalidateMetadata(topics: [batch.partition.topic]) }
+            try? await Task.sleep(until: wake, clock: ContinuousClock())
+            self.requeue(next)
+        }
+    }
+
+    /// Puts a batch back in front of new ones, in (partition, sequence) order.
+    private func requeue(_ batch: SealedBatch) {
+        let i =
+            retries.firstIndex {
+                $0.partition == batch.partition && batch.baseSequence >= 0 && $0.baseSequence > batch.baseSequence
+            } ?? retries.endIndex
+        retries.insert(batch, at: i)
+        startPump()
     }
 
     /// Completes every record of an acknowledged batch (record `i` at `base.offset + i`).
@@ -606,5 +744,24 @@ public actor KafkaProducer {
             }
         }
         release(reservedBytes)
+    }
+
+    /// Gives back the buffer room of a finished batch, wakes callers waiting for it, and `flush` when nothing is
+    /// left to send.
+    private func release(_ bytes: Int) {
+        let limit = configuration.bufferMemory
+        let waiters = front.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.bufferedBytes -= bytes
+            guard s.bufferedBytes < limit, !s.spaceWaiters.isEmpty else { return [] }
+            defer { s.spaceWaiters = [] }
+            return s.spaceWaiters
+        }
+        for w in waiters { w.resume() }
+        unfinished -= 1
+        if unfinished == 0 {
+            let w = idleWaiters
+            idleWaiters = []
+            for c in w { c.resume() }
+        }
     }
 }
