@@ -240,9 +240,19 @@ public struct RecordBatchBuilder: Sendable {
         return a
     }
 
+    /// The records section as it goes on the wire: the encoded records, compressed with `codec`.
+    public func encodedRecords() throws -> [UInt8] {
+        codec == .none ? recordBytes : try codec.compress(recordBytes)
+    }
+
     /// The complete batch: header, (compressed) records, CRC.
     public func build() throws -> [UInt8] {
-        let payload = codec == .none ? recordBytes : try codec.compress(recordBytes)
+        try build(encodedRecords: try encodedRecords())
+    }
+
+    /// The complete batch around a records section made earlier by `encodedRecords()` (so a producer can compress
+    /// a batch before it knows the batch's sequence number).
+    public func build(encodedRecords payload: [UInt8]) throws -> [UInt8] {
         let total = RecordBatchHeader.size + payload.count
         guard total - RecordBatchHeader.logOverhead <= Int(Int32.max) else {
             throw RecordValidationError.messageTooLarge(size: total, limit: Int(Int32.max))

@@ -151,9 +151,12 @@ public actor KafkaProducer {
     /// Batches handed to the sender and not yet acknowledged or failed for good (`flush` waits for none).
     private var unfinished = 0
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
-    /// Closed batches waiting for the sender, in the order they closed (from `outboxHead` on).
-    private var outbox: [Accumulator.Batch] = []
+    /// Closed batches waiting for the sender, in the order they closed (from `outboxHead` on), with their records
+    /// section once compressed (the pump compresses ahead while it waits for a request slot).
+    private var outbox: [(batch: Accumulator.Batch, payload: [UInt8]?)] = []
     private var outboxHead = 0
+    /// Outbox entries before this index are compressed already (or need no compression).
+    private var compressedUpTo = 0
     /// Sealed batches to send again, in (partition, sequence) order, and how many per partition are waiting to.
     private var retries: [SealedBatch] = []
     private var retrying: [TopicPartition: Int] = [:]
@@ -407,13 +410,15 @@ public actor KafkaProducer {
         var backoffMs: Int
         /// Route from fresh metadata when sent again (the leader moved or was unreachable).
         var refreshRoute = false
+        /// A retry is not sent before this.
+        var notBefore: ContinuousClock.Instant
     }
 
     /// Queues batches for the sender in the order given (the order they closed).
     private func submit(_ batches: [Accumulator.Batch]) {
         guard !batches.isEmpty else { return }
         unfinished += batches.count
-        outbox += batches
+        outbox += batches.map { ($0, nil) }
         startPump()
     }
 
@@ -431,18 +436,21 @@ public actor KafkaProducer {
         while true {
             var round: [SealedBatch] = []
             if !retries.isEmpty {
-                var taken = Set<TopicPartition>()
+                // Each partition's lowest-sequence retry once its backoff is over; later ones wait behind it.
+                let now = clock.now
+                var seen = Set<TopicPartition>()
                 var rest: [SealedBatch] = []
                 for b in retries {
-                    if taken.insert(b.partition).inserted { round.append(b) } else { rest.append(b) }
+                    if seen.insert(b.partition).inserted, b.notBefore <= now { round.append(b) } else { rest.append(b) }
                 }
                 retries = rest
                 for b in round { retrying[b.partition, default: 0] -= 1 }
-            } else {
-                var batches: [Accumulator.Batch] = []
+            }
+            if round.isEmpty {
+                var batches: [(batch: Accumulator.Batch, payload: [UInt8]?)] = []
                 var taken = Set<TopicPartition>()
                 while outboxHead < outbox.count {
-                    let tp = outbox[outboxHead].partition
+                    let tp = outbox[outboxHead].batch.partition
                     guard retrying[tp, default: 0] == 0, taken.insert(tp).inserted else { break }
                     batches.append(outbox[outboxHead])
                     outboxHead += 1
@@ -450,8 +458,10 @@ public actor KafkaProducer {
                 if outboxHead == outbox.count {
                     outbox.removeAll(keepingCapacity: true)
                     outboxHead = 0
+                    compressedUpTo = 0
                 } else if outboxHead > 4096 {
                     outbox.removeFirst(outboxHead)
+                    compressedUpTo = max(compressedUpTo - outboxHead, 0)
                     outboxHead = 0
                 }
                 guard !batches.isEmpty else {
@@ -461,12 +471,12 @@ public actor KafkaProducer {
                 do {
                     try await ensureProducerId()
                 } catch {
-                    for b in batches { fail(b.tokens, reservedBytes: b.reservedBytes, with: error) }
+                    for (b, _) in batches { fail(b.tokens, reservedBytes: b.reservedBytes, with: error) }
                     continue
                 }
-                for b in batches {
+                for (b, payload) in batches {
                     do {
-                        round.append(try seal(b))
+                        round.append(try seal(b, payload: payload))
                     } catch {
                         fail(b.tokens, reservedBytes: b.reservedBytes, with: error)
                     }
@@ -487,7 +497,19 @@ public actor KafkaProducer {
         producerEpoch = response.producerEpoch
     }
 
-    private func seal(_ batch: Accumulator.Batch) throws -> SealedBatch {
+    /// Compresses the next outbox batch that needs it; false when there is none.
+    private func compressAhead() -> Bool {
+        guard configuration.compression != .none else { return false }
+        compressedUpTo = max(compressedUpTo, outboxHead)
+        guard compressedUpTo < outbox.count else { return false }
+        let i = compressedUpTo
+        compressedUpTo += 1
+        // A failure is left for `seal` to meet again and report.
+        outbox[i].payload = try? outbox[i].batch.builder.encodedRecords()
+        return true
+    }
+
+    private func seal(_ batch: Accumulator.Batch, payload: [UInt8]?) throws -> SealedBatch {
         var builder = batch.builder
         if configuration.enableIdempotence {
             let seq = sequences[batch.partition, default: 0]
@@ -499,11 +521,12 @@ public actor KafkaProducer {
             unacknowledged[batch.partition, default: []].insert(seq)
         }
         return SealedBatch(
-            partition: batch.partition, bytes: try builder.build(), tokens: batch.tokens,
+            partition: batch.partition, bytes: try builder.build(encodedRecords: payload ?? builder.encodedRecords()),
+            tokens: batch.tokens,
             reservedBytes: batch.reservedBytes, baseTimestamp: builder.baseTimestamp ?? -1,
             baseSequence: builder.baseSequence,
             retryDeadline: clock.now + .milliseconds(client.configuration.retryTimeoutMs),
-            backoffMs: client.configuration.retryBackoffMs)
+            backoffMs: client.configuration.retryBackoffMs, notBefore: clock.now)
     }
 
     /// Whether a failed batch is sent again after a metadata refresh and a backoff.
@@ -557,6 +580,8 @@ public actor KafkaProducer {
             let tps = Set(byLeader[leader] ?? [])
             let group = round.filter { tps.contains($0.partition) }
             while requestsInFlight[leader, default: 0] >= max(configuration.maxInFlightRequests, 1) {
+                // Use the wait: compress what comes next while the broker works.
+                if compressAhead() { continue }
                 await withCheckedContinuation { slotWaiters.append($0) }
             }
             do {
@@ -698,24 +723,22 @@ public actor KafkaProducer {
         next.backoffMs = min(batch.backoffMs * 2, client.configuration.retryBackoffMaxMs)
         next.refreshRoute = refresh
         if refresh, let leader = leaderOf.removeValue(forKey: batch.partition) { connections[leader] = nil }
+        next.notBefore = wake
         retrying[batch.partition, default: 0] += 1
+        // Back in front of new batches at once, in (partition, sequence) order, so a batch answered later but
+        // sealed earlier still goes first; the pump sends it once `wake` has passed.
+        let i =
+            retries.firstIndex {
+                $0.partition == batch.partition && batch.baseSequence >= 0 && $0.baseSequence > batch.baseSequence
+            } ?? retries.endIndex
+        retries.insert(next, at: i)
         let client = client
         Task {
             // Leaders moved, a broker died or a topic is still being created: route from fresh metadata.
             if refresh { await client.invalidateMetadata(topics: [batch.partition.topic]) }
             try? await Task.sleep(until: wake, clock: ContinuousClock())
-            self.requeue(next)
+            self.startPump()
         }
-    }
-
-    /// Puts a batch back in front of new ones, in (partition, sequence) order.
-    private func requeue(_ batch: SealedBatch) {
-        let i =
-            retries.firstIndex {
-                $0.partition == batch.partition && batch.baseSequence >= 0 && $0.baseSequence > batch.baseSequence
-            } ?? retries.endIndex
-        retries.insert(batch, at: i)
-        startPump()
     }
 
     /// Completes every record of an acknowledged batch (record `i` at `base.offset + i`).
