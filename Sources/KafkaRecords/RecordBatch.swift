@@ -191,6 +191,15 @@ public struct RecordBatchBuilder: Sendable {
     /// Reserves room for `bytes` bytes of encoded records (avoids regrowing while a batch fills).
     public mutating func reserveCapacity(_ bytes: Int) { recordBytes.reserveCapacity(bytes) }
 
+    /// Encodes this (still empty) batch's records into `buffer`'s storage, dropping its contents: a producer reuses
+    /// the memory of batches already sent instead of touching fresh pages for every batch.
+    public mutating func reuseBuffer(_ buffer: consuming [UInt8]) {
+        precondition(recordCount == 0, "reuseBuffer on a builder that holds records")
+        var b = buffer
+        b.removeAll(keepingCapacity: true)
+        recordBytes = b
+    }
+
     /// Appends a record with the next offset delta and an absolute timestamp.
     public mutating func append(
         timestamp: Int64, key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader] = []

@@ -62,6 +62,19 @@ struct RecordAccumulatorTests {
         #expect(acc.append(to: tp0, timestamp: 1, key: nil, value: [1], headers: [], token: 0, nowMs: 0).count == 1)
     }
 
+    @Test("a recycled record buffer is reused emptied: the next batch holds only its own records")
+    func recycledBuffer() throws {
+        var acc = RecordAccumulator<Int>(batchSize: 16_384, lingerMs: 10, codec: .none)
+        _ = acc.append(to: tp0, timestamp: 1, key: nil, value: Array("old".utf8), headers: [], token: 0, nowMs: 0)
+        let first = try #require(acc.drainAll().first)
+        acc.recycle(first.builder.recordBytes)
+        _ = acc.append(to: tp0, timestamp: 2, key: nil, value: Array("new".utf8), headers: [], token: 1, nowMs: 0)
+        let second = try #require(acc.drainAll().first)
+        let parsed = try RecordBatch(parsing: second.builder.build())
+        #expect(parsed.records.map(\.value) == [Array("new".utf8)])
+        #expect(second.builder.recordBytes.capacity >= 16_384)
+    }
+
     @Test("a built batch carries the codec and decodes back to the appended records")
     func buildsWithCodec() throws {
         var acc = RecordAccumulator<Int>(batchSize: 16_384, lingerMs: 10, codec: .zstd)

@@ -190,9 +190,12 @@ public final class BrokerConnection: Sendable {
     /// Writes `request` at the negotiated version now and returns a handle to its answer. Requests started from
     /// one task reach the socket in the order they were started (the producer relies on it to keep a partition's
     /// batches in sequence order with several requests in flight).
-    public func start<R: KafkaRequest>(_ request: R) throws(KafkaClientError) -> PendingResponse<R> {
+    /// `capacity` is the expected encoded size (a Produce request's record bytes, say), to encode without regrowing.
+    public func start<R: KafkaRequest>(
+        _ request: R, capacity: Int = 256
+    ) throws(KafkaClientError) -> PendingResponse<R> {
         let v = try version(for: R.self)
-        var writer = ProtocolWriter()
+        var writer = ProtocolWriter(capacity: capacity)
         request.write(to: &writer, version: v)
         let promise: EventLoopPromise<ResponseFrame> = channel.eventLoop.makePromise()
         let outbound = OutboundRequest(

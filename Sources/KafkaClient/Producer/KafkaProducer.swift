@@ -153,7 +153,7 @@ public actor KafkaProducer {
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     /// Closed batches waiting for the sender, in the order they closed (from `outboxHead` on), with their records
     /// section once compressed (the pump compresses ahead while it waits for a request slot).
-    private var outbox: [(batch: Accumulator.Batch, payload: [UInt8]?)] = []
+    private var outbox: [(batch: Accumulator.Batch, payload: [UInt8]?)?] = []
     private var outboxHead = 0
     /// Outbox entries before this index are compressed already (or need no compression).
     private var compressedUpTo = 0
@@ -449,10 +449,12 @@ public actor KafkaProducer {
             if round.isEmpty {
                 var batches: [(batch: Accumulator.Batch, payload: [UInt8]?)] = []
                 var taken = Set<TopicPartition>()
-                while outboxHead < outbox.count {
-                    let tp = outbox[outboxHead].batch.partition
+                while outboxHead < outbox.count, let next = outbox[outboxHead] {
+                    let tp = next.batch.partition
                     guard retrying[tp, default: 0] == 0, taken.insert(tp).inserted else { break }
-                    batches.append(outbox[outboxHead])
+                    batches.append(next)
+                    // Drop the outbox's reference, so the record buffer is unique again when it is recycled.
+                    outbox[outboxHead] = nil
                     outboxHead += 1
                 }
                 if outboxHead == outbox.count {
@@ -505,7 +507,7 @@ public actor KafkaProducer {
         let i = compressedUpTo
         compressedUpTo += 1
         // A failure is left for `seal` to meet again and report.
-        outbox[i].payload = try? outbox[i].batch.builder.encodedRecords()
+        if let entry = outbox[i] { outbox[i]?.payload = try? entry.batch.builder.encodedRecords() }
         return true
     }
 
@@ -520,9 +522,10 @@ public actor KafkaProducer {
             sequences[batch.partition] = Int32(truncatingIfNeeded: next > Int64(Int32.max) ? next - Int64(Int32.max) - 1 : next)
             unacknowledged[batch.partition, default: []].insert(seq)
         }
+        let bytes = try builder.build(encodedRecords: payload ?? builder.encodedRecords())
+        front.withLock { $0.accumulator.recycle(builder.recordBytes) }
         return SealedBatch(
-            partition: batch.partition, bytes: try builder.build(encodedRecords: payload ?? builder.encodedRecords()),
-            tokens: batch.tokens,
+            partition: batch.partition, bytes: bytes, tokens: batch.tokens,
             reservedBytes: batch.reservedBytes, baseTimestamp: builder.baseTimestamp ?? -1,
             baseSequence: builder.baseSequence,
             retryDeadline: clock.now + .milliseconds(client.configuration.retryTimeoutMs),
@@ -607,7 +610,7 @@ public actor KafkaProducer {
                     }
                     continue
                 }
-                let pending = try conn.start(request)
+                let pending = try conn.start(request, capacity: group.reduce(256) { $0 + $1.bytes.count + 64 })
                 requestsInFlight[leader, default: 0] += 1
                 Task {
                     let answer: Result<ProduceResponse, KafkaClientError>

@@ -31,6 +31,8 @@ public struct RecordAccumulator<Token: Sendable>: Sendable {
     private var lastSlot = 0
     /// How many slots hold an open batch.
     public private(set) var openCount = 0
+    /// Record buffers of batches already sent, for new batches to reuse (see `recycle`).
+    private var spareBuffers: [[UInt8]] = []
 
     public init(batchSize: Int, lingerMs: Int64, codec: CompressionCodec) {
         self.batchSize = max(batchSize, 1)
@@ -78,6 +80,7 @@ public struct RecordAccumulator<Token: Sendable>: Sendable {
         }
         if slots[s] == nil {
             var builder = RecordBatchBuilder(codec: codec)
+            if !spareBuffers.isEmpty { builder.reuseBuffer(spareBuffers.removeLast()) }
             builder.reserveCapacity(min(max(batchSize, recordSize), 1 << 20))
             var tokens: [Token] = []
             tokens.reserveCapacity(min(batchSize / max(recordSize / 2, 1) + 1, 4096))
@@ -92,6 +95,12 @@ public struct RecordAccumulator<Token: Sendable>: Sendable {
             openCount -= 1
         }
         return ready
+    }
+
+    /// Keeps the record buffer of a batch that no longer needs it (sealed: its bytes were built) for a new batch.
+    public mutating func recycle(_ buffer: consuming [UInt8]) {
+        guard spareBuffers.count < 16 else { return }
+        spareBuffers.append(buffer)
     }
 
     /// Whether `tp` has an open batch.
