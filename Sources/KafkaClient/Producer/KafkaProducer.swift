@@ -204,8 +204,12 @@ public actor KafkaProducer {
         try await makeRoom(for: record.topic)
         return try await withCheckedThrowingContinuation { cont in
             do {
+                // `makeRoom` learnt the partition count (never forgotten) and `force` skips the buffer check.
                 let admission = try admit(record, token: { cont.resume(with: $0) }, force: true)
-                if case .accepted(let wake, let arm) = admission { kick(wakeSender: wake, armLinger: arm) }
+                guard case .accepted(let wake, let arm) = admission else {
+                    throw KafkaClientError.unknownTopic(record.topic)
+                }
+                kick(wakeSender: wake, armLinger: arm)
             } catch {
                 cont.resume(throwing: error)
             }
