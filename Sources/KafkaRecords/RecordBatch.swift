@@ -188,6 +188,18 @@ public struct RecordBatchBuilder: Sendable {
 
     public var isEmpty: Bool { recordCount == 0 }
 
+    /// Reserves room for `bytes` bytes of encoded records (avoids regrowing while a batch fills).
+    public mutating func reserveCapacity(_ bytes: Int) { recordBytes.reserveCapacity(bytes) }
+
+    /// Encodes this (still empty) batch's records into `buffer`'s storage, dropping its contents: a producer reuses
+    /// the memory of batches already sent instead of touching fresh pages for every batch.
+    public mutating func reuseBuffer(_ buffer: consuming [UInt8]) {
+        precondition(recordCount == 0, "reuseBuffer on a builder that holds records")
+        var b = buffer
+        b.removeAll(keepingCapacity: true)
+        recordBytes = b
+    }
+
     /// Appends a record with the next offset delta and an absolute timestamp.
     public mutating func append(
         timestamp: Int64, key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader] = []
@@ -237,9 +249,19 @@ public struct RecordBatchBuilder: Sendable {
         return a
     }
 
+    /// The records section as it goes on the wire: the encoded records, compressed with `codec`.
+    public func encodedRecords() throws -> [UInt8] {
+        codec == .none ? recordBytes : try codec.compress(recordBytes)
+    }
+
     /// The complete batch: header, (compressed) records, CRC.
     public func build() throws -> [UInt8] {
-        let payload = codec == .none ? recordBytes : try codec.compress(recordBytes)
+        try build(encodedRecords: try encodedRecords())
+    }
+
+    /// The complete batch around a records section made earlier by `encodedRecords()` (so a producer can compress
+    /// a batch before it knows the batch's sequence number).
+    public func build(encodedRecords payload: [UInt8]) throws -> [UInt8] {
         let total = RecordBatchHeader.size + payload.count
         guard total - RecordBatchHeader.logOverhead <= Int(Int32.max) else {
             throw RecordValidationError.messageTooLarge(size: total, limit: Int(Int32.max))

@@ -41,6 +41,10 @@ struct ProducerPerfTestCommand: AsyncParsableCommand {
             if let v = settings["acks"] { config.acks = try ConsoleProducerCommand.acks(v) }
             if let v = settings["linger.ms"].flatMap(Int.init) { config.lingerMs = v }
             if let v = settings["batch.size"].flatMap(Int.init) { config.batchSize = v }
+            if let v = settings["buffer.memory"].flatMap(Int.init) { config.bufferMemory = v }
+            if let v = settings["max.in.flight.requests.per.connection"].flatMap(Int.init) {
+                config.maxInFlightRequests = v
+            }
             if let v = settings["compression.type"] { config.compression = try ConsoleProducerCommand.codec(v) }
             config.enableIdempotence = settings["enable.idempotence"]?.lowercased() == "true"
             let producer = KafkaProducer(client: client, configuration: config)
@@ -49,33 +53,25 @@ struct ProducerPerfTestCommand: AsyncParsableCommand {
             var rng = SystemRandomNumberGenerator()
             let payload = (0..<recordSize).map { _ in UInt8(65 + Int.random(in: 0..<26, using: &rng)) }
             let stats = PerfStats(count: numRecords)
-            let clock = ContinuousClock()
-            let start = clock.now
-            let window = 10_000
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                var inFlight = 0
-                for i in 0..<numRecords {
-                    if throughput > 0 {
-                        let due = start + .milliseconds(Int64(Double(i) * 1000 / throughput))
-                        if clock.now < due { try await Task.sleep(until: due, clock: clock) }
-                    }
-                    if inFlight >= window {
-                        try await group.next()
-                        inFlight -= 1
-                    }
-                    let record = ProducerRecord(topic: topic, value: payload)
-                    let sentAt = clock.now
-                    let bytes = recordSize
-                    group.addTask {
-                        _ = try await producer.send(record)
-                        let d = clock.now - sentAt
-                        let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-                        stats.record(latencyMs: ms, bytes: bytes)
-                    }
-                    inFlight += 1
+            // As Kafka's tool: send() hands the record over and returns, a callback counts the acknowledgement and
+            // its latency; the producer's buffer.memory is what holds the loop back. Options are read once (their
+            // property wrappers are slow to read in a hot loop).
+            let (topic, throughput, count, bytes) = (topic, throughput, numRecords, recordSize)
+            let startNs = DispatchTime.now().uptimeNanoseconds
+            for i in 0..<count {
+                if throughput > 0 {
+                    let dueNs = startNs + UInt64(Double(i) * 1e9 / throughput)
+                    let nowNs = DispatchTime.now().uptimeNanoseconds
+                    if nowNs < dueNs { try await Task.sleep(nanoseconds: dueNs - nowNs) }
                 }
-                try await group.waitForAll()
+                let sentAt = DispatchTime.now().uptimeNanoseconds
+                try await producer.send(ProducerRecord(topic: topic, value: payload)) { result in
+                    stats.completed(result, sentAtNs: sentAt, bytes: bytes)
+                }
+                if i & 0x3ff == 0, let e = stats.failure { throw e }
             }
+            try await producer.flush()
+            if let e = stats.failure { throw e }
             try await producer.close()
             await client.close()
             stats.printTotal()
@@ -83,8 +79,8 @@ struct ProducerPerfTestCommand: AsyncParsableCommand {
     }
 }
 
-/// Latency and throughput bookkeeping for producer-perf-test, shared by the send tasks.
-final class PerfStats: @unchecked Sendable {
+/// Latency and throughput bookkeeping for producer-perf-test, fed by the producer's completion callbacks.
+final class PerfStats: @unchecked Sendable {  // every field is guarded by `lock`
     private let lock = NSLock()
     private let started = Date()
     private var latencies: [Int32]
@@ -92,15 +88,36 @@ final class PerfStats: @unchecked Sendable {
     private var bytes = 0
     private var totalLatency = 0.0
     private var maxLatency = 0.0
-    private var windowStart = Date()
+    private var windowStartNs = DispatchTime.now().uptimeNanoseconds
     private var windowCount = 0
     private var windowBytes = 0
     private var windowLatency = 0.0
     private var windowMax = 0.0
+    private var firstFailure: (any Error)?
 
     init(count: Int) { latencies = []; latencies.reserveCapacity(count) }
 
-    func record(latencyMs: Double, bytes b: Int) {
+    /// The first failed send, if any.
+    var failure: (any Error)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return firstFailure
+    }
+
+    /// One record's outcome; `sentAtNs` is `DispatchTime.uptimeNanoseconds` when it was handed to the producer.
+    func completed(_ result: Result<RecordMetadata, any Error>, sentAtNs: UInt64, bytes b: Int) {
+        switch result {
+        case .success:
+            let nowNs = DispatchTime.now().uptimeNanoseconds
+            record(latencyMs: Double(nowNs &- sentAtNs) / 1e6, bytes: b, nowNs: nowNs)
+        case .failure(let e):
+            lock.lock()
+            defer { lock.unlock() }
+            if firstFailure == nil { firstFailure = e }
+        }
+    }
+
+    func record(latencyMs: Double, bytes b: Int, nowNs: UInt64) {
         lock.lock()
         defer { lock.unlock() }
         count += 1
@@ -112,8 +129,7 @@ final class PerfStats: @unchecked Sendable {
         windowBytes += b
         windowLatency += latencyMs
         windowMax = max(windowMax, latencyMs)
-        let now = Date()
-        let elapsed = now.timeIntervalSince(windowStart)
+        let elapsed = Double(nowNs &- windowStartNs) / 1e9
         if elapsed >= 5 {
             let rate = Double(windowCount) / elapsed
             let mb = Double(windowBytes) / 1_048_576 / elapsed
@@ -121,7 +137,7 @@ final class PerfStats: @unchecked Sendable {
                 format: "%d records sent, %.1f records/sec (%.2f MB/sec), %.1f ms avg latency, %.1f ms max latency.",
                 windowCount, rate, mb, windowLatency / Double(max(windowCount, 1)), windowMax))
             Output.flush()
-            windowStart = now
+            windowStartNs = nowNs
             windowCount = 0
             windowBytes = 0
             windowLatency = 0

@@ -10,7 +10,7 @@ struct RecordAccumulatorTests {
 
     @Test("records wait for linger.ms, then their batch is handed out once")
     func linger() {
-        var acc = RecordAccumulator(batchSize: 16_384, lingerMs: 100, codec: .none)
+        var acc = RecordAccumulator<Int>(batchSize: 16_384, lingerMs: 100, codec: .none)
         #expect(acc.append(to: tp0, timestamp: 1, key: nil, value: [1], headers: [], token: 0, nowMs: 1000).isEmpty)
         #expect(acc.append(to: tp0, timestamp: 2, key: nil, value: [2], headers: [], token: 1, nowMs: 1050).isEmpty)
         #expect(acc.nextDeadlineMs == 1100)
@@ -25,7 +25,7 @@ struct RecordAccumulatorTests {
 
     @Test("a batch that would pass batch.size is closed and the record starts a new one")
     func sizeLimit() {
-        var acc = RecordAccumulator(batchSize: 200, lingerMs: 1000, codec: .none)
+        var acc = RecordAccumulator<Int>(batchSize: 200, lingerMs: 1000, codec: .none)
         let value = [UInt8](repeating: 7, count: 60)
         #expect(acc.append(to: tp0, timestamp: 1, key: nil, value: value, headers: [], token: 0, nowMs: 0).isEmpty)
         let ready = acc.append(to: tp0, timestamp: 1, key: nil, value: value, headers: [], token: 1, nowMs: 0)
@@ -36,7 +36,7 @@ struct RecordAccumulatorTests {
 
     @Test("a record larger than batch.size goes out alone at once")
     func oversized() {
-        var acc = RecordAccumulator(batchSize: 100, lingerMs: 1000, codec: .none)
+        var acc = RecordAccumulator<Int>(batchSize: 100, lingerMs: 1000, codec: .none)
         let ready = acc.append(
             to: tp0, timestamp: 1, key: nil, value: [UInt8](repeating: 1, count: 500), headers: [], token: 0, nowMs: 0)
         #expect(ready.count == 1)
@@ -45,7 +45,7 @@ struct RecordAccumulatorTests {
 
     @Test("partitions batch independently and flush drains them all in partition order")
     func perPartition() {
-        var acc = RecordAccumulator(batchSize: 16_384, lingerMs: 1000, codec: .none)
+        var acc = RecordAccumulator<Int>(batchSize: 16_384, lingerMs: 1000, codec: .none)
         _ = acc.append(to: tp1, timestamp: 1, key: nil, value: [1], headers: [], token: 0, nowMs: 0)
         _ = acc.append(to: tp0, timestamp: 1, key: nil, value: [2], headers: [], token: 1, nowMs: 5)
         _ = acc.append(to: tp1, timestamp: 1, key: nil, value: [3], headers: [], token: 2, nowMs: 6)
@@ -58,13 +58,26 @@ struct RecordAccumulatorTests {
 
     @Test("linger.ms 0 sends every record immediately")
     func noLinger() {
-        var acc = RecordAccumulator(batchSize: 16_384, lingerMs: 0, codec: .none)
+        var acc = RecordAccumulator<Int>(batchSize: 16_384, lingerMs: 0, codec: .none)
         #expect(acc.append(to: tp0, timestamp: 1, key: nil, value: [1], headers: [], token: 0, nowMs: 0).count == 1)
+    }
+
+    @Test("a recycled record buffer is reused emptied: the next batch holds only its own records")
+    func recycledBuffer() throws {
+        var acc = RecordAccumulator<Int>(batchSize: 16_384, lingerMs: 10, codec: .none)
+        _ = acc.append(to: tp0, timestamp: 1, key: nil, value: Array("old".utf8), headers: [], token: 0, nowMs: 0)
+        let first = try #require(acc.drainAll().first)
+        acc.recycle(first.builder.recordBytes)
+        _ = acc.append(to: tp0, timestamp: 2, key: nil, value: Array("new".utf8), headers: [], token: 1, nowMs: 0)
+        let second = try #require(acc.drainAll().first)
+        let parsed = try RecordBatch(parsing: second.builder.build())
+        #expect(parsed.records.map(\.value) == [Array("new".utf8)])
+        #expect(second.builder.recordBytes.capacity >= 16_384)
     }
 
     @Test("a built batch carries the codec and decodes back to the appended records")
     func buildsWithCodec() throws {
-        var acc = RecordAccumulator(batchSize: 16_384, lingerMs: 10, codec: .zstd)
+        var acc = RecordAccumulator<Int>(batchSize: 16_384, lingerMs: 10, codec: .zstd)
         _ = acc.append(to: tp0, timestamp: 10, key: Array("k".utf8), value: Array("v1".utf8), headers: [], token: 0, nowMs: 0)
         _ = acc.append(to: tp0, timestamp: 12, key: nil, value: Array("v2".utf8), headers: [RecordHeader(key: "h", value: [1])], token: 1, nowMs: 0)
         let batch = try #require(acc.drainAll().first)

@@ -128,6 +128,19 @@ struct RecordBatchTests {
         }
     }
 
+    @Test("a batch built around records compressed beforehand is byte-identical to build()")
+    func buildAroundEncodedRecords() throws {
+        for codec in CompressionCodec.allCases {
+            var builder = RecordBatchBuilder(codec: codec)
+            for i in 0..<50 { builder.append(timestamp: 1_000 + Int64(i), key: nil, value: bytes("value \(i)")) }
+            let payload = try builder.encodedRecords()
+            builder.producerId = 7
+            builder.producerEpoch = 1
+            builder.baseSequence = 42
+            #expect(try builder.build(encodedRecords: payload) == builder.build(), "codec \(codec)")
+        }
+    }
+
     @Test("large batches split into several compression blocks still round-trip")
     func largeBatch() throws {
         for codec in CompressionCodec.allCases {

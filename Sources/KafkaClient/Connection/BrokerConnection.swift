@@ -155,7 +155,7 @@ public final class BrokerConnection: Sendable {
         }
     }
 
-    private static func map(_ error: any Error, channel: Channel) -> KafkaClientError {
+    fileprivate static func map(_ error: any Error, channel: Channel) -> KafkaClientError {
         if let e = error as? KafkaClientError { return e }
         let address = channel.remoteAddress
         return .connectionClosed(host: address?.ipAddress ?? "?", port: address?.port ?? 0)
@@ -185,6 +185,50 @@ public final class BrokerConnection: Sendable {
         let v = try version(for: R.self)
         _ = try await Self.raw(
             channel: channel, request, version: v, clientId: clientId, timeout: requestTimeout, acks: false)
+    }
+
+    /// Writes `request` at the negotiated version now and returns a handle to its answer. Requests started from
+    /// one task reach the socket in the order they were started (the producer relies on it to keep a partition's
+    /// batches in sequence order with several requests in flight).
+    /// `capacity` is the expected encoded size (a Produce request's record bytes, say), to encode without regrowing.
+    public func start<R: KafkaRequest>(
+        _ request: R, capacity: Int = 256
+    ) throws(KafkaClientError) -> PendingResponse<R> {
+        let v = try version(for: R.self)
+        var writer = ProtocolWriter(capacity: capacity)
+        request.write(to: &writer, version: v)
+        let promise: EventLoopPromise<ResponseFrame> = channel.eventLoop.makePromise()
+        let outbound = OutboundRequest(
+            apiKey: R.apiKey.rawValue, apiVersion: v, requestHeaderVersion: R.requestHeaderVersion(v),
+            responseHeaderVersion: R.responseHeaderVersion(v), clientId: clientId, body: writer.bytes,
+            response: promise, timeout: requestTimeout)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        channel.writeAndFlush(outbound, promise: written)
+        written.futureResult.whenFailure { promise.fail($0) }
+        return PendingResponse(frame: promise.futureResult, channel: channel, version: v)
+    }
+
+    /// The answer to a request written by `start`.
+    public struct PendingResponse<R: KafkaRequest>: Sendable {
+        fileprivate let frame: EventLoopFuture<ResponseFrame>
+        fileprivate let channel: Channel
+        fileprivate let version: Int16
+
+        /// Waits for the answer and decodes it.
+        public func response() async throws(KafkaClientError) -> R.Response {
+            let frame: ResponseFrame
+            do {
+                frame = try await self.frame.get()
+            } catch {
+                throw BrokerConnection.map(error, channel: channel)
+            }
+            var reader = ProtocolReader(frame.bytes, position: frame.bodyStart)
+            do {
+                return try R.Response(reading: &reader, version: version)
+            } catch {
+                throw .malformedResponse(api: R.apiKey, reason: "\(error)")
+            }
+        }
     }
 
     /// True until the socket closes.

@@ -56,15 +56,15 @@ final class RequestPipelineHandler: ChannelDuplexHandler {
         }
         let id = nextCorrelationId
         nextCorrelationId = nextCorrelationId == Int32.max ? 1 : nextCorrelationId + 1
-        var writer = ProtocolWriter(capacity: request.body.count + 64)
-        writer.writeInt32(0)
+        var header = ProtocolWriter(capacity: 64)
         RequestHeader(apiKey: request.apiKey, apiVersion: request.apiVersion, correlationId: id, clientId: request.clientId)
-            .write(to: &writer, headerVersion: request.requestHeaderVersion)
-        writer.writeRawBytes(request.body)
-        let size = Int32(writer.bytes.count - 4)
-        var buffer = context.channel.allocator.buffer(capacity: writer.bytes.count)
-        buffer.writeBytes(writer.bytes)
-        buffer.setInteger(size, at: buffer.readerIndex)
+            .write(to: &header, headerVersion: request.requestHeaderVersion)
+        // Size, header and body straight into the socket buffer (the body is copied once).
+        let size = header.bytes.count + request.body.count
+        var buffer = context.channel.allocator.buffer(capacity: 4 + size)
+        buffer.writeInteger(Int32(size))
+        buffer.writeBytes(header.bytes)
+        buffer.writeBytes(request.body)
         if let response = request.response {
             let what = "\(APIKey(rawValue: request.apiKey).map { "\($0)" } ?? "api \(request.apiKey)") response from \(host):\(port)"
             let ms = Int(request.timeout.nanoseconds / 1_000_000)
