@@ -139,7 +139,7 @@ static int consume(const char *bootstrap, const char *topic, long count, int arg
     rd_kafka_topic_destroy(rkt);
     rd_kafka_assign(rk, parts);
     long got = 0, errors = 0;
-    double bytes = 0, start = now_s(), last = start;
+    double bytes = 0, start = now_s(), last = start, first = -1;
     /* Messages are taken from the consumer queue in batches (what confluent-kafka's consume(num_messages) does),
        so the client's per-message cost stays small next to the broker's. */
     rd_kafka_queue_t *queue = rd_kafka_queue_get_consumer(rk);
@@ -156,10 +156,15 @@ static int consume(const char *bootstrap, const char *topic, long count, int arg
             }
             rd_kafka_message_destroy(m);
         }
-        if (n > 0) last = now_s();
+        if (n > 0) {
+            last = now_s();
+            /* The clock starts at the first message, as rdkafka_performance's does: connecting and the first
+               metadata round trips are not consumption. */
+            if (first < 0) first = last;
+        }
     }
     rd_kafka_queue_destroy(queue);
-    double secs = last - start;
+    double secs = last - (first < 0 ? start : first);
     printf("msgs=%ld secs=%.2f msgs_per_s=%.0f mb_per_s=%.1f p50_ms=- p99_ms=- errors=%ld\n", got, secs,
            got / secs, bytes / secs / 1e6, errors);
     rd_kafka_topic_partition_list_destroy(parts);
