@@ -124,10 +124,13 @@ public final class BrokerConnection: Sendable {
         return map
     }
 
-    private static func raw<R: KafkaRequest>(
-        channel: Channel, _ request: R, version: Int16, clientId: String, timeout: TimeAmount, acks: Bool
-    ) async throws(KafkaClientError) -> R.Response? {
-        var writer = ProtocolWriter()
+    /// Encodes and writes one request; with `acks`, also the future of its response frame (failed if the write
+    /// fails).
+    private static func write<R: KafkaRequest>(
+        channel: Channel, _ request: R, version: Int16, clientId: String, timeout: TimeAmount, capacity: Int = 256,
+        acks: Bool
+    ) -> (written: EventLoopFuture<Void>, response: EventLoopFuture<ResponseFrame>?) {
+        var writer = ProtocolWriter(capacity: capacity)
         request.write(to: &writer, version: version)
         let promise: EventLoopPromise<ResponseFrame>? = acks ? channel.eventLoop.makePromise() : nil
         let outbound = OutboundRequest(
@@ -136,23 +139,20 @@ public final class BrokerConnection: Sendable {
             response: promise, timeout: timeout)
         let written = channel.eventLoop.makePromise(of: Void.self)
         channel.writeAndFlush(outbound, promise: written)
-        guard let promise else {
-            do { try await written.futureResult.get() } catch { throw Self.map(error, channel: channel) }
+        if let promise { written.futureResult.whenFailure { promise.fail($0) } }
+        return (written.futureResult, promise?.futureResult)
+    }
+
+    private static func raw<R: KafkaRequest>(
+        channel: Channel, _ request: R, version: Int16, clientId: String, timeout: TimeAmount, acks: Bool
+    ) async throws(KafkaClientError) -> R.Response? {
+        let (written, response) = write(
+            channel: channel, request, version: version, clientId: clientId, timeout: timeout, acks: acks)
+        guard let response else {
+            do { try await written.get() } catch { throw Self.map(error, channel: channel) }
             return nil
         }
-        written.futureResult.whenFailure { promise.fail($0) }
-        let frame: ResponseFrame
-        do {
-            frame = try await promise.futureResult.get()
-        } catch {
-            throw Self.map(error, channel: channel)
-        }
-        var reader = ProtocolReader(frame.bytes, position: frame.bodyStart)
-        do {
-            return try R.Response(reading: &reader, version: version)
-        } catch {
-            throw .malformedResponse(api: R.apiKey, reason: "\(error)")
-        }
+        return try await PendingResponse<R>(frame: response, channel: channel, version: version).response()
     }
 
     fileprivate static func map(_ error: any Error, channel: Channel) -> KafkaClientError {
@@ -195,17 +195,11 @@ public final class BrokerConnection: Sendable {
         _ request: R, capacity: Int = 256
     ) throws(KafkaClientError) -> PendingResponse<R> {
         let v = try version(for: R.self)
-        var writer = ProtocolWriter(capacity: capacity)
-        request.write(to: &writer, version: v)
-        let promise: EventLoopPromise<ResponseFrame> = channel.eventLoop.makePromise()
-        let outbound = OutboundRequest(
-            apiKey: R.apiKey.rawValue, apiVersion: v, requestHeaderVersion: R.requestHeaderVersion(v),
-            responseHeaderVersion: R.responseHeaderVersion(v), clientId: clientId, body: writer.bytes,
-            response: promise, timeout: requestTimeout)
-        let written = channel.eventLoop.makePromise(of: Void.self)
-        channel.writeAndFlush(outbound, promise: written)
-        written.futureResult.whenFailure { promise.fail($0) }
-        return PendingResponse(frame: promise.futureResult, channel: channel, version: v)
+        let (_, response) = Self.write(
+            channel: channel, request, version: v, clientId: clientId, timeout: requestTimeout, capacity: capacity,
+            acks: true)
+        // `acks: true` always gives a response future.
+        return PendingResponse(frame: response!, channel: channel, version: v)
     }
 
     /// The answer to a request written by `start`.
