@@ -262,15 +262,7 @@ public enum BrokerLauncher {
     ) async throws -> ControlledShutdownResponse {
         let controllerId = (try? await zk.controllerId()) ?? metadata.snapshot.controllerId
         if controllerId == brokerId, let runtime = controller.runtime {
-            switch await runtime.controlledShutdown(brokerId: brokerId, brokerEpoch: brokerEpoch) {
-            case .accepted(let remaining):
-                return ControlledShutdownResponse(
-                    errorCode: 0,
-                    remainingPartitions: remaining.map { .init(topicName: $0.topic, partitionIndex: $0.partition) })
-            case .staleBrokerEpoch: return ControlledShutdownResponse(errorCode: ErrorCode.staleBrokerEpoch.rawValue)
-            case .brokerNotAvailable: return ControlledShutdownResponse(errorCode: ErrorCode.brokerNotAvailable.rawValue)
-            case .notController: return ControlledShutdownResponse(errorCode: ErrorCode.notController.rawValue)
-            }
+            return ControlledShutdownResponse(await runtime.controlledShutdown(brokerId: brokerId, brokerEpoch: brokerEpoch))
         }
         guard controllerId >= 0 else { return ControlledShutdownResponse(errorCode: ErrorCode.notController.rawValue) }
         let live = try await zk.broker(controllerId)

@@ -319,7 +319,7 @@ public actor ControllerRuntime {
         }
         var topicId = record.assignment.topicId.flatMap(UUIDValue.init(base64URL:)) ?? .zero
         if topicId.isZero {
-            topicId = Self.newTopicId()
+            topicId = UUIDValue.randomTopicId()
             record.assignment.topicId = topicId.base64URL
             record.zkVersion = try await zk.setTopicAssignment(
                 name, record.assignment, expectedVersion: record.zkVersion, fence: election)
@@ -834,14 +834,6 @@ public actor ControllerRuntime {
                 }
                 sink.yield(event)
             }
-        }
-    }
-
-    /// A random topic id Kafka accepts (not zero, not printing with a leading '-').
-    static func newTopicId() -> UUIDValue {
-        while true {
-            let id = UUIDValue.random()
-            if !id.isZero && !id.base64URL.hasPrefix("-") { return id }
         }
     }
 }

@@ -180,7 +180,7 @@ actor TopicAdmin {
         }
         let rf = Int16(assignment.values.first?.count ?? 0)
         let described = TopicConfig.describe(topicOverrides: configs, broker: config).map(ConfigEntryView.init)
-        let topicId = Self.newTopicId()
+        let topicId = UUIDValue.randomTopicId()
         if validateOnly {
             return CreatedTopic(topicId: topicId, numPartitions: Int32(assignment.count), replicationFactor: rf, configs: described)
         }
@@ -201,14 +201,6 @@ actor TopicAdmin {
             try await waitForMetadata(timeoutMs: timeoutMs) { Self.hasLeaders($0, spec.name, topicId, partitions: count) }
         }
         return CreatedTopic(topicId: topicId, numPartitions: Int32(assignment.count), replicationFactor: rf, configs: described)
-    }
-
-    /// Kafka rejects random ids that are zero or would print starting with '-'.
-    static func newTopicId() -> UUIDValue {
-        while true {
-            let id = UUIDValue.random()
-            if !id.isZero && !id.base64URL.hasPrefix("-") { return id }
-        }
     }
 
     // MARK: delete

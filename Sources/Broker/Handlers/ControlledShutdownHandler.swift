@@ -15,17 +15,22 @@ struct ControlledShutdownHandler: APIHandler {
             return ControlledShutdownResponse(errorCode: ErrorCode.notController.rawValue)
         }
         let epoch = context.apiVersion >= 2 ? request.brokerEpoch : -1
-        switch await controller.controlledShutdown(brokerId: request.brokerId, brokerEpoch: epoch) {
+        return ControlledShutdownResponse(
+            await controller.controlledShutdown(brokerId: request.brokerId, brokerEpoch: epoch))
+    }
+}
+
+extension ControlledShutdownResponse {
+    /// The controller's answer on the wire (the handler, and a stopping broker that is itself the controller).
+    init(_ outcome: ControlledShutdownOutcome) {
+        switch outcome {
         case .accepted(let remaining):
-            return ControlledShutdownResponse(
+            self.init(
                 errorCode: 0,
                 remainingPartitions: remaining.map { .init(topicName: $0.topic, partitionIndex: $0.partition) })
-        case .staleBrokerEpoch:
-            return ControlledShutdownResponse(errorCode: ErrorCode.staleBrokerEpoch.rawValue)
-        case .brokerNotAvailable:
-            return ControlledShutdownResponse(errorCode: ErrorCode.brokerNotAvailable.rawValue)
-        case .notController:
-            return ControlledShutdownResponse(errorCode: ErrorCode.notController.rawValue)
+        case .staleBrokerEpoch: self.init(errorCode: ErrorCode.staleBrokerEpoch.rawValue)
+        case .brokerNotAvailable: self.init(errorCode: ErrorCode.brokerNotAvailable.rawValue)
+        case .notController: self.init(errorCode: ErrorCode.notController.rawValue)
         }
     }
 }

@@ -21,7 +21,7 @@ struct ElectLeadersHandler: APIHandler {
         }
         let strategy =
             type == .preferred ? "PreferredReplicaPartitionLeaderElectionStrategy" : "OfflinePartitionLeaderElectionStrategy(true)"
-        var byTopic: [String: [ElectLeadersResponse.PartitionResult]] = [:]
+        var rows: [(topic: String, result: ElectLeadersResponse.PartitionResult)] = []
         for (tp, outcome) in outcomes.sorted(by: { $0.key < $1.key }) {
             var r = ElectLeadersResponse.PartitionResult(partitionId: tp.partition, errorCode: 0, errorMessage: nil)
             switch outcome {
@@ -43,26 +43,29 @@ struct ElectLeadersHandler: APIHandler {
                 r.errorCode = ErrorCode.unknownServerError.rawValue
                 r.errorMessage = message
             }
-            byTopic[tp.topic, default: []].append(r)
+            rows.append((tp.topic, r))
         }
         var response = ElectLeadersResponse()
-        response.replicaElectionResults = byTopic.sorted { $0.key < $1.key }.map {
-            .init(topic: $0.key, partitionResult: $0.value)
-        }
+        response.replicaElectionResults = Self.grouped(rows)
         return response
     }
 
     static func notController(_ wanted: [TopicPartition]?, version: Int16) -> ElectLeadersResponse {
         var response = ElectLeadersResponse()
         if version >= 1 { response.errorCode = ErrorCode.notController.rawValue }
-        var byTopic: [String: [ElectLeadersResponse.PartitionResult]] = [:]
-        for tp in wanted ?? [] {
-            byTopic[tp.topic, default: []].append(
-                .init(partitionId: tp.partition, errorCode: ErrorCode.notController.rawValue, errorMessage: nil))
-        }
-        response.replicaElectionResults = byTopic.sorted { $0.key < $1.key }.map {
-            .init(topic: $0.key, partitionResult: $0.value)
-        }
+        response.replicaElectionResults = grouped(
+            (wanted ?? []).map {
+                ($0.topic, .init(partitionId: $0.partition, errorCode: ErrorCode.notController.rawValue, errorMessage: nil))
+            })
         return response
+    }
+
+    /// One result entry per topic, topics in name order, partitions in the order given.
+    private static func grouped(
+        _ rows: [(topic: String, result: ElectLeadersResponse.PartitionResult)]
+    ) -> [ElectLeadersResponse.ReplicaElectionResult] {
+        var byTopic: [String: [ElectLeadersResponse.PartitionResult]] = [:]
+        for row in rows { byTopic[row.topic, default: []].append(row.result) }
+        return byTopic.sorted { $0.key < $1.key }.map { .init(topic: $0.key, partitionResult: $0.value) }
     }
 }

@@ -18,6 +18,14 @@ public struct UUIDValue: Sendable, Hashable, CustomStringConvertible {
         return UUIDValue(bytes: b)
     }
 
+    /// A random topic id Kafka accepts: not zero, and not printing with a leading '-' in base64url.
+    public static func randomTopicId() -> UUIDValue {
+        while true {
+            let id = random()
+            if !id.isZero && !id.base64URL.hasPrefix("-") { return id }
+        }
+    }
+
     public var isZero: Bool { bytes.allSatisfy { $0 == 0 } }
 
     /// Kafka prints topic ids and cluster ids as URL-safe base64 without padding (22 characters).
