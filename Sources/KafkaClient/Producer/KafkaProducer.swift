@@ -289,10 +289,11 @@ public actor KafkaProducer {
             } else {
                 partition = s.stickyPartition(record.topic, count: count)
             }
-            s.bufferedBytes += Record.estimateSize(key: record.key, value: record.value, headers: record.headers)
+            let recordSize = Record.estimateSize(key: record.key, value: record.value, headers: record.headers)
+            s.bufferedBytes += recordSize
             let closed = s.accumulator.append(
                 to: TopicPartition(record.topic, partition), timestamp: timestamp, key: record.key,
-                value: record.value, headers: record.headers, token: token, nowMs: nowMs)
+                value: record.value, headers: record.headers, token: token, recordSize: recordSize, nowMs: nowMs)
             var wake = false
             if !closed.isEmpty {
                 s.closed(closed)

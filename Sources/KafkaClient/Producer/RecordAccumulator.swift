@@ -70,8 +70,18 @@ public struct RecordAccumulator<Token: Sendable>: Sendable {
         to tp: TopicPartition, timestamp: Int64, key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader], token: Token,
         nowMs: @autoclosure () -> Int64
     ) -> [Batch] {
+        append(
+            to: tp, timestamp: timestamp, key: key, value: value, headers: headers, token: token,
+            recordSize: Record.estimateSize(key: key, value: value, headers: headers), nowMs: nowMs())
+    }
+
+    /// `append` with the record's `Record.estimateSize` already worked out by the caller (the producer counts the
+    /// same figure against `buffer.memory`).
+    mutating func append(
+        to tp: TopicPartition, timestamp: Int64, key: [UInt8]?, value: [UInt8]?, headers: [RecordHeader], token: Token,
+        recordSize: Int, nowMs: @autoclosure () -> Int64
+    ) -> [Batch] {
         var ready: [Batch] = []
-        let recordSize = Record.estimateSize(key: key, value: value, headers: headers)
         let s = slot(for: tp)
         if let existing = slots[s], existing.estimatedSize + recordSize > batchSize {
             ready.append(existing)
