@@ -579,7 +579,6 @@ public actor KafkaProducer {
             return
         } catch {
             for b in round {
-                settled(b)
                 fail(b, with: error)
             }
             return
@@ -607,7 +606,6 @@ public actor KafkaProducer {
                 if configuration.acks == 0 {
                     try await conn.sendWithoutResponse(request)
                     for b in group {
-                        settled(b)
                         let md = RecordMetadata(
                             topic: b.partition.topic, partition: b.partition.partition, offset: -1,
                             timestamp: b.baseTimestamp)
@@ -630,7 +628,6 @@ public actor KafkaProducer {
                 for b in group { retryLater(b, after: e, refresh: true) }
             } catch {
                 for b in group {
-                    settled(b)
                     fail(b, with: error)
                 }
             }
@@ -670,7 +667,6 @@ public actor KafkaProducer {
                 if e.isRetriable {
                     retryLater(b, after: e, refresh: true)
                 } else {
-                    settled(b)
                     fail(b, with: e)
                 }
             }
@@ -682,12 +678,10 @@ public actor KafkaProducer {
         }
         for b in group {
             guard let p = results[b.partition] else {
-                settled(b)
                 fail(b, with: KafkaClientError.malformedResponse(api: .produce, reason: "no result for \(b.partition)"))
                 continue
             }
             if p.errorCode == ErrorCode.duplicateSequenceNumber.rawValue {
-                settled(b)
                 let md = RecordMetadata(
                     topic: b.partition.topic, partition: b.partition.partition, offset: p.baseOffset,
                     timestamp: b.baseTimestamp)
@@ -705,12 +699,10 @@ public actor KafkaProducer {
                     let outOfOrder = error.errorCode == .outOfOrderSequenceNumber
                     retryLater(b, after: error, refresh: !outOfOrder)
                 } else {
-                    settled(b)
                     fail(b, with: error)
                 }
                 continue
             }
-            settled(b)
             let md = RecordMetadata(
                 topic: b.partition.topic, partition: b.partition.partition, offset: p.baseOffset,
                 timestamp: p.logAppendTimeMs >= 0 ? p.logAppendTimeMs : b.baseTimestamp)
@@ -723,7 +715,6 @@ public actor KafkaProducer {
     private func retryLater(_ batch: SealedBatch, after error: any Error, refresh: Bool) {
         let wake = clock.now + .milliseconds(batch.backoffMs)
         guard wake < batch.retryDeadline else {
-            settled(batch)
             fail(batch, with: error)
             return
         }
@@ -749,8 +740,9 @@ public actor KafkaProducer {
         }
     }
 
-    /// Completes every record of an acknowledged batch (record `i` at `base.offset + i`).
+    /// Completes every record of an acknowledged batch (record `i` at `base.offset + i`); its sequence is settled.
     private func succeed(_ batch: SealedBatch, base: RecordMetadata) {
+        settled(batch)
         var md = base
         for (i, token) in batch.tokens.enumerated() {
             guard let token else { continue }
@@ -760,7 +752,9 @@ public actor KafkaProducer {
         release(batch.reservedBytes)
     }
 
+    /// Fails every record of a sealed batch that will not be retried; its sequence is settled.
     private func fail(_ batch: SealedBatch, with error: any Error) {
+        settled(batch)
         fail(batch.tokens, reservedBytes: batch.reservedBytes, with: error)
     }
 
