@@ -146,17 +146,17 @@ public actor KafkaClient {
 
     /// Sends `request` on `conn`; a connection-level failure drops the connection so the next call reconnects.
     public func send<R: KafkaRequest>(_ request: R, on conn: BrokerConnection) async throws -> R.Response {
-        do {
-            return try await conn.send(request)
-        } catch {
-            if case .connectionClosed = error { forget(conn) }
-            if case .timeout = error { forget(conn) }
-            throw error
-        }
+        try await send(request, atVersion: nil, on: conn)
     }
 
     /// Sends `request` at an explicit version on `conn` (dropping the connection on failure, as above).
     public func send<R: KafkaRequest>(_ request: R, version: Int16, on conn: BrokerConnection) async throws -> R.Response {
+        try await send(request, atVersion: version, on: conn)
+    }
+
+    private func send<R: KafkaRequest>(
+        _ request: R, atVersion version: Int16?, on conn: BrokerConnection
+    ) async throws -> R.Response {
         do {
             return try await conn.send(request, version: version)
         } catch {
