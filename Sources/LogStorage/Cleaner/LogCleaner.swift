@@ -85,8 +85,8 @@ extension LogManager {
 
     /// Runs one cleaner pass on the calling thread (blocking file I/O; tests and the cleaner queue).
     /// `dedupeBufferBytes` bounds the key map (`log.cleaner.dedupe.buffer.size`).
-    @discardableResult
     /// `ioMaxBytesPerSecond` is `log.cleaner.io.max.bytes.per.second` (default: no limit).
+    @discardableResult
     public func cleanLogs(
         now: Int64, dedupeBufferBytes: Int = 128 << 20, ioMaxBytesPerSecond: Double = .greatestFiniteMagnitude
     ) -> CleanerStats {

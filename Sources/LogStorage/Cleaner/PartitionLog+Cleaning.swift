@@ -215,9 +215,11 @@ extension PartitionLog {
         while true {
             switch try scanner.next() {
             case .batch(let b):
-                let bytes = try seg.log.readBytes(count: b.size, at: b.position)
-                guard bytes.count == b.size else { throw .corruptLog("\(seg.logPath): short read at \(b.position)") }
-                try body(b.header, bytes)
+                // The scanner has the batch in its buffer already (or reads it whole): no second file read.
+                guard let bytes = try scanner.body(of: b) else {
+                    throw .corruptLog("\(seg.logPath): short read at \(b.position)")
+                }
+                try body(b.header, Array(bytes))
             case .end:
                 return
             case .invalid(let position, let reason):
