@@ -532,6 +532,10 @@ def test_with_two_brokers_down_acks_all_gets_not_enough_replicas_and_acks_1_stil
             assert b.stop(timeout=HANG_S) == 0
         wait_until(lambda: (s := rc.partition_state(topic, 0)) and s["isr"] == [leader.broker_id]
                    and s["leader"] == leader.broker_id, HANG_S, lambda: rc.states(topic))
+        # ZooKeeper shows the shrunk ISR as soon as the controller wrote it; the leader applies it when the
+        # controller's LeaderAndIsr arrives, and its Metadata shows it after the UpdateMetadata queued behind it.
+        wait_until(lambda: rc.metadata_from(leader, [topic])["topics"][topic]["partitions"][0]["isr"]
+                   == [leader.broker_id], HANG_S, "the leader's own view of the shrunk ISR")
 
         assert raw_produce(leader, topic, 0, b"needs-two", acks=-1) == NOT_ENOUGH_REPLICAS
         p = Producer({"bootstrap.servers": leader.bootstrap, "acks": "all", "message.timeout.ms": 4000})
