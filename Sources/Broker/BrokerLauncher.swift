@@ -41,7 +41,10 @@ public enum BrokerLauncher {
         let brokerId = initial.brokerId
         logger.info("[KafkaServer id=\(brokerId)] starting")
 
-        // ZooKeeper session and cluster identity.
+        // ZooKeeper session and cluster identity. libzookeeper's own lines (reconnect failures) join the broker log,
+        // throttled.
+        let zooKeeperLogger = Logger(label: "needletail.zookeeper")
+        ZooKeeperLogging.route { line in zooKeeperLogger.warning("\(line)") }
         let zk: KafkaZkClient
         do {
             let session = try await ZooKeeperSession.connect(
@@ -88,7 +91,8 @@ public enum BrokerLauncher {
         let metadata = MetadataCache()
         let replicas = ReplicaManager(logManager: logManager, brokerId: brokerId)
         let election = NIOLockedValueBox<ControllerElection?>(nil)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, min(effectiveConfig.numNetworkThreads, System.coreCount)))
+        let group = MultiThreadedEventLoopGroup(
+            numberOfThreads: max(1, min(effectiveConfig.numNetworkThreads, System.coreCount)))
         let controllerHost = ControllerHost(
             zk: zk, brokerId: brokerId, brokerConfig: { config.withLockedValue { $0 } }, group: group, logger: logger)
         let topics = TopicAdmin(
@@ -101,7 +105,8 @@ public enum BrokerLauncher {
             brokerConfig: { config.withLockedValue { $0 } }, logger: logger)
         let core = BrokerCore(
             brokerId: brokerId, config: config, metadata: metadata, replicas: replicas, topics: topics,
-            configs: configs, producerIds: ProducerIdManager(zk: zk, brokerId: brokerId), groups: groups, logger: logger)
+            configs: configs, producerIds: ProducerIdManager(zk: zk, brokerId: brokerId), groups: groups, logger: logger
+        )
         let routerBox = NIOLockedValueBox<RequestRouter?>(nil)
         let router = RequestRouter(
             routes: core.routes(advertised: { routerBox.withLockedValue { $0 }?.advertisedVersions ?? [] }),
@@ -131,7 +136,8 @@ public enum BrokerLauncher {
         let advertised = effectiveConfig.advertisedListeners.map { e -> Coordination.BrokerEndpoint in
             let host = e.host.isEmpty ? ProcessInfo.processInfo.hostName : e.host
             return .init(
-                listenerName: e.listenerName, host: host, port: Int32(e.port == 0 ? (boundPorts[e.listenerName] ?? 0) : e.port),
+                listenerName: e.listenerName, host: host,
+                port: Int32(e.port == 0 ? (boundPorts[e.listenerName] ?? 0) : e.port),
                 securityProtocol: e.securityProtocol.rawValue)
         }
         let registration = BrokerRegistration(
@@ -139,7 +145,8 @@ public enum BrokerLauncher {
             timestamp: Int64(Date().timeIntervalSince1970 * 1000))
         do {
             core.brokerEpoch.withLockedValue { $0 = -1 }
-            let epoch = try await register(registration, zk: zk, sessionTimeoutMs: effectiveConfig.zookeeperSessionTimeoutMs, logger: logger)
+            let epoch = try await register(
+                registration, zk: zk, sessionTimeoutMs: effectiveConfig.zookeeperSessionTimeoutMs, logger: logger)
             core.brokerEpoch.withLockedValue { $0 = epoch }
         } catch {
             replication.cancel()
@@ -148,7 +155,9 @@ public enum BrokerLauncher {
             try? logManager.shutdown()
             throw error
         }
-        logger.info("Registered broker \(brokerId) at path /brokers/ids/\(brokerId) with addresses: \(advertised.map { "\($0.listenerName)://\($0.host ?? ""):\($0.port)" }.joined(separator: ","))")
+        logger.info(
+            "Registered broker \(brokerId) at path /brokers/ids/\(brokerId) with addresses: \(advertised.map { "\($0.listenerName)://\($0.host ?? ""):\($0.port)" }.joined(separator: ","))"
+        )
 
         let cluster = ClusterMembership(
             zk: zk, brokerId: brokerId, clusterId: clusterId, metadata: metadata, election: election,
@@ -158,9 +167,13 @@ public enum BrokerLauncher {
         try await cluster.electIfPossible()
         let groupTimers = await groups.start()  // loads __consumer_offsets partitions led here
 
-        let maintenance = Task { await Maintenance.run(logManager: logManager, replicas: replicas, config: config, logger: logger) }
+        let maintenance = Task {
+            await Maintenance.run(logManager: logManager, replicas: replicas, config: config, logger: logger)
+        }
         let watcher = Task { await cluster.watch() }
-        logger.info("[KafkaServer id=\(brokerId)] started (listening on \(server.boundPorts.map(String.init).joined(separator: ",")))")
+        logger.info(
+            "[KafkaServer id=\(brokerId)] started (listening on \(server.boundPorts.map(String.init).joined(separator: ",")))"
+        )
 
         await waitForTermination()
         logger.info("[KafkaServer id=\(brokerId)] shutting down")
@@ -201,11 +214,14 @@ public enum BrokerLauncher {
             } catch KafkaZkError.brokerIdAlreadyRegistered {
                 guard ContinuousClock.now < deadline else {
                     throw BrokerStartupError(
-                        "Broker id \(id) is already registered in ZooKeeper (/brokers/ids/\(id)) by a live session; is another broker running with broker.id=\(id)?")
+                        "Broker id \(id) is already registered in ZooKeeper (/brokers/ids/\(id)) by a live session; is another broker running with broker.id=\(id)?"
+                    )
                 }
                 if !warned {
                     warned = true
-                    logger.warning("/brokers/ids/\(id) exists (a previous process of this broker, or another broker with broker.id=\(id)); waiting up to \(sessionTimeoutMs) ms for its session to expire")
+                    logger.warning(
+                        "/brokers/ids/\(id) exists (a previous process of this broker, or another broker with broker.id=\(id)); waiting up to \(sessionTimeoutMs) ms for its session to expire"
+                    )
                 }
                 try await Task.sleep(for: .milliseconds(250))
             }
@@ -234,13 +250,16 @@ public enum BrokerLauncher {
                     // Only a partition with another live ISR member can still move on a retry.
                     let movable = response.remainingPartitions.filter { p in
                         let isr =
-                            snapshot.topics[p.topicName]?.partitions.first { $0.partition == p.partitionIndex }?.isr ?? []
+                            snapshot.topics[p.topicName]?.partitions.first { $0.partition == p.partitionIndex }?.isr
+                            ?? []
                         return isr.contains { $0 != brokerId && snapshot.brokers[$0] != nil }
                     }
                     stuck = movable.map { "\($0.topicName)-\($0.partitionIndex)" }
                     succeeded = movable.isEmpty
                 } else {
-                    stuck = ["error \(ErrorCode(rawValue: response.errorCode).map { "\($0)" } ?? "\(response.errorCode)")"]
+                    stuck = [
+                        "error \(ErrorCode(rawValue: response.errorCode).map { "\($0)" } ?? "\(response.errorCode)")"
+                    ]
                 }
             } catch {
                 stuck = ["\(error)"]
@@ -250,10 +269,13 @@ public enum BrokerLauncher {
                 return
             }
             logger.warning(
-                "[KafkaServer id=\(brokerId)] controlled shutdown attempt \(attempt)/\(attempts) incomplete: \(stuck.joined(separator: ", "))")
+                "[KafkaServer id=\(brokerId)] controlled shutdown attempt \(attempt)/\(attempts) incomplete: \(stuck.joined(separator: ", "))"
+            )
             if attempt < attempts { try? await Task.sleep(for: .milliseconds(config.controlledShutdownRetryBackoffMs)) }
         }
-        logger.warning("[KafkaServer id=\(brokerId)] proceeding to do an unclean shutdown as all the controlled shutdown attempts failed")
+        logger.warning(
+            "[KafkaServer id=\(brokerId)] proceeding to do an unclean shutdown as all the controlled shutdown attempts failed"
+        )
     }
 
     private static func askController(
@@ -262,11 +284,15 @@ public enum BrokerLauncher {
     ) async throws -> ControlledShutdownResponse {
         let controllerId = (try? await zk.controllerId()) ?? metadata.snapshot.controllerId
         if controllerId == brokerId, let runtime = controller.runtime {
-            return ControlledShutdownResponse(await runtime.controlledShutdown(brokerId: brokerId, brokerEpoch: brokerEpoch))
+            return ControlledShutdownResponse(
+                await runtime.controlledShutdown(brokerId: brokerId, brokerEpoch: brokerEpoch))
         }
         guard controllerId >= 0 else { return ControlledShutdownResponse(errorCode: ErrorCode.notController.rawValue) }
         let live = try await zk.broker(controllerId)
-        guard let endpoint = live?.registration.endpoints.first(where: { $0.listenerName == config.interBrokerListenerName })
+        guard
+            let endpoint = live?.registration.endpoints.first(where: {
+                $0.listenerName == config.interBrokerListenerName
+            })
         else { return ControlledShutdownResponse(errorCode: ErrorCode.brokerNotAvailable.rawValue) }
         let connection = try await BrokerConnection.connect(
             to: BrokerAddress(host: endpoint.host ?? "127.0.0.1", port: Int(endpoint.port)),

@@ -22,7 +22,8 @@ final class ClusterMembership: Sendable {
 
     init(
         zk: KafkaZkClient, brokerId: Int32, clusterId: String, metadata: MetadataCache,
-        election: NIOLockedValueBox<ControllerElection?>, registration: BrokerRegistration, brokerEpoch: NIOLockedValueBox<Int64>,
+        election: NIOLockedValueBox<ControllerElection?>, registration: BrokerRegistration,
+        brokerEpoch: NIOLockedValueBox<Int64>,
         controller: ControllerHost, replicas: ReplicaManager, logger: Logger
     ) {
         self.zk = zk
@@ -60,7 +61,9 @@ final class ClusterMembership: Sendable {
             }
             metadata.update { $0.controllerId = brokerId }
             if isNew {
-                logger.info("[Controller id=\(brokerId)] \(brokerId) successfully elected as the controller. Epoch incremented to \(won.epoch)")
+                logger.info(
+                    "[Controller id=\(brokerId)] \(brokerId) successfully elected as the controller. Epoch incremented to \(won.epoch)"
+                )
             }
             await controller.start(won) { [weak self] reason in self?.controllerResigned(reason) }
         } else {
@@ -130,9 +133,31 @@ final class ClusterMembership: Sendable {
     }
 
     private func watchSession() async {
+        var connectionLost = false
         for await event in zk.session.events {
             if Task.isCancelled { return }
-            guard event == .expired else { continue }
+            switch event {
+            case .disconnected:
+                if !connectionLost {
+                    logger.warning(
+                        "ZooKeeper connection lost; reconnecting (the session survives if a server answers within zookeeper.session.timeout.ms)"
+                    )
+                }
+                connectionLost = true
+                continue
+            case .connected(let sessionId), .connectedReadOnly(let sessionId):
+                if connectionLost {
+                    logger.info(
+                        "ZooKeeper connection re-established (session 0x\(String(UInt64(bitPattern: sessionId), radix: 16)))"
+                    )
+                }
+                connectionLost = false
+                continue
+            case .expired:
+                connectionLost = false
+            default:
+                continue
+            }
             logger.warning("ZooKeeper session expired; fencing local leaders and re-registering broker \(brokerId)")
             // The ephemeral /controller and /brokers/ids/<id> are gone: stop controlling and leading at once.
             await controller.stop()

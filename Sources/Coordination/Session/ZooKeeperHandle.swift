@@ -51,7 +51,8 @@ final class ZooKeeperHandle: Sendable {
             zooKeeperLifecycleQueue.async {
                 let context = Unmanaged.passRetained(handle)
                 let zh = connectString.withCString { host in
-                    zookeeper_init(host, sessionWatcher, timeoutMs, nil, context.toOpaque(), 0)
+                    zookeeper_init2(
+                        host, sessionWatcher, timeoutMs, nil, context.toOpaque(), 0, ZooKeeperLogging.callback)
                 }
                 guard let zh else {
                     context.release()
@@ -86,7 +87,9 @@ final class ZooKeeperHandle: Sendable {
                 s.connected = true
                 s.everConnected = true
                 s.sessionId = clientId
-                event = state == ZOO_CONNECTED_STATE ? .connected(sessionId: clientId) : .connectedReadOnly(sessionId: clientId)
+                event =
+                    state == ZOO_CONNECTED_STATE
+                    ? .connected(sessionId: clientId) : .connectedReadOnly(sessionId: clientId)
                 waiters = Array(s.connectWaiters.values)
                 s.connectWaiters = [:]
             } else if state == ZOO_CONNECTING_STATE || state == ZOO_ASSOCIATING_STATE {
@@ -223,7 +226,9 @@ final class ZooKeeperHandle: Sendable {
         }
     }
 
-    func children(_ path: String, watch: ZooKeeperWatch? = nil) async throws -> (children: [String], stat: ZooKeeperStat) {
+    func children(_ path: String, watch: ZooKeeperWatch? = nil) async throws -> (
+        children: [String], stat: ZooKeeperStat
+    ) {
         if let watch { watches.insert(watch) }
         do {
             return try await submit { zh, ctx in
@@ -242,7 +247,8 @@ final class ZooKeeperHandle: Sendable {
 
     func multi(_ ops: [ZooKeeperOp]) async throws -> [ZooKeeperOpResult] {
         if ops.isEmpty { return [] }
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[ZooKeeperOpResult], any Error>) in
+        return try await withCheckedThrowingContinuation {
+            (continuation: CheckedContinuation<[ZooKeeperOpResult], any Error>) in
             let request = MultiRequest(ops, continuation: continuation)
             let box = Unmanaged.passRetained(request)
             let rc: Int32 = inner.withLock { s in

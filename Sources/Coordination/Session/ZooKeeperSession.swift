@@ -284,12 +284,3 @@ public final class ZooKeeperSession: Sendable {
         return (stat, watch)
     }
 }
-
-/// libzookeeper logs to stderr at INFO by default; the broker only wants its errors.
-enum ZooKeeperLogging {
-    private static let configured: Void = {
-        zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR)
-    }()
-
-    static func configureOnce() { _ = configured }
-}
