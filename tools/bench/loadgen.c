@@ -3,10 +3,13 @@
  *
  *   loadgen produce BOOTSTRAP TOPIC COUNT SIZE [key=value ...]   librdkafka properties, plus:
  *        rate=N          messages per second (0 = as fast as possible)
+ *        batch=N         hand messages to librdkafka N at a time with rd_kafka_produce_batch() (0 = one
+ *                        rd_kafka_producev() call per message, what most applications do)
+ *        keys=N          key each message with one of N keys ("k0".."k<N-1>"); 0 = no key (producer-perf-test)
  *   loadgen consume BOOTSTRAP TOPIC COUNT [key=value ...]
  *
  * Prints one line: "msgs=N secs=S msgs_per_s=R mb_per_s=M p50_ms=A p99_ms=B errors=E".
- * Latency is produce() call -> delivery report, per message.
+ * Latency is produce call -> delivery report, per message.
  */
 #include <librdkafka/rdkafka.h>
 #include <inttypes.h>
@@ -21,9 +24,17 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static double *sent_at;      /* per message: when produce() was called */
-static float *latency_ms;    /* per acknowledged message */
+/* The client shares the machine's two cores with the broker, so it keeps its own per-message work small: the
+   clock is read once per produce call (per message, or per batch) and, for delivery reports, at the first of
+   every 64 reports served by one poll; latencies go into a histogram instead of an array sorted afterwards. */
+static double *sent_at;      /* per message: when its produce call was made */
+static double report_now;    /* the clock as of the latest delivery report that read it */
+static unsigned reports_since_clock;
 static long acked, failed;
+
+#define HIST_US_PER_BUCKET 10
+#define HIST_BUCKETS 1000000 /* 10 s in 10 us buckets; slower reports land in the last bucket */
+static unsigned *histogram;
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     (void)rk; (void)opaque;
@@ -33,15 +44,30 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         failed++;
         return;
     }
-    latency_ms[acked++] = (float)((now_s() - sent_at[idx]) * 1000.0);
+    if (reports_since_clock++ % 64 == 0) report_now = now_s();
+    double us = (report_now - sent_at[idx]) * 1e6;
+    long bucket = us <= 0 ? 0 : (long)(us / HIST_US_PER_BUCKET);
+    histogram[bucket < HIST_BUCKETS ? bucket : HIST_BUCKETS - 1]++;
+    acked++;
 }
 
-static int cmp_float(const void *a, const void *b) {
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
+/* Serves delivery reports; the first report of every poll reads the clock afresh. */
+static void serve(rd_kafka_t *rk, int timeout_ms) {
+    reports_since_clock = 0;
+    rd_kafka_poll(rk, timeout_ms);
 }
 
-static rd_kafka_conf_t *make_conf(const char *bootstrap, int argc, char **argv, int first, long *rate) {
+static double percentile_ms(double q) {
+    long want = (long)((double)acked * q), seen = 0;
+    for (long b = 0; b < HIST_BUCKETS; b++) {
+        seen += histogram[b];
+        if (seen > want) return (double)(b * HIST_US_PER_BUCKET + HIST_US_PER_BUCKET / 2) / 1000.0;
+    }
+    return -1;
+}
+
+static rd_kafka_conf_t *make_conf(const char *bootstrap, int argc, char **argv, int first, long *rate, long *batch,
+                                  long *keys) {
     char err[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) != RD_KAFKA_CONF_OK) {
@@ -53,6 +79,8 @@ static rd_kafka_conf_t *make_conf(const char *bootstrap, int argc, char **argv, 
         if (!eq) { fprintf(stderr, "expected key=value: %s\n", argv[i]); exit(2); }
         *eq = '\0';
         if (rate && strcmp(argv[i], "rate") == 0) { *rate = atol(eq + 1); continue; }
+        if (batch && strcmp(argv[i], "batch") == 0) { *batch = atol(eq + 1); continue; }
+        if (keys && strcmp(argv[i], "keys") == 0) { *keys = atol(eq + 1); continue; }
         if (rd_kafka_conf_set(conf, argv[i], eq + 1, err, sizeof err) != RD_KAFKA_CONF_OK) {
             fprintf(stderr, "%s\n", err);
             exit(2);
@@ -61,64 +89,97 @@ static rd_kafka_conf_t *make_conf(const char *bootstrap, int argc, char **argv, 
     return conf;
 }
 
+/* Waits for message i's due time in rate mode, serving delivery reports, without spinning: a busy loop here
+   would hold one of the machine's two cores and show up as broker latency. */
+static void pace(rd_kafka_t *rk, double start, long rate, long i) {
+    double due = start + (double)i / (double)rate;
+    for (double left = due - now_s(); left > 0; left = due - now_s()) {
+        serve(rk, 0);
+        left = due - now_s();
+        if (left > 0) {
+            struct timespec ts = {(time_t)left, (long)((left - (double)(time_t)left) * 1e9)};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
 static int produce(const char *bootstrap, const char *topic, long count, long size, int argc, char **argv) {
-    long rate = 0;
+    long rate = 0, batch = 0, keys = 0;
     char err[512];
-    rd_kafka_conf_t *conf = make_conf(bootstrap, argc, argv, 6, &rate);
+    rd_kafka_conf_t *conf = make_conf(bootstrap, argc, argv, 6, &rate, &batch, &keys);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!rk) { fprintf(stderr, "%s\n", err); return 2; }
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    if (rate > 0 || batch < 1) batch = 1;
     sent_at = calloc((size_t)count, sizeof *sent_at);
-    latency_ms = calloc((size_t)count, sizeof *latency_ms);
-    char *payload = malloc((size_t)size);
+    histogram = calloc(HIST_BUCKETS, sizeof *histogram);
+    /* One payload buffer per message of a produce call; librdkafka copies them (RD_KAFKA_MSG_F_COPY). */
+    char *payloads = malloc((size_t)(batch * size));
+    char (*key_texts)[24] = calloc((size_t)batch, sizeof *key_texts);
+    rd_kafka_message_t *messages = calloc((size_t)batch, sizeof *messages);
     /* Compressible but not trivial: a repeating text pattern with the message number mixed in. */
-    for (long i = 0; i < size; i++) payload[i] = (char)('a' + (i * 7 + i / 13) % 26);
-    char key[32];
+    for (long k = 0; k < batch; k++)
+        for (long j = 0; j < size; j++) payloads[k * size + j] = (char)('a' + (j * 7 + j / 13) % 26);
     double start = now_s();
-    for (long i = 0; i < count; i++) {
-        if (rate > 0) {
-            double due = start + (double)i / (double)rate;
-            /* Wait for the message's due time serving delivery reports, without spinning: a busy loop here
-               would hold one of the machine's two cores and show up as broker latency. */
-            for (double left = due - now_s(); left > 0; left = due - now_s()) {
-                rd_kafka_poll(rk, 0);
-                left = due - now_s();
-                if (left > 0) {
-                    struct timespec ts = {(time_t)left, (long)((left - (double)(time_t)left) * 1e9)};
-                    nanosleep(&ts, NULL);
+    for (long i = 0; i < count;) {
+        if (rate > 0) pace(rk, start, rate, i);
+        long n = count - i < batch ? count - i : batch;
+        double at = now_s();
+        for (long k = 0; k < n; k++) {
+            long id = i + k;
+            char *payload = payloads + k * size;
+            if (size >= 8) memcpy(payload, &id, sizeof id);
+            int klen = keys > 0 ? snprintf(key_texts[k], sizeof key_texts[k], "k%ld", id % keys) : 0;
+            sent_at[id] = at;
+            messages[k] = (rd_kafka_message_t){.payload = payload, .len = (size_t)size, .key = klen ? key_texts[k] : NULL,
+                                               .key_len = (size_t)klen, ._private = (void *)(intptr_t)id};
+        }
+        for (long k = 0, end = n; k < end;) {
+            if (batch == 1) {
+                rd_kafka_message_t *m = &messages[k];
+                rd_kafka_resp_err_t e = rd_kafka_producev(
+                    rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_KEY(m->key, m->key_len), RD_KAFKA_V_VALUE(m->payload, m->len),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(m->_private), RD_KAFKA_V_END);
+                if (e == RD_KAFKA_RESP_ERR_NO_ERROR) { k++; continue; }
+                if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) { fprintf(stderr, "produce: %s\n", rd_kafka_err2str(e)); return 1; }
+            } else {
+                rd_kafka_produce_batch(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, messages + k, (int)(end - k));
+                /* Messages the queue could not take come back with err set: they move to the front of the
+                   unsent range and are offered again after serving delivery reports. */
+                long left = 0;
+                for (long j = k; j < end; j++) {
+                    if (messages[j].err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+                    if (messages[j].err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                        fprintf(stderr, "produce: %s\n", rd_kafka_err2str(messages[j].err));
+                        return 1;
+                    }
+                    messages[k + left] = messages[j];
+                    messages[k + left].err = RD_KAFKA_RESP_ERR_NO_ERROR;
+                    left++;
                 }
+                end = k + left;
+                if (left == 0) break;
             }
+            serve(rk, 10);
         }
-        int klen = snprintf(key, sizeof key, "k%ld", i % 1000);
-        if (size >= 8) memcpy(payload, &i, sizeof i);
-        sent_at[i] = now_s();
-        for (;;) {
-            rd_kafka_resp_err_t e = rd_kafka_producev(
-                rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, (size_t)klen),
-                RD_KAFKA_V_VALUE(payload, (size_t)size), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                RD_KAFKA_V_OPAQUE((void *)(intptr_t)i), RD_KAFKA_V_END);
-            if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-            if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) { fprintf(stderr, "produce: %s\n", rd_kafka_err2str(e)); return 1; }
-            rd_kafka_poll(rk, 10);
-        }
+        i += n;
         /* Delivery reports are served every 256 messages: polling per message costs the client more CPU than
            the broker spends on the message, and on a 2-core machine that CPU is taken from the broker. */
-        if ((i & 255) == 0 || rate > 0) rd_kafka_poll(rk, 0);
+        if (rate > 0 || batch > 1 || (i & 255) == 0) serve(rk, 0);
     }
-    while (rd_kafka_outq_len(rk) > 0 && now_s() - start < 600) rd_kafka_poll(rk, 50);
+    while (rd_kafka_outq_len(rk) > 0 && now_s() - start < 600) serve(rk, 50);
     double secs = now_s() - start;
-    qsort(latency_ms, (size_t)acked, sizeof *latency_ms, cmp_float);
-    double p50 = acked ? latency_ms[(size_t)(acked * 0.50)] : -1;
-    double p99 = acked ? latency_ms[(size_t)(acked * 0.99)] : -1;
     printf("msgs=%ld secs=%.2f msgs_per_s=%.0f mb_per_s=%.1f p50_ms=%.2f p99_ms=%.2f errors=%ld\n", acked, secs,
-           acked / secs, (double)acked * (double)size / secs / 1e6, p50, p99, failed);
+           acked / secs, (double)acked * (double)size / secs / 1e6, percentile_ms(0.50), percentile_ms(0.99), failed);
+    rd_kafka_topic_destroy(rkt);
     rd_kafka_destroy(rk);
     return failed ? 1 : 0;
 }
 
 static int consume(const char *bootstrap, const char *topic, long count, int argc, char **argv) {
     char err[512];
-    rd_kafka_conf_t *conf = make_conf(bootstrap, argc, argv, 5, NULL);
+    rd_kafka_conf_t *conf = make_conf(bootstrap, argc, argv, 5, NULL, NULL, NULL);
     rd_kafka_conf_set(conf, "group.id", "loadgen-bench", err, sizeof err);
     rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, sizeof err);
     rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
