@@ -101,7 +101,9 @@ final class GroupService: Sendable {
             offset = next
         }
         await runtime.finishLoading(partition: index, ticket: ticket)
-        logger.info("Loaded \(Self.topic)-\(index) at leader epoch \(leaderEpoch) in \(ContinuousClock.now - started)")
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        logger.info("Loaded \(Self.topic)-\(index) in \(milliseconds) milliseconds for epoch \(leaderEpoch)")
         return true
     }
 
