@@ -118,7 +118,7 @@ public struct BatchValidator: Sendable {
     public func validate(_ bytes: [UInt8], timestampType: TimestampType = .createTime, now: Int64) throws
         -> ValidatedBatch
     {
-        try bytes.withUnsafeBytes { try validate($0, timestampType: timestampType, now: now) }
+        try bytes.withUnsafeBytes { try validate($0, timestampType: timestampType, now: now, owner: bytes) }
     }
 
     /// Validates one partition's produce payload, which must hold exactly one magic-2 batch.
@@ -128,6 +128,14 @@ public struct BatchValidator: Sendable {
     public func validate(_ bytes: UnsafeRawBufferPointer, timestampType: TimestampType = .createTime, now: Int64)
         throws -> ValidatedBatch
     {
+        try validate(bytes, timestampType: timestampType, now: now, owner: nil)
+    }
+
+    /// `owner`: the array `bytes` points into; when the payload is exactly the batch (the normal case) the result
+    /// shares it instead of copying.
+    private func validate(
+        _ bytes: UnsafeRawBufferPointer, timestampType: TimestampType, now: Int64, owner: [UInt8]?
+    ) throws -> ValidatedBatch {
         let count = try Self.batchCount(bytes)
         guard count == 1 else { throw RecordValidationError.invalidBatchCount(count) }
         guard bytes.count > 16, bytes[16] == 2 else {
@@ -173,8 +181,9 @@ public struct BatchValidator: Sendable {
             summary = try plain.withUnsafeBytes { try walk($0, header: header, timestampType: timestampType, now: now) }
             decompressed = plain
         }
+        let exact = owner.map { $0.count == header.totalSize } ?? false
         return ValidatedBatch(
-            bytes: Array(batch), header: header, codec: codec, recordCount: Int(header.recordsCount),
+            bytes: exact ? owner! : Array(batch), header: header, codec: codec, recordCount: Int(header.recordsCount),
             maxTimestamp: summary.maxTimestamp, offsetDeltaOfMaxTimestamp: summary.offsetDeltaOfMax,
             indexOfMaxTimestamp: summary.indexOfMax,
             offsetsAreSequential: summary.sequential, decompressedRecords: decompressed)

@@ -58,6 +58,31 @@ public final class SegmentFile: @unchecked Sendable {
         }
     }
 
+    /// Writes `first` then `second` at `offset` with one `pwritev` (a short write finishes with `pwrite`s).
+    func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, at offset: Int64) throws(LogError) {
+        guard let a = first.baseAddress, let b = second.baseAddress else {
+            try write(first, at: offset)
+            try write(second, at: offset + Int64(first.count))
+            return
+        }
+        var vectors = [
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: a), iov_len: first.count),
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: b), iov_len: second.count),
+        ]
+        var n: Int
+        repeat {
+            n = vectors.withUnsafeMutableBufferPointer { pwritev(fileDescriptor, $0.baseAddress, 2, off_t(offset)) }
+        } while n < 0 && errno == EINTR
+        if n < 0 { throw .io("write \(openedPath): \(lastErrorString())") }
+        if n < first.count {
+            try write(UnsafeRawBufferPointer(rebasing: first[n...]), at: offset + Int64(n))
+            try write(second, at: offset + Int64(first.count))
+        } else if n < first.count + second.count {
+            let done = n - first.count
+            try write(UnsafeRawBufferPointer(rebasing: second[done...]), at: offset + Int64(n))
+        }
+    }
+
     func write(_ bytes: [UInt8], at offset: Int64) throws(LogError) {
         try bytes.withBytes { (p) throws(LogError) in try write(p, at: offset) }
     }

@@ -118,11 +118,29 @@ final class LogSegment {
         }
     }
 
-    /// Single-batch append: the leader's hot path, no allocation.
+    /// Single-batch append (the cleaner's rewritten batches).
     func append(batch bytes: UnsafeRawBufferPointer, header: RecordBatchHeader, indexIntervalBytes: Int) throws(LogError) {
         let start = size
         try write(bytes, at: start)
         try indexBatch(position: start, size: bytes.count, header: header, indexIntervalBytes: indexIntervalBytes)
+    }
+
+    /// Single-batch append, the leader's hot path: the batch is `prefix` (its patched first bytes) followed by
+    /// `rest`, written with one `pwritev`, no allocation and no copy.
+    func append(
+        batchPrefix prefix: UnsafeRawBufferPointer, rest: UnsafeRawBufferPointer, header: RecordBatchHeader,
+        indexIntervalBytes: Int
+    ) throws(LogError) {
+        let start = size
+        do {
+            try log.write(prefix, rest, at: start)
+        } catch {
+            try? log.truncate(to: start)
+            throw error
+        }
+        size += Int64(prefix.count + rest.count)
+        try indexBatch(
+            position: start, size: prefix.count + rest.count, header: header, indexIntervalBytes: indexIntervalBytes)
     }
 
     /// Writes at the end of the log; on failure cuts the file back so no partial batch is left behind.

@@ -1,6 +1,9 @@
 import KafkaRecords
 
 extension PartitionLog {
+    /// baseOffset (8), batchLength (4), partitionLeaderEpoch (4): the leader rewrites the first and the last.
+    static let patchedPrefixSize = 16
+
     /// Appends one client batch (already validated by the broker: CRC, sizes, timestamps, compression).
     ///
     /// Assigns offsets from the log end offset by rewriting `baseOffset` and `partitionLeaderEpoch` (both outside
@@ -12,7 +15,7 @@ extension PartitionLog {
     public func appendAsLeader(_ batch: consuming [UInt8], leaderEpoch: Int32, now: Int64) throws(LogError)
         -> LeaderAppendResult
     {
-        var bytes = batch
+        let bytes = batch
         var header = try Self.parseSingleBatch(bytes)
         return try lock.withLock { () throws(LogError) -> LeaderAppendResult in
             try ensureOpen()
@@ -25,15 +28,21 @@ extension PartitionLog {
             let base = leo
             header.baseOffset = base
             header.partitionLeaderEpoch = leaderEpoch
-            bytes.withUnsafeMutableBytes { p in
-                p.storeBytes(of: base.bigEndian, toByteOffset: 0, as: Int64.self)
-                p.storeBytes(of: leaderEpoch.bigEndian, toByteOffset: 12, as: Int32.self)
-            }
             let segment = try maybeRoll(
                 appendSize: bytes.count, maxTimestamp: header.maxTimestamp, firstOffset: base,
                 lastOffset: header.lastOffset, now: now)
+            // The batch's first 16 bytes (baseOffset, batchLength, partitionLeaderEpoch) go out patched from a
+            // copy; the rest is written from the request's own bytes, which are shared and so never mutated.
             try bytes.withBytes { (p) throws(LogError) in
-                try segment.append(batch: p, header: header, indexIntervalBytes: config.indexIntervalBytes)
+                try withUnsafeTemporaryAllocation(byteCount: Self.patchedPrefixSize, alignment: 8) { (prefix) throws(LogError) in
+                    prefix.copyMemory(from: UnsafeRawBufferPointer(rebasing: p[0..<Self.patchedPrefixSize]))
+                    prefix.storeBytes(of: base.bigEndian, toByteOffset: 0, as: Int64.self)
+                    prefix.storeBytes(of: leaderEpoch.bigEndian, toByteOffset: 12, as: Int32.self)
+                    try segment.append(
+                        batchPrefix: UnsafeRawBufferPointer(prefix),
+                        rest: UnsafeRawBufferPointer(rebasing: p[Self.patchedPrefixSize...]), header: header,
+                        indexIntervalBytes: config.indexIntervalBytes)
+                }
             }
             producerState.apply(header)
             if epochCache.assign(epoch: leaderEpoch, startOffset: base) { try epochCache.persist() }

@@ -27,6 +27,19 @@ struct AppendReadTests {
         #expect(FileManager.default.fileExists(atPath: dir.path + "/orders-0/00000000000000000000.log"))
     }
 
+    @Test("a leader append writes the assigned offset and epoch without touching the caller's shared bytes")
+    func callerBytesUntouched() throws {
+        let dir = TempDir()
+        let clock = TestClock()
+        let log = try makeManager(dir, clock: clock).getOrCreateLog(topic: "t", partition: 0)
+        _ = try log.appendAsLeader(makeBatch(count: 4), leaderEpoch: 1, now: clock.now)
+        let request = makeBatch(count: 2)
+        let shared = request  // the produce request still holds these bytes while they are appended
+        _ = try log.appendAsLeader(shared, leaderEpoch: 7, now: clock.now)
+        #expect(request == makeBatch(count: 2))
+        #expect(try log.readBytes(from: 4, maxBytes: 1 << 20) == makeBatch(baseOffset: 4, count: 2, partitionLeaderEpoch: 7))
+    }
+
     @Test("a read from inside a batch returns that whole batch; the log end offset reads empty; beyond is out of range")
     func readPositions() throws {
         let dir = TempDir()
