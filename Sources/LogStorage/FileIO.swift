@@ -60,7 +60,7 @@ public final class SegmentFile: @unchecked Sendable {
 
     /// Writes `first` then `second` at `offset` with one `pwritev` (a short write finishes with `pwrite`s).
     func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, at offset: Int64) throws(LogError) {
-        guard let a = first.baseAddress, let b = second.baseAddress else {
+        guard let a = first.baseAddress, !first.isEmpty, let b = second.baseAddress, !second.isEmpty else {
             try write(first, at: offset)
             try write(second, at: offset + Int64(first.count))
             return

@@ -132,26 +132,27 @@ final class LogSegment {
         indexIntervalBytes: Int
     ) throws(LogError) {
         let start = size
-        do {
-            try log.write(prefix, rest, at: start)
-        } catch {
-            try? log.truncate(to: start)
-            throw error
-        }
-        size += Int64(prefix.count + rest.count)
+        try write(prefix, rest, at: start)
         try indexBatch(
             position: start, size: prefix.count + rest.count, header: header, indexIntervalBytes: indexIntervalBytes)
     }
 
-    /// Writes at the end of the log; on failure cuts the file back so no partial batch is left behind.
     private func write(_ bytes: UnsafeRawBufferPointer, at start: Int64) throws(LogError) {
+        try write(UnsafeRawBufferPointer(start: nil, count: 0), bytes, at: start)
+    }
+
+    /// Writes `first` then `second` at the end of the log; on failure cuts the file back so no partial batch is
+    /// left behind.
+    private func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, at start: Int64)
+        throws(LogError)
+    {
         do {
-            try log.write(bytes, at: start)
+            try log.write(first, second, at: start)
         } catch {
             try? log.truncate(to: start)
             throw error
         }
-        size += Int64(bytes.count)
+        size += Int64(first.count + second.count)
     }
 
     private func indexBatch(position: Int64, size batchSize: Int, header: RecordBatchHeader, indexIntervalBytes: Int)

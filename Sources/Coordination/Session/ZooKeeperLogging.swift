@@ -8,7 +8,7 @@ import Synchronization
 /// libzookeeper's own log lines. The C client reports every failed reconnect attempt at ERROR level, several
 /// times a second per server while an ensemble is unreachable; those lines go to one sink (the broker's logger,
 /// or stderr until one is routed) and repeats are throttled: the first line of a burst passes, then at most one
-/// line per `ZooKeeperLogging.interval`, carrying the count of lines held back.
+/// line per `ZooKeeperLogging.intervalMs`, carrying the count of lines held back.
 public enum ZooKeeperLogging {
     /// At most one libzookeeper line per this many milliseconds after the first of a burst.
     public static let intervalMs: UInt64 = 10_000
@@ -53,20 +53,10 @@ public enum ZooKeeperLogging {
 
     /// Drops libzookeeper's own "date:pid(thread):ZOO_LEVEL@function@line: " prefix; the sink adds its own.
     static func stripPrefix(_ raw: String) -> String {
-        let text = Array(raw.utf8.reversed().drop { $0 == UInt8(ascii: "\n") }.reversed())
-        let marker = Array("):ZOO_".utf8)
-        guard let level = firstIndex(of: marker, in: text, from: 0),
-            let end = firstIndex(of: Array(": ".utf8), in: text, from: level + marker.count)
-        else { return String(decoding: text, as: UTF8.self) }
-        return String(decoding: text[(end + 2)...], as: UTF8.self)
-    }
-
-    private static func firstIndex(of needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
-        for i in start...(haystack.count - needle.count) where haystack[i..<(i + needle.count)].elementsEqual(needle) {
-            return i
-        }
-        return nil
+        let text = raw.hasSuffix("\n") ? raw.dropLast() : Substring(raw)
+        guard let level = text.firstRange(of: "):ZOO_"), let end = text[level.upperBound...].firstRange(of: ": ")
+        else { return String(text) }
+        return String(text[end.upperBound...])
     }
 
     private static func monotonicMilliseconds() -> UInt64 {
