@@ -28,6 +28,7 @@ let package = Package(
             ]
         ),
         .target(name: "CZooKeeper", cSettings: [.define("THREADED")], linkerSettings: [.linkedLibrary("zookeeper_mt")]),
+        .target(name: "CMalloc"),
 
         // Sans-io Kafka protocol: primitives, headers, one file per API.
         .target(name: "KafkaProtocol", exclude: ["README.md"], swiftSettings: swiftSettings),
@@ -63,7 +64,7 @@ let package = Package(
             name: "Broker",
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "LogStorage", "Coordination", "KafkaConfig", "GroupCoordinator",
-                "Controller", "KafkaClient",
+                "Controller", "KafkaClient", "CMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

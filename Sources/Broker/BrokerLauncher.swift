@@ -37,6 +37,7 @@ public enum BrokerLauncher {
 
     public static func run(config initial: BrokerConfig) async throws {
         let waitForTermination = installTerminationHandlers()
+        MallocTuning.apply(environment: ProcessInfo.processInfo.environment)
         let logger = Logger(label: "needletail.broker")
         let brokerId = initial.brokerId
         logger.info("[KafkaServer id=\(brokerId)] starting")

@@ -1,0 +1,22 @@
+import CMalloc
+
+/// glibc's malloc hands memory above its mmap threshold straight back to the kernel, and trims the top of each
+/// arena once 128 KB–64 MB of it is free. A broker allocates and frees megabyte buffers all the time (produce
+/// frames, decompressed batches for validation, fetch responses), so with the defaults every such buffer is
+/// faulted in and zeroed afresh: a 200k × 1 KB zstd produce spent about 0.9 CPU-s in page faults, 0.15 s without.
+/// Freed memory is kept for reuse instead, as a JVM keeps its heap. Skipped when the operator tunes malloc through
+/// the environment.
+enum MallocTuning {
+    static let mmapThreshold: Int32 = 32 << 20
+    static let trimThreshold: Int32 = 256 << 20
+
+    static func apply(environment: [String: String]) {
+        guard !operatorTunesMalloc(environment) else { return }
+        _ = nt_malloc_keep_freed_memory(mmapThreshold, trimThreshold)
+    }
+
+    static func operatorTunesMalloc(_ environment: [String: String]) -> Bool {
+        environment["GLIBC_TUNABLES"]?.contains("glibc.malloc.") == true
+            || environment.keys.contains { $0.hasPrefix("MALLOC_") }
+    }
+}
