@@ -10,7 +10,12 @@ struct ResponseFrameDecoder: ByteToMessageDecoder {
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let size = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) else { return .needMoreData }
         guard size >= 0, Int(size) <= maxFrameSize else { throw FrameTooLarge(size: Int(size)) }
-        guard buffer.readableBytes >= 4 + Int(size) else { return .needMoreData }
+        guard buffer.readableBytes >= 4 + Int(size) else {
+            // Room for the whole frame at once: a replica fetch answer of several MB is then gathered with one copy
+            // instead of the buffer doubling (and copying) its way up.
+            buffer.reserveCapacity(minimumWritableBytes: 4 + Int(size) - buffer.readableBytes)
+            return .needMoreData
+        }
         buffer.moveReaderIndex(forwardBy: 4)
         guard let frame = buffer.readSlice(length: Int(size)) else { return .needMoreData }
         context.fireChannelRead(wrapInboundOut(frame))
