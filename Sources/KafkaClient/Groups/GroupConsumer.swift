@@ -175,7 +175,7 @@ public actor GroupConsumer {
             memberId = ""
             generation = -1
             needsJoin = true
-        case .notCoordinator?, .coordinatorNotAvailable?, .coordinatorLoadInProgress?:
+        case let code? where code.asksForCoordinatorAgain:
             // The coordinator moved (its `__consumer_offsets` partition has a new leader) or is loading:
             // FindCoordinator again before the next group request.
             coordinator = nil
@@ -245,7 +245,7 @@ public actor GroupConsumer {
                 continue
             case .rebalanceInProgress?, .illegalGeneration?:
                 continue
-            case .notCoordinator?, .coordinatorNotAvailable?, .coordinatorLoadInProgress?:
+            case let code? where code.asksForCoordinatorAgain:
                 coordinator = nil
                 try await pause(&backoff, until: deadline)
                 continue
@@ -286,7 +286,7 @@ public actor GroupConsumer {
                 continue
             case .rebalanceInProgress?, .illegalGeneration?:
                 continue
-            case .notCoordinator?, .coordinatorNotAvailable?, .coordinatorLoadInProgress?:
+            case let code? where code.asksForCoordinatorAgain:
                 coordinator = nil
                 try await pause(&backoff, until: deadline)
                 continue

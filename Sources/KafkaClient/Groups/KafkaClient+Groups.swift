@@ -61,8 +61,7 @@ extension KafkaClient {
     /// True for the answers that mean "ask FindCoordinator again and retry": the group's coordinator moved with its
     /// `__consumer_offsets` partition, is not elected yet, or is still loading the partition.
     public static func isCoordinatorError(_ code: Int16) -> Bool {
-        code == ErrorCode.notCoordinator.rawValue || code == ErrorCode.coordinatorNotAvailable.rawValue
-            || code == ErrorCode.coordinatorLoadInProgress.rawValue
+        ErrorCode(rawValue: code)?.asksForCoordinatorAgain ?? false
     }
 
     /// Every group known to every broker. A broker that just died (or is still loading its offsets partitions)
@@ -229,5 +228,13 @@ extension KafkaClient {
                 try KafkaClientError.check(p.errorCode, context: "offset commit \(t.name)-\(p.partitionIndex)")
             }
         }
+    }
+}
+
+extension ErrorCode {
+    /// NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS: the group's coordinator moved with
+    /// its `__consumer_offsets` partition, is not elected yet, or is still loading it. FindCoordinator again, retry.
+    var asksForCoordinatorAgain: Bool {
+        self == .notCoordinator || self == .coordinatorNotAvailable || self == .coordinatorLoadInProgress
     }
 }
