@@ -560,19 +560,14 @@ public actor KafkaProducer {
     /// the answers are handled by `answered` as they come.
     private func transmit(_ round: [SealedBatch]) async {
         guard !round.isEmpty else { return }
-        var byLeader: [Int32: [TopicPartition]] = [:]
         do {
             // The leaders found last time, until a retriable failure drops them: no hop to the client per request.
-            for b in round {
-                guard !b.refreshRoute, let leader = leaderOf[b.partition] else {
-                    byLeader = try await client.partitionsByLeader(
-                        Set(round.map(\.partition)), useCache: !round.contains { $0.refreshRoute })
-                    for (leader, tps) in byLeader {
-                        for tp in tps { leaderOf[tp] = leader }
-                    }
-                    break
+            if round.contains(where: { $0.refreshRoute || leaderOf[$0.partition] == nil }) {
+                let fresh = try await client.partitionsByLeader(
+                    Set(round.map(\.partition)), useCache: !round.contains { $0.refreshRoute })
+                for (leader, tps) in fresh {
+                    for tp in tps { leaderOf[tp] = leader }
                 }
-                byLeader[leader, default: []].append(b.partition)
             }
         } catch let e as KafkaClientError where e.isRetriable {
             for b in round { retryLater(b, after: e, refresh: true) }
@@ -583,9 +578,10 @@ public actor KafkaProducer {
             }
             return
         }
+        // Every partition has a leader now (partitionsByLeader throws for one without).
+        let byLeader = Dictionary(grouping: round) { leaderOf[$0.partition] ?? -1 }
         for leader in byLeader.keys.sorted() {
-            let tps = Set(byLeader[leader] ?? [])
-            let group = round.filter { tps.contains($0.partition) }
+            let group = byLeader[leader] ?? []
             while requestsInFlight[leader, default: 0] >= max(configuration.maxInFlightRequests, 1) {
                 // Use the wait: compress what comes next while the broker works.
                 if compressAhead() { continue }
