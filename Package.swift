@@ -33,9 +33,12 @@ let package = Package(
         // Sans-io Kafka protocol: primitives, headers, one file per API.
         .target(name: "KafkaProtocol", exclude: ["README.md"], swiftSettings: swiftSettings),
         // Record batches (v2 and legacy message sets), CRC32C and compression codecs.
-        .target(name: "KafkaRecords", dependencies: ["CChecksum", "CCompression"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(
+            name: "KafkaRecords", dependencies: ["CChecksum", "CCompression"], exclude: ["README.md"],
+            swiftSettings: swiftSettings),
         // Kafka's on-disk log: segments, indexes, checkpoints, recovery, retention, producer state.
-        .target(name: "LogStorage", dependencies: ["KafkaRecords"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(
+            name: "LogStorage", dependencies: ["KafkaRecords"], exclude: ["README.md"], swiftSettings: swiftSettings),
         // libzookeeper behind an async Swift API, plus Kafka's znode layout.
         .target(
             name: "Coordination", dependencies: ["CZooKeeper"], exclude: ["README.md"], swiftSettings: swiftSettings),
@@ -59,12 +62,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // The broker: NIO server, request routing, one handler per API, partitions, metadata cache.
+        // Partitions and replication: the one produce / fetch call per request, leadership, follower fetchers, ISR.
+        // Talks to ZooKeeper, leaders and the group coordinator only through ports the broker implements.
+        .target(
+            name: "Replication",
+            dependencies: [
+                "KafkaRecords", "LogStorage", "KafkaConfig", "KafkaProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+
+        // The broker: NIO server, request routing, one handler per API, metadata cache, cluster membership.
         .target(
             name: "Broker",
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "LogStorage", "Coordination", "KafkaConfig", "GroupCoordinator",
-                "Controller", "KafkaClient", "CMalloc",
+                "Controller", "Replication", "KafkaClient", "CMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,12 +112,22 @@ let package = Package(
 
         .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaRecordsTests", dependencies: ["KafkaRecords"], swiftSettings: swiftSettings),
-        .testTarget(name: "LogStorageTests", dependencies: ["LogStorage", "KafkaRecords"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LogStorageTests", dependencies: ["LogStorage", "KafkaRecords"], swiftSettings: swiftSettings),
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaConfigTests", dependencies: ["KafkaConfig"], swiftSettings: swiftSettings),
-        .testTarget(name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaProtocol"], swiftSettings: swiftSettings),
-        .testTarget(name: "ControllerTests", dependencies: ["Controller", "Coordination", "KafkaProtocol"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaProtocol"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ControllerTests", dependencies: ["Controller", "Coordination", "KafkaProtocol"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReplicationTests",
+            dependencies: ["Replication", "LogStorage", "KafkaConfig", "KafkaProtocol", "KafkaRecords"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: swiftSettings),
-        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaRecords"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaRecords"], swiftSettings: swiftSettings),
     ]
 )

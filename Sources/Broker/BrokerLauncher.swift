@@ -10,6 +10,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Replication
 
 /// A startup failure, printed as one line by the CLI.
 public struct BrokerStartupError: Error, CustomStringConvertible {
@@ -116,7 +117,11 @@ public enum BrokerLauncher {
 
         // Replication (fetchers, ISR writes) is wired before the listener opens: the controller sends LeaderAndIsr
         // the moment this broker registers, and a follower set up before this would never start fetching.
-        let replication = replicas.startReplication(zk: zk, metadata: metadata, config: config, logger: logger)
+        let brokerConfig: @Sendable () -> BrokerConfig = { config.withLockedValue { $0 } }
+        let replication = replicas.startReplication(
+            writer: ZooKeeperIsrWriter(zk: zk, logger: logger), connector: ClientLeaderConnector(),
+            brokers: MetadataLiveBrokers(metadata: metadata, config: brokerConfig), leadershipListener: groups,
+            config: brokerConfig, logger: logger)
         let server: KafkaServer
         do {
             server = try await KafkaServer.start(

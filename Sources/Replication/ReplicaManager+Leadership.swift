@@ -1,108 +1,48 @@
-import Coordination
 import KafkaConfig
 import KafkaProtocol
 import LogStorage
 import Logging
-import NIOConcurrencyHelpers
 
-/// Where a leader writes its ISR changes (ZooKeeper in production; a stub in tests).
-protocol LeaderIsrWriter: Sendable {
-    func write(_ proposal: Partition.IsrProposal) async -> Partition.IsrWriteResult
-    /// Publishes one `/isr_change_notification` for these partitions; false to retry later.
-    func publish(_ changed: [TopicPartition]) async -> Bool
+/// One partition of a LeaderAndIsr request, in domain terms.
+public struct LeaderAndIsrPartition: Sendable {
+    public var topic: String
+    /// `.zero` when the request carries none (LeaderAndIsr before v5).
+    public var topicId: UUIDValue
+    public var partition: Int32
+    public var state: Partition.LeaderAndIsrState
+
+    public init(topic: String, topicId: UUIDValue, partition: Int32, state: Partition.LeaderAndIsrState) {
+        self.topic = topic
+        self.topicId = topicId
+        self.partition = partition
+        self.state = state
+    }
 }
 
-/// CONTRACT item 4: the conditional state-znode write and the batched notification.
-struct ZooKeeperIsrWriter: LeaderIsrWriter {
-    let zk: KafkaZkClient
-    let logger: Logger
+/// One partition of a StopReplica request. `leaderEpoch` -2 means deletion, -1 unknown.
+public struct StopReplicaPartition: Sendable {
+    public var topic: String
+    public var partition: Int32
+    public var leaderEpoch: Int32
+    public var deletePartition: Bool
 
-    func write(_ proposal: Partition.IsrProposal) async -> Partition.IsrWriteResult {
-        let state = LeaderIsrState(
-            leader: proposal.leader, leaderEpoch: proposal.leaderEpoch, isr: proposal.newIsr,
-            controllerEpoch: proposal.controllerEpoch)
-        do {
-            let version = try await zk.updateLeaderAndIsr(
-                topic: proposal.topic, partition: proposal.partition, state,
-                expectedVersion: proposal.expectedZkVersion)
-            return .written(zkVersion: version)
-        } catch let conflict as LeaderIsrConflict {
-            logger.info(
-                "[Partition \(proposal.topic)-\(proposal.partition)] ISR update to \(proposal.newIsr) found another state in ZooKeeper (\(String(describing: conflict.stored))); waiting for LeaderAndIsr"
-            )
-            return .conflict
-        } catch {
-            logger.warning("[Partition \(proposal.topic)-\(proposal.partition)] ISR update failed: \(error)")
-            return .failed
-        }
-    }
-
-    func publish(_ changed: [TopicPartition]) async -> Bool {
-        do {
-            try await zk.createIsrChangeNotification(
-                changed.map { ZkTopicPartition(topic: $0.topic, partition: $0.partition) })
-            return true
-        } catch {
-            logger.warning("ISR change notification failed: \(error)")
-            return false
-        }
+    public init(topic: String, partition: Int32, leaderEpoch: Int32, deletePartition: Bool) {
+        self.topic = topic
+        self.partition = partition
+        self.leaderEpoch = leaderEpoch
+        self.deletePartition = deletePartition
     }
 }
 
 extension ReplicaManager {
-    // MARK: startup
-
-    /// Wires replication in (fetchers, ISR writes, liveness from the metadata cache) and starts the background
-    /// task: ISR shrink checks every `replica.lag.time.max.ms`/2 and ISR-change notifications every 2.5 s.
-    /// Cancel the returned task at shutdown (it stops the fetchers).
-    func startReplication(
-        zk: KafkaZkClient, metadata: MetadataCache, config: NIOLockedValueBox<BrokerConfig>, logger: Logger
-    ) -> Task<Void, Never> {
-        startReplication(
-            writer: ZooKeeperIsrWriter(zk: zk, logger: logger), metadata: metadata, config: config, logger: logger)
-    }
-
-    func startReplication(
-        writer: any LeaderIsrWriter, metadata: MetadataCache, config: NIOLockedValueBox<BrokerConfig>, logger: Logger
-    ) -> Task<Void, Never> {
-        environment.attach(config: config, metadata: metadata)
-        let fetchers = ReplicaFetcherManager(
-            brokerId: brokerId,
-            lookup: { [weak self] (tp: TopicPartition) -> Partition? in self?.partition(tp.topic, tp.partition) },
-            settings: { config.withLockedValue { $0 } }, logger: logger)
-        replication.withLockedValue {
-            $0 = ReplicationServices(
-                fetchers: fetchers, writer: writer, metadata: metadata, config: config, logger: logger)
-        }
-        return Task { [weak self] in
-            var lastShrinkCheck = ContinuousClock.now
-            var lastPublishCheck = ContinuousClock.now
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(250))
-                guard let self else { return }
-                let lag = config.withLockedValue { $0.replicaLagTimeMaxMs }
-                let now = ContinuousClock.now
-                if now - lastShrinkCheck >= .milliseconds(max(lag / 2, 1)) {
-                    lastShrinkCheck = now
-                    self.maybeShrinkIsr()
-                }
-                if now - lastPublishCheck >= .milliseconds(2500) {
-                    lastPublishCheck = now
-                    await self.maybePublishIsrChanges()
-                }
-            }
-            fetchers.shutdown()
-        }
-    }
-
     // MARK: controller epochs
 
     /// The highest controller epoch seen.
-    var controllerEpoch: Int32 { controllerEpochBox.withLockedValue { $0 } }
+    public var controllerEpoch: Int32 { controllerEpochBox.withLock { $0 } }
 
     /// Rejects a controller request from an older controller (STALE_CONTROLLER_EPOCH) and remembers newer epochs.
-    func checkControllerEpoch(_ epoch: Int32) throws(BrokerError) {
-        let stale = controllerEpochBox.withLockedValue { seen -> Bool in
+    public func checkControllerEpoch(_ epoch: Int32) throws(ReplicationError) {
+        let stale = controllerEpochBox.withLock { seen -> Bool in
             if epoch < seen { return true }
             seen = epoch
             return false
@@ -112,45 +52,53 @@ extension ReplicaManager {
 
     // MARK: LeaderAndIsr
 
-    /// One partition's answer to LeaderAndIsr, and what the group coordinator must hear.
-    struct LeaderAndIsrResult: Sendable {
-        var topic: String
-        var topicId: UUIDValue
-        var partition: Int32
-        var error: BrokerError?
+    /// One partition's answer to LeaderAndIsr.
+    public struct LeaderAndIsrResult: Sendable {
+        public var topic: String
+        public var topicId: UUIDValue
+        public var partition: Int32
+        public var error: ReplicationError?
     }
 
-    struct LeaderAndIsrOutcome: Sendable {
+    /// Applies a LeaderAndIsr request's partition states (facts §2.8, `ReplicaManager.becomeLeaderOrFollower`) under
+    /// the state-change lock, then tells the leadership listener (the group coordinator) about its topic's
+    /// partitions; the caller checked the controller and broker epochs. New replicas open their log with
+    /// `configFor(topic)`. `liveLeaders` are the leaders' addresses the request carries.
+    public func becomeLeaderOrFollower(
+        _ states: [LeaderAndIsrPartition], liveLeaders: [Int32: FetchSource],
+        configFor: @Sendable (String) async throws -> EffectiveTopicConfig
+    ) async -> [LeaderAndIsrResult] {
+        await stateChangeLock.withLock { () async -> [LeaderAndIsrResult] in
+            let outcome = await applyLeaderAndIsr(states, liveLeaders: liveLeaders, configFor: configFor)
+            if let listener = replication.withLock({ $0 })?.leadershipListener {
+                for change in outcome.listenerChanges {
+                    await listener.partitionLeadershipChanged(
+                        partition: change.partition, isLeader: change.isLeader, leaderEpoch: change.leaderEpoch)
+                }
+            }
+            return outcome.results
+        }
+    }
+
+    private struct LeaderAndIsrOutcome: Sendable {
         var results: [LeaderAndIsrResult] = []
-        /// `__consumer_offsets` partitions that became leader or follower here.
-        var offsetsPartitionChanges: [(partition: Int32, isLeader: Bool, leaderEpoch: Int32)] = []
+        /// Partitions of the listener's topic that became leader or follower here.
+        var listenerChanges: [(partition: Int32, isLeader: Bool, leaderEpoch: Int32)] = []
     }
 
-    /// Applies a LeaderAndIsr request's partition states (facts §2.8, `ReplicaManager.becomeLeaderOrFollower`);
-    /// the caller checked the controller and broker epochs. New replicas open their log with `configFor(topic)`.
-    func becomeLeaderOrFollower(
-        _ request: LeaderAndIsrRequest, version: Int16,
+    private func applyLeaderAndIsr(
+        _ states: [LeaderAndIsrPartition], liveLeaders: [Int32: FetchSource],
         configFor: @Sendable (String) async throws -> EffectiveTopicConfig
     ) async -> LeaderAndIsrOutcome {
         var outcome = LeaderAndIsrOutcome()
-        var states: [(topicId: UUIDValue, state: LeaderAndIsrRequest.LeaderAndIsrPartitionState)] = []
-        if version < 2 {
-            states = request.ungroupedPartitionStates.map { (.zero, $0) }
-        } else {
-            for t in request.topicStates {
-                for var s in t.partitionStates {
-                    s.topicName = t.topicName
-                    states.append((t.topicId, s))
-                }
-            }
-        }
-        let liveLeaders = Dictionary(
-            request.liveLeaders.map { ($0.brokerId, $0) }, uniquingKeysWith: { a, _ in a })
+        let watchedTopic = replication.withLock { $0 }?.leadershipListener?.watchedTopic
         let now = clock()
-        for (topicId, s) in states {
-            let tp = TopicPartition(topic: s.topicName, partition: s.partitionIndex)
-            var result = LeaderAndIsrResult(topic: s.topicName, topicId: topicId, partition: s.partitionIndex)
-            let existing = partition(s.topicName, s.partitionIndex)
+        for change in states {
+            let topicId = change.topicId
+            let s = change.state
+            let tp = TopicPartition(topic: change.topic, partition: change.partition)
+            var result = LeaderAndIsrResult(topic: change.topic, topicId: topicId, partition: change.partition)
+            let existing = partition(change.topic, change.partition)
             let current = existing?.state
             let decision = ReplicationRules.leaderAndIsrDecision(
                 requestEpoch: s.leaderEpoch, currentEpoch: current?.leaderEpoch ?? -1, replicas: s.replicas,
@@ -168,29 +116,28 @@ extension ReplicaManager {
                 do {
                     let config: EffectiveTopicConfig
                     if let current {
-                        config = (try? await configFor(s.topicName)) ?? current.config
+                        config = (try? await configFor(change.topic)) ?? current.config
                     } else {
-                        config = try await configFor(s.topicName)
+                        config = try await configFor(change.topic)
                     }
                     let p = try openReplica(tp, topicId: topicId, config: config)
-                    let facts = Partition.LeaderAndIsrState(
-                        leader: s.leader, leaderEpoch: s.leaderEpoch, isr: s.isr, replicas: s.replicas,
-                        partitionEpoch: s.partitionEpoch, controllerEpoch: s.controllerEpoch)
-                    let logger = replication.withLockedValue { $0 }?.logger
+                    let facts = s
+                    let logger = replication.withLock { $0 }?.logger
                     logger?.info(
                         "[Broker id=\(brokerId)] \(tp): \(s.leader == brokerId ? "leader" : "follower of \(s.leader)") at epoch \(s.leaderEpoch), ISR \(s.isr), replicas \(s.replicas), zkVersion \(s.partitionEpoch)"
                     )
                     if s.leader == brokerId {
-                        replication.withLockedValue { $0 }?.fetchers.remove([tp])
+                        replication.withLock { $0 }?.fetchers.remove([tp])
                         p.makeLeader(facts, topicId: topicId, config: config, now: now)
                     } else {
                         p.makeFollower(facts, topicId: topicId, config: config)
-                        startFollowing(p, tp: tp, leader: s.leader, leaderEpoch: s.leaderEpoch, liveLeaders: liveLeaders)
+                        startFollowing(
+                            p, tp: tp, leader: s.leader, leaderEpoch: s.leaderEpoch, liveLeaders: liveLeaders)
                     }
-                    if s.topicName == "__consumer_offsets" {
-                        outcome.offsetsPartitionChanges.append((s.partitionIndex, s.leader == brokerId, s.leaderEpoch))
+                    if change.topic == watchedTopic {
+                        outcome.listenerChanges.append((change.partition, s.leader == brokerId, s.leaderEpoch))
                     }
-                } catch let error as BrokerError {
+                } catch let error as ReplicationError {
                     result.error = error
                 } catch {
                     result.error = .storage("\(error)")
@@ -203,48 +150,47 @@ extension ReplicaManager {
 
     /// The local replica, opened (and its log created) if new.
     private func openReplica(_ tp: TopicPartition, topicId: UUIDValue, config: EffectiveTopicConfig)
-        throws(BrokerError) -> Partition
+        throws(ReplicationError) -> Partition
     {
         if let existing = partition(tp.topic, tp.partition) { return existing }
         let log: PartitionLog
         do {
             log = try logManager.getOrCreateLog(topic: tp.topic, partition: tp.partition, config: LogConfig(config))
         } catch {
-            throw BrokerError(error)
+            throw ReplicationError(error)
         }
         Self.writePartitionMetadata(directory: log.directory, topicId: topicId)
         let created = Partition(
             topic: tp.topic, index: tp.partition, log: log,
             runtime: .init(leader: -1, leaderEpoch: -1, replicas: [], isr: [], config: config, topicId: topicId),
             localBrokerId: brokerId, environment: environment)
-        return partitions.withLockedValue { all -> Partition in
+        return partitions.withLock { all -> Partition in
             if let raced = all[tp] { return raced }
             all[tp] = created
             return created
         }
     }
 
-    /// Points the partition's fetcher at `leader` (address from the request's live leaders, else the metadata
-    /// cache on `inter.broker.listener.name`). A log without leader epochs truncates to its HW first (facts §4.5).
+    /// Points the partition's fetcher at `leader` (address from the request's live leaders, else the `LiveBrokers`
+    /// port: the metadata cache on `inter.broker.listener.name`). A log without leader epochs truncates to its HW
+    /// first (facts §4.5).
     private func startFollowing(
-        _ p: Partition, tp: TopicPartition, leader: Int32, leaderEpoch: Int32,
-        liveLeaders: [Int32: LeaderAndIsrRequest.LeaderAndIsrLiveLeader]
+        _ p: Partition, tp: TopicPartition, leader: Int32, leaderEpoch: Int32, liveLeaders: [Int32: FetchSource]
     ) {
-        guard let services = replication.withLockedValue({ $0 }) else { return }
+        guard let services = replication.withLock({ $0 }) else { return }
         services.fetchers.remove([tp])
-        _ = followersWithoutLeaderAddress.withLockedValue { $0.removeValue(forKey: tp) }
+        _ = followersWithoutLeaderAddress.withLock { $0.removeValue(forKey: tp) }
         guard leader >= 0 else { return }
         let source: FetchSource
-        if let live = liveLeaders[leader], !live.hostName.isEmpty {
-            source = FetchSource(brokerId: leader, host: live.hostName, port: Int(live.port))
-        } else if let address = services.metadata.address(
-            of: leader, on: services.config.withLockedValue { $0.interBrokerListenerName })
-        {
-            source = FetchSource(brokerId: leader, host: address.host, port: Int(address.port))
+        if let live = liveLeaders[leader], !live.host.isEmpty {
+            source = live
+        } else if let address = services.brokers.interBrokerAddress(of: leader) {
+            source = FetchSource(brokerId: leader, host: address.host, port: address.port)
         } else {
             services.logger.warning(
-                "[ReplicaManager broker=\(brokerId)] no address yet for leader \(leader) of \(tp); waiting for UpdateMetadata")
-            followersWithoutLeaderAddress.withLockedValue { $0[tp] = leader }
+                "[ReplicaManager broker=\(brokerId)] no address yet for leader \(leader) of \(tp); waiting for UpdateMetadata"
+            )
+            followersWithoutLeaderAddress.withLock { $0[tp] = leader }
             return
         }
         let log = p.log
@@ -257,17 +203,22 @@ extension ReplicaManager {
             tp, from: source, PartitionFetchState(fetchOffset: log.logEndOffset, currentLeaderEpoch: leaderEpoch))
     }
 
-    /// After UpdateMetadata: followers that could not find their leader's address start fetching now.
+    /// After UpdateMetadata: followers that could not find their leader's address start fetching now (under the
+    /// state-change lock).
+    public func leaderAddressesChanged() async {
+        await stateChangeLock.withLock { retryFollowersWithoutLeaderAddress() }
+    }
+
     func retryFollowersWithoutLeaderAddress() {
-        let waiting = followersWithoutLeaderAddress.withLockedValue { $0 }
+        let waiting = followersWithoutLeaderAddress.withLock { $0 }
         for (tp, leader) in waiting {
             guard let p = partition(tp.topic, tp.partition) else {
-                _ = followersWithoutLeaderAddress.withLockedValue { $0.removeValue(forKey: tp) }
+                _ = followersWithoutLeaderAddress.withLock { $0.removeValue(forKey: tp) }
                 continue
             }
             let state = p.state
             guard state.leader == leader, leader != brokerId else {
-                _ = followersWithoutLeaderAddress.withLockedValue { $0.removeValue(forKey: tp) }
+                _ = followersWithoutLeaderAddress.withLock { $0.removeValue(forKey: tp) }
                 continue
             }
             startFollowing(p, tp: tp, leader: leader, leaderEpoch: state.leaderEpoch, liveLeaders: [:])
@@ -276,47 +227,47 @@ extension ReplicaManager {
 
     // MARK: StopReplica
 
-    struct StopReplicaResult: Sendable {
-        var topic: String
-        var partition: Int32
-        var error: BrokerError?
-        var deleted: Bool
-        var leaderEpoch: Int32
+    public struct StopReplicaResult: Sendable {
+        public var topic: String
+        public var partition: Int32
+        public var error: ReplicationError?
+        public var deleted: Bool
+        public var leaderEpoch: Int32
     }
 
-    /// Stops fetching for the partitions and, with deletePartition, drops them and deletes their logs. Epoch
-    /// check per partition: -2, -1 or ≥ the current epoch pass, older ones get FENCED_LEADER_EPOCH.
-    func stopReplicas(_ request: StopReplicaRequest, version: Int16) -> [StopReplicaResult] {
-        var items: [(topic: String, partition: Int32, epoch: Int32, delete: Bool)] = []
-        if version == 0 {
-            items = request.ungroupedPartitions.map { ($0.topicName, $0.partitionIndex, -1, request.deletePartitions) }
-        } else if version <= 2 {
-            for t in request.topics {
-                for p in t.partitionIndexes { items.append((t.name, p, -1, request.deletePartitions)) }
-            }
-        } else {
-            for t in request.topicStates {
-                for p in t.partitionStates {
-                    items.append((t.topicName, p.partitionIndex, p.leaderEpoch, p.deletePartition))
+    /// Stops fetching for the partitions and, with deletePartition, drops them and deletes their logs, under the
+    /// state-change lock; a deleted partition of the leadership listener's topic is reported to it. Epoch check per
+    /// partition: -2, -1 or ≥ the current epoch pass, older ones get FENCED_LEADER_EPOCH.
+    public func stopReplicas(_ items: [StopReplicaPartition]) async -> [StopReplicaResult] {
+        await stateChangeLock.withLock { () async -> [StopReplicaResult] in
+            let results = applyStopReplicas(items)
+            if let listener = replication.withLock({ $0 })?.leadershipListener {
+                for r in results where r.error == nil && r.deleted && r.topic == listener.watchedTopic {
+                    // Deleted (leader epoch -2 during topic deletion): drop its state whatever epoch it was loaded at.
+                    await listener.partitionRemoved(partition: r.partition)
                 }
             }
+            return results
         }
+    }
+
+    private func applyStopReplicas(_ items: [StopReplicaPartition]) -> [StopReplicaResult] {
         var results: [StopReplicaResult] = []
         var stopped: Set<TopicPartition> = []
         for item in items {
             var result = StopReplicaResult(
-                topic: item.topic, partition: item.partition, error: nil, deleted: false, leaderEpoch: item.epoch)
+                topic: item.topic, partition: item.partition, error: nil, deleted: false, leaderEpoch: item.leaderEpoch)
             if let p = partition(item.topic, item.partition),
-                !ReplicationRules.stopReplicaAccepted(requestEpoch: item.epoch, currentEpoch: p.state.leaderEpoch)
+                !ReplicationRules.stopReplicaAccepted(requestEpoch: item.leaderEpoch, currentEpoch: p.state.leaderEpoch)
             {
                 result.error = .fencedLeaderEpoch
             } else {
                 stopped.insert(TopicPartition(topic: item.topic, partition: item.partition))
-                result.deleted = item.delete
+                result.deleted = item.deletePartition
             }
             results.append(result)
         }
-        replication.withLockedValue { $0 }?.fetchers.remove(stopped)
+        replication.withLock { $0 }?.fetchers.remove(stopped)
         for r in results where r.error == nil {
             if r.deleted {
                 removeReplica(topic: r.topic, index: r.partition)
@@ -327,65 +278,12 @@ extension ReplicaManager {
         return results
     }
 
-    // MARK: ISR changes
-
-    /// Writes an ISR change in the background; the partition applies it only after ZooKeeper accepted it.
-    func submitIsrChange(_ proposal: Partition.IsrProposal, for p: Partition) {
-        guard let services = replication.withLockedValue({ $0 }) else {
-            p.completeIsrChange(proposal, result: .failed, now: clock())
-            return
-        }
-        services.logger.info(
-            "[Partition \(proposal.topic)-\(proposal.partition) broker=\(brokerId)] ISR \(p.state.isr) -> \(proposal.newIsr)"
-        )
-        Task { [weak self] in
-            let result = await services.writer.write(proposal)
-            guard let self else { return }
-            let now = self.clock()
-            if p.completeIsrChange(proposal, result: result, now: now) {
-                self.isrChanges.withLockedValue {
-                    $0.pending.insert(TopicPartition(topic: proposal.topic, partition: proposal.partition))
-                    $0.lastChangeMs = now
-                }
-            }
-        }
-    }
-
-    /// The `isr-expiration` check: followers out of sync leave the ISR.
-    func maybeShrinkIsr() {
-        let now = clock()
-        for p in allPartitions {
-            if let proposal = p.proposeIsrShrink(now: now) { submitIsrChange(proposal, for: p) }
-        }
-    }
-
-    /// Kafka's `maybePropagateIsrChanges`: one notification for the batch when quiet 5 s or 60 s after the last.
-    func maybePublishIsrChanges() async {
-        guard let services = replication.withLockedValue({ $0 }) else { return }
-        let now = clock()
-        let batch = isrChanges.withLockedValue { b -> [TopicPartition]? in
-            guard
-                ReplicationRules.shouldPublishIsrChanges(
-                    pending: !b.pending.isEmpty, lastChangeMs: b.lastChangeMs, lastPublishMs: b.lastPublishMs, now: now)
-            else { return nil }
-            defer {
-                b.pending.removeAll()
-                b.lastPublishMs = now
-            }
-            return b.pending.sorted()
-        }
-        guard let batch else { return }
-        if !(await services.writer.publish(batch)) {
-            isrChanges.withLockedValue { $0.pending.formUnion(batch) }
-        }
-    }
-
     // MARK: OffsetForLeaderEpoch
 
     /// The leader's end offset for `leaderEpoch` (facts §4.5), fenced by `currentLeaderEpoch`.
-    func endOffsetForLeaderEpoch(topic: String, partition index: Int32, currentLeaderEpoch: Int32, leaderEpoch: Int32)
-        throws(BrokerError) -> (epoch: Int32, endOffset: Int64)
-    {
+    public func endOffsetForLeaderEpoch(
+        topic: String, partition index: Int32, currentLeaderEpoch: Int32, leaderEpoch: Int32
+    ) throws(ReplicationError) -> (epoch: Int32, endOffset: Int64) {
         let p = try leaderPartition(topic, index)
         try p.checkLeaderEpoch(currentLeaderEpoch)
         return p.log.endOffset(forLeaderEpoch: leaderEpoch)

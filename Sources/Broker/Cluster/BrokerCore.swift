@@ -1,7 +1,8 @@
-import KafkaProtocol
 import KafkaConfig
+import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
+import Replication
 
 /// The services request handlers share. Built once at startup by `BrokerLauncher`.
 final class BrokerCore: Sendable {

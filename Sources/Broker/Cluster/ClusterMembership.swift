@@ -3,6 +3,7 @@ import Coordination
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import Replication
 
 /// Keeps the metadata cache's broker list and controller id in step with ZooKeeper, runs the controller
 /// election (`/controller`, `/controller_epoch`) and the controller runtime while this broker holds it, and after

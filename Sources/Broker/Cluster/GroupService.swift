@@ -3,12 +3,15 @@ import GroupCoordinator
 import KafkaConfig
 import KafkaProtocol
 import Logging
+import Replication
 
 /// Glue between the broker and the group coordinator: creates `__consumer_offsets` on first use, loads the
 /// partitions this broker leads from their logs, appends coordinator records through the replica manager, and
 /// answers FindCoordinator.
-final class GroupService: Sendable {
+final class GroupService: PartitionLeadershipListener {
     static let topic = GroupPlacement.offsetsTopic
+    /// The replica manager reports leadership changes of `__consumer_offsets` partitions.
+    var watchedTopic: String { Self.topic }
 
     let runtime: GroupCoordinatorRuntime
     private let brokerId: Int32
@@ -43,14 +46,10 @@ final class GroupService: Sendable {
             log: { coordinatorLogger.info("[GroupCoordinator \(brokerId)]: \($0)") },
             appender: { partition, batch in
                 // Kafka's offsets.commit.required.acks=-1: a commit is answered once the ISR has it.
-                do {
-                    _ = try await replicas.appendAndAwaitReplication(
-                        topic: GroupService.topic, partition: partition, records: batch, produceVersion: 9,
-                        requiredAcks: -1, timeoutMs: commitTimeout)
-                    return .noError
-                } catch {
-                    return ErrorCode(error)
-                }
+                let results = await replicas.produce(
+                    [ProduceEntry(topic: GroupService.topic, partition: partition, records: batch)], acks: -1,
+                    timeout: .milliseconds(Int(commitTimeout)), origin: .internal)
+                return results.first?.error.map { ErrorCode($0) } ?? .noError
             })
     }
 
@@ -87,7 +86,8 @@ final class GroupService: Sendable {
             let bytes: [UInt8]
             do {
                 // Blocking file reads stay off the cooperative pool's hot path in small chunks.
-                bytes = try log.readBytes(from: max(offset, log.logStartOffset), maxBytes: chunk, upTo: end, minOneBatch: true)
+                bytes = try log.readBytes(
+                    from: max(offset, log.logStartOffset), maxBytes: chunk, upTo: end, minOneBatch: true)
             } catch {
                 logger.error("Error loading \(Self.topic)-\(index) at offset \(offset): \(error)")
                 break
@@ -116,7 +116,9 @@ final class GroupService: Sendable {
         if isLeader {
             // The partition answers COORDINATOR_LOAD_IN_PROGRESS from here on; the log is read in the background so
             // the LeaderAndIsr that brought this leadership is not held up by the load.
-            guard let ticket = await runtime.beginLoading(partition: partition, leaderEpoch: leaderEpoch) else { return }
+            guard let ticket = await runtime.beginLoading(partition: partition, leaderEpoch: leaderEpoch) else {
+                return
+            }
             Task { await self.readAndFinish(partition: partition, leaderEpoch: leaderEpoch, ticket: ticket) }
         } else {
             await runtime.unload(partition: partition, leaderEpoch: leaderEpoch)
@@ -136,7 +138,8 @@ final class GroupService: Sendable {
         let rf = min(config.offsetsTopicReplicationFactor, live)
         if rf < config.offsetsTopicReplicationFactor {
             logger.warning(
-                "offsets.topic.replication.factor \(config.offsetsTopicReplicationFactor) exceeds the \(live) live brokers; creating \(Self.topic) with replication factor \(rf)")
+                "offsets.topic.replication.factor \(config.offsetsTopicReplicationFactor) exceeds the \(live) live brokers; creating \(Self.topic) with replication factor \(rf)"
+            )
         }
         let spec = TopicSpec(
             name: Self.topic, numPartitions: Int32(clamping: config.offsetsTopicNumPartitions),

@@ -2,6 +2,7 @@ import Coordination
 import KafkaConfig
 import KafkaProtocol
 import Logging
+import Replication
 
 /// What a CreateTopics entry asks for (-1 partitions / replication factor = broker defaults).
 struct TopicSpec: Sendable {
@@ -80,7 +81,9 @@ actor TopicAdmin {
     }
 
     /// True when `name` (with id `topicId`) is cached with `count` partitions (at least), each with a leader.
-    private static func hasLeaders(_ snapshot: ClusterSnapshot, _ name: String, _ topicId: UUIDValue, partitions count: Int)
+    private static func hasLeaders(
+        _ snapshot: ClusterSnapshot, _ name: String, _ topicId: UUIDValue, partitions count: Int
+    )
         -> Bool
     {
         guard let topic = snapshot.topics[name], topic.topicId == topicId, topic.partitions.count >= count else {
@@ -119,7 +122,9 @@ actor TopicAdmin {
     /// Validates and writes a new topic. With `timeoutMs`, waits until the controller's UpdateMetadata shows every
     /// partition with a leader here (REQUEST_TIMED_OUT otherwise, also for a timeout ≤ 0, as Kafka answers);
     /// without, returns once ZooKeeper has the topic.
-    func create(_ spec: TopicSpec, validateOnly: Bool, timeoutMs: Int32? = nil) async throws(BrokerError) -> CreatedTopic {
+    func create(_ spec: TopicSpec, validateOnly: Bool, timeoutMs: Int32? = nil) async throws(BrokerError)
+        -> CreatedTopic
+    {
         let config = brokerConfig()
         do {
             try TopicName.validate(spec.name)
@@ -152,7 +157,8 @@ actor TopicAdmin {
         if !spec.assignments.isEmpty {
             guard spec.numPartitions == -1 && spec.replicationFactor == -1 else {
                 throw .invalidRequest(
-                    "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.")
+                    "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time."
+                )
             }
             for (partition, brokers) in spec.assignments { assignment[partition] = brokers }
             do {
@@ -182,7 +188,8 @@ actor TopicAdmin {
         let described = TopicConfig.describe(topicOverrides: configs, broker: config).map(ConfigEntryView.init)
         let topicId = UUIDValue.randomTopicId()
         if validateOnly {
-            return CreatedTopic(topicId: topicId, numPartitions: Int32(assignment.count), replicationFactor: rf, configs: described)
+            return CreatedTopic(
+                topicId: topicId, numPartitions: Int32(assignment.count), replicationFactor: rf, configs: described)
         }
         do {
             try await zk.createTopic(
@@ -198,9 +205,12 @@ actor TopicAdmin {
         logger.info("Created topic \(spec.name) with \(assignment.count) partitions, replication factor \(rf)")
         if let timeoutMs {
             let count = assignment.count
-            try await waitForMetadata(timeoutMs: timeoutMs) { Self.hasLeaders($0, spec.name, topicId, partitions: count) }
+            try await waitForMetadata(timeoutMs: timeoutMs) {
+                Self.hasLeaders($0, spec.name, topicId, partitions: count)
+            }
         }
-        return CreatedTopic(topicId: topicId, numPartitions: Int32(assignment.count), replicationFactor: rf, configs: described)
+        return CreatedTopic(
+            topicId: topicId, numPartitions: Int32(assignment.count), replicationFactor: rf, configs: described)
     }
 
     // MARK: delete
@@ -236,7 +246,8 @@ actor TopicAdmin {
             if count == current {
                 throw .invalidPartitions("Topic already has \(current) partitions.")
             }
-            throw .invalidPartitions("Topic currently has \(current) partitions, which is higher than the requested \(count).")
+            throw .invalidPartitions(
+                "Topic currently has \(current) partitions, which is higher than the requested \(count).")
         }
         let live = metadata.snapshot.brokers.keys.sorted()
         let existing = Dictionary(uniqueKeysWithValues: topic.partitions.map { ($0.partition, $0.replicas) })
@@ -244,7 +255,8 @@ actor TopicAdmin {
         if let assignments {
             guard assignments.count == Int(count - current) else {
                 throw .invalidReplicaAssignment(
-                    "Increasing the number of partitions by \(count - current) but \(assignments.count) assignments provided.")
+                    "Increasing the number of partitions by \(count - current) but \(assignments.count) assignments provided."
+                )
             }
             for (i, brokers) in assignments.enumerated() { added[current + Int32(i)] = brokers }
         } else {
@@ -260,7 +272,8 @@ actor TopicAdmin {
             guard let record = try await zk.getTopic(name) else { throw BrokerError.unknownTopicOrPartition }
             guard record.assignment.partitions.count == Int(current) else {
                 throw BrokerError.invalidPartitions(
-                    "Topic currently has \(record.assignment.partitions.count) partitions, which is higher than the requested \(count).")
+                    "Topic currently has \(record.assignment.partitions.count) partitions, which is higher than the requested \(count)."
+                )
             }
             var updated = record.assignment
             for (k, v) in added { updated.partitions[k] = v }
@@ -275,7 +288,9 @@ actor TopicAdmin {
         }
         logger.info("Increased partitions of \(name) from \(current) to \(count)")
         if let timeoutMs {
-            try await waitForMetadata(timeoutMs: timeoutMs) { Self.hasLeaders($0, name, topic.topicId, partitions: Int(count)) }
+            try await waitForMetadata(timeoutMs: timeoutMs) {
+                Self.hasLeaders($0, name, topic.topicId, partitions: Int(count))
+            }
         }
     }
 

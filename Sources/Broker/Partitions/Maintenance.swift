@@ -2,6 +2,7 @@ import KafkaConfig
 import LogStorage
 import Logging
 import NIOConcurrencyHelpers
+import Replication
 
 /// Background log upkeep: retention (`log.retention.check.interval.ms`), high-watermark checkpoints
 /// (`replica.high.watermark.checkpoint.interval.ms`), recovery-point and log-start checkpoints
@@ -27,10 +28,16 @@ enum Maintenance {
                     logger.error("retention failed: \(error)")
                 }
             }
-            logManager.cleanLogsIfDue(now: now, enabled: c.logCleanerEnable, backoffMs: c.logCleanerBackoffMs, dedupeBufferBytes: Int(clamping: c.logCleanerDedupeBufferSize), ioMaxBytesPerSecond: c.logCleanerIoMaxBytesPerSecond) { logger.info("\($0)") }
+            logManager.cleanLogsIfDue(
+                now: now, enabled: c.logCleanerEnable, backoffMs: c.logCleanerBackoffMs,
+                dedupeBufferBytes: Int(clamping: c.logCleanerDedupeBufferSize),
+                ioMaxBytesPerSecond: c.logCleanerIoMaxBytesPerSecond
+            ) { logger.info("\($0)") }
             if now - lastHW >= c.replicaHighWatermarkCheckpointIntervalMs {
                 lastHW = now
-                do { try logManager.checkpointHighWatermarks() } catch { logger.error("HW checkpoint failed: \(error)") }
+                do { try logManager.checkpointHighWatermarks() } catch {
+                    logger.error("HW checkpoint failed: \(error)")
+                }
             }
             if now - lastRecovery >= Int64(c.logFlushOffsetCheckpointIntervalMs) {
                 lastRecovery = now
