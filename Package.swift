@@ -80,6 +80,7 @@ let package = Package(
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "LogStorage", "Coordination", "KafkaConfig", "GroupCoordinator",
                 "Controller", "Replication", "KafkaClient", "CMalloc",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -111,23 +112,41 @@ let package = Package(
         ),
 
         .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol"], swiftSettings: swiftSettings),
-        .testTarget(name: "KafkaRecordsTests", dependencies: ["KafkaRecords"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KafkaRecordsTests", dependencies: ["KafkaRecords", "CChecksum", "CCompression"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "LogStorageTests", dependencies: ["LogStorage", "KafkaRecords"], swiftSettings: swiftSettings),
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaConfigTests", dependencies: ["KafkaConfig"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaProtocol"],
+            name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaProtocol", "KafkaRecords"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ControllerTests", dependencies: ["Controller", "Coordination", "KafkaProtocol"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ReplicationTests",
-            dependencies: ["Replication", "LogStorage", "KafkaConfig", "KafkaProtocol", "KafkaRecords"],
+            dependencies: [
+                "Replication", "LogStorage", "KafkaConfig", "KafkaProtocol", "KafkaRecords",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaRecords"], swiftSettings: swiftSettings),
+            name: "BrokerTests",
+            dependencies: [
+                "Broker", "Replication", "Controller", "Coordination", "KafkaProtocol", "LogStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KafkaClientTests",
+            dependencies: [
+                "KafkaClient", "KafkaProtocol", "KafkaRecords",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
     ]
 )
