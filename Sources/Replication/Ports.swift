@@ -50,6 +50,18 @@ public struct FollowerFetchRequest: Sendable, Equatable {
         public var lastFetchedEpoch: Int32
         public var logStartOffset: Int64
         public var maxBytes: Int32
+
+        public init(
+            topicPartition: TopicPartition, currentLeaderEpoch: Int32, fetchOffset: Int64, lastFetchedEpoch: Int32,
+            logStartOffset: Int64, maxBytes: Int32
+        ) {
+            self.topicPartition = topicPartition
+            self.currentLeaderEpoch = currentLeaderEpoch
+            self.fetchOffset = fetchOffset
+            self.lastFetchedEpoch = lastFetchedEpoch
+            self.logStartOffset = logStartOffset
+            self.maxBytes = maxBytes
+        }
     }
     public var replicaId: Int32
     public var maxWaitMs: Int32
@@ -57,6 +69,14 @@ public struct FollowerFetchRequest: Sendable, Equatable {
     public var maxBytes: Int32
     /// Sorted by topic and partition.
     public var partitions: [Partition]
+
+    public init(replicaId: Int32, maxWaitMs: Int32, minBytes: Int32, maxBytes: Int32, partitions: [Partition]) {
+        self.replicaId = replicaId
+        self.maxWaitMs = maxWaitMs
+        self.minBytes = minBytes
+        self.maxBytes = maxBytes
+        self.partitions = partitions
+    }
 }
 
 /// The leader's answer to a follower fetch.
