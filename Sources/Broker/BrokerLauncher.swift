@@ -338,6 +338,7 @@ public enum BrokerLauncher {
 }
 
 /// Keeps the signal sources alive for as long as the broker waits on them.
+/// `@unchecked`: Dispatch boundary — `DispatchSourceSignal` is not `Sendable`; the array is never mutated.
 private final class SignalSources: @unchecked Sendable {
     let sources: [DispatchSourceSignal]
     init(sources: [DispatchSourceSignal]) { self.sources = sources }

@@ -5,13 +5,14 @@ import KafkaProtocol
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 /// The broker's `ControllerChannel` (Kafka's `ControllerChannelManager`): one connection and one ordered queue per
 /// target broker, itself included, to its endpoint on `inter.broker.listener.name`. A request is retried with
 /// backoff (reconnecting as needed) until it is answered or the broker leaves; a broker that does not serve the
 /// API at our version gets the request dropped (logged once per API).
 final class ControllerChannelManager: ControllerChannel {
-    private let queues = NIOLockedValueBox<[Int32: BrokerRequestQueue]>([:])
+    private let queues = Mutex<[Int32: BrokerRequestQueue]>([:])
     private let controllerId: Int32
     private let listener: String
     private let requestTimeoutMs: Int
@@ -27,7 +28,7 @@ final class ControllerChannelManager: ControllerChannel {
     }
 
     func addBroker(_ broker: ControllerBroker) {
-        let replaced: BrokerRequestQueue? = queues.withLockedValue { queues in
+        let replaced: BrokerRequestQueue? = queues.withLock { queues in
             if let existing = queues[broker.id], existing.broker == broker { return nil }
             let old = queues[broker.id]
             queues[broker.id] = BrokerRequestQueue(
@@ -39,13 +40,13 @@ final class ControllerChannelManager: ControllerChannel {
     }
 
     func removeBroker(_ id: Int32) {
-        queues.withLockedValue { $0.removeValue(forKey: id) }?.stop()
+        queues.withLock { $0.removeValue(forKey: id) }?.stop()
     }
 
     func send(
         _ request: ControllerRequest, to broker: Int32, completion: (@Sendable (ControllerResponse?) -> Void)?
     ) {
-        guard let queue = queues.withLockedValue({ $0[broker] }) else {
+        guard let queue = queues.withLock({ $0[broker] }) else {
             completion?(nil)
             return
         }
@@ -62,7 +63,7 @@ final class ControllerChannelManager: ControllerChannel {
     }
 
     private func takeAll() -> [BrokerRequestQueue] {
-        queues.withLockedValue { queues in
+        queues.withLock { queues in
             let all = Array(queues.values)
             queues = [:]
             return all
@@ -116,7 +117,8 @@ final class BrokerRequestQueue: Sendable {
                         guard Self.supports(conn, item.request) else {
                             if warnedUnsupported.insert(Self.apiKey(item.request)).inserted {
                                 logger.warning(
-                                    "broker \(broker.id) does not serve API \(Self.apiKey(item.request)) v\(item.request.version); dropping controller requests of that kind")
+                                    "broker \(broker.id) does not serve API \(Self.apiKey(item.request)) v\(item.request.version); dropping controller requests of that kind"
+                                )
                             }
                             break
                         }
