@@ -32,6 +32,8 @@ actor TopicAdmin {
     private let logger: Logger
     /// Topic config overrides as last read from `/config/topics/<t>`.
     private(set) var overrides: [String: [String: String]] = [:]
+    /// When each internal topic's "not enough brokers" line was last logged (clients retry every 100 ms or so).
+    private var shortfallLogged: [InternalTopic: ContinuousClock.Instant] = [:]
     /// The controller this broker runs while it holds the election (ElectLeaders, ControlledShutdown).
     nonisolated let controller: ControllerHost
 
@@ -80,7 +82,9 @@ actor TopicAdmin {
     }
 
     /// True when `name` (with id `topicId`) is cached with `count` partitions (at least), each with a leader.
-    private static func hasLeaders(_ snapshot: ClusterSnapshot, _ name: String, _ topicId: UUIDValue, partitions count: Int)
+    private static func hasLeaders(
+        _ snapshot: ClusterSnapshot, _ name: String, _ topicId: UUIDValue, partitions count: Int
+    )
         -> Bool
     {
         guard let topic = snapshot.topics[name], topic.topicId == topicId, topic.partitions.count >= count else {
@@ -98,7 +102,8 @@ actor TopicAdmin {
     func autoCreate(_ names: [String]) async -> [String] {
         let config = brokerConfig()
         var pending: [String] = []
-        for name in names where metadata.topic(name) == nil {
+        // Internal topics never come from here: they have their own settings (`ensureInternal`).
+        for name in names where metadata.topic(name) == nil && InternalTopic(name: name) == nil {
             let spec = TopicSpec(
                 name: name, numPartitions: Int32(config.numPartitions),
                 replicationFactor: Int16(config.defaultReplicationFactor), assignments: [], configs: [])
@@ -116,10 +121,44 @@ actor TopicAdmin {
         return pending
     }
 
+    /// Creates an internal topic with its own partition count, replication factor and configs unless it exists.
+    /// Kafka's rule: with fewer live brokers than the replication factor nothing is created (the factor is never
+    /// lowered) and the caller answers an error until enough brokers are registered. Does not wait for the
+    /// controller: `.pending` until the metadata cache shows the topic.
+    func ensureInternal(_ topic: InternalTopic) async -> InternalTopicState {
+        if metadata.topic(topic.name) != nil { return .ready }
+        let config = brokerConfig()
+        let required = topic.replicationFactor(config)
+        let live = metadata.snapshot.brokers.count
+        guard live >= Int(required) else {
+            let now = ContinuousClock.now
+            if shortfallLogged[topic].map({ now - $0 >= .seconds(10) }) ?? true {
+                shortfallLogged[topic] = now
+                logger.error("\(topic.shortfallMessage(live: live, required: required))")
+            }
+            return .notEnoughBrokers(live: live, required: required)
+        }
+        let spec = TopicSpec(
+            name: topic.name, numPartitions: topic.partitions(config), replicationFactor: required, assignments: [],
+            configs: topic.configs(config))
+        do {
+            _ = try await create(spec, validateOnly: false, internalTopic: topic)
+        } catch .topicAlreadyExists {
+            // Written meanwhile by another broker, or not yet announced by the controller.
+        } catch {
+            logger.warning("Cannot create internal topic \(topic.name): \(error)")
+            return .failed
+        }
+        return metadata.topic(topic.name) != nil ? .ready : .pending
+    }
+
     /// Validates and writes a new topic. With `timeoutMs`, waits until the controller's UpdateMetadata shows every
     /// partition with a leader here (REQUEST_TIMED_OUT otherwise, also for a timeout ≤ 0, as Kafka answers);
-    /// without, returns once ZooKeeper has the topic.
-    func create(_ spec: TopicSpec, validateOnly: Bool, timeoutMs: Int32? = nil) async throws(BrokerError) -> CreatedTopic {
+    /// without, returns once ZooKeeper has the topic. An internal topic's name is refused unless `internalTopic`
+    /// says this is `ensureInternal` creating it with its own settings.
+    func create(
+        _ spec: TopicSpec, validateOnly: Bool, timeoutMs: Int32? = nil, internalTopic: InternalTopic? = nil
+    ) async throws(BrokerError) -> CreatedTopic {
         let config = brokerConfig()
         do {
             try TopicName.validate(spec.name)
@@ -129,6 +168,11 @@ actor TopicAdmin {
         let snapshot = metadata.snapshot
         if snapshot.topics[spec.name] != nil {
             throw .topicAlreadyExists("Topic '\(spec.name)' already exists.")
+        }
+        if let reserved = InternalTopic(name: spec.name), reserved != internalTopic {
+            throw .invalidTopic(
+                "Topic '\(spec.name)' is an internal topic: the broker creates it itself with \(reserved.partitionsKey) "
+                    + "and \(reserved.replicationFactorKey).")
         }
         let colliding = TopicName.collisions(of: spec.name, in: snapshot.topics.keys)
         if !colliding.isEmpty {
@@ -152,7 +196,8 @@ actor TopicAdmin {
         if !spec.assignments.isEmpty {
             guard spec.numPartitions == -1 && spec.replicationFactor == -1 else {
                 throw .invalidRequest(
-                    "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.")
+                    "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time."
+                )
             }
             for (partition, brokers) in spec.assignments { assignment[partition] = brokers }
             do {
@@ -182,7 +227,8 @@ actor TopicAdmin {
         let described = TopicConfig.describe(topicOverrides: configs, broker: config).map(ConfigEntryView.init)
         let topicId = UUIDValue.randomTopicId()
         if validateOnly {
-            return CreatedTopic(topicId: topicId, numPartitions: Int32(assignment.count), replicationFactor: rf, configs: described)
+            return CreatedTopic(
+                topicId: topicId, numPartitions: Int32(assignment.count), replicationFactor: rf, configs: described)
         }
         do {
             try await zk.createTopic(
@@ -198,9 +244,12 @@ actor TopicAdmin {
         logger.info("Created topic \(spec.name) with \(assignment.count) partitions, replication factor \(rf)")
         if let timeoutMs {
             let count = assignment.count
-            try await waitForMetadata(timeoutMs: timeoutMs) { Self.hasLeaders($0, spec.name, topicId, partitions: count) }
+            try await waitForMetadata(timeoutMs: timeoutMs) {
+                Self.hasLeaders($0, spec.name, topicId, partitions: count)
+            }
         }
-        return CreatedTopic(topicId: topicId, numPartitions: Int32(assignment.count), replicationFactor: rf, configs: described)
+        return CreatedTopic(
+            topicId: topicId, numPartitions: Int32(assignment.count), replicationFactor: rf, configs: described)
     }
 
     // MARK: delete
@@ -210,6 +259,9 @@ actor TopicAdmin {
     func delete(_ name: String, timeoutMs: Int32? = nil) async throws(BrokerError) -> UUIDValue {
         guard brokerConfig().deleteTopicEnable else { throw .topicDeletionDisabled }
         guard let topic = metadata.topic(name) else { throw .unknownTopicOrPartition }
+        guard InternalTopic(name: name) == nil else {
+            throw .invalidTopic("Topic \(name) is a kafka internal topic and is not allowed to be marked for deletion.")
+        }
         do {
             try await zk.markTopicForDeletion(name)
         } catch {
@@ -236,7 +288,8 @@ actor TopicAdmin {
             if count == current {
                 throw .invalidPartitions("Topic already has \(current) partitions.")
             }
-            throw .invalidPartitions("Topic currently has \(current) partitions, which is higher than the requested \(count).")
+            throw .invalidPartitions(
+                "Topic currently has \(current) partitions, which is higher than the requested \(count).")
         }
         let live = metadata.snapshot.brokers.keys.sorted()
         let existing = Dictionary(uniqueKeysWithValues: topic.partitions.map { ($0.partition, $0.replicas) })
@@ -244,7 +297,8 @@ actor TopicAdmin {
         if let assignments {
             guard assignments.count == Int(count - current) else {
                 throw .invalidReplicaAssignment(
-                    "Increasing the number of partitions by \(count - current) but \(assignments.count) assignments provided.")
+                    "Increasing the number of partitions by \(count - current) but \(assignments.count) assignments provided."
+                )
             }
             for (i, brokers) in assignments.enumerated() { added[current + Int32(i)] = brokers }
         } else {
@@ -260,7 +314,8 @@ actor TopicAdmin {
             guard let record = try await zk.getTopic(name) else { throw BrokerError.unknownTopicOrPartition }
             guard record.assignment.partitions.count == Int(current) else {
                 throw BrokerError.invalidPartitions(
-                    "Topic currently has \(record.assignment.partitions.count) partitions, which is higher than the requested \(count).")
+                    "Topic currently has \(record.assignment.partitions.count) partitions, which is higher than the requested \(count)."
+                )
             }
             var updated = record.assignment
             for (k, v) in added { updated.partitions[k] = v }
@@ -275,7 +330,9 @@ actor TopicAdmin {
         }
         logger.info("Increased partitions of \(name) from \(current) to \(count)")
         if let timeoutMs {
-            try await waitForMetadata(timeoutMs: timeoutMs) { Self.hasLeaders($0, name, topic.topicId, partitions: Int(count)) }
+            try await waitForMetadata(timeoutMs: timeoutMs) {
+                Self.hasLeaders($0, name, topic.topicId, partitions: Int(count))
+            }
         }
     }
 
