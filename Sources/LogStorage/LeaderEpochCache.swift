@@ -70,7 +70,7 @@ struct LeaderEpochCache {
         return changed
     }
 
-    /// The leader's answer to OffsetsForLeaderEpoch (facts §4.5).
+    /// The leader's answer to OffsetsForLeaderEpoch (KIP-101/KIP-279).
     func endOffset(for requested: Int32, logEndOffset: Int64) -> (epoch: Int32, endOffset: Int64) {
         if requested < 0 { return (-1, -1) }
         if let last = entries.last, last.epoch == requested { return (requested, logEndOffset) }

@@ -35,7 +35,7 @@ struct ProducerStateManager {
 
     mutating func clear() { producers.removeAll() }
 
-    /// Checks a client batch against the stored state (facts §8.2, Kafka 3.x rules).
+    /// Checks a client batch against the stored state (Kafka 3.x `ProducerStateManager` / `ProducerAppendInfo` rules).
     /// Returns the original batch's metadata when the batch is a duplicate of one of the last five.
     func checkLeaderAppend(_ h: RecordBatchHeader) throws(LogError) -> ProducerBatchMetadata? {
         guard h.hasProducerId else { return nil }

@@ -370,7 +370,7 @@ def run_kcat(args: list[str], input_bytes: bytes | None = None, timeout: float =
 # ---------------------------------------------------------------------------------------------------------------
 # Three brokers on a real three-node ZooKeeper ensemble (test_cluster_*.py).
 
-# CONTRACT item 10: test clusters fail over faster than Kafka's production defaults.
+# Test clusters fail over faster than Kafka's production defaults (as tools/cluster does).
 CLUSTER_TIMINGS = {
     "zookeeper.session.timeout.ms": "6000",
     "replica.lag.time.max.ms": "10000",

@@ -12,6 +12,7 @@ import uuid
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
+import kafka_wire
 from conftest import create_topic, free_port, wait_until
 
 
@@ -93,6 +94,10 @@ def test_burrow_reads_committed_offsets_and_reports_lag(broker, zookeeper, tmp_p
         wait_until(committed_and_seen, 60, lambda: f"Burrow lag for {group}: {lag(http_port, group)}; log: "
                    + (tmp_path / "burrow.log").read_text()[-2000:], interval=1)
         seen = lag(http_port, group)
+        # Burrow asked for __consumer_offsets by name before any group existed: the topic must still be the
+        # coordinator's (50 partitions), not an auto-created ordinary one.
+        offsets = kafka_wire.metadata("127.0.0.1", broker.port, ["__consumer_offsets"])["topics"]["__consumer_offsets"]
+        assert offsets["internal"] and len(offsets["partitions"]) == 50
         assert seen[0]["end"]["offset"] == 20 and seen[1]["end"]["offset"] == 45
         assert seen[0]["current_lag"] == 30 and seen[1]["current_lag"] == 5
     finally:

@@ -12,11 +12,11 @@ final class BrokerCore: Sendable {
     let topics: TopicAdmin
     let configs: ConfigService
     let producerIds: ProducerIdManager
-    /// Consumer groups and `__consumer_offsets` (groups branch).
+    /// Consumer groups and `__consumer_offsets`.
     let groups: GroupService
     let logger: Logger
     /// This broker's epoch: the czxid of its `/brokers/ids/<id>` registration (set by `BrokerLauncher` after each
-    /// registration; -1 before). Controller requests carrying an older one are rejected (CONTRACT item 5).
+    /// registration; -1 before). Controller requests carrying an older one are rejected with STALE_BROKER_EPOCH.
     let brokerEpoch = NIOLockedValueBox<Int64>(-1)
     private let config: NIOLockedValueBox<BrokerConfig>
 
@@ -63,7 +63,7 @@ final class BrokerCore: Sendable {
             Route(handler: UpdateMetadataHandler(core: self)),
             Route(handler: StopReplicaHandler(core: self)),
             Route(handler: OffsetForLeaderEpochHandler(core: self)),
-            // Group coordinator APIs (groups branch).
+            // Group coordinator APIs.
             Route(handler: FindCoordinatorHandler(groups: groups)),
             Route(handler: JoinGroupHandler(groups: groups)),
             Route(handler: SyncGroupHandler(groups: groups)),

@@ -4,6 +4,7 @@ import KafkaConfig
 import KafkaProtocol
 import Logging
 import Replication
+import Synchronization
 
 /// Glue between the broker and the group coordinator: creates `__consumer_offsets` on first use, loads the
 /// partitions this broker leads from their logs, appends coordinator records through the replica manager, and
@@ -20,6 +21,8 @@ final class GroupService: PartitionLeadershipListener {
     private let topics: TopicAdmin
     private let brokerConfig: @Sendable () -> BrokerConfig
     private let logger: Logger
+    /// Topic ids of `__consumer_offsets` whose layout has been checked (`adopt`).
+    private let checkedTopicIds = Mutex<Set<UUIDValue>>([])
 
     init(
         brokerId: Int32, metadata: MetadataCache, replicas: ReplicaManager, topics: TopicAdmin,
@@ -112,7 +115,7 @@ final class GroupService: PartitionLeadershipListener {
     /// COORDINATOR_LOAD_IN_PROGRESS), a former leader unloads them so their members get NOT_COORDINATOR and move to
     /// the new coordinator. Notifications older than the last one (by leader epoch) are ignored.
     func partitionLeadershipChanged(partition: Int32, isLeader: Bool, leaderEpoch: Int32) async {
-        if let topic = metadata.topic(Self.topic) { await runtime.setPartitionCount(Int32(topic.partitions.count)) }
+        if let topic = metadata.topic(Self.topic) { _ = await adopt(topic) }
         if isLeader {
             // The partition answers COORDINATOR_LOAD_IN_PROGRESS from here on; the log is read in the background so
             // the LeaderAndIsr that brought this leadership is not held up by the load.
@@ -130,34 +133,37 @@ final class GroupService: PartitionLeadershipListener {
         await runtime.unload(partition: partition, leaderEpoch: nil)
     }
 
-    /// Creates `__consumer_offsets` if missing (Kafka's internal topic settings); true when it exists afterwards.
-    private func ensureOffsetsTopic() async -> Bool {
-        if metadata.topic(Self.topic) != nil { return true }
+    /// Creates `__consumer_offsets` if missing (through the one internal-topic path, with its own settings) and
+    /// returns it once the metadata cache shows it.
+    private func offsetsTopic() async -> TopicMetadata? {
+        if let topic = metadata.topic(Self.topic) { return await adopt(topic) }
+        guard await topics.ensureInternal(.consumerOffsets) == .ready, let topic = metadata.topic(Self.topic) else {
+            return nil
+        }
+        return await adopt(topic)
+    }
+
+    /// Groups are placed over the partitions the topic really has (as Kafka's coordinator reads the count from
+    /// ZooKeeper), so a topic made with another count still works; a layout the coordinator would not have made is
+    /// reported once per topic id, with the fix.
+    private func adopt(_ topic: TopicMetadata) async -> TopicMetadata {
+        await runtime.setPartitionCount(Int32(topic.partitions.count))
+        guard checkedTopicIds.withLock({ $0.insert(topic.topicId).inserted }) else { return topic }
         let config = brokerConfig()
-        let live = max(metadata.snapshot.brokers.count, 1)
-        let rf = min(config.offsetsTopicReplicationFactor, live)
-        if rf < config.offsetsTopicReplicationFactor {
-            logger.warning(
-                "offsets.topic.replication.factor \(config.offsetsTopicReplicationFactor) exceeds the \(live) live brokers; creating \(Self.topic) with replication factor \(rf)"
+        if topic.partitions.count != config.offsetsTopicNumPartitions {
+            logger.error(
+                "\(Self.topic) has \(topic.partitions.count) partitions but offsets.topic.num.partitions is \(config.offsetsTopicNumPartitions): groups are placed over the existing \(topic.partitions.count). It was not created by the group coordinator; set offsets.topic.num.partitions=\(topic.partitions.count) to match it, or recreate it (stop the brokers, delete /brokers/topics/\(Self.topic) and its log directories) to get \(config.offsetsTopicNumPartitions)."
             )
         }
-        let spec = TopicSpec(
-            name: Self.topic, numPartitions: Int32(clamping: config.offsetsTopicNumPartitions),
-            replicationFactor: Int16(clamping: rf), assignments: [],
-            configs: [
-                ("cleanup.policy", "compact"), ("segment.bytes", String(config.offsetsTopicSegmentBytes)),
-                ("compression.type", "producer"),
-            ])
-        do {
-            _ = try await topics.create(spec, validateOnly: false)
-        } catch {
-            if case .topicAlreadyExists = error { return true }
-            logger.warning("Cannot create \(Self.topic): \(error)")
-            return false
+        if let overrides = await topics.topicOverrides(Self.topic),
+            let effective = try? EffectiveTopicConfig(topicOverrides: overrides, broker: config),
+            effective.cleanupPolicy != [.compact]
+        {
+            logger.error(
+                "\(Self.topic) has cleanup.policy=\(effective.cleanupPolicy), not compact: retention will delete committed offsets. Fix: needletail configs --bootstrap-server <broker> --entity-type topics --entity-name \(Self.topic) --alter --add-config cleanup.policy=compact"
+            )
         }
-        guard let topic = metadata.topic(Self.topic) else { return false }
-        await runtime.setPartitionCount(Int32(topic.partitions.count))
-        return true
+        return topic
     }
 
     struct CoordinatorAnswer {
@@ -170,9 +176,7 @@ final class GroupService: PartitionLeadershipListener {
     /// FindCoordinator for one key: the leader of the group's offsets partition, on the caller's listener.
     func findCoordinator(key: String, keyType: Int8, listener: String) async -> CoordinatorAnswer {
         guard keyType == 0 else { return CoordinatorAnswer(error: .coordinatorNotAvailable) }
-        guard await ensureOffsetsTopic(), let topic = metadata.topic(Self.topic) else {
-            return CoordinatorAnswer(error: .coordinatorNotAvailable)
-        }
+        guard let topic = await offsetsTopic() else { return CoordinatorAnswer(error: .coordinatorNotAvailable) }
         let index = GroupPlacement.partition(for: key, partitionCount: Int32(topic.partitions.count))
         guard let leadership = topic.partitions.first(where: { $0.partition == index }), leadership.leader >= 0,
             let broker = metadata.snapshot.brokers[leadership.leader], let address = broker.address(on: listener)

@@ -33,6 +33,8 @@ actor TopicAdmin {
     private let logger: Logger
     /// Topic config overrides as last read from `/config/topics/<t>`.
     private(set) var overrides: [String: [String: String]] = [:]
+    /// When each internal topic's "not enough brokers" line was last logged (clients retry every 100 ms or so).
+    private var shortfallLogged: [InternalTopic: ContinuousClock.Instant] = [:]
     /// The controller this broker runs while it holds the election (ElectLeaders, ControlledShutdown).
     nonisolated let controller: ControllerHost
 
@@ -101,7 +103,8 @@ actor TopicAdmin {
     func autoCreate(_ names: [String]) async -> [String] {
         let config = brokerConfig()
         var pending: [String] = []
-        for name in names where metadata.topic(name) == nil {
+        // Internal topics never come from here: they have their own settings (`ensureInternal`).
+        for name in names where metadata.topic(name) == nil && InternalTopic(name: name) == nil {
             let spec = TopicSpec(
                 name: name, numPartitions: Int32(config.numPartitions),
                 replicationFactor: Int16(config.defaultReplicationFactor), assignments: [], configs: [])
@@ -119,12 +122,44 @@ actor TopicAdmin {
         return pending
     }
 
+    /// Creates an internal topic with its own partition count, replication factor and configs unless it exists.
+    /// Kafka's rule: with fewer live brokers than the replication factor nothing is created (the factor is never
+    /// lowered) and the caller answers an error until enough brokers are registered. Does not wait for the
+    /// controller: `.pending` until the metadata cache shows the topic.
+    func ensureInternal(_ topic: InternalTopic) async -> InternalTopicState {
+        if metadata.topic(topic.name) != nil { return .ready }
+        let config = brokerConfig()
+        let required = topic.replicationFactor(config)
+        let live = metadata.snapshot.brokers.count
+        guard live >= Int(required) else {
+            let now = ContinuousClock.now
+            if shortfallLogged[topic].map({ now - $0 >= .seconds(10) }) ?? true {
+                shortfallLogged[topic] = now
+                logger.error("\(topic.shortfallMessage(live: live, required: required))")
+            }
+            return .notEnoughBrokers(live: live, required: required)
+        }
+        let spec = TopicSpec(
+            name: topic.name, numPartitions: topic.partitions(config), replicationFactor: required, assignments: [],
+            configs: topic.configs(config))
+        do {
+            _ = try await create(spec, validateOnly: false, internalTopic: topic)
+        } catch .topicAlreadyExists {
+            // Written meanwhile by another broker, or not yet announced by the controller.
+        } catch {
+            logger.warning("Cannot create internal topic \(topic.name): \(error)")
+            return .failed
+        }
+        return metadata.topic(topic.name) != nil ? .ready : .pending
+    }
+
     /// Validates and writes a new topic. With `timeoutMs`, waits until the controller's UpdateMetadata shows every
     /// partition with a leader here (REQUEST_TIMED_OUT otherwise, also for a timeout ≤ 0, as Kafka answers);
-    /// without, returns once ZooKeeper has the topic.
-    func create(_ spec: TopicSpec, validateOnly: Bool, timeoutMs: Int32? = nil) async throws(BrokerError)
-        -> CreatedTopic
-    {
+    /// without, returns once ZooKeeper has the topic. An internal topic's name is refused unless `internalTopic`
+    /// says this is `ensureInternal` creating it with its own settings.
+    func create(
+        _ spec: TopicSpec, validateOnly: Bool, timeoutMs: Int32? = nil, internalTopic: InternalTopic? = nil
+    ) async throws(BrokerError) -> CreatedTopic {
         let config = brokerConfig()
         do {
             try TopicName.validate(spec.name)
@@ -134,6 +169,11 @@ actor TopicAdmin {
         let snapshot = metadata.snapshot
         if snapshot.topics[spec.name] != nil {
             throw .topicAlreadyExists("Topic '\(spec.name)' already exists.")
+        }
+        if let reserved = InternalTopic(name: spec.name), reserved != internalTopic {
+            throw .invalidTopic(
+                "Topic '\(spec.name)' is an internal topic: the broker creates it itself with \(reserved.partitionsKey) "
+                    + "and \(reserved.replicationFactorKey).")
         }
         let colliding = TopicName.collisions(of: spec.name, in: snapshot.topics.keys)
         if !colliding.isEmpty {
@@ -220,6 +260,9 @@ actor TopicAdmin {
     func delete(_ name: String, timeoutMs: Int32? = nil) async throws(BrokerError) -> UUIDValue {
         guard brokerConfig().deleteTopicEnable else { throw .topicDeletionDisabled }
         guard let topic = metadata.topic(name) else { throw .unknownTopicOrPartition }
+        guard InternalTopic(name: name) == nil else {
+            throw .invalidTopic("Topic \(name) is a kafka internal topic and is not allowed to be marked for deletion.")
+        }
         do {
             try await zk.markTopicForDeletion(name)
         } catch {

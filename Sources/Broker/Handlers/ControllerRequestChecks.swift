@@ -1,7 +1,7 @@
 import KafkaProtocol
 import Replication
 
-/// The checks every controller-to-broker request passes first (CONTRACT item 5, facts §2.8): a broker epoch other
+/// The checks every controller-to-broker request passes first (Kafka's `KafkaApis.isBrokerEpochStale` and controller-epoch checks): a broker epoch other
 /// than this broker's registration → STALE_BROKER_EPOCH; a controller epoch below the highest seen →
 /// STALE_CONTROLLER_EPOCH (a newer one is remembered).
 enum ControllerRequestChecks {

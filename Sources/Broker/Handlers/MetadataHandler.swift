@@ -17,15 +17,25 @@ struct MetadataHandler: APIHandler {
                 return byId[t.topicId]
             }
         }
-        // Auto-creation: v0–v3 always ask; v4+ carry the client's wish.
+        // Auto-creation: v0–v3 always ask; v4+ carry the client's wish. An internal topic is created the way its
+        // coordinator would (partitions, replication factor, compaction), never as an ordinary topic.
         let allowAutoCreate = version < 4 || request.allowAutoTopicCreation
         var autoCreated = Set<String>()
+        var internalStates: [String: InternalTopicState] = [:]
         if let wanted, allowAutoCreate, core.settings.autoCreateTopicsEnable {
             let snapshot = core.metadata.snapshot
             let missing = wanted.filter { snapshot.topics[$0] == nil && TopicNaming.isValid($0) }
-            if !missing.isEmpty {
-                await core.topics.autoCreate(missing)
-                autoCreated = Set(missing)
+            var ordinary: [String] = []
+            for name in missing {
+                if let topic = InternalTopic(name: name) {
+                    internalStates[name] = await core.topics.ensureInternal(topic)
+                } else {
+                    ordinary.append(name)
+                }
+            }
+            if !ordinary.isEmpty {
+                await core.topics.autoCreate(ordinary)
+                autoCreated = Set(ordinary)
             }
         }
 
@@ -44,10 +54,22 @@ struct MetadataHandler: APIHandler {
         for name in names where seen.insert(name).inserted {
             guard let topic = snapshot.topics[name] else {
                 // A topic just asked for is not in the controller's metadata yet: clients retry (Kafka's answer).
-                let code: ErrorCode =
-                    autoCreated.contains(name)
-                    ? .leaderNotAvailable : (TopicNaming.isValid(name) ? .unknownTopicOrPartition : .invalidTopicException)
-                response.topics.append(.init(errorCode: code.rawValue, name: name, topicId: .zero, isInternal: false, partitions: []))
+                // An internal topic short of live brokers is INVALID_REPLICATION_FACTOR, as Kafka answers.
+                let code: ErrorCode
+                switch internalStates[name] {
+                case .notEnoughBrokers: code = .invalidReplicationFactor
+                case .ready, .pending, .failed: code = .leaderNotAvailable
+                case nil:
+                    code =
+                        autoCreated.contains(name)
+                        ? .leaderNotAvailable
+                        : (TopicNaming.isValid(name) ? .unknownTopicOrPartition : .invalidTopicException)
+                }
+                response.topics.append(
+                    .init(
+                        errorCode: code.rawValue, name: name, topicId: .zero,
+                        isInternal: InternalTopic(name: name) != nil,
+                        partitions: []))
                 continue
             }
             let partitions = topic.partitions.map { p -> MetadataResponse.MetadataResponsePartition in
@@ -65,7 +87,9 @@ struct MetadataHandler: APIHandler {
                     offlineReplicas: offline)
             }
             response.topics.append(
-                .init(errorCode: 0, name: name, topicId: topic.topicId, isInternal: topic.isInternal, partitions: partitions))
+                .init(
+                    errorCode: 0, name: name, topicId: topic.topicId, isInternal: topic.isInternal,
+                    partitions: partitions))
         }
         return response
     }

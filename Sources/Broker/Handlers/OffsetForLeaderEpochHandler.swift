@@ -1,7 +1,7 @@
 import KafkaProtocol
 import Replication
 
-/// OffsetForLeaderEpoch (API 23): the leader's end offset of a leader epoch, from its epoch cache (facts §4.5).
+/// OffsetForLeaderEpoch (API 23): the leader's end offset of a leader epoch, from its epoch cache (KIP-101/KIP-279).
 /// Clients use it after a leader change to detect truncation (KIP-320); `currentLeaderEpoch` fences stale or
 /// early callers (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH).
 struct OffsetForLeaderEpochHandler: APIHandler {

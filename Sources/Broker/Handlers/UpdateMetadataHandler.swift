@@ -1,6 +1,6 @@
 import KafkaProtocol
 
-/// UpdateMetadata (API 6), sent by the controller (v7): the broker's metadata feed (CONTRACT item 2). Live
+/// UpdateMetadata (API 6), sent by the controller (v7): the broker's metadata feed (Kafka's ZK-mode `MetadataCache.updateMetadata`). Live
 /// brokers, controller id and partition states go into the `MetadataCache`; leader -2 removes a partition.
 struct UpdateMetadataHandler: APIHandler {
     typealias Request = UpdateMetadataRequest
