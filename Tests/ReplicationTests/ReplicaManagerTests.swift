@@ -364,6 +364,44 @@ struct ReplicaManagerProduceTests {
         await #expect(throws: ReplicationError.unknownTopicOrPartition) { try await f.produce(1) }
     }
 
+    @Test("the origin decides who may write legacy message sets: old clients yes, new clients and internal writers no")
+    func legacyMessageSetsByOrigin() async throws {
+        let f = try Fixture()
+        _ = await f.leaderAndIsr(leader: 1, epoch: 0, isr: [1], replicas: [1])
+        let legacy = try LegacyMessageSet.downConvert(try batch(2), toMagic: 1)
+        func produce(_ origin: ProduceOrigin) async -> ProduceResult? {
+            await f.replicas.produce(
+                [ProduceEntry(topic: "t", partition: 0, records: legacy)], acks: 1, timeout: .seconds(1),
+                origin: origin
+            ).first
+        }
+        let old = await produce(.client(ClientRecordFormats(zstd: false, legacyMagic: true)))
+        #expect(old?.error == nil)
+        #expect(old?.lastOffset == 1)
+        let modern = await produce(.client(ClientRecordFormats(zstd: true, legacyMagic: false)))
+        #expect(modern?.error == .legacyRecordFormatNotAccepted)
+        #expect(await produce(.internal)?.error == .legacyRecordFormatNotAccepted)
+        #expect(f.replicas.partition("t", 0)?.log.logEndOffset == 2)
+    }
+
+    @Test("zstd batches are refused from clients that may not write them and taken from internal writers")
+    func zstdByOrigin() async throws {
+        let f = try Fixture()
+        _ = await f.leaderAndIsr(leader: 1, epoch: 0, isr: [1], replicas: [1])
+        var builder = RecordBatchBuilder(codec: .zstd)
+        builder.append(timestamp: 1_000, key: nil, value: Array("compressed".utf8))
+        let zstd = try builder.build()
+        func produce(_ origin: ProduceOrigin) async -> ProduceResult? {
+            await f.replicas.produce(
+                [ProduceEntry(topic: "t", partition: 0, records: zstd)], acks: 1, timeout: .seconds(1), origin: origin
+            ).first
+        }
+        let old = await produce(.client(ClientRecordFormats(zstd: false, legacyMagic: false)))
+        #expect(old?.error == .unsupportedCompressionType)
+        #expect(await produce(.internal)?.error == nil)
+        #expect(await produce(.client(ClientRecordFormats(zstd: true, legacyMagic: false)))?.error == nil)
+    }
+
     @Test("a waiting acks=all produce fails when this broker becomes follower")
     func leadershipLostWhileWaiting() async throws {
         let f = try Fixture()
