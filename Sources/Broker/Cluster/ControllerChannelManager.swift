@@ -3,7 +3,6 @@ import Coordination
 import KafkaClient
 import KafkaProtocol
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
 
@@ -80,9 +79,9 @@ final class BrokerRequestQueue: Sendable {
 
     let broker: ControllerBroker
     private let sink: AsyncStream<Item>.Continuation
-    private let stopped = NIOLockedValueBox(false)
-    private let connection = NIOLockedValueBox<BrokerConnection?>(nil)
-    private let drained = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    private let stopped = Shared(false)
+    private let connection = Shared<BrokerConnection?>(nil)
+    private let drained = Shared<Task<Void, Never>?>(nil)
 
     init(
         broker: ControllerBroker, listener: String, clientId: String, requestTimeoutMs: Int, group: any EventLoopGroup,
@@ -97,22 +96,22 @@ final class BrokerRequestQueue: Sendable {
             var warnedUnsupported: Set<Int16> = []
             for await item in stream {
                 var delivered = false
-                while !delivered && !stopped.withLockedValue({ $0 }) {
+                while !delivered && !stopped.value {
                     guard let endpoint else {
                         logger.error("broker \(broker.id) has no \(listener) endpoint; dropping controller request")
                         break
                     }
                     do {
                         let conn: BrokerConnection
-                        if let open = connection.withLockedValue({ $0 }), open.isActive {
+                        if let open = connection.value, open.isActive {
                             conn = open
                         } else {
                             conn = try await BrokerConnection.connect(
                                 to: BrokerAddress(host: endpoint.host ?? "127.0.0.1", port: Int(endpoint.port)),
                                 clientId: clientId, connectTimeoutMs: min(requestTimeoutMs, 5000),
                                 requestTimeoutMs: requestTimeoutMs, group: group)
-                            connection.withLockedValue { $0 = conn }
-                            if stopped.withLockedValue({ $0 }) { await conn.close() }
+                            connection.withLock { $0 = conn }
+                            if stopped.value { await conn.close() }
                         }
                         guard Self.supports(conn, item.request) else {
                             if warnedUnsupported.insert(Self.apiKey(item.request)).inserted {
@@ -127,9 +126,9 @@ final class BrokerRequestQueue: Sendable {
                         delivered = true
                         backoffMs = 100
                     } catch {
-                        if stopped.withLockedValue({ $0 }) { break }
+                        if stopped.value { break }
                         logger.debug("controller request to broker \(broker.id) failed: \(error); retrying")
-                        if let conn = connection.withLockedValue({ c in
+                        if let conn = connection.withLock({ c in
                             let old = c
                             c = nil
                             return old
@@ -142,9 +141,9 @@ final class BrokerRequestQueue: Sendable {
                 }
                 if !delivered { item.completion?(nil) }
             }
-            if let conn = connection.withLockedValue({ $0 }) { await conn.close() }
+            if let conn = connection.value { await conn.close() }
         }
-        drained.withLockedValue { $0 = loop }
+        drained.withLock { $0 = loop }
     }
 
     func enqueue(_ request: ControllerRequest, completion: (@Sendable (ControllerResponse?) -> Void)?) {
@@ -153,17 +152,17 @@ final class BrokerRequestQueue: Sendable {
 
     /// Stops, closes the connection and waits for the queue's task to finish.
     func stopAndWait() async {
-        stopped.withLockedValue { $0 = true }
+        stopped.withLock { $0 = true }
         sink.finish()
-        if let conn = connection.withLockedValue({ $0 }) { await conn.close() }
-        await drained.withLockedValue({ $0 })?.value
+        if let conn = connection.value { await conn.close() }
+        await drained.value?.value
     }
 
     /// Stops delivering: queued requests complete with nil, an in-flight one is abandoned.
     func stop() {
-        stopped.withLockedValue { $0 = true }
+        stopped.withLock { $0 = true }
         sink.finish()
-        if let conn = connection.withLockedValue({ $0 }) {
+        if let conn = connection.value {
             Task { await conn.close() }
         }
     }

@@ -15,7 +15,7 @@ enum ControllerRequestChecks {
             }
         }
         try check(
-            brokerEpoch: brokerEpoch, ownBrokerEpoch: core.brokerEpoch.withLockedValue { $0 },
+            brokerEpoch: brokerEpoch, ownBrokerEpoch: core.brokerEpoch.value,
             controllerEpoch: controllerEpoch, replicas: core.replicas)
     }
 

@@ -1,7 +1,6 @@
 import KafkaConfig
 import LogStorage
 import Logging
-import NIOConcurrencyHelpers
 import Replication
 
 /// Background log upkeep: retention (`log.retention.check.interval.ms`), high-watermark checkpoints
@@ -9,7 +8,7 @@ import Replication
 /// (`log.flush.offset.checkpoint.interval.ms`) and time-based flushes.
 enum Maintenance {
     static func run(
-        logManager: LogManager, replicas: ReplicaManager, config: NIOLockedValueBox<BrokerConfig>, logger: Logger
+        logManager: LogManager, replicas: ReplicaManager, config: Shared<BrokerConfig>, logger: Logger
     ) async {
         var lastRetention = systemClockMillis()
         var lastHW = lastRetention
@@ -17,7 +16,7 @@ enum Maintenance {
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(500))
             if Task.isCancelled { return }
-            let c = config.withLockedValue { $0 }
+            let c = config.value
             let now = systemClockMillis()
             if now - lastRetention >= c.logRetentionCheckIntervalMs {
                 lastRetention = now
