@@ -11,7 +11,7 @@ import Synchronization
 /// which assigns offsets and runs the idempotent-producer checks. Thread-safe; never called on an event loop.
 ///
 /// As leader it also keeps each follower's fetch state, moves the high watermark (facts §4.2) and proposes ISR
-/// changes (§4.3); the ZooKeeper write itself is done by `ReplicaManager`, one change in flight at a time.
+/// changes (§4.3); `ReplicaManager` writes them through the `LeaderIsrWriter` port, one change in flight at a time.
 public final class Partition: Sendable {
     public struct Runtime: Sendable {
         public var leader: Int32
