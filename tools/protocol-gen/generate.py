@@ -17,22 +17,25 @@ MESSAGES = os.path.join(ROOT, "tools", "protocol-gen", "messages")
 OUTPUT = os.path.join(ROOT, "Sources", "KafkaProtocol", "Generated")
 
 # Wire type -> (Swift type, default, read method, write method). Strings, bytes and arrays also have nullable forms.
+# Wire type -> (Swift type, default, stem of the ProtocolReader/ProtocolWriter methods: readInt32/writeInt32).
 SCALARS = {
-    "int8": ("Int8", "0", "readInt8", "writeInt8"),
-    "int16": ("Int16", "0", "readInt16", "writeInt16"),
-    "int32": ("Int32", "0", "readInt32", "writeInt32"),
-    "int64": ("Int64", "0", "readInt64", "writeInt64"),
-    "uint16": ("UInt16", "0", "readUInt16", "writeUInt16"),
-    "bool": ("Bool", "false", "readBool", "writeBool"),
-    "float64": ("Double", "0", "readFloat64", "writeFloat64"),
-    "uuid": ("UUIDValue", ".zero", "readUUID", "writeUUID"),
+    "int8": ("Int8", "0", "Int8"),
+    "int16": ("Int16", "0", "Int16"),
+    "int32": ("Int32", "0", "Int32"),
+    "int64": ("Int64", "0", "Int64"),
+    "uint16": ("UInt16", "0", "UInt16"),
+    "bool": ("Bool", "false", "Bool"),
+    "float64": ("Double", "0", "Float64"),
+    "uuid": ("UUIDValue", ".zero", "UUID"),
 }
-# Element type of an array of primitives -> (Swift element, reader stem, writer stem, has nullable form).
+# Element type of an array of primitives -> (Swift element, method stem).
 ARRAYS = {
-    "int32": ("Int32", "Int32Array", True),
-    "int64": ("Int64", "Int64Array", False),
-    "string": ("String", "StringArray", True),
+    "int32": ("Int32", "Int32Array"),
+    "int64": ("Int64", "Int64Array"),
+    "string": ("String", "StringArray"),
 }
+# Length-prefixed wire types -> method stem; they take `compact:` and (but records) have a Nullable form.
+PREFIXED = {"string": "String", "bytes": "Bytes", "records": "Records"}
 
 
 class DescriptionError(Exception):
@@ -113,7 +116,7 @@ class StructDef:
         self.line_no = line_no
         self.fields = []
         self.doc = []
-        self.nested = []  # StructDefs declared inside (only on top-level messages)
+        self.nested = []  # on a top-level message: every struct defined in it, declared nested in its type
 
 
 class Message:
@@ -139,7 +142,7 @@ def parse(path):
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     pending_doc = []
-    # Stack of (indent, StructDef, Message or None) for nesting by indentation.
+    # Stack of (indent, StructDef): the struct that a line indented further than `indent` belongs to.
     stack = []
     current_message = None
     for i, raw in enumerate(lines, 1):
@@ -179,18 +182,13 @@ def parse(path):
         if not stack:
             raise DescriptionError(f"{where}: field outside a message")
         parent = stack[-1][1]
-        if words[0] == "struct":
-            struct = StructDef(words[1], i)
-            struct.doc = pending_doc
-            pending_doc = []
-            current_message.struct.nested.append(struct)
-            stack.append((indent, struct))
-            continue
         field = parse_field(words, where)
         field.doc = pending_doc
         pending_doc = []
         parent.fields.append(field)
-        if field.element not in SCALARS and field.element not in ("string", "bytes", "records"):
+        if field.element not in SCALARS and field.element not in PREFIXED:
+            if not re.fullmatch(r"[A-Z]\w*", field.element):
+                raise DescriptionError(f"{where}: unknown type {field.type_text!r}")
             # A nested struct: defined here when the following lines are indented further, else referenced.
             nxt = next((ln for ln in lines[i:] if ln.strip() and not ln.strip().startswith("#")), "")
             if len(nxt) - len(nxt.lstrip(" ")) > indent:
@@ -295,52 +293,43 @@ class Emitter:
         return self.zero(f)
 
     # --- codec expressions -----------------------------------------------------------------------------------
-    def read_expr(self, f, r, compact, nullable):
-        """Expression reading f; `nullable` says whether null is allowed at this version."""
+    def method(self, f, nullable, compact):
+        """(method stem incl. Nullable, arguments after the value) of the reader/writer call for f, or None for a
+        single nested struct, which reads and writes itself."""
         e = f.element
+        n = "Nullable" if nullable else ""
+        if f.is_array and e in ARRAYS:
+            return n + ARRAYS[e][1], f"compact: {compact}"
         if f.is_array:
-            if e in ARRAYS:
-                stem = ARRAYS[e][1]
-                if nullable:
-                    return f"try {r}.readNullable{stem}(compact: {compact})"
-                return f"try {r}.read{stem}(compact: {compact})"
-            if nullable:
-                return f"try {r}.readNullableStructArray({e}.self, version: version, compact: {compact})"
-            return f"try {r}.readStructArray({e}.self, version: version, compact: {compact})"
+            return n + "StructArray", f"version: version, compact: {compact}"
         if e in SCALARS:
-            return f"try {r}.{SCALARS[e][2]}()"
-        if e == "string":
-            return f"try {r}.read{'Nullable' if nullable else ''}String(compact: {compact})"
-        if e == "bytes":
-            return f"try {r}.read{'Nullable' if nullable else ''}Bytes(compact: {compact})"
+            return SCALARS[e][2], ""
         if e == "records":
-            return f"try {r}.readRecords(compact: {compact})"
-        return f"try {e}(reading: &{r}, version: version)"
-
-    def write_stmt(self, f, w, compact, nullable, value=None):
-        e = f.element
-        v = value or f.name
-        if f.optional and not nullable:
-            v = f"{v} ?? {self.zero(f)}"
-        if f.is_array:
-            if e in ARRAYS:
-                stem = ARRAYS[e][1]
-                return f"{w}.write{'Nullable' if nullable else ''}{stem}({v}, compact: {compact})"
-            return f"{w}.write{'Nullable' if nullable else ''}StructArray({v}, version: version, compact: {compact})"
-        if e in SCALARS:
-            return f"{w}.{SCALARS[e][3]}({v})"
-        if e == "string":
-            return f"{w}.write{'Nullable' if nullable else ''}String({v}, compact: {compact})"
-        if e == "bytes":
-            return f"{w}.write{'Nullable' if nullable else ''}Bytes({v}, compact: {compact})"
-        if e == "records":
-            return f"{w}.writeRecords({v}, compact: {compact})"
+            return "Records", f"compact: {compact}"
+        if e in PREFIXED:
+            return n + PREFIXED[e], f"compact: {compact}"
         if f.optional:
             raise DescriptionError(f"{f.line_no}: nullable structs are not supported")
-        return f"{v}.write(to: &{w}, version: version)"
+        return None
 
-    def needs_compact(self, f):
-        return f.is_array or f.element in ("string", "bytes", "records")
+    def read_expr(self, f, r, compact, nullable):
+        """Expression reading f; `nullable` says whether null is allowed at this version."""
+        m = self.method(f, nullable, compact)
+        if m is None:
+            return f"try {f.element}(reading: &{r}, version: version)"
+        stem, args = m
+        if f.is_array and f.element not in ARRAYS:
+            args = f"{f.element}.self, {args}"
+        return f"try {r}.read{stem}({args})"
+
+    def write_stmt(self, f, w, compact, nullable):
+        """Statement writing f; a nil optional at a version where the field is not nullable writes the zero value."""
+        v = f.name if nullable or not f.optional else f"{f.name} ?? {self.zero(f)}"
+        m = self.method(f, nullable, compact)
+        if m is None:
+            return f"{v}.write(to: &{w}, version: version)"
+        stem, args = m
+        return f"{w}.write{stem}({v}{', ' + args if args else ''})"
 
     # --- emission --------------------------------------------------------------------------------------------
     def field_versions(self, f):
@@ -360,9 +349,9 @@ class Emitter:
         self.line(f"public struct {s.name}: {conformance} {{", level)
         body = level + 1
         if message is not None and message.kind == "request":
-            response = message.options.get("response")
+            response = next((m.struct.name for m in api.messages if m.kind == "response"), None)
             if response is None:
-                response = next((m.struct.name for m in api.messages if m.kind == "response"), None)
+                raise DescriptionError(f"{os.path.relpath(api.path, ROOT)}: a request needs a response")
             self.line(f"public typealias Response = {response}", body)
             self.line(f"public static let apiKey = APIKey.{api.api_key}", body)
             self.line(f"public static let versions: ClosedRange<Int16> = {api.valid.lo}...{api.valid.hi}", body)
@@ -406,9 +395,9 @@ class Emitter:
             self.line("/// True when every field holds its default: the tagged field is then not written.", body)
             self.line("public var isDefault: Bool { self == Self() }", body)
             self.line()
-        self.emit_read(s, body)
+        self.emit_codec(s, body, reading=True)
         self.line()
-        self.emit_write(s, body)
+        self.emit_codec(s, body, reading=False)
         self.line("}", level)
 
     def emit_signature(self, head, params, tail, level):
@@ -451,9 +440,13 @@ class Emitter:
             self.line(stmt, level + 1)
             self.line("}", level)
 
-    def emit_read(self, s, level):
+    def emit_codec(self, s, level, reading):
+        """`init(reading:version:)` or `write(to:version:)`: the fields in order, then the tagged-field section."""
         api = self.api
-        self.line("public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {", level)
+        if reading:
+            self.line("public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {", level)
+        else:
+            self.line("public func write(to w: inout ProtocolWriter, version: Int16) {", level)
         body = level + 1
         if self.declares_flexible(s):
             self.line(f"let flexible = version >= {api.flexible}", body)
@@ -461,35 +454,63 @@ class Emitter:
         for cond, fields in self.runs(s):
             stmts = []
             for f in fields:
-                stmts += self.read_stmts(f, "r", compact)
+                stmts += self.read_stmts(f, "r", compact) if reading else self.write_stmts(f, "w", compact)
             self.emit_guarded(cond, stmts, body)
-        tagged = [f for f in s.fields if f.tag is not None]
-        if api.flexible is not None and not tagged:
-            if self.flexible_always():
-                self.line("try r.readTaggedFields()", body)
+        if api.flexible is not None:
+            guard = None if self.flexible_always() else "flexible"
+            inner = body if guard is None else body + 1
+            tagged = sorted((f for f in s.fields if f.tag is not None), key=lambda f: f.tag)
+            if not tagged:
+                stmts = ["try r.readTaggedFields()" if reading else "w.writeEmptyTaggedFields()"]
+            elif reading:
+                stmts = self.tag_read_stmts(tagged)
             else:
-                self.line("if flexible { try r.readTaggedFields() }", body)
-        elif api.flexible is not None:
-            inner = body
-            if not self.flexible_always():
-                self.line("if flexible {", body)
-                inner = body + 1
-            self.line("var tags = try r.beginTaggedFields()", inner)
-            self.line("while let field = try r.nextTaggedField(&tags) {", inner)
-            self.line("var sub = field.reader", inner + 1)
-            self.line("switch field.tag {", inner + 1)
-            for f in sorted(tagged, key=lambda f: f.tag):
-                fv = self.field_versions(f)
-                cond = fv.condition(VersionRange(max(api.valid.lo, api.flexible), api.valid.hi))
-                case = f"case {f.tag}" + (f" where {cond}" if cond else "") + ":"
-                nullable = f.optional and (f.nullable is None or f.nullable.lo <= fv.lo)
-                self.line(f"{case} {f.name} = {self.read_expr(f, 'sub', 'true', nullable)}", inner + 1)
-            self.line("default: break", inner + 1)
-            self.line("}", inner + 1)
-            self.line("}", inner)
-            if not self.flexible_always():
-                self.line("}", body)
+                stmts = self.tag_write_stmts(tagged, inner)
+            self.emit_guarded(guard, stmts, body)
         self.line("}", level)
+
+    def tag_condition(self, f):
+        """Version condition of a tagged field, knowing tags are only read and written at flexible versions."""
+        api = self.api
+        return self.field_versions(f).condition(VersionRange(max(api.valid.lo, api.flexible), api.valid.hi))
+
+    def tag_nullable(self, f):
+        fv = self.field_versions(f)
+        return f.optional and (f.nullable is None or f.nullable.lo <= fv.lo)
+
+    def tag_read_stmts(self, tagged):
+        """Known tags are decoded from their payload; every other tag is skipped by the cursor."""
+        stmts = [
+            "var tags = try r.beginTaggedFields()",
+            "while let field = try r.nextTaggedField(&tags) {",
+            "    var sub = field.reader",
+            "    switch field.tag {",
+        ]
+        for f in tagged:
+            cond = self.tag_condition(f)
+            case = f"case {f.tag}" + (f" where {cond}" if cond else "") + ":"
+            stmts.append(f"    {case} {f.name} = {self.read_expr(f, 'sub', 'true', self.tag_nullable(f))}")
+        return stmts + ["    default: break", "    }", "}"]
+
+    def tag_write_stmts(self, tagged, level):
+        """Tagged fields holding their default are not written (librdkafka 2.0.2 mis-skips them)."""
+        stmts = ["var tags = TaggedFields()"]
+        for f in tagged:
+            cond = self.tag_condition(f)
+            default = self.default(f)
+            if default == "[]":
+                differs = f"!{f.name}.isEmpty"
+            elif f.element in self.tagged_structs and not f.is_array:
+                differs = f"!{f.name}.isDefault"
+            else:
+                differs = f"{f.name} != {default}"
+            full = f"{cond} && {differs}" if cond else differs
+            add = f"tags.add({f.tag}) {{ {self.write_stmt(f, '$0', 'true', self.tag_nullable(f))} }}"
+            if len("    " * level + f"if {full} {{ {add} }}") <= 120:
+                stmts.append(f"if {full} {{ {add} }}")
+            else:
+                stmts += [f"if {full} {{", f"    {add}", "}"]
+        return stmts + ["w.writeTaggedFields(tags)"]
 
     def runs(self, s):
         """Consecutive untagged fields sharing one version condition, as (condition, [fields])."""
@@ -545,56 +566,6 @@ class Emitter:
         if cond is not None:
             self.line("}", level - 1)
 
-    def emit_write(self, s, level):
-        api = self.api
-        self.line("public func write(to w: inout ProtocolWriter, version: Int16) {", level)
-        body = level + 1
-        if self.declares_flexible(s):
-            self.line(f"let flexible = version >= {api.flexible}", body)
-        compact = self.compact_expr()
-        for cond, fields in self.runs(s):
-            stmts = []
-            for f in fields:
-                stmts += self.write_stmts(f, "w", compact)
-            self.emit_guarded(cond, stmts, body)
-        tagged = [f for f in s.fields if f.tag is not None]
-        if api.flexible is not None:
-            if not tagged:
-                if self.flexible_always():
-                    self.line("w.writeEmptyTaggedFields()", body)
-                else:
-                    self.line("if flexible { w.writeEmptyTaggedFields() }", body)
-            else:
-                inner = body
-                if not self.flexible_always():
-                    self.line("if flexible {", body)
-                    inner = body + 1
-                self.line("var tags = TaggedFields()", inner)
-                for f in sorted(tagged, key=lambda f: f.tag):
-                    fv = self.field_versions(f)
-                    cond = fv.condition(VersionRange(max(api.valid.lo, api.flexible), api.valid.hi))
-                    default = self.default(f)
-                    if default == "[]":
-                        differs = f"!{f.name}.isEmpty"
-                    elif f.element in self.tagged_structs and not f.is_array:
-                        differs = f"!{f.name}.isDefault"
-                    else:
-                        differs = f"{f.name} != {default}"
-                    full = f"{cond} && {differs}" if cond else differs
-                    nullable = f.optional and (f.nullable is None or f.nullable.lo <= fv.lo)
-                    stmt = self.write_stmt(f, "$0", "true", nullable)
-                    text = f"if {full} {{ tags.add({f.tag}) {{ {stmt} }} }}"
-                    if len("    " * inner + text) <= 120:
-                        self.line(text, inner)
-                    else:
-                        self.line(f"if {full} {{", inner)
-                        self.line(f"tags.add({f.tag}) {{ {stmt} }}", inner + 1)
-                        self.line("}", inner)
-                self.line("w.writeTaggedFields(tags)", inner)
-                if not self.flexible_always():
-                    self.line("}", body)
-        self.line("}", level)
-
     def emit(self):
         rel = os.path.relpath(self.api.path, ROOT)
         self.line(f"// Generated by tools/protocol-gen from {rel}; do not edit.")
@@ -606,8 +577,6 @@ class Emitter:
             if not first:
                 self.line()
             first = False
-            if m is self.api.messages[0]:
-                pass
             self.emit_struct(m.struct, 0, message=m)
         return "\n".join(wrap(line) for line in self.out) + "\n"
 
