@@ -59,12 +59,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Kafka's TCP framing (int32 size + bytes) as one NIO decoder, shared by the broker and KafkaClient.
+        .target(
+            name: "KafkaFraming", dependencies: [.product(name: "NIOCore", package: "swift-nio")], exclude: ["README.md"],
+            swiftSettings: swiftSettings),
+
         // The broker: NIO server, request routing, one handler per API, partitions, metadata cache.
         .target(
             name: "Broker",
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "LogStorage", "Coordination", "KafkaConfig", "GroupCoordinator",
-                "Controller", "KafkaClient", "CMalloc",
+                "Controller", "KafkaClient", "KafkaFraming", "CMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -76,7 +81,7 @@ let package = Package(
         .target(
             name: "KafkaClient",
             dependencies: [
-                "KafkaProtocol", "KafkaRecords",
+                "KafkaProtocol", "KafkaRecords", "KafkaFraming",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -103,6 +108,16 @@ let package = Package(
         .testTarget(name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaProtocol"], swiftSettings: swiftSettings),
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "Coordination", "KafkaProtocol"], swiftSettings: swiftSettings),
         .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: swiftSettings),
-        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaRecords"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaFraming", "KafkaRecords"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KafkaFramingTests",
+            dependencies: [
+                "KafkaFraming",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
     ]
 )

@@ -1,3 +1,4 @@
+import KafkaFraming
 import KafkaProtocol
 import Logging
 import NIOCore
