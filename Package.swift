@@ -92,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "NeedletailCLI",
             dependencies: [
-                "Broker", "KafkaConfig", "KafkaClient", "KafkaProtocol", "KafkaRecords", "LogStorage",
+                "Broker", "GroupCoordinator", "KafkaConfig", "KafkaClient", "KafkaProtocol", "KafkaRecords", "LogStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
