@@ -88,13 +88,6 @@ public final class KafkaZkClient: Sendable {
         return try decoding(ClusterIdZNode.path) { () throws(ZNodeDecodingError) in try ClusterIdZNode.decode(data.data) }
     }
 
-    /// A new broker id from `/brokers/seqid` (its new zkVersion + `reservedBrokerMaxId`, so 1001 first).
-    public func generateBrokerId() async throws -> Int32 {
-        try await session.ensurePath(BrokerSequenceIdZNode.path)
-        let stat = try await session.set(BrokerSequenceIdZNode.path, data: [], version: anyZkVersion)
-        return stat.version + reservedBrokerMaxId
-    }
-
     // MARK: Brokers
 
     /// Registers the broker (ephemeral `/brokers/ids/<id>`) and returns its broker epoch (the znode's czxid).
@@ -138,7 +131,7 @@ public final class KafkaZkClient: Sendable {
     }
 
     /// Ids of live brokers, sorted.
-    public func liveBrokerIds() async throws -> [Int32] {
+    private func liveBrokerIds() async throws -> [Int32] {
         try await session.children(BrokerIdsZNode.path).compactMap { Int32($0) }.sorted()
     }
 
@@ -405,7 +398,7 @@ public final class KafkaZkClient: Sendable {
             entityPath: ConfigEntityChangeNotificationZNode.entityPath(.brokers, name))
     }
 
-    public func entityConfig(_ type: ConfigType, _ name: String) async throws -> [String: String] {
+    private func entityConfig(_ type: ConfigType, _ name: String) async throws -> [String: String] {
         let path = ConfigEntityZNode.path(type, name)
         guard let (data, _) = try await getIfExists(path) else { return [:] }
         return try decoding(path) { () throws(ZNodeDecodingError) in try ConfigEntityZNode.decode(data) }
@@ -428,21 +421,12 @@ public final class KafkaZkClient: Sendable {
     /// Creates `/config/changes/config_change_<seq>` naming `entityPath` (e.g. `topics/orders`); returns the
     /// child name.
     @discardableResult
-    public func createConfigChangeNotification(entityPath: String) async throws -> String {
+    private func createConfigChangeNotification(entityPath: String) async throws -> String {
         let created = try await session.createRecursive(
             ConfigEntityChangeNotificationZNode.sequentialPath,
             data: ConfigEntityChangeNotificationZNode.encode(entityPath: entityPath), mode: .persistentSequential
         ).path
         return String(created.split(separator: "/").last ?? "")
-    }
-
-    /// The entity path a notification child names, or nil if it was purged meanwhile.
-    public func configChangeNotification(_ child: String) async throws -> String? {
-        let path = "\(ConfigEntityChangeNotificationZNode.path)/\(child)"
-        guard let (data, _) = try await getIfExists(path) else { return nil }
-        return try decoding(path) { () throws(ZNodeDecodingError) in
-            try ConfigEntityChangeNotificationZNode.decode(data)
-        }
     }
 
     // MARK: Notifications from leaders
@@ -545,12 +529,6 @@ public final class KafkaZkClient: Sendable {
     public func watchDeleteTopics() async throws -> (topics: [String], watch: ZooKeeperWatch) {
         let (children, watch) = try await session.childrenAndWatch(DeleteTopicsZNode.path)
         return (children.sorted(), watch)
-    }
-
-    /// Config change notification children (sorted by sequence) plus a watch for new ones.
-    public func watchConfigChanges() async throws -> (notifications: [String], watch: ZooKeeperWatch) {
-        let (children, watch) = try await session.childrenAndWatch(ConfigEntityChangeNotificationZNode.path)
-        return (sortedBySequence(children, prefix: ConfigEntityChangeNotificationZNode.sequencePrefix), watch)
     }
 
     /// ISR change notification children (sorted by sequence) plus a watch for new ones.
