@@ -31,12 +31,22 @@ public struct LiveBroker: Sendable, Equatable {
     public var registration: BrokerRegistration
     /// The czxid of its `/brokers/ids/<id>` znode (Kafka's broker epoch).
     public var brokerEpoch: Int64
+
+    public init(registration: BrokerRegistration, brokerEpoch: Int64) {
+        self.registration = registration
+        self.brokerEpoch = brokerEpoch
+    }
 }
 
 /// A partition's leader/ISR state with its zkVersion (Kafka's partition epoch).
 public struct PartitionStateRecord: Sendable, Equatable {
     public var state: LeaderIsrState
     public var zkVersion: Int32
+
+    public init(state: LeaderIsrState, zkVersion: Int32) {
+        self.state = state
+        self.zkVersion = zkVersion
+    }
 }
 
 /// A topic's assignment with the zkVersion of `/brokers/topics/<t>`.
@@ -44,6 +54,12 @@ public struct TopicRecord: Sendable, Equatable {
     public var name: String
     public var assignment: TopicAssignment
     public var zkVersion: Int32
+
+    public init(name: String, assignment: TopicAssignment, zkVersion: Int32) {
+        self.name = name
+        self.assignment = assignment
+        self.zkVersion = zkVersion
+    }
 }
 
 /// Kafka's ZooKeeper operations (layer 3), on top of a `ZooKeeperSession` and the znode catalogue.
