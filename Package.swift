@@ -100,16 +100,28 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol"], swiftSettings: swiftSettings),
+        // Helpers shared by test targets only (temporary directories, seeded randomness, a settable clock, the
+        // environment's test settings); ZooKeeperTestSupport adds the live-ZooKeeper gating and chroots.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(
+            name: "ZooKeeperTestSupport", dependencies: ["TestSupport", "Coordination"], path: "Tests/ZooKeeperTestSupport",
+            swiftSettings: swiftSettings),
+
+        .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaRecordsTests", dependencies: ["KafkaRecords"], swiftSettings: swiftSettings),
-        .testTarget(name: "LogStorageTests", dependencies: ["LogStorage", "KafkaRecords"], swiftSettings: swiftSettings),
-        .testTarget(name: "CoordinationTests", dependencies: ["Coordination"], swiftSettings: swiftSettings),
-        .testTarget(name: "KafkaConfigTests", dependencies: ["KafkaConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LogStorageTests", dependencies: ["LogStorage", "KafkaRecords", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CoordinationTests", dependencies: ["Coordination", "ZooKeeperTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "KafkaConfigTests", dependencies: ["KafkaConfig", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaProtocol"], swiftSettings: swiftSettings),
-        .testTarget(name: "ControllerTests", dependencies: ["Controller", "Coordination", "KafkaProtocol"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ControllerTests", dependencies: ["Controller", "Coordination", "KafkaProtocol", "ZooKeeperTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaFraming", "KafkaRecords"], swiftSettings: swiftSettings),
+            name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaFraming", "KafkaRecords", "TestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "KafkaFramingTests",
             dependencies: [
