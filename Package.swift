@@ -70,6 +70,7 @@ let package = Package(
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "LogStorage", "Coordination", "KafkaConfig", "GroupCoordinator",
                 "Controller", "KafkaClient", "KafkaFraming", "CMalloc",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -108,19 +109,34 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "KafkaRecordsTests", dependencies: ["KafkaRecords"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KafkaRecordsTests", dependencies: ["KafkaRecords", "CChecksum", "CCompression"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LogStorageTests", dependencies: ["LogStorage", "KafkaRecords", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CoordinationTests", dependencies: ["Coordination", "ZooKeeperTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaConfigTests", dependencies: ["KafkaConfig", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaProtocol"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaProtocol", "KafkaRecords"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ControllerTests", dependencies: ["Controller", "Coordination", "KafkaProtocol", "ZooKeeperTestSupport"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaFraming", "KafkaRecords", "TestSupport"],
+            name: "BrokerTests",
+            dependencies: [
+                "Broker", "Controller", "Coordination", "KafkaConfig", "KafkaProtocol", "KafkaRecords", "LogStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KafkaClientTests",
+            dependencies: [
+                "KafkaClient", "KafkaFraming", "KafkaProtocol", "KafkaRecords", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KafkaFramingTests",
