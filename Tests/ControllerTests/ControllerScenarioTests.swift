@@ -175,6 +175,60 @@ struct ControllerScenarioTests {
         await runtime.stop()
     }
 
+    @Test("a controlled shutdown moves the broker's leaderships to ISR peers and answers what it still leads")
+    func controlledShutdown() async throws {
+        let (store, election) = Self.cluster()
+        let channel = RecordingChannel()
+        let runtime = await Self.runtime(store, election, channel: channel)
+        store.createTopic("c", [0: [2, 1], 1: [1, 2], 2: [2]])
+        await store.until { s in (0...2).allSatisfy { s.state("c", Int32($0)) != nil } }
+        let epoch = try #require(store.snapshot.brokers[2]?.brokerEpoch)
+
+        #expect(await runtime.controlledShutdown(brokerId: 2, brokerEpoch: epoch + 1) == .staleBrokerEpoch)
+        #expect(await runtime.controlledShutdown(brokerId: 7, brokerEpoch: epoch) == .brokerNotAvailable)
+        let outcome = await runtime.controlledShutdown(brokerId: 2, brokerEpoch: epoch)
+        // Replication factor 1: broker 2 keeps leading c-2 until it stops.
+        #expect(outcome == .accepted(remaining: [TopicPartition(topic: "c", partition: 2)]))
+        let s = store.snapshot
+        #expect(s.state("c", 0)?.leader == 1)
+        #expect(s.state("c", 0)?.leaderEpoch == 1)
+        #expect(s.state("c", 1)?.leader == 1)
+        #expect(s.state("c", 1)?.isr == [1])
+        #expect(s.state("c", 2)?.leader == 2)
+        // The partition it only followed gets StopReplica without deletion.
+        let stops = channel.sent.compactMap { s -> StopReplicaRequest? in
+            if case .stopReplica(let r) = s.request, s.broker == 2 { r } else { nil }
+        }
+        let stopped = stops.flatMap { r in r.topicStates.flatMap { t in t.partitionStates.map { (t.topicName, $0) } } }
+        #expect(stopped.map(\.0) == ["c"])
+        #expect(stopped.map(\.1.partitionIndex) == [1])
+        #expect(stopped.allSatisfy { !$0.1.deletePartition })
+        await runtime.stop()
+    }
+
+    @Test("an unclean ElectLeaders revives a partition whose whole ISR is gone with a live out-of-sync replica")
+    func uncleanElectLeaders() async throws {
+        let (store, election) = Self.cluster()
+        let runtime = await Self.runtime(store, election)
+        store.createTopic("u", [0: [1, 2], 1: [3, 1]])
+        await store.until { $0.state("u", 0)?.leader == 1 && $0.state("u", 1)?.leader == 3 }
+        // The leader drops broker 2 from the ISR, then dies: the partition goes offline.
+        store.leaderChangesIsr("u", 0, isr: [1])
+        await store.until { $0.isrNotifications.isEmpty }
+        store.removeBroker(1)
+        await store.until { $0.state("u", 0)?.leader == -1 }
+
+        let u0 = TopicPartition(topic: "u", partition: 0)
+        let u1 = TopicPartition(topic: "u", partition: 1)
+        let preferred = await runtime.electLeaders(.preferred, partitions: [u0, u1])
+        #expect(preferred?[u0] == .preferredLeaderNotAvailable)
+        #expect(preferred?[u1] == .notNeeded)
+        let unclean = await runtime.electLeaders(.unclean, partitions: [u0])
+        #expect(unclean?[u0] == .elected(leader: 2))
+        #expect(store.snapshot.state("u", 0)?.isr == [2])
+        await runtime.stop()
+    }
+
     @Test("a lost ZooKeeper session stops the runtime with sessionLost")
     func sessionLoss() async throws {
         let (store, election) = Self.cluster()
