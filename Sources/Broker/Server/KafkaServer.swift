@@ -1,3 +1,4 @@
+import KafkaFraming
 import Logging
 import NIOCore
 import NIOPosix
