@@ -198,8 +198,8 @@ public final class PartitionLog: @unchecked Sendable {
         let first = segmentIndex(containing: offset) ?? 0
         for i in first..<segments.count {
             let seg = segments[i]
-            let start = i == first ? seg.offsetIndex.lookup(offset).position : 0
-            var scanner = BatchScanner(file: seg.log, from: start, end: seg.size)
+            let start = i == first ? try seg.offsetIndex.lookup(offset).position : 0
+            var scanner = BatchScanner(file: try seg.log, from: start, end: seg.size)
             scan: while true {
                 switch try scanner.next() {
                 case .batch(let b): if b.header.lastOffset >= offset { body(b.header) }
