@@ -1,3 +1,5 @@
+import Dispatch
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -53,11 +55,13 @@ public final class LogManager: @unchecked Sendable {
     private var isShutDown = false
 
     /// Locks every directory, checks or writes `meta.properties`, and loads (recovering if needed) every
-    /// partition directory found.
+    /// partition directory found, `recoveryThreads` partitions at a time. On any failure every log opened so far is
+    /// dropped (its descriptors closed) and the directory locks released: nothing stays half-open.
     /// - Parameter topicConfig: the effective config of a topic at load time (nil = `defaultConfig`).
     public init(
         logDirs: [String], brokerId: Int32, clusterId: String, defaultConfig: LogConfig = LogConfig(),
-        topicConfig: (String) -> LogConfig? = { _ in nil }, clock: @escaping @Sendable () -> Int64 = systemClockMillis
+        topicConfig: (String) -> LogConfig? = { _ in nil }, clock: @escaping @Sendable () -> Int64 = systemClockMillis,
+        recoveryThreads: Int = LogManager.defaultRecoveryThreads
     ) throws(LogError) {
         self.logDirs = logDirs
         self.brokerId = brokerId
@@ -67,7 +71,8 @@ public final class LogManager: @unchecked Sendable {
         var locks: [FS.DirectoryLock] = []
         var clean: [String: Bool] = [:]
         var cleaner: [[TopicPartition: Int64]] = []
-        var loaded: [TopicPartition: (log: PartitionLog, dirIndex: Int)] = [:]
+        var jobs: [LoadJob] = []
+        var seen = Set<TopicPartition>()
         for (index, dir) in logDirs.enumerated() {
             try FS.makeDirectories(dir)
             locks.append(try FS.DirectoryLock(path: dir + "/.lock"))
@@ -85,19 +90,73 @@ public final class LogManager: @unchecked Sendable {
                 }
                 guard !name.hasSuffix("-future"), !name.hasSuffix("-stray"), let tp = TopicPartition(directoryName: name)
                 else { continue }
-                if loaded[tp] != nil { throw .duplicateLog(name) }
-                let log = try PartitionLog(
-                    directory: dir + "/" + name, topicPartition: tp, config: topicConfig(tp.topic) ?? defaultConfig,
-                    recoveryPoint: recoveryPoints[tp], logStartOffset: logStarts[tp], highWatermark: highWatermarks[tp],
-                    hadCleanShutdown: wasClean, clock: clock)
-                loaded[tp] = (log, index)
+                if !seen.insert(tp).inserted { throw .duplicateLog(name) }
+                jobs.append(
+                    LoadJob(
+                        directory: dir + "/" + name, topicPartition: tp, dirIndex: index,
+                        config: topicConfig(tp.topic) ?? defaultConfig, recoveryPoint: recoveryPoints[tp],
+                        logStartOffset: logStarts[tp], highWatermark: highWatermarks[tp], clean: wasClean))
             }
-            if wasClean { try FS.remove(dir + "/" + Self.cleanShutdownFile) }
         }
+        let loaded = try Self.load(jobs, threads: recoveryThreads, clock: clock)
+        for dir in logDirs where clean[dir] == true { try FS.remove(dir + "/" + Self.cleanShutdownFile) }
         directoryLocks = locks
         hadCleanShutdown = clean
         cleanerOffsets = cleaner
         logs = loaded
+    }
+
+    // MARK: Loading
+
+    /// Partitions loaded at once by default: recovery is I/O and CRC work, so one per core, at most 8.
+    public static let defaultRecoveryThreads = max(1, min(8, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+
+    struct LoadJob: Sendable {
+        var directory: String
+        var topicPartition: TopicPartition
+        var dirIndex: Int
+        var config: LogConfig
+        var recoveryPoint: Int64?
+        var logStartOffset: Int64?
+        var highWatermark: Int64?
+        var clean: Bool
+    }
+
+    /// Opens the partitions on `threads` workers (each takes the next job until none is left). After a failure no
+    /// new job starts and the first error is thrown; the logs already opened are released with it.
+    static func load(_ jobs: [LoadJob], threads: Int, clock: @escaping @Sendable () -> Int64) throws(LogError)
+        -> [TopicPartition: (log: PartitionLog, dirIndex: Int)]
+    {
+        final class Results: @unchecked Sendable {
+            let lock = PosixLock()
+            var next = 0
+            var logs: [TopicPartition: (log: PartitionLog, dirIndex: Int)] = [:]
+            var firstError: LogError?
+        }
+        let results = Results()
+        let workers = max(1, min(threads, jobs.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let index: Int? = results.lock.withLock {
+                    guard results.firstError == nil, results.next < jobs.count else { return nil }
+                    results.next += 1
+                    return results.next - 1
+                }
+                guard let index else { return }
+                let job = jobs[index]
+                do throws(LogError) {
+                    let log = try PartitionLog(
+                        directory: job.directory, topicPartition: job.topicPartition, config: job.config,
+                        recoveryPoint: job.recoveryPoint, logStartOffset: job.logStartOffset,
+                        highWatermark: job.highWatermark, hadCleanShutdown: job.clean, clock: clock)
+                    results.lock.withLock { results.logs[job.topicPartition] = (log, job.dirIndex) }
+                } catch {
+                    results.lock.withLock { if results.firstError == nil { results.firstError = error } }
+                }
+            }
+        }
+        if let error = results.firstError { throw error }
+        return results.logs
     }
 
     // MARK: meta.properties
