@@ -116,6 +116,7 @@ final class LogSegment {
             if try !indexesAreSane() {
                 try recover(indexIntervalBytes: check.indexIntervalBytes, maxIndexBytes: check.maxIndexBytes) { _ in }
             }
+            releaseIndexMappings()
         }
         return loaded
     }
@@ -400,7 +401,14 @@ final class LogSegment {
             try offsetIndex.trimToValidSize()
             try timeIndex.trimToValidSize()
         }
+        releaseIndexMappings()
         logHandle.unpin()
+    }
+
+    /// Unmaps the indexes of a segment that is no longer written (its entries stay in memory).
+    func releaseIndexMappings() {
+        indexes?.offset.file.releaseMapping()
+        indexes?.time.file.releaseMapping()
     }
 
     /// Pins the `.log` open and preallocates the indexes for appends.

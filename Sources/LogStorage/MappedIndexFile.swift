@@ -8,7 +8,7 @@
 
 /// An index file (`.index`, `.timeindex`) mapped into memory with `MAP_SHARED` and no descriptor kept open.
 ///
-/// The descriptor is only held inside `init` and `setLength`: a broker with thousands of partitions would otherwise
+/// The descriptor is only held inside `init`, `setLength` and a remap: a broker with thousands of partitions would otherwise
 /// spend two descriptors per segment on files that are written a few bytes at a time. Writes go into the mapping
 /// (the page cache, exactly as `pwrite` would), so the file's bytes are the same as with positional writes; a write
 /// past the end grows the file first, as `pwrite` does. `sync` is `msync`.
@@ -48,6 +48,7 @@ final class MappedIndexFile {
     func write(_ bytes: [UInt8], at offset: Int64) throws(LogError) {
         let end = Int(offset) + bytes.count
         if end > length { try setLength(Int64(end)) }
+        try ensureMapped()
         guard let mapping, !bytes.isEmpty else { return }
         bytes.withUnsafeBytes { p in
             (mapping + Int(offset)).copyMemory(from: p.baseAddress!, byteCount: p.count)
@@ -67,8 +68,30 @@ final class MappedIndexFile {
     }
 
     func sync() throws(LogError) {
-        guard let mapping, length > 0 else { return }
+        guard length > 0 else { return }
+        guard let mapping else {
+            // Unmapped since its last writes: those are in the page cache, reached through the file.
+            let fd = open(path, O_RDWR | O_CLOEXEC)
+            guard fd >= 0 else { throw LogError.openFailed(path) }
+            defer { close(fd) }
+            guard fsync(fd) == 0 else { throw .io("fsync \(path): \(lastErrorString())") }
+            return
+        }
         guard msync(mapping, length, MS_SYNC) == 0 else { throw .io("msync \(path): \(lastErrorString())") }
+    }
+
+    /// Gives the mapping back (an index no longer written: its entries live in memory); the next write maps the
+    /// file again. Keeps a broker with many old segments far from `vm.max_map_count`.
+    func releaseMapping() { unmap() }
+
+    var isMapped: Bool { mapping != nil }
+
+    private func ensureMapped() throws(LogError) {
+        guard mapping == nil, length > 0 else { return }
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw LogError.openFailed(path) }
+        defer { close(fd) }
+        try map(fd)
     }
 
     /// Renames the file; the mapping follows the inode.

@@ -89,6 +89,7 @@ extension PartitionLog {
                     loaded.removeSubrange((i + 1)...)
                 }
             }
+            if i < loaded.count - 1 { seg.releaseIndexMappings() }
             i += 1
         }
         segments = loaded

@@ -44,6 +44,9 @@ struct DescriptorTests {
         // Offsets 6…11 live in the second segment: reading them opens that one only.
         #expect(try headers(in: log.readBytes(from: 6, maxBytes: batch.count)).first?.baseOffset == 6)
         #expect(all[1].logHandle.isOpen && all[1].indexesLoaded)
+        // Its entries are in memory; the index files are no longer mapped (only written segments keep a mapping).
+        #expect(try !all[1].offsetIndex.file.isMapped && !all[1].timeIndex.file.isMapped)
+        #expect(try all[3].offsetIndex.file.isMapped && all[3].timeIndex.file.isMapped)
         #expect(!all[0].logHandle.isOpen && !all[0].indexesLoaded)
         #expect(!all[2].logHandle.isOpen && !all[2].indexesLoaded)
         #expect(log.logEndOffset == 20)
