@@ -77,11 +77,14 @@ def produce_sample(broker: LimitedBroker, rounds: int) -> dict[tuple[str, int], 
                              on_delivery=lambda err, _m: errors.append(str(err)) if err else None)
     assert producer.flush(60) == 0
     assert errors == []
+    del producer  # no reconnect noise while the broker restarts
     return {(topic(i), p): rounds for i in range(TOPICS) for p in SAMPLE}
 
 
 def test_a_broker_limited_to_4096_descriptors_hosts_3000_partitions_and_restarts(limited):
-    admin = AdminClient({"bootstrap.servers": limited.bootstrap})
+    # Each CreateTopics of 1,000 partitions is answered once all have leaders; on two busy cores that can pass
+    # librdkafka's default 60 s socket timeout.
+    admin = AdminClient({"bootstrap.servers": limited.bootstrap, "socket.timeout.ms": 300000})
     started = time.monotonic()
     futures = admin.create_topics([NewTopic(topic(i), PARTITIONS_PER_TOPIC, 1) for i in range(TOPICS)],
                                   operation_timeout=120, request_timeout=130)
