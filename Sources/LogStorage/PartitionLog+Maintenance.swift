@@ -168,7 +168,8 @@ extension PartitionLog {
             return try filesToFlush(upTo: offset ?? leo)
         }
         for file in files { try file.sync() }
-        lock.withLock {
+        try lock.withLock { () throws(LogError) in
+            if epochCache.unsynced { try epochCache.persist() }
             if target > recoveryPointValue { recoveryPointValue = target }
             if target >= leo {
                 unflushedMessages = 0
@@ -184,7 +185,8 @@ extension PartitionLog {
             if now - lastFlushTime >= config.flushMs { return leo }
             return segments.last?.baseOffset ?? 0
         }
-        if target > recoveryPoint { try flush(upTo: target) }
+        // A leader-epoch checkpoint written without fsync is synced here even when no data waits.
+        if target > recoveryPoint || lock.withLock({ epochCache.unsynced }) { try flush(upTo: target) }
     }
 
     /// The `.log` files to fsync (outside the lock) for a flush up to `requested`; the mapped indexes of those
@@ -205,6 +207,7 @@ extension PartitionLog {
     func flushLocked(now: Int64) throws(LogError) {
         let (files, target) = try filesToFlush(upTo: leo)
         for file in files { try file.sync() }
+        if epochCache.unsynced { try epochCache.persist() }
         recoveryPointValue = max(recoveryPointValue, target)
         unflushedMessages = 0
         lastFlushTime = now

@@ -217,3 +217,21 @@ private func openPaths() -> [String] {
     let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
     return fds.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0) }
 }
+
+@Suite("Leader-epoch checkpoint on becoming leader")
+struct EpochCheckpointSyncTests {
+    @Test("a new leader epoch is written at once and made durable by the next flush")
+    func epochWrittenThenSynced() throws {
+        let dir = TempDir()
+        let clock = TestClock()
+        let manager = try makeManager(dir, clock: clock)
+        let log = try manager.getOrCreateLog(topic: "t", partition: 0)
+        try log.assignEpochStartOffset(epoch: 4, startOffset: 0)
+        #expect(readText(dir.path + "/t-0/leader-epoch-checkpoint") == "0\n1\n4 0\n")
+        #expect(log.lock.withLock { log.epochCache.unsynced })
+        clock.now += 1
+        try log.flushIfNeeded(now: clock.now)
+        #expect(!log.lock.withLock { log.epochCache.unsynced })
+        #expect(readText(dir.path + "/t-0/leader-epoch-checkpoint") == "0\n1\n4 0\n")
+    }
+}
