@@ -49,7 +49,8 @@ public enum BrokerLauncher {
                 "Too few file descriptors: the \(partitions) partitions in \(logDirs.joined(separator: ",")) need about \(needed) open files but the limit is \(limit.soft) (hard \(limit.hard)); raise it with `ulimit -n \(needed)` or LimitNOFILE=\(needed) in the systemd unit"
             )
         }
-        DescriptorCache.shared.capacity = FileDescriptorBudget.cacheCapacity(limit: limit.soft, partitions: partitions)
+        DescriptorCache.shared.descriptorLimit = limit.soft
+        DescriptorCache.shared.fitCapacity(partitions: partitions)
     }
 
     public static func run(config initial: BrokerConfig) async throws {

@@ -39,6 +39,22 @@ public final class DescriptorCache: @unchecked Sendable {
         set { lock.withLock { capacityValue = max(1, newValue) } }
     }
 
+    /// The process's descriptor limit, when the broker set one: the capacity then follows the partition count
+    /// (`fitCapacity(partitions:)`), so logs created at run time take their descriptors from the cache's share.
+    public var descriptorLimit: Int? {
+        get { lock.withLock { limitValue } }
+        set { lock.withLock { limitValue = newValue } }
+    }
+    private var limitValue: Int?
+
+    /// Sets the capacity to what `descriptorLimit` leaves with `partitions` active segments (no-op without a limit).
+    public func fitCapacity(partitions: Int) {
+        lock.withLock {
+            guard let limit = limitValue else { return }
+            capacityValue = FileDescriptorBudget.cacheCapacity(limit: limit, partitions: partitions)
+        }
+    }
+
     /// Handles currently counted as open.
     public var openCount: Int { lock.withLock { members.count } }
 

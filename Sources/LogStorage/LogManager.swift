@@ -247,6 +247,7 @@ public final class LogManager: @unchecked Sendable {
                 directory: logDirs[dirIndex] + "/" + tp.directoryName, topicPartition: tp,
                 config: config ?? defaultConfig, hadCleanShutdown: true, clock: clock)
             logs[tp] = (log, dirIndex)
+            DescriptorCache.shared.fitCapacity(partitions: logs.count)
             return log
         }
     }

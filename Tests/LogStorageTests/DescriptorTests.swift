@@ -195,6 +195,18 @@ struct DescriptorTests {
         }
     }
 
+    @Test("with a descriptor limit the cache shrinks as partitions are added")
+    func capacityFollowsPartitions() {
+        let cache = DescriptorCache(capacity: 256)
+        cache.fitCapacity(partitions: 3000)
+        #expect(cache.capacity == 256)  // no limit known: unchanged
+        cache.descriptorLimit = 4096
+        cache.fitCapacity(partitions: 3000)
+        #expect(cache.capacity == (4096 - 3256) / 2)
+        cache.fitCapacity(partitions: 3900)
+        #expect(cache.capacity == 16)
+    }
+
     @Test("the descriptor budget counts partition directories and a reserve")
     func budget() throws {
         let dir = TempDir()
