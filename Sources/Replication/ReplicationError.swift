@@ -50,7 +50,8 @@ extension ReplicationError {
         }
     }
 
-    init(_ error: LogError) {
+    /// A storage failure as the replication domain reports it.
+    public init(_ error: LogError) {
         switch error {
         case .offsetOutOfRange: self = .offsetOutOfRange
         case .corruptLog(let m): self = .storage(m)
@@ -66,6 +67,7 @@ extension ReplicationError {
         case .nonMonotonicOffsets: self = .storage("non-monotonic offsets in follower append")
         case .inconsistentBrokerId, .inconsistentClusterId, .logDirectoryLocked, .duplicateLog, .io:
             self = .storage("\(error)")
+        case .tooManyOpenFiles(let m): self = .storage("\(m): out of file descriptors, raise `ulimit -n` / LimitNOFILE")
         case .logClosed: self = .notLeaderOrFollower
         case .invalidTopic(let m): self = .invalidTopic(m)
         }
