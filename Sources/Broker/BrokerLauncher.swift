@@ -10,6 +10,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Observability
 
 /// A startup failure, printed as one line by the CLI.
 public struct BrokerStartupError: Error, CustomStringConvertible {
@@ -108,10 +109,11 @@ public enum BrokerLauncher {
             brokerId: brokerId, config: config, metadata: metadata, replicas: replicas, topics: topics,
             configs: configs, producerIds: ProducerIdManager(zk: zk, brokerId: brokerId), groups: groups, logger: logger
         )
+        let metrics = BrokerMetrics(metadata: metadata)
         let routerBox = NIOLockedValueBox<RequestRouter?>(nil)
         let router = RequestRouter(
             routes: core.routes(advertised: { routerBox.withLockedValue { $0 }?.advertisedVersions ?? [] }),
-            logger: logger)
+            logger: logger, metrics: metrics)
         routerBox.withLockedValue { $0 = router }
 
         // Replication (fetchers, ISR writes) is wired before the listener opens: the controller sends LeaderAndIsr
@@ -129,6 +131,20 @@ public enum BrokerLauncher {
             try? logManager.shutdown()
             throw BrokerStartupError(
                 "Cannot listen on \(effectiveConfig.listeners.map(\.description).joined(separator: ",")): \(error)")
+        }
+        let metricsListener: MetricsHTTPServer?
+        do {
+            metricsListener = try await startMetricsListener(
+                effectiveConfig.httpListeners,
+                observability: BrokerObservability(
+                    brokerId: brokerId, metrics: metrics, replicas: replicas, metadata: metadata, groups: groups,
+                    controller: controllerHost, zk: zk),
+                group: group, logger: logger)
+        } catch {
+            replication.cancel()
+            await server.close()
+            try? logManager.shutdown()
+            throw error
         }
         var boundPorts: [String: Int] = [:]
         for (l, port) in zip(effectiveConfig.listeners, server.boundPorts) { boundPorts[l.listenerName] = port }
@@ -189,6 +205,7 @@ public enum BrokerLauncher {
         maintenance.cancel()
         replication.cancel()
         groupTimers.cancel()
+        await metricsListener?.close()
         await server.close()
         try? await group.shutdownGracefully()
         do {

@@ -1,5 +1,6 @@
 import KafkaConfig
 import NIOConcurrencyHelpers
+import Synchronization
 
 /// What partitions consult while replicating: `replica.lag.time.max.ms` and whether a broker is alive (in the
 /// metadata cache). Set once by `ReplicaManager.startReplication`; before that (unit tests, single broker) every
@@ -10,8 +11,15 @@ final class ReplicationEnvironment: Sendable {
         var metadata: MetadataCache?
     }
     private let sources = NIOLockedValueBox(Sources())
+    /// ISR shrinks and expansions this broker wrote as leader (read by `/metrics`).
+    let isrShrinks = Atomic<Int>(0)
+    let isrExpands = Atomic<Int>(0)
 
     init() {}
+
+    func countIsrChange(shrink: Bool) {
+        if shrink { isrShrinks.add(1, ordering: .relaxed) } else { isrExpands.add(1, ordering: .relaxed) }
+    }
 
     func attach(config: NIOLockedValueBox<BrokerConfig>, metadata: MetadataCache) {
         sources.withLockedValue {
