@@ -191,8 +191,10 @@ final class BrokerObservability: Sendable {
         out.family(
             "kafka_network_requestmetrics_totaltimems", .summary,
             help: "Time from decoding a request to its encoded response, in milliseconds.", times)
+        // Strimzi's name ends in `_count`, which the text format reserves for summaries and histograms: untyped,
+        // as for kafka_exporter's `…_sum` gauges below.
         out.family(
-            "kafka_server_socket_server_metrics_connection_count", .gauge, help: "Open client connections.",
+            "kafka_server_socket_server_metrics_connection_count", .untyped, help: "Open client connections.",
             metrics.connectionSnapshot.sorted { $0.0 < $1.0 }.map { Sample($0.1, labels: [("listener", $0.0)]) })
     }
 
