@@ -56,6 +56,8 @@ def test_the_cluster_compose_file_runs_three_zookeepers_and_three_brokers_that_k
     brokers = {name: s for name, s in services.items() if "KAFKA_BROKER_ID" in _env(s)}
     assert len(zks) == 3 and len(brokers) == 3 and len(services) == 7, sorted(services)
     # The seventh service is Prometheus, scraping every broker's /metrics.
+    import yaml
+
     scrape = yaml.safe_load((ROOT / "compose" / "prometheus.yml").read_text())["scrape_configs"][0]
     assert scrape["static_configs"][0]["targets"] == [f"{brokers[b]['hostname']}:9404" for b in sorted(brokers)]
 
