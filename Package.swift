@@ -70,12 +70,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Kafka's TCP framing (int32 size + bytes) as one NIO decoder, shared by the broker and KafkaClient.
+        .target(
+            name: "KafkaFraming", dependencies: [.product(name: "NIOCore", package: "swift-nio")], exclude: ["README.md"],
+            swiftSettings: swiftSettings),
+
         // The broker: NIO server, request routing, one handler per API, partitions, metadata cache.
         .target(
             name: "Broker",
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "LogStorage", "Coordination", "KafkaConfig", "GroupCoordinator",
-                "Controller", "KafkaClient", "CMalloc", "Observability",
+                "Controller", "KafkaClient", "KafkaFraming", "CMalloc", "Observability",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -87,7 +93,7 @@ let package = Package(
         .target(
             name: "KafkaClient",
             dependencies: [
-                "KafkaProtocol", "KafkaRecords",
+                "KafkaProtocol", "KafkaRecords", "KafkaFraming",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -98,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "NeedletailCLI",
             dependencies: [
-                "Broker", "KafkaConfig", "KafkaClient", "KafkaProtocol", "KafkaRecords",
+                "Broker", "GroupCoordinator", "KafkaConfig", "KafkaClient", "KafkaProtocol", "KafkaRecords", "LogStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -106,15 +112,52 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol"], swiftSettings: swiftSettings),
-        .testTarget(name: "KafkaRecordsTests", dependencies: ["KafkaRecords"], swiftSettings: swiftSettings),
-        .testTarget(name: "LogStorageTests", dependencies: ["LogStorage", "KafkaRecords"], swiftSettings: swiftSettings),
-        .testTarget(name: "CoordinationTests", dependencies: ["Coordination"], swiftSettings: swiftSettings),
-        .testTarget(name: "KafkaConfigTests", dependencies: ["KafkaConfig"], swiftSettings: swiftSettings),
-        .testTarget(name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaProtocol"], swiftSettings: swiftSettings),
-        .testTarget(name: "ControllerTests", dependencies: ["Controller", "Coordination", "KafkaProtocol"], swiftSettings: swiftSettings),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker"], swiftSettings: swiftSettings),
+        // Helpers shared by test targets only (temporary directories, seeded randomness, a settable clock, the
+        // environment's test settings); ZooKeeperTestSupport adds the live-ZooKeeper gating and chroots.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(
+            name: "ZooKeeperTestSupport", dependencies: ["TestSupport", "Coordination"], path: "Tests/ZooKeeperTestSupport",
+            swiftSettings: swiftSettings),
+
+        .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KafkaRecordsTests", dependencies: ["KafkaRecords", "CChecksum", "CCompression"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LogStorageTests", dependencies: ["LogStorage", "KafkaRecords", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CoordinationTests", dependencies: ["Coordination", "ZooKeeperTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "KafkaConfigTests", dependencies: ["KafkaConfig", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaProtocol", "KafkaRecords"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ControllerTests", dependencies: ["Controller", "Coordination", "KafkaProtocol", "ZooKeeperTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BrokerTests",
+            dependencies: [
+                "Broker", "Controller", "Coordination", "KafkaConfig", "KafkaProtocol", "KafkaRecords", "LogStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: swiftSettings),
-        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "KafkaRecords"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KafkaClientTests",
+            dependencies: [
+                "KafkaClient", "KafkaFraming", "KafkaProtocol", "KafkaRecords", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KafkaFramingTests",
+            dependencies: [
+                "KafkaFraming",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
     ]
 )

@@ -74,7 +74,7 @@ public actor ControllerRuntime {
         }
     }
 
-    private let zk: KafkaZkClient
+    private let zk: any ControllerStore
     private let channel: any ControllerChannel
     private let settings: ControllerSettings
     private let election: ControllerElection
@@ -92,12 +92,24 @@ public actor ControllerRuntime {
     /// Topic deletions in progress: the brokers whose StopReplica(delete) answer is still awaited.
     private var deletionPending: [String: Set<Int32>] = [:]
 
+    /// A runtime reading and writing ZooKeeper through `zk`.
     public init(
         zk: KafkaZkClient, channel: any ControllerChannel, settings: ControllerSettings, election: ControllerElection,
         logger: Logger = Logger(label: "needletail.controller"),
         onResign: @escaping @Sendable (ControllerResignation) -> Void
     ) {
-        self.zk = zk
+        self.init(
+            store: ZooKeeperControllerStore(zk), channel: channel, settings: settings, election: election,
+            logger: logger, onResign: onResign)
+    }
+
+    /// A runtime over any store (tests run it against an in-memory one).
+    public init(
+        store: any ControllerStore, channel: any ControllerChannel, settings: ControllerSettings,
+        election: ControllerElection, logger: Logger = Logger(label: "needletail.controller"),
+        onResign: @escaping @Sendable (ControllerResignation) -> Void
+    ) {
+        self.zk = store
         self.channel = channel
         self.settings = settings
         self.election = election
@@ -815,7 +827,8 @@ public actor ControllerRuntime {
     /// Waits for `watch`, re-arms it with `rearm`, then enqueues `event` — re-arming before the event is handled
     /// so that a change made while handling it fires the new watch. Ends on session loss or cancellation.
     private func follow(
-        _ watch: ZooKeeperWatch, then event: Event, rearm: @escaping @Sendable (KafkaZkClient) async throws -> ZooKeeperWatch
+        _ watch: any ControllerWatch, then event: Event,
+        rearm: @escaping @Sendable (any ControllerStore) async throws -> any ControllerWatch
     ) -> Task<Void, Never> {
         let zk = self.zk
         let sink = eventSink

@@ -64,11 +64,16 @@ public struct OffsetCommitValue: Sendable, Equatable {
         return w.bytes
     }
 
-    /// Reads versions 0–3. Flexible versions (4+) throw `unsupportedVersion`; loaders skip such records.
+    /// The value versions `init(decoding:)` reads.
+    public static let supportedVersions: ClosedRange<Int16> = 0...3
+
+    /// Reads versions 0–3. Other versions (flexible 4+) throw `invalidField`; loaders skip such records.
     public init(decoding bytes: [UInt8]) throws(ProtocolError) {
         var r = ProtocolReader(bytes)
         let version = try r.readInt16()
-        guard (0...3).contains(version) else { throw ProtocolError.invalidField("unsupported record value version \(version)") }
+        guard Self.supportedVersions.contains(version) else {
+            throw ProtocolError.invalidField("unsupported record value version \(version)")
+        }
         offset = try r.readInt64()
         leaderEpoch = version >= 3 ? try r.readInt32() : -1
         metadata = try r.readString()
@@ -156,11 +161,17 @@ public struct GroupMetadataValue: Sendable, Equatable {
         return w.bytes
     }
 
-    /// Reads versions 0–3 (v0 has no rebalance timeout, v2 adds the state timestamp, v3 instance ids).
+    /// The value versions `init(decoding:)` reads.
+    public static let supportedVersions: ClosedRange<Int16> = 0...3
+
+    /// Reads versions 0–3 (v0 has no rebalance timeout — the session timeout stands in, as in Kafka's loader —,
+    /// v2 adds the state timestamp, v3 instance ids).
     public init(decoding bytes: [UInt8]) throws(ProtocolError) {
         var r = ProtocolReader(bytes)
         let version = try r.readInt16()
-        guard (0...3).contains(version) else { throw ProtocolError.invalidField("unsupported record value version \(version)") }
+        guard Self.supportedVersions.contains(version) else {
+            throw ProtocolError.invalidField("unsupported record value version \(version)")
+        }
         protocolType = try r.readString()
         generation = try r.readInt32()
         protocolName = try r.readNullableString()
@@ -171,13 +182,13 @@ public struct GroupMetadataValue: Sendable, Equatable {
             let instanceId = version >= 3 ? try r.readNullableString() : nil
             let clientId = try r.readString()
             let clientHost = try r.readString()
-            let rebalanceTimeout = version >= 1 ? try r.readInt32() : -1
+            let rebalanceTimeout = version >= 1 ? try r.readInt32() : nil
             let sessionTimeout = try r.readInt32()
             let subscription = try r.readBytes()
             let assignment = try r.readBytes()
             return GroupMetadataMemberRecord(
                 memberId: memberId, groupInstanceId: instanceId, clientId: clientId, clientHost: clientHost,
-                rebalanceTimeoutMs: rebalanceTimeout == -1 ? sessionTimeout : rebalanceTimeout,
+                rebalanceTimeoutMs: rebalanceTimeout ?? sessionTimeout,
                 sessionTimeoutMs: sessionTimeout, subscription: subscription, assignment: assignment)
         }
     }
@@ -191,6 +202,12 @@ public enum OffsetsTopicRecord: Sendable, Equatable {
     case group(String, GroupMetadataValue?)
     /// A key version we do not know (Kafka's readers skip these too).
     case unknown(keyVersion: Int16)
+
+    /// The schema version every key and value starts with (int16), e.g. for tools that print it.
+    public static func schemaVersion(of bytes: [UInt8]) throws(ProtocolError) -> Int16 {
+        var r = ProtocolReader(bytes)
+        return try r.readInt16()
+    }
 
     /// Decodes one record's key and value. Throws on malformed bytes; the loader logs and skips those.
     public init(key: [UInt8], value: [UInt8]?) throws(ProtocolError) {

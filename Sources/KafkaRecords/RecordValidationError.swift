@@ -1,7 +1,8 @@
 /// Everything that can be wrong with record data handed to this module.
 ///
 /// Decoding, validation and compression all throw this one type so callers map it to a Kafka error code in one
-/// place (see `kafkaErrorCode`).
+/// place (the broker's `BrokerError.init(_: RecordValidationError)`). The codes in the case comments are the ones
+/// that mapping gives.
 public enum RecordValidationError: Error, Equatable, Sendable {
     /// Checksum mismatch or batch framing that contradicts itself (CORRUPT_MESSAGE, 2).
     case corruptMessage(String)
@@ -19,18 +20,4 @@ public enum RecordValidationError: Error, Equatable, Sendable {
     case decompressionLimitExceeded(limit: Int)
     /// The compression library refused to compress (an internal fault: UNKNOWN_SERVER_ERROR, -1).
     case compressionFailed(String)
-
-    /// The Kafka protocol error code a produce response should carry for this error.
-    public var kafkaErrorCode: Int16 {
-        switch self {
-        case .corruptMessage: 2
-        case .messageTooLarge: 10
-        case .invalidBatchCount: 87
-        case .invalidRecord: 87
-        case .invalidTimestamp: 32
-        case .unsupportedCompressionType: 76
-        case .decompressionLimitExceeded: 2
-        case .compressionFailed: -1
-        }
-    }
 }

@@ -4,7 +4,7 @@
 /// new one is written with one `pwrite`; while the segment is active the file is preallocated to
 /// `segment.index.bytes` (as Kafka's mmap'ed index is) and it is trimmed to the real entry count on roll or close.
 final class OffsetIndex {
-    static let entrySize = 8
+    static let entrySize = OffsetIndexFormat.entrySize
 
     let baseOffset: Int64
     private(set) var path: String
@@ -35,8 +35,9 @@ final class OffsetIndex {
             positions.reserveCapacity(count)
             bytes.withUnsafeBytes { p in
                 for i in 0..<count {
-                    relativeOffsets.append(UInt32(bigEndian: p.loadUnaligned(fromByteOffset: i * 8, as: UInt32.self)))
-                    positions.append(UInt32(bigEndian: p.loadUnaligned(fromByteOffset: i * 8 + 4, as: UInt32.self)))
+                    let entry = OffsetIndexFormat.entry(i, in: p)
+                    relativeOffsets.append(entry.relativeOffset)
+                    positions.append(entry.position)
                 }
             }
         }

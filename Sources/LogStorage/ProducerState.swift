@@ -96,9 +96,9 @@ struct ProducerStateManager {
 
     // MARK: Snapshot file
 
-    static let snapshotVersion: Int16 = 1
-    static let snapshotEntrySize = 46
-    static let snapshotHeaderSize = 2 + 4 + 4
+    static let snapshotVersion = ProducerSnapshotFormat.version
+    static let snapshotEntrySize = ProducerSnapshotFormat.entrySize
+    static let snapshotHeaderSize = ProducerSnapshotFormat.headerSize
 
     static func snapshotPath(_ directory: String, _ offset: Int64) -> String {
         "\(directory)/\(filenamePrefix(offset)).snapshot"
@@ -132,43 +132,36 @@ struct ProducerStateManager {
 
     /// Parses a snapshot; throws `corruptLog` on a bad version, CRC or length.
     static func parseSnapshot(_ bytes: [UInt8]) throws(LogError) -> [Int64: ProducerStateEntry] {
-        guard bytes.count >= snapshotHeaderSize else { throw .corruptLog("producer snapshot too short") }
-        return try bytes.withBytes { (p) throws(LogError) -> [Int64: ProducerStateEntry] in
-            let version = Int16(bigEndian: p.loadUnaligned(fromByteOffset: 0, as: Int16.self))
-            guard version == snapshotVersion else { throw .corruptLog("producer snapshot version \(version)") }
-            let crc = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
-            guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: p[6...])) == crc else {
-                throw .corruptLog("producer snapshot CRC mismatch")
+        let decoded: (entries: [ProducerSnapshotFormat.Entry], trailingBytes: Int)
+        do {
+            decoded = try ProducerSnapshotFormat.decode(bytes)
+        } catch {
+            switch error {
+            case .tooShort: throw .corruptLog("producer snapshot too short")
+            case .unknownVersion(let version): throw .corruptLog("producer snapshot version \(version)")
+            case .crcMismatch: throw .corruptLog("producer snapshot CRC mismatch")
+            case .truncatedEntries: throw .corruptLog("producer snapshot length")
             }
-            let count = Int32(bigEndian: p.loadUnaligned(fromByteOffset: 6, as: Int32.self))
-            guard count >= 0, bytes.count == snapshotHeaderSize + Int(count) * snapshotEntrySize else {
-                throw .corruptLog("producer snapshot length")
-            }
-            var result: [Int64: ProducerStateEntry] = [:]
-            var o = snapshotHeaderSize
-            for _ in 0..<Int(count) {
-                let pid = Int64(bigEndian: p.loadUnaligned(fromByteOffset: o, as: Int64.self))
-                var e = ProducerStateEntry(
-                    producerId: pid, producerEpoch: Int16(bigEndian: p.loadUnaligned(fromByteOffset: o + 8, as: Int16.self)))
-                let lastSeq = Int32(bigEndian: p.loadUnaligned(fromByteOffset: o + 10, as: Int32.self))
-                let lastOffset = Int64(bigEndian: p.loadUnaligned(fromByteOffset: o + 14, as: Int64.self))
-                let delta = Int32(bigEndian: p.loadUnaligned(fromByteOffset: o + 22, as: Int32.self))
-                e.lastTimestamp = Int64(bigEndian: p.loadUnaligned(fromByteOffset: o + 26, as: Int64.self))
-                e.coordinatorEpoch = Int32(bigEndian: p.loadUnaligned(fromByteOffset: o + 34, as: Int32.self))
-                e.currentTxnFirstOffset = Int64(bigEndian: p.loadUnaligned(fromByteOffset: o + 38, as: Int64.self))
-                if lastOffset >= 0 && lastSeq >= 0 && delta >= 0 {
-                    let firstSeq = lastSeq >= delta ? lastSeq - delta : Int32.max - (delta - lastSeq) + 1
-                    e.batches = [
-                        ProducerBatchMetadata(
-                            firstSequence: firstSeq, lastSequence: lastSeq, lastOffset: lastOffset, offsetDelta: delta,
-                            timestamp: e.lastTimestamp)
-                    ]
-                }
-                result[pid] = e
-                o += snapshotEntrySize
-            }
-            return result
         }
+        guard decoded.trailingBytes == 0 else { throw .corruptLog("producer snapshot length") }
+        var result: [Int64: ProducerStateEntry] = [:]
+        for d in decoded.entries {
+            var e = ProducerStateEntry(producerId: d.producerId, producerEpoch: d.producerEpoch)
+            e.lastTimestamp = d.lastTimestamp
+            e.coordinatorEpoch = d.coordinatorEpoch
+            e.currentTxnFirstOffset = d.currentTxnFirstOffset
+            if d.lastOffset >= 0 && d.lastSequence >= 0 && d.offsetDelta >= 0 {
+                e.batches = [
+                    ProducerBatchMetadata(
+                        firstSequence: ProducerSnapshotFormat.firstSequence(
+                            lastSequence: d.lastSequence, offsetDelta: d.offsetDelta),
+                        lastSequence: d.lastSequence, lastOffset: d.lastOffset, offsetDelta: d.offsetDelta,
+                        timestamp: d.lastTimestamp)
+                ]
+            }
+            result[d.producerId] = e
+        }
+        return result
     }
 
     mutating func load(_ entries: [Int64: ProducerStateEntry]) { producers = entries }

@@ -3,7 +3,7 @@
 /// An entry (t, o) means "every record with a timestamp above t is at or after offset o". Timestamps strictly
 /// increase from entry to entry; an entry is only added when its timestamp is above the last one.
 final class TimeIndex {
-    static let entrySize = 12
+    static let entrySize = TimeIndexFormat.entrySize
 
     let baseOffset: Int64
     private(set) var path: String
@@ -32,8 +32,9 @@ final class TimeIndex {
             relativeOffsets.reserveCapacity(count)
             bytes.withUnsafeBytes { p in
                 for i in 0..<count {
-                    timestamps.append(Int64(bigEndian: p.loadUnaligned(fromByteOffset: i * 12, as: Int64.self)))
-                    relativeOffsets.append(UInt32(bigEndian: p.loadUnaligned(fromByteOffset: i * 12 + 8, as: UInt32.self)))
+                    let entry = TimeIndexFormat.entry(i, in: p)
+                    timestamps.append(entry.timestamp)
+                    relativeOffsets.append(entry.relativeOffset)
                 }
             }
         }

@@ -1,9 +1,11 @@
 import Foundation
 import KafkaRecords
+import LogStorage
 
 /// kafka-dump-log for the files next to a segment: `.index`, `.timeindex`, `.snapshot` and `.txnindex`, with
 /// Kafka's exact lines. Pure functions over bytes: stdout text plus the problems Kafka reports on stderr after
-/// all files (`DumpProblems`).
+/// all files (`DumpProblems`). The index and snapshot bytes are decoded by LogStorage's formats (the module that
+/// writes them); `.txnindex`, which Needletail never writes, is read here.
 enum SegmentFileDump {
     /// What kafka-dump-log prints to stderr at the end, grouped as Kafka groups it.
     struct DumpProblems {
@@ -70,8 +72,9 @@ enum SegmentFileDump {
 
     /// Offset-index entries as (absolute offset, position), in file order (zero tail included, as Kafka reads it).
     static func offsetEntries(_ bytes: [UInt8], baseOffset: Int64) -> [(offset: Int64, position: Int64)] {
-        (0..<bytes.count / 8).map { i in
-            (baseOffset + Int64(int32(bytes, i * 8)), Int64(UInt32(bitPattern: int32(bytes, i * 8 + 4))))
+        // Kafka's tool reads the relative offset as a signed int.
+        OffsetIndexFormat.entries(bytes).map {
+            (baseOffset + Int64(Int32(bitPattern: $0.relativeOffset)), Int64($0.position))
         }
     }
 
@@ -135,8 +138,8 @@ enum SegmentFileDump {
         _ bytes: [UInt8], offsetIndex: [UInt8], log: [UInt8], baseOffset: Int64, displayName: String,
         absolutePath: String, sanityOnly: Bool, verifyOnly: Bool, problems: inout DumpProblems
     ) throws(Corrupt) -> String {
-        let all: [(timestamp: Int64, offset: Int64)] = (0..<bytes.count / 12).map { i in
-            (int64(bytes, i * 12), baseOffset + Int64(int32(bytes, i * 12 + 8)))
+        let all: [(timestamp: Int64, offset: Int64)] = TimeIndexFormat.entries(bytes).map {
+            ($0.timestamp, baseOffset + Int64(Int32(bitPattern: $0.relativeOffset)))
         }
         var valid: [(timestamp: Int64, offset: Int64)] = []
         for (i, e) in all.enumerated() {
@@ -200,37 +203,37 @@ enum SegmentFileDump {
 
     /// One line per producer, as Kafka's `dumpProducerIdSnapshot` prints them.
     static func producerSnapshot(_ bytes: [UInt8]) throws(Corrupt) -> String {
-        guard bytes.count >= 10 else { throw Corrupt(message: "Snapshot failed schema validation: file too short") }
-        let version = int16(bytes, 0)
-        guard version == 1 else { throw Corrupt(message: "Snapshot contained an unknown file version \(version)") }
-        let stored = UInt32(bitPattern: int32(bytes, 2))
-        let computed = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[6...])) }
-        guard stored == computed else {
-            throw Corrupt(message: "Snapshot is corrupt (CRC is no longer valid). Stored crc: \(stored). Computed crc: \(computed)")
-        }
-        let count = Int(int32(bytes, 6))
-        guard count >= 0, bytes.count >= 10 + count * 46 else {
-            throw Corrupt(message: "Snapshot failed schema validation: truncated entries")
+        let entries: [ProducerSnapshotFormat.Entry]
+        do {
+            // Kafka's reader ignores bytes after the last entry.
+            entries = try ProducerSnapshotFormat.decode(bytes).entries
+        } catch {
+            switch error {
+            case .tooShort:
+                throw Corrupt(message: "Snapshot failed schema validation: file too short")
+            case .unknownVersion(let version):
+                throw Corrupt(message: "Snapshot contained an unknown file version \(version)")
+            case .crcMismatch(let stored, let computed):
+                throw Corrupt(
+                    message:
+                        "Snapshot is corrupt (CRC is no longer valid). Stored crc: \(stored). Computed crc: \(computed)"
+                )
+            case .truncatedEntries:
+                throw Corrupt(message: "Snapshot failed schema validation: truncated entries")
+            }
         }
         var out = ""
-        for i in 0..<count {
-            let o = 10 + i * 46
-            let producerId = int64(bytes, o)
-            let epoch = int16(bytes, o + 8)
-            let lastSeq = int32(bytes, o + 10)
-            let lastOffset = int64(bytes, o + 14)
-            let delta = int32(bytes, o + 22)
-            let timestamp = int64(bytes, o + 26)
-            let coordinatorEpoch = int32(bytes, o + 34)
-            let txnFirst = int64(bytes, o + 38)
-            out += "producerId: \(producerId) producerEpoch: \(epoch) coordinatorEpoch: \(coordinatorEpoch) "
+        for e in entries {
+            out += "producerId: \(e.producerId) producerEpoch: \(e.producerEpoch) "
+            out += "coordinatorEpoch: \(e.coordinatorEpoch) "
+            let txnFirst = e.currentTxnFirstOffset
             out += "currentTxnFirstOffset: \(txnFirst >= 0 ? "OptionalLong[\(txnFirst)]" : "OptionalLong.empty") "
-            out += "lastTimestamp: \(timestamp) "
-            if lastOffset >= 0 {
-                // BatchMetadata.firstSeq: the last sequence minus the offset delta, wrapping below zero.
-                let firstSeq = lastSeq >= delta ? lastSeq - delta : Int32.max - (delta - lastSeq) + 1
-                out += "firstSequence: \(firstSeq) lastSequence: \(lastSeq) lastOffset: \(lastOffset) "
-                out += "offsetDelta: \(delta) timestamp: \(timestamp)"
+            out += "lastTimestamp: \(e.lastTimestamp) "
+            if e.lastOffset >= 0 {
+                let firstSeq = ProducerSnapshotFormat.firstSequence(
+                    lastSequence: e.lastSequence, offsetDelta: e.offsetDelta)
+                out += "firstSequence: \(firstSeq) lastSequence: \(e.lastSequence) lastOffset: \(e.lastOffset) "
+                out += "offsetDelta: \(e.offsetDelta) timestamp: \(e.lastTimestamp)"
             }
             out += "\n"
         }

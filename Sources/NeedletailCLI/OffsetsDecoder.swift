@@ -1,4 +1,5 @@
 import Foundation
+import GroupCoordinator
 import KafkaProtocol
 
 /// Compact JSON as Jackson's `ObjectNode.toString()` writes it (no spaces, fields in insertion order, strings
@@ -50,6 +51,7 @@ indirect enum JSONValue: Equatable {
 /// `kafka-dump-log --offsets-decoder`: `__consumer_offsets` record keys and values as Kafka's OffsetsMessageParser
 /// prints them — key `{"type":"<key version>","data":{…}}`, value `{"version":"<value version>","data":{…}}`, a
 /// tombstone's value `<DELETE>`; consumer-protocol subscriptions and assignments inside group metadata decoded.
+/// The bytes are decoded by GroupCoordinator's record types (the module that writes them); this file only renders.
 enum OffsetsDecoder {
     struct Failure: Error {
         var message: String
@@ -61,26 +63,25 @@ enum OffsetsDecoder {
             return ("Failed to decode message at offset \(offset) using offset topic decoder (message had a missing key)", nil)
         }
         do {
-            var r = ProtocolReader(key)
-            let keyVersion = try r.readInt16()
+            let keyVersion = try OffsetsTopicRecord.schemaVersion(of: key)
             let keyJSON: JSONValue
-            switch keyVersion {
-            case 0, 1:
+            switch try OffsetsTopicRecord(key: key, value: nil) {
+            case .offset(let k, _):
                 keyJSON = .object([
-                    ("group", .string(try r.readString())), ("topic", .string(try r.readString())),
-                    ("partition", .int(Int64(try r.readInt32()))),
+                    ("group", .string(k.group)), ("topic", .string(k.topic)), ("partition", .int(Int64(k.partition))),
                 ])
-            case 2:
-                keyJSON = .object([("group", .string(try r.readString()))])
-            default:
+            case .group(let group, _):
+                keyJSON = .object([("group", .string(group))])
+            case .unknown:
                 return ("Unknown record type \(keyVersion) at offset \(offset), skipping.", nil)
             }
             let keyText = JSONValue.object([("type", .string(String(keyVersion))), ("data", keyJSON)]).text
             guard let value else { return (keyText, "<DELETE>") }
-            var v = ProtocolReader(value)
-            let valueVersion = try v.readInt16()
-            let data = keyVersion == 2
-                ? try groupMetadataValue(&v, version: valueVersion) : try offsetCommitValue(&v, version: valueVersion)
+            let valueVersion = try OffsetsTopicRecord.schemaVersion(of: value)
+            let data =
+                keyVersion == 2
+                ? try groupMetadataValue(value, version: valueVersion)
+                : try offsetCommitValue(value, version: valueVersion)
             return (keyText, JSONValue.object([("version", .string(String(valueVersion))), ("data", data)]).text)
         } catch let f as Failure {
             return ("Error at offset \(offset), skipping. \(f.message)", nil)
@@ -89,43 +90,46 @@ enum OffsetsDecoder {
         }
     }
 
-    static func offsetCommitValue(_ r: inout ProtocolReader, version: Int16) throws -> JSONValue {
-        guard (0...3).contains(version) else { throw Failure(message: "Unknown offset commit value version \(version)") }
-        var fields: [(String, JSONValue)] = [("offset", .int(try r.readInt64()))]
-        if version >= 3 { fields.append(("leaderEpoch", .int(Int64(try r.readInt32())))) }
-        fields.append(("metadata", .string(try r.readString())))
-        fields.append(("commitTimestamp", .int(try r.readInt64())))
-        if version == 1 { fields.append(("expireTimestamp", .int(try r.readInt64()))) }
+    /// An offset commit value's fields, as present in `version`.
+    static func offsetCommitValue(_ bytes: [UInt8], version: Int16) throws -> JSONValue {
+        guard OffsetCommitValue.supportedVersions.contains(version) else {
+            throw Failure(message: "Unknown offset commit value version \(version)")
+        }
+        let v = try OffsetCommitValue(decoding: bytes)
+        var fields: [(String, JSONValue)] = [("offset", .int(v.offset))]
+        if version >= 3 { fields.append(("leaderEpoch", .int(Int64(v.leaderEpoch)))) }
+        fields.append(("metadata", .string(v.metadata)))
+        fields.append(("commitTimestamp", .int(v.commitTimestamp)))
+        if version == 1 { fields.append(("expireTimestamp", .int(v.expireTimestamp))) }
         return .object(fields)
     }
 
-    static func groupMetadataValue(_ r: inout ProtocolReader, version: Int16) throws -> JSONValue {
-        guard (0...3).contains(version) else { throw Failure(message: "Unknown group metadata value version \(version)") }
-        let protocolType = try r.readString()
+    /// A group metadata value's fields, as present in `version`; a consumer group's member metadata decoded.
+    static func groupMetadataValue(_ bytes: [UInt8], version: Int16) throws -> JSONValue {
+        guard GroupMetadataValue.supportedVersions.contains(version) else {
+            throw Failure(message: "Unknown group metadata value version \(version)")
+        }
+        let g = try GroupMetadataValue(decoding: bytes)
         var fields: [(String, JSONValue)] = [
-            ("protocolType", .string(protocolType)), ("generation", .int(Int64(try r.readInt32()))),
-            ("protocol", .nullable(try r.readNullableString())), ("leader", .nullable(try r.readNullableString())),
+            ("protocolType", .string(g.protocolType)), ("generation", .int(Int64(g.generation))),
+            ("protocol", .nullable(g.protocolName)), ("leader", .nullable(g.leader)),
         ]
-        if version >= 2 { fields.append(("currentStateTimestamp", .int(try r.readInt64()))) }
-        let count = try r.readInt32()
-        var members: [JSONValue] = []
-        for _ in 0..<max(count, 0) {
-            var m: [(String, JSONValue)] = [("memberId", .string(try r.readString()))]
-            if version >= 3 { m.append(("groupInstanceId", .nullable(try r.readNullableString()))) }
-            m.append(("clientId", .string(try r.readString())))
-            m.append(("clientHost", .string(try r.readString())))
-            if version >= 1 { m.append(("rebalanceTimeout", .int(Int64(try r.readInt32())))) }
-            m.append(("sessionTimeout", .int(Int64(try r.readInt32()))))
-            let subscription = try r.readBytes()
-            let assignment = try r.readBytes()
-            if protocolType == "consumer" {
-                m.append(("subscription", (try? Self.subscription(subscription)) ?? .bytes(subscription)))
-                m.append(("assignment", (try? Self.assignment(assignment)) ?? .bytes(assignment)))
+        if version >= 2 { fields.append(("currentStateTimestamp", .int(g.currentStateTimestamp))) }
+        let members: [JSONValue] = g.members.map { member in
+            var m: [(String, JSONValue)] = [("memberId", .string(member.memberId))]
+            if version >= 3 { m.append(("groupInstanceId", .nullable(member.groupInstanceId))) }
+            m.append(("clientId", .string(member.clientId)))
+            m.append(("clientHost", .string(member.clientHost)))
+            if version >= 1 { m.append(("rebalanceTimeout", .int(Int64(member.rebalanceTimeoutMs)))) }
+            m.append(("sessionTimeout", .int(Int64(member.sessionTimeoutMs))))
+            if g.protocolType == "consumer" {
+                m.append(("subscription", (try? Self.subscription(member.subscription)) ?? .bytes(member.subscription)))
+                m.append(("assignment", (try? Self.assignment(member.assignment)) ?? .bytes(member.assignment)))
             } else {
-                m.append(("subscription", .bytes(subscription)))
-                m.append(("assignment", .bytes(assignment)))
+                m.append(("subscription", .bytes(member.subscription)))
+                m.append(("assignment", .bytes(member.assignment)))
             }
-            members.append(.object(m))
+            return .object(m)
         }
         fields.append(("members", .array(members)))
         return .object(fields)

@@ -2,6 +2,7 @@ import Coordination
 import KafkaProtocol
 import Synchronization
 import Testing
+import ZooKeeperTestSupport
 
 @testable import Controller
 

@@ -50,6 +50,20 @@ struct RecordsAndPlacementTests {
         #expect(try GroupMetadataValue(decoding: empty.encoded()) == empty)
     }
 
+    @Test("a v0 member's rebalance timeout is its session timeout; a stored v1 timeout is kept as stored")
+    func rebalanceTimeoutByVersion() throws {
+        // protocolType "", generation 1, protocol and leader null, one member "m" / "c" / "h".
+        let head: [UInt8] = [0, 0, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1, 0, 1, 0x6d, 0, 1, 0x63, 0, 1, 0x68]
+        let tail: [UInt8] = [0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0, 0]
+        let v0 = try GroupMetadataValue(decoding: [0, 0] + head + tail)
+        #expect(v0.members.first?.rebalanceTimeoutMs == 50)
+        let v1 = try GroupMetadataValue(decoding: [0, 1] + head + [0xff, 0xff, 0xff, 0xff] + tail)
+        #expect(v1.members.first?.rebalanceTimeoutMs == -1)
+        #expect(try OffsetsTopicRecord.schemaVersion(of: [0, 1] + head) == 1)
+        #expect(throws: ProtocolError.self) { try OffsetsTopicRecord.schemaVersion(of: [0]) }
+        #expect(OffsetCommitValue.supportedVersions == 0...3 && GroupMetadataValue.supportedVersions == 0...3)
+    }
+
     @Test("records are told apart by key version; tombstones decode as nil values")
     func recordKinds() throws {
         let k = OffsetCommitKey(group: "g", topic: "t", partition: 0)

@@ -1,3 +1,4 @@
+import KafkaFraming
 import KafkaProtocol
 import KafkaRecords
 import NIOCore
@@ -42,7 +43,8 @@ final class FakeCluster: Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { child in
                     child.eventLoop.makeCompletedFuture {
-                        try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(RequestFrameDecoder()))
+                        try child.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: Int(Int32.max))))
                         try child.pipeline.syncOperations.addHandler(FakeBrokerHandler(id: id, cluster: cluster))
                     }
                 }
@@ -243,21 +245,6 @@ final class FakeCluster: Sendable {
             }
             return response
         }
-    }
-}
-
-/// Splits the byte stream into request frames (4-byte size, then the frame).
-struct RequestFrameDecoder: ByteToMessageDecoder {
-    typealias InboundOut = ByteBuffer
-
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let size = buffer.getInteger(at: buffer.readerIndex, as: Int32.self),
-            buffer.readableBytes >= 4 + Int(size)
-        else { return .needMoreData }
-        buffer.moveReaderIndex(forwardBy: 4)
-        guard let frame = buffer.readSlice(length: Int(size)) else { return .needMoreData }
-        context.fireChannelRead(wrapInboundOut(frame))
-        return .continue
     }
 }
 

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import KafkaProtocol
 
@@ -73,7 +74,7 @@ struct DecodingRobustnessTests {
 
     @Test("random and mutated input never traps any decoder at any version")
     func fuzzNeverTraps() {
-        var rng = SeededGenerator(state: 0x6E65_6564_6C65)
+        var rng = SplitMix64(state: 0x6E65_6564_6C65)
         let decoders: [(String, ClosedRange<Int16>, ([UInt8], Int16) throws -> Void)] = [
             ("ProduceRequest", ProduceRequest.versions, { _ = try ProduceRequest(decoding: $0, version: $1) }),
             ("ProduceResponse", ProduceRequest.versions, { _ = try ProduceResponse(decoding: $0, version: $1) }),

@@ -1,39 +1,9 @@
 import Foundation
 import KafkaRecords
+import TestSupport
 import Testing
 
 @testable import LogStorage
-
-/// A fresh temporary directory, removed when the value is deinitialised.
-final class TempDir {
-    let path: String
-
-    init() {
-        path = NSTemporaryDirectory() + "logstorage-" + UUID().uuidString
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func files(_ sub: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: path + "/" + sub)) ?? []).sorted()
-    }
-}
-
-/// A settable clock for tests.
-final class TestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Int64
-
-    init(_ start: Int64 = 1_700_000_000_000) { value = start }
-
-    var now: Int64 {
-        get { lock.withLock { value } }
-        set { lock.withLock { value = newValue } }
-    }
-
-    var function: @Sendable () -> Int64 { { [self] in self.now } }
-}
 
 private func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
 

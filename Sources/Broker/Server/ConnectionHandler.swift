@@ -1,3 +1,4 @@
+import KafkaFraming
 import KafkaProtocol
 import Logging
 import NIOCore
@@ -15,7 +16,6 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     private let logger: Logger
     private var continuation: AsyncStream<ByteBuffer>.Continuation?
     private var worker: Task<Void, Never>?
-    private var queued = 0
     private var queuedBytes = 0
     private var readPaused = false
     /// Above this many queued request bytes the connection stops reading until the backlog drains. Kept large:
@@ -90,7 +90,6 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        queued += 1
         queuedBytes += frame.readableBytes
         continuation?.yield(frame)
         if queuedBytes >= Self.maxQueuedBytes && !readPaused {
@@ -100,7 +99,6 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     }
 
     private func requestDone(channel: Channel, bytes: Int) {
-        queued -= 1
         queuedBytes -= bytes
         if readPaused && queuedBytes < Self.maxQueuedBytes / 2 {
             readPaused = false

@@ -1,3 +1,4 @@
+import KafkaFraming
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore

@@ -31,12 +31,22 @@ public struct LiveBroker: Sendable, Equatable {
     public var registration: BrokerRegistration
     /// The czxid of its `/brokers/ids/<id>` znode (Kafka's broker epoch).
     public var brokerEpoch: Int64
+
+    public init(registration: BrokerRegistration, brokerEpoch: Int64) {
+        self.registration = registration
+        self.brokerEpoch = brokerEpoch
+    }
 }
 
 /// A partition's leader/ISR state with its zkVersion (Kafka's partition epoch).
 public struct PartitionStateRecord: Sendable, Equatable {
     public var state: LeaderIsrState
     public var zkVersion: Int32
+
+    public init(state: LeaderIsrState, zkVersion: Int32) {
+        self.state = state
+        self.zkVersion = zkVersion
+    }
 }
 
 /// A topic's assignment with the zkVersion of `/brokers/topics/<t>`.
@@ -44,6 +54,12 @@ public struct TopicRecord: Sendable, Equatable {
     public var name: String
     public var assignment: TopicAssignment
     public var zkVersion: Int32
+
+    public init(name: String, assignment: TopicAssignment, zkVersion: Int32) {
+        self.name = name
+        self.assignment = assignment
+        self.zkVersion = zkVersion
+    }
 }
 
 /// Kafka's ZooKeeper operations (layer 3), on top of a `ZooKeeperSession` and the znode catalogue.
@@ -86,13 +102,6 @@ public final class KafkaZkClient: Sendable {
     private func readClusterId() async throws -> String? {
         guard let data = try await getIfExists(ClusterIdZNode.path) else { return nil }
         return try decoding(ClusterIdZNode.path) { () throws(ZNodeDecodingError) in try ClusterIdZNode.decode(data.data) }
-    }
-
-    /// A new broker id from `/brokers/seqid` (its new zkVersion + `reservedBrokerMaxId`, so 1001 first).
-    public func generateBrokerId() async throws -> Int32 {
-        try await session.ensurePath(BrokerSequenceIdZNode.path)
-        let stat = try await session.set(BrokerSequenceIdZNode.path, data: [], version: anyZkVersion)
-        return stat.version + reservedBrokerMaxId
     }
 
     // MARK: Brokers
@@ -138,7 +147,7 @@ public final class KafkaZkClient: Sendable {
     }
 
     /// Ids of live brokers, sorted.
-    public func liveBrokerIds() async throws -> [Int32] {
+    private func liveBrokerIds() async throws -> [Int32] {
         try await session.children(BrokerIdsZNode.path).compactMap { Int32($0) }.sorted()
     }
 
@@ -405,7 +414,7 @@ public final class KafkaZkClient: Sendable {
             entityPath: ConfigEntityChangeNotificationZNode.entityPath(.brokers, name))
     }
 
-    public func entityConfig(_ type: ConfigType, _ name: String) async throws -> [String: String] {
+    private func entityConfig(_ type: ConfigType, _ name: String) async throws -> [String: String] {
         let path = ConfigEntityZNode.path(type, name)
         guard let (data, _) = try await getIfExists(path) else { return [:] }
         return try decoding(path) { () throws(ZNodeDecodingError) in try ConfigEntityZNode.decode(data) }
@@ -428,21 +437,12 @@ public final class KafkaZkClient: Sendable {
     /// Creates `/config/changes/config_change_<seq>` naming `entityPath` (e.g. `topics/orders`); returns the
     /// child name.
     @discardableResult
-    public func createConfigChangeNotification(entityPath: String) async throws -> String {
+    private func createConfigChangeNotification(entityPath: String) async throws -> String {
         let created = try await session.createRecursive(
             ConfigEntityChangeNotificationZNode.sequentialPath,
             data: ConfigEntityChangeNotificationZNode.encode(entityPath: entityPath), mode: .persistentSequential
         ).path
         return String(created.split(separator: "/").last ?? "")
-    }
-
-    /// The entity path a notification child names, or nil if it was purged meanwhile.
-    public func configChangeNotification(_ child: String) async throws -> String? {
-        let path = "\(ConfigEntityChangeNotificationZNode.path)/\(child)"
-        guard let (data, _) = try await getIfExists(path) else { return nil }
-        return try decoding(path) { () throws(ZNodeDecodingError) in
-            try ConfigEntityChangeNotificationZNode.decode(data)
-        }
     }
 
     // MARK: Notifications from leaders
@@ -545,12 +545,6 @@ public final class KafkaZkClient: Sendable {
     public func watchDeleteTopics() async throws -> (topics: [String], watch: ZooKeeperWatch) {
         let (children, watch) = try await session.childrenAndWatch(DeleteTopicsZNode.path)
         return (children.sorted(), watch)
-    }
-
-    /// Config change notification children (sorted by sequence) plus a watch for new ones.
-    public func watchConfigChanges() async throws -> (notifications: [String], watch: ZooKeeperWatch) {
-        let (children, watch) = try await session.childrenAndWatch(ConfigEntityChangeNotificationZNode.path)
-        return (sortedBySequence(children, prefix: ConfigEntityChangeNotificationZNode.sequencePrefix), watch)
     }
 
     /// ISR change notification children (sorted by sequence) plus a watch for new ones.

@@ -1,4 +1,5 @@
 import Foundation
+import KafkaFraming
 import KafkaProtocol
 import NIOCore
 import NIOPosix
@@ -75,7 +76,7 @@ public final class BrokerConnection: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(ResponseFrameDecoder(maxFrameSize: 512 << 20)))
+                        ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: 512 << 20)))
                     try channel.pipeline.syncOperations.addHandler(RequestPipelineHandler(host: host, port: port))
                 }
             }

@@ -1,6 +1,6 @@
 /// A request or response body (or a struct nested in one) that can be decoded and encoded at any version it defines.
 ///
-/// Conventions for every message file in `Messages/`:
+/// Conventions for every generated message file in `Generated/` (see `tools/protocol-gen/README.md`):
 /// - Type and field names follow Kafka's JSON message definitions in lowerCamelCase
 ///   (`ProduceRequest.topicData[].partitionData[].records`); nested struct types keep the JSON's type names
 ///   (`ProduceRequest.TopicProduceData`).
