@@ -90,3 +90,18 @@ struct RequestMetricsTests {
         #expect(metrics.topic("orders").totalFetchRequests.value == 2)
     }
 }
+
+@Suite("request metrics: top-level error codes")
+struct TopLevelErrorCodeTests {
+    @Test("a response with one top-level error code counts it once, NONE included")
+    func topLevel() {
+        let metrics = BrokerMetrics()
+        metrics.observe(
+            HeartbeatRequest(), response: HeartbeatResponse(errorCode: ErrorCode.rebalanceInProgress.rawValue),
+            version: 4, elapsed: .zero)
+        metrics.observe(HeartbeatRequest(), response: HeartbeatResponse(), version: 4, elapsed: .zero)
+        let errors = Dictionary(
+            uniqueKeysWithValues: metrics.errorSnapshot.map { ("\($0.0.request) \($0.0.error)", $0.1) })
+        #expect(errors == ["Heartbeat 0": 1, "Heartbeat \(ErrorCode.rebalanceInProgress.rawValue)": 1])
+    }
+}

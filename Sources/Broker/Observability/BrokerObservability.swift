@@ -187,7 +187,7 @@ final class BrokerObservability: Sendable {
         }
         out.family(
             "kafka_network_requestmetrics_errors_total", .counter,
-            help: "Error codes in responses, per partition for Produce and Fetch (NONE included).", errors)
+            help: "Error codes in responses (NONE included); per partition for Produce and Fetch.", errors)
         out.family(
             "kafka_network_requestmetrics_totaltimems", .summary,
             help: "Time from decoding a request to its encoded response, in milliseconds.", times)

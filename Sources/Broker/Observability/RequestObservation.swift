@@ -2,7 +2,8 @@ import KafkaProtocol
 import Observability
 
 /// What the router records per request (called once per handled request from `Route.handle`): request count by
-/// version, total time, and for Produce and Fetch the `BrokerTopicMetrics` counters and per-partition error counts.
+/// version, total time, error codes (per partition for Produce and Fetch, the top-level code for the APIs in
+/// `TopLevelErrorCode`), and for Produce and Fetch the `BrokerTopicMetrics` counters.
 /// Produce counts messages from the batch headers (one read per batch, none per record).
 extension BrokerMetrics {
     func observe<R: KafkaRequest>(_ request: R, response: R.Response?, version: Int16, elapsed: Duration) {
@@ -22,6 +23,7 @@ extension BrokerMetrics {
             }
         default:
             name = R.apiKey.description
+            if let outcome = response as? any TopLevelErrorCode { countErrors(request: name, [outcome.errorCode: 1]) }
         }
         guard let counters = requests[name] else { return }
         if version >= 0, Int(version) <= RequestCounters.maxVersion { counters.perVersion[Int(version)].add() }
