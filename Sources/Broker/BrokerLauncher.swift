@@ -36,12 +36,33 @@ public enum BrokerLauncher {
         return loaded.config
     }
 
+    /// Raises the soft descriptor limit to the hard one, logs it, and refuses to start (one line, before any log is
+    /// opened) when the partitions already on disk need more than it allows.
+    static func checkDescriptorBudget(logDirs: [String], logger: Logger) throws {
+        let limit = FileDescriptorBudget.raiseSoftLimit()
+        let partitions = FileDescriptorBudget.partitionDirectories(in: logDirs)
+        let needed = FileDescriptorBudget.required(partitions: partitions)
+        logger.info(
+            "File descriptor limit \(limit.soft) (hard \(limit.hard)); \(partitions) partition logs need about \(needed)"
+        )
+        guard needed <= limit.soft else {
+            throw BrokerStartupError(
+                "Too few file descriptors: the \(partitions) partitions in \(logDirs.joined(separator: ",")) need about \(needed) open files but the limit is \(limit.soft) (hard \(limit.hard)); raise it with `ulimit -n \(needed)` or LimitNOFILE=\(needed) in the systemd unit"
+            )
+        }
+        DescriptorCache.shared.descriptorLimit = limit.soft
+        DescriptorCache.shared.fitCapacity(partitions: partitions)
+    }
+
     public static func run(config initial: BrokerConfig) async throws {
         let waitForTermination = installTerminationHandlers()
         MallocTuning.apply(environment: ProcessInfo.processInfo.environment)
         let logger = Logger(label: "needletail.broker")
         let brokerId = initial.brokerId
         logger.info("[KafkaServer id=\(brokerId)] starting")
+        try checkDescriptorBudget(
+            logDirs: initial.resolvedLogDirs(workingDirectory: FileManager.default.currentDirectoryPath), logger: logger
+        )
 
         // ZooKeeper session and cluster identity. libzookeeper's own lines (reconnect failures) join the broker log,
         // throttled.

@@ -21,7 +21,7 @@ public final class SegmentFile: @unchecked Sendable {
         if create { flags |= O_CREAT }
         if truncate { flags |= O_TRUNC }
         let fd = open(path, flags, 0o644)
-        guard fd >= 0 else { throw .io("open \(path): \(lastErrorString())") }
+        guard fd >= 0 else { throw LogError.openFailed(path) }
         fileDescriptor = fd
         openedPath = path
     }

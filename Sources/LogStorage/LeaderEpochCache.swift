@@ -14,6 +14,8 @@ public struct EpochEntry: Sendable, Equatable {
 struct LeaderEpochCache {
     let path: String
     private(set) var entries: [EpochEntry] = []
+    /// The file was last written without fsync (`persist(sync: false)`); the next flush of the log syncs it.
+    private(set) var unsynced = false
 
     init(path: String) {
         self.path = path
@@ -37,7 +39,11 @@ struct LeaderEpochCache {
         return Array(text.utf8)
     }
 
-    func persist() throws(LogError) { try FS.writeAtomically(path, Self.encode(entries)) }
+    /// Writes the checkpoint (write-temp, rename). With `sync: false` the rename is atomic but not yet durable.
+    mutating func persist(sync: Bool = true) throws(LogError) {
+        try FS.writeAtomically(path, Self.encode(entries), sync: sync)
+        unsynced = !sync
+    }
 
     var latestEpoch: Int32? { entries.last?.epoch }
 

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Every failure the log can report. The broker maps these to Kafka error codes at one boundary.
 public enum LogError: Error, Equatable, Sendable {
     /// The requested offset is outside [logStartOffset, logEndOffset] (OFFSET_OUT_OF_RANGE).
@@ -32,4 +40,16 @@ public enum LogError: Error, Equatable, Sendable {
     case duplicateLog(String)
     /// A system call failed.
     case io(String)
+    /// `open` failed with EMFILE/ENFILE: the process (or the system) is out of file descriptors. Kept apart from
+    /// `io` so the broker can name the cause and the setting to raise.
+    case tooManyOpenFiles(String)
+}
+
+extension LogError {
+    /// The error for a failed `open` of `path`, read from `errno`.
+    static func openFailed(_ path: String) -> LogError {
+        let code = errno
+        let text = "open \(path): \(lastErrorString())"
+        return code == EMFILE || code == ENFILE ? .tooManyOpenFiles(text) : .io(text)
+    }
 }

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Wall-clock milliseconds since the epoch.
@@ -50,14 +50,18 @@ public final class LogManager: @unchecked Sendable {
     /// The log cleaner (see `Cleaner/`); runs on its own queue.
     let cleaner = LogCleaner()
     private var directoryLocks: [FS.DirectoryLock]
+    /// Threads that load partitions at start and close them at shutdown.
+    let recoveryThreads: Int
     private var isShutDown = false
 
     /// Locks every directory, checks or writes `meta.properties`, and loads (recovering if needed) every
-    /// partition directory found.
+    /// partition directory found, `recoveryThreads` partitions at a time. On any failure every log opened so far is
+    /// dropped (its descriptors closed) and the directory locks released: nothing stays half-open.
     /// - Parameter topicConfig: the effective config of a topic at load time (nil = `defaultConfig`).
     public init(
         logDirs: [String], brokerId: Int32, clusterId: String, defaultConfig: LogConfig = LogConfig(),
-        topicConfig: (String) -> LogConfig? = { _ in nil }, clock: @escaping @Sendable () -> Int64 = systemClockMillis
+        topicConfig: (String) -> LogConfig? = { _ in nil }, clock: @escaping @Sendable () -> Int64 = systemClockMillis,
+        recoveryThreads: Int = LogManager.defaultRecoveryThreads
     ) throws(LogError) {
         self.logDirs = logDirs
         self.brokerId = brokerId
@@ -67,7 +71,8 @@ public final class LogManager: @unchecked Sendable {
         var locks: [FS.DirectoryLock] = []
         var clean: [String: Bool] = [:]
         var cleaner: [[TopicPartition: Int64]] = []
-        var loaded: [TopicPartition: (log: PartitionLog, dirIndex: Int)] = [:]
+        var jobs: [LoadJob] = []
+        var seen = Set<TopicPartition>()
         for (index, dir) in logDirs.enumerated() {
             try FS.makeDirectories(dir)
             locks.append(try FS.DirectoryLock(path: dir + "/.lock"))
@@ -83,21 +88,112 @@ public final class LogManager: @unchecked Sendable {
                     try FS.removeRecursively(dir + "/" + name)
                     continue
                 }
-                guard !name.hasSuffix("-future"), !name.hasSuffix("-stray"), let tp = TopicPartition(directoryName: name)
+                guard !name.hasSuffix("-future"), !name.hasSuffix("-stray"),
+                    let tp = TopicPartition(directoryName: name)
                 else { continue }
-                if loaded[tp] != nil { throw .duplicateLog(name) }
-                let log = try PartitionLog(
-                    directory: dir + "/" + name, topicPartition: tp, config: topicConfig(tp.topic) ?? defaultConfig,
-                    recoveryPoint: recoveryPoints[tp], logStartOffset: logStarts[tp], highWatermark: highWatermarks[tp],
-                    hadCleanShutdown: wasClean, clock: clock)
-                loaded[tp] = (log, index)
+                if !seen.insert(tp).inserted { throw .duplicateLog(name) }
+                jobs.append(
+                    LoadJob(
+                        directory: dir + "/" + name, topicPartition: tp, dirIndex: index,
+                        config: topicConfig(tp.topic) ?? defaultConfig, recoveryPoint: recoveryPoints[tp],
+                        logStartOffset: logStarts[tp], highWatermark: highWatermarks[tp], clean: wasClean))
             }
-            if wasClean { try FS.remove(dir + "/" + Self.cleanShutdownFile) }
         }
+        self.recoveryThreads = max(1, recoveryThreads)
+        let loaded = try Self.load(jobs, threads: recoveryThreads, clock: clock)
+        for dir in logDirs where clean[dir] == true { try FS.remove(dir + "/" + Self.cleanShutdownFile) }
         directoryLocks = locks
         hadCleanShutdown = clean
         cleanerOffsets = cleaner
         logs = loaded
+    }
+
+    // MARK: Loading
+
+    /// Partitions loaded (and closed) at once by default. Most of a partition's load or close is waiting on the
+    /// file system (opens, `ftruncate`, the producer snapshot's fsyncs), so this is more than the cores: at least
+    /// 8, and 2 per core.
+    public static let defaultRecoveryThreads = max(8, 2 * Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    /// Runs `body(worker)` on `count` dedicated threads and returns when all have finished. Dedicated threads, not
+    /// `concurrentPerform`: that one stops at the core count, and this work mostly blocks in system calls.
+    static func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        final class Start {
+            let body: @Sendable (Int) -> Void
+            let worker: Int
+            init(_ body: @escaping @Sendable (Int) -> Void, _ worker: Int) {
+                self.body = body
+                self.worker = worker
+            }
+        }
+        var threads: [pthread_t] = []
+        for worker in 0..<max(1, count) {
+            let start = Unmanaged.passRetained(Start(body, worker)).toOpaque()
+            var thread = pthread_t()
+            let rc = pthread_create(
+                &thread, nil,
+                { argument in
+                    guard let argument else { return nil }
+                    let start = Unmanaged<Start>.fromOpaque(argument).takeRetainedValue()
+                    start.body(start.worker)
+                    return nil
+                }, start)
+            if rc == 0 {
+                threads.append(thread)
+            } else {
+                let start = Unmanaged<Start>.fromOpaque(start).takeRetainedValue()
+                start.body(start.worker)  // no thread to be had: do this worker's share here
+            }
+        }
+        for thread in threads { pthread_join(thread, nil) }
+    }
+
+    struct LoadJob: Sendable {
+        var directory: String
+        var topicPartition: TopicPartition
+        var dirIndex: Int
+        var config: LogConfig
+        var recoveryPoint: Int64?
+        var logStartOffset: Int64?
+        var highWatermark: Int64?
+        var clean: Bool
+    }
+
+    /// Opens the partitions on `threads` workers (each takes the next job until none is left). After a failure no
+    /// new job starts and the first error is thrown; the logs already opened are released with it.
+    static func load(_ jobs: [LoadJob], threads: Int, clock: @escaping @Sendable () -> Int64) throws(LogError)
+        -> [TopicPartition: (log: PartitionLog, dirIndex: Int)]
+    {
+        final class Results: @unchecked Sendable {
+            let lock = PosixLock()
+            var next = 0
+            var logs: [TopicPartition: (log: PartitionLog, dirIndex: Int)] = [:]
+            var firstError: LogError?
+        }
+        let results = Results()
+        let workers = max(1, min(threads, jobs.count))
+        onThreads(workers) { _ in
+            while true {
+                let index: Int? = results.lock.withLock {
+                    guard results.firstError == nil, results.next < jobs.count else { return nil }
+                    results.next += 1
+                    return results.next - 1
+                }
+                guard let index else { return }
+                let job = jobs[index]
+                do throws(LogError) {
+                    let log = try PartitionLog(
+                        directory: job.directory, topicPartition: job.topicPartition, config: job.config,
+                        recoveryPoint: job.recoveryPoint, logStartOffset: job.logStartOffset,
+                        highWatermark: job.highWatermark, hadCleanShutdown: job.clean, clock: clock)
+                    results.lock.withLock { results.logs[job.topicPartition] = (log, job.dirIndex) }
+                } catch {
+                    results.lock.withLock { if results.firstError == nil { results.firstError = error } }
+                }
+            }
+        }
+        if let error = results.firstError { throw error }
+        return results.logs
     }
 
     // MARK: meta.properties
@@ -110,7 +206,9 @@ public final class LogManager: @unchecked Sendable {
                 throw .inconsistentBrokerId(directory: dir, found: meta.brokerId, expected: brokerId)
             }
             if let found = meta.clusterId {
-                if found != clusterId { throw .inconsistentClusterId(directory: dir, found: found, expected: clusterId) }
+                if found != clusterId {
+                    throw .inconsistentClusterId(directory: dir, found: found, expected: clusterId)
+                }
                 return
             }
         }
@@ -131,7 +229,9 @@ public final class LogManager: @unchecked Sendable {
     // MARK: Logs
 
     /// The partition's log, creating it (in the log dir holding the fewest partitions) if needed.
-    public func getOrCreateLog(topic: String, partition: Int32, config: LogConfig? = nil) throws(LogError) -> PartitionLog {
+    public func getOrCreateLog(topic: String, partition: Int32, config: LogConfig? = nil) throws(LogError)
+        -> PartitionLog
+    {
         try Self.validateTopic(topic)
         guard partition >= 0 else { throw .invalidTopic("negative partition \(partition)") }
         let tp = TopicPartition(topic: topic, partition: partition)
@@ -147,6 +247,7 @@ public final class LogManager: @unchecked Sendable {
                 directory: logDirs[dirIndex] + "/" + tp.directoryName, topicPartition: tp,
                 config: config ?? defaultConfig, hadCleanShutdown: true, clock: clock)
             logs[tp] = (log, dirIndex)
+            DescriptorCache.shared.fitCapacity(partitions: logs.count)
             return log
         }
     }
@@ -196,7 +297,8 @@ public final class LogManager: @unchecked Sendable {
             throw .invalidTopic(topic)
         }
         for c in topic.utf8 {
-            let ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2E
+            let ok =
+                (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2E
                 || c == 0x5F || c == 0x2D
             if !ok { throw .invalidTopic(topic) }
         }
@@ -241,14 +343,17 @@ public final class LogManager: @unchecked Sendable {
     /// Writes `recovery-point-offset-checkpoint`, `log-start-offset-checkpoint` and `cleaner-offset-checkpoint`.
     public func checkpointRecoveryPointsAndLogStartOffsets() throws(LogError) {
         for (index, dir) in logDirs.enumerated() {
-            try CheckpointFile.write(dir + "/" + Self.recoveryPointCheckpointFile, entries(in: index) { $0.recoveryPoint })
+            try CheckpointFile.write(
+                dir + "/" + Self.recoveryPointCheckpointFile, entries(in: index) { $0.recoveryPoint })
             let starts = entries(in: index) { log -> Int64? in
                 let start = log.logStartOffset
                 return start > (log.segmentBaseOffsets.first ?? start) ? start : nil
             }
             try CheckpointFile.write(dir + "/" + Self.logStartOffsetCheckpointFile, starts)
             let cleaner: [(TopicPartition, Int64)] = lock.withLock {
-                cleanerOffsets[index].filter { logs[$0.key] != nil }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+                cleanerOffsets[index].filter { logs[$0.key] != nil }.sorted { $0.key < $1.key }.map {
+                    ($0.key, $0.value)
+                }
             }
             if !cleaner.isEmpty || FS.exists(dir + "/" + Self.cleanerOffsetCheckpointFile) {
                 try CheckpointFile.write(dir + "/" + Self.cleanerOffsetCheckpointFile, cleaner)
@@ -265,21 +370,41 @@ public final class LogManager: @unchecked Sendable {
     /// `.kafka_cleanshutdown` created in every log dir whose logs all closed cleanly; directory locks released.
     public func shutdown() throws(LogError) {
         cleaner.stop()
+        final class Outcome: @unchecked Sendable {
+            let lock = PosixLock()
+            var next = 0
+            var failedDirs = Set<Int>()
+            var firstError: LogError?
+        }
         let all: [(TopicPartition, PartitionLog, Int)] = lock.withLock {
             if isShutDown { return [] }
             isShutDown = true
             return logs.map { ($0.key, $0.value.log, $0.value.dirIndex) }
         }
-        var failedDirs = Set<Int>()
-        var firstError: LogError?
-        for (_, log, dirIndex) in all {
-            do {
-                try log.close()
-            } catch {
-                failedDirs.insert(dirIndex)
-                if firstError == nil { firstError = error }
+        // Each close fsyncs the producer snapshot and its directory: on the recovery pool, so 10,000 partitions do
+        // not take 10,000 fsync latencies one after another.
+        let outcome = Outcome()
+        Self.onThreads(min(recoveryThreads, all.count)) { _ in
+            while true {
+                let index: Int? = outcome.lock.withLock {
+                    guard outcome.next < all.count else { return nil }
+                    outcome.next += 1
+                    return outcome.next - 1
+                }
+                guard let index else { return }
+                let (_, log, dirIndex) = all[index]
+                do throws(LogError) {
+                    try log.close()
+                } catch {
+                    outcome.lock.withLock {
+                        outcome.failedDirs.insert(dirIndex)
+                        if outcome.firstError == nil { outcome.firstError = error }
+                    }
+                }
             }
         }
+        let failedDirs = outcome.failedDirs
+        let firstError = outcome.firstError
         try checkpointHighWatermarks()
         try checkpointRecoveryPointsAndLogStartOffsets()
         for (index, dir) in logDirs.enumerated() where !failedDirs.contains(index) {

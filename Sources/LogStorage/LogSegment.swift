@@ -9,17 +9,26 @@ import KafkaRecords
 /// ```
 /// Not thread-safe by itself: the owning `PartitionLog` serialises mutations. Reads of the `.log` bytes go
 /// through `SegmentFile`, which is safe to use concurrently.
+///
+/// Descriptors: the active segment keeps its `.log` open (pinned); other segments open it on first read and
+/// `DescriptorCache` closes the least recently used. The indexes are mapped (`MappedIndexFile`) and hold no
+/// descriptor; a segment opened with `lazyIndexes` maps them on first use (Kafka's lazy index, KAFKA-7283) and
+/// rebuilds them then if they fail the sanity check.
 final class LogSegment {
     let baseOffset: Int64
     let directory: String
-    private(set) var log: SegmentFile
-    private(set) var logPath: String
-    let offsetIndex: OffsetIndex
-    let timeIndex: TimeIndex
+    /// The suffix of all three file names: "" normally, `.cleaned`/`.swap` while the cleaner builds the segment,
+    /// `.deleted` appended once deleted.
+    private(set) var fileSuffix: String
+    let logHandle: SegmentLogHandle
+    private var indexes: (offset: OffsetIndex, time: TimeIndex)?
+    /// Set while the indexes of a lazily opened segment have not been mapped yet: how to rebuild them when they
+    /// fail the sanity check on first use.
+    private var lazyIndexCheck: (indexIntervalBytes: Int, maxIndexBytes: Int)?
     private(set) var size: Int64
     private var bytesSinceLastIndexEntry: Int64 = 0
-    private(set) var maxTimestampSoFar: Int64 = -1
-    private(set) var offsetOfMaxTimestampSoFar: Int64 = -1
+    private var maxTs: Int64 = -1
+    private var maxTsOffset: Int64 = -1
     /// The first batch's max timestamp: what `segment.ms` is measured from.
     private(set) var rollingBasedTimestamp: Int64?
     /// Wall-clock creation (or load) time, used for `segment.ms` when batches carry no timestamp.
@@ -33,30 +42,105 @@ final class LogSegment {
         "\(directory)/\(filenamePrefix(base)).timeindex"
     }
 
-    /// Opens the segment's files, creating them if absent. Indexes are loaded but not yet checked.
-    /// `suffix` names the files of a segment under construction (the cleaner's `.cleaned`).
-    init(directory: String, baseOffset: Int64, now: Int64, suffix: String = "") throws(LogError) {
+    var logPath: String { Self.logPath(directory, baseOffset) + fileSuffix }
+    var indexFilePath: String { Self.indexPath(directory, baseOffset) + fileSuffix }
+    var timeIndexFilePath: String { Self.timeIndexPath(directory, baseOffset) + fileSuffix }
+
+    /// The `.log`, opened if it was closed (holding the returned file keeps its descriptor open).
+    var log: SegmentFile {
+        get throws(LogError) { try logHandle.acquire() }
+    }
+    var offsetIndex: OffsetIndex {
+        get throws(LogError) { try loadIndexes().offset }
+    }
+    var timeIndex: TimeIndex {
+        get throws(LogError) { try loadIndexes().time }
+    }
+    /// Whether the index files are mapped.
+    var indexesLoaded: Bool { indexes != nil }
+
+    /// Opens a new or active segment's files, creating them if absent: the `.log` stays open (pinned) and the
+    /// indexes are mapped but not yet checked. `suffix` names the files of a segment under construction (the
+    /// cleaner's `.cleaned`).
+    init(directory: String, baseOffset: Int64, now: Int64, suffix: String = "", cache: DescriptorCache = .shared)
+        throws(LogError)
+    {
         self.directory = directory
         self.baseOffset = baseOffset
-        logPath = Self.logPath(directory, baseOffset) + suffix
-        log = try SegmentFile(path: logPath)
-        offsetIndex = try OffsetIndex(path: Self.indexPath(directory, baseOffset) + suffix, baseOffset: baseOffset)
-        timeIndex = try TimeIndex(path: Self.timeIndexPath(directory, baseOffset) + suffix, baseOffset: baseOffset)
-        size = try log.size()
+        fileSuffix = suffix
+        logHandle = try SegmentLogHandle(
+            path: Self.logPath(directory, baseOffset) + suffix, pinned: true, open: true, cache: cache)
+        size = try logHandle.size()
         created = now
         nextOffset = baseOffset
-        if let last = timeIndex.lastEntry {
-            maxTimestampSoFar = last.timestamp
-            offsetOfMaxTimestampSoFar = last.offset
+        try loadIndexes()
+    }
+
+    /// An existing segment found by the loader. With `lazyIndexes` nothing is opened: the `.log` opens on first
+    /// read, the indexes are mapped (and checked against `indexIntervalBytes`/`maxIndexBytes`) on first use.
+    /// Otherwise the indexes are mapped now, unchecked (the loader checks them) and the `.log` opens on first use.
+    init(
+        existingIn directory: String, baseOffset: Int64, now: Int64, lazyIndexes: Bool, indexIntervalBytes: Int,
+        maxIndexBytes: Int, cache: DescriptorCache = .shared
+    ) throws(LogError) {
+        self.directory = directory
+        self.baseOffset = baseOffset
+        fileSuffix = ""
+        logHandle = try SegmentLogHandle(
+            path: Self.logPath(directory, baseOffset), pinned: false, open: false, cache: cache)
+        size = try logHandle.size()
+        created = now
+        nextOffset = baseOffset
+        if lazyIndexes {
+            lazyIndexCheck = (indexIntervalBytes, maxIndexBytes)
+        } else {
+            try loadIndexes()
         }
-        bytesSinceLastIndexEntry = size - (offsetIndex.positions.last.map { Int64($0) } ?? 0)
+    }
+
+    @discardableResult
+    private func loadIndexes() throws(LogError) -> (offset: OffsetIndex, time: TimeIndex) {
+        if let indexes { return indexes }
+        let loaded = (
+            offset: try OffsetIndex(path: indexFilePath, baseOffset: baseOffset),
+            time: try TimeIndex(path: timeIndexFilePath, baseOffset: baseOffset)
+        )
+        indexes = loaded
+        if let last = loaded.time.lastEntry {
+            maxTs = last.timestamp
+            maxTsOffset = last.offset
+        }
+        bytesSinceLastIndexEntry = size - (loaded.offset.positions.last.map { Int64($0) } ?? 0)
+        if let check = lazyIndexCheck {
+            lazyIndexCheck = nil
+            if try !indexesAreSane() {
+                try recover(indexIntervalBytes: check.indexIntervalBytes, maxIndexBytes: check.maxIndexBytes) { _ in }
+            }
+            releaseIndexMappings()
+        }
+        return loaded
+    }
+
+    /// The largest batch timestamp seen (from the time index), −1 when none.
+    var maxTimestampSoFar: Int64 {
+        get throws(LogError) {
+            try loadIndexes()
+            return maxTs
+        }
+    }
+    var offsetOfMaxTimestampSoFar: Int64 {
+        get throws(LogError) {
+            try loadIndexes()
+            return maxTsOffset
+        }
     }
 
     var isEmpty: Bool { size == 0 }
 
     /// Whether both indexes pass Kafka's sanity checks against this log size.
     /// A missing index file of a non-empty segment also fails, as in Kafka.
-    var indexesAreSane: Bool {
+    func indexesAreSane() throws(LogError) -> Bool {
+        let (offsetIndex, timeIndex) = try loadIndexes()
         if size > 0 && !(offsetIndex.existedBeforeOpen && timeIndex.existedBeforeOpen) { return false }
         return offsetIndex.isSane(logSize: size) && timeIndex.isSane()
     }
@@ -69,9 +153,10 @@ final class LogSegment {
             rollingBasedTimestamp = nil
             return
         }
+        let log = try self.log
         var first = BatchScanner(file: log, from: 0, end: size, chunkSize: 4096)
         if case .batch(let b) = try first.next() { rollingBasedTimestamp = b.header.maxTimestamp }
-        let start = offsetIndex.lookup(Int64.max)
+        let start = try offsetIndex.lookup(Int64.max)
         var scanner = BatchScanner(file: log, from: start.position, end: size)
         var next = baseOffset
         while true {
@@ -100,7 +185,7 @@ final class LogSegment {
             }
             if waited > config.segmentMs - config.segmentJitterMs { return true }
         }
-        if offsetIndex.isFull || timeIndex.isFull { return true }
+        if indexes?.offset.isFull ?? false || indexes?.time.isFull ?? false { return true }
         return maxOffset - baseOffset > Int64(Int32.max) || maxOffset < baseOffset
     }
 
@@ -146,10 +231,11 @@ final class LogSegment {
     private func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, at start: Int64)
         throws(LogError)
     {
+        let file = try log
         do {
-            try log.write(first, second, at: start)
+            try file.write(first, second, at: start)
         } catch {
-            try? log.truncate(to: start)
+            try? file.truncate(to: start)
             throw error
         }
         size += Int64(first.count + second.count)
@@ -159,13 +245,14 @@ final class LogSegment {
         throws(LogError)
     {
         if position == 0 { rollingBasedTimestamp = header.maxTimestamp }
-        if header.maxTimestamp > maxTimestampSoFar {
-            maxTimestampSoFar = header.maxTimestamp
-            offsetOfMaxTimestampSoFar = header.lastOffset
+        let (offsetIndex, timeIndex) = try loadIndexes()
+        if header.maxTimestamp > maxTs {
+            maxTs = header.maxTimestamp
+            maxTsOffset = header.lastOffset
         }
         if bytesSinceLastIndexEntry > Int64(indexIntervalBytes) {
             try offsetIndex.append(offset: header.lastOffset, position: position)
-            try timeIndex.maybeAppend(timestamp: maxTimestampSoFar, offset: offsetOfMaxTimestampSoFar)
+            try timeIndex.maybeAppend(timestamp: maxTs, offset: maxTsOffset)
             bytesSinceLastIndexEntry = 0
         }
         bytesSinceLastIndexEntry += Int64(batchSize)
@@ -176,8 +263,8 @@ final class LogSegment {
 
     /// The first batch whose last offset is ≥ `offset`, found from the index then by scanning forward.
     func translate(offset: Int64, limit: Int64? = nil) throws(LogError) -> ScannedBatch? {
-        let start = offsetIndex.lookup(offset)
-        var scanner = BatchScanner(file: log, from: start.position, end: limit ?? size)
+        let start = try offsetIndex.lookup(offset)
+        var scanner = BatchScanner(file: try log, from: start.position, end: limit ?? size)
         while true {
             switch try scanner.next() {
             case .batch(let b) where b.header.lastOffset >= offset: return b
@@ -189,10 +276,12 @@ final class LogSegment {
     }
 
     /// The earliest (offset, timestamp) of a record whose timestamp is ≥ `timestamp` and offset ≥ `startingOffset`.
-    func findOffset(byTimestamp timestamp: Int64, startingOffset: Int64) throws(LogError) -> (offset: Int64, timestamp: Int64)? {
-        let fromTimeIndex = timeIndex.lookup(timestamp)
-        let start = offsetIndex.lookup(max(fromTimeIndex.offset, startingOffset))
-        var scanner = BatchScanner(file: log, from: start.position, end: size)
+    func findOffset(byTimestamp timestamp: Int64, startingOffset: Int64) throws(LogError) -> (
+        offset: Int64, timestamp: Int64
+    )? {
+        let fromTimeIndex = try timeIndex.lookup(timestamp)
+        let start = try offsetIndex.lookup(max(fromTimeIndex.offset, startingOffset))
+        var scanner = BatchScanner(file: try log, from: start.position, end: size)
         while true {
             switch try scanner.next() {
             case .batch(let b):
@@ -214,7 +303,12 @@ final class LogSegment {
     }
 
     /// The newest timestamp in the segment, or the file's mtime when no batch carries one (retention by time).
-    var largestTimestamp: Int64 { maxTimestampSoFar > 0 ? maxTimestampSoFar : log.lastModifiedMs() }
+    var largestTimestamp: Int64 {
+        get throws(LogError) {
+            let newest = try maxTimestampSoFar
+            return newest > 0 ? newest : logHandle.lastModifiedMs()
+        }
+    }
 
     // MARK: Recovery and truncation
 
@@ -224,10 +318,12 @@ final class LogSegment {
     func recover(indexIntervalBytes: Int, maxIndexBytes: Int, onBatch: (RecordBatchHeader) -> Void) throws(LogError)
         -> Int64
     {
+        let (offsetIndex, timeIndex) = try loadIndexes()
+        let log = try self.log
         try offsetIndex.reset(maxIndexBytes: maxIndexBytes)
         try timeIndex.reset(maxIndexBytes: maxIndexBytes)
-        maxTimestampSoFar = -1
-        offsetOfMaxTimestampSoFar = -1
+        maxTs = -1
+        maxTsOffset = -1
         rollingBasedTimestamp = nil
         nextOffset = baseOffset
         var validBytes: Int64 = 0
@@ -240,13 +336,13 @@ final class LogSegment {
                 let h = b.header
                 if h.baseOffset < expectedNext || h.lastOffset - baseOffset > Int64(Int32.max) { break scan }
                 if validBytes == 0 { rollingBasedTimestamp = h.maxTimestamp }
-                if h.maxTimestamp > maxTimestampSoFar {
-                    maxTimestampSoFar = h.maxTimestamp
-                    offsetOfMaxTimestampSoFar = h.lastOffset
+                if h.maxTimestamp > maxTs {
+                    maxTs = h.maxTimestamp
+                    maxTsOffset = h.lastOffset
                 }
                 if validBytes - lastIndexEntry > Int64(indexIntervalBytes) {
                     try offsetIndex.append(offset: h.lastOffset, position: validBytes)
-                    try timeIndex.maybeAppend(timestamp: maxTimestampSoFar, offset: offsetOfMaxTimestampSoFar)
+                    try timeIndex.maybeAppend(timestamp: maxTs, offset: maxTsOffset)
                     lastIndexEntry = validBytes
                 }
                 validBytes += Int64(b.size)
@@ -263,8 +359,8 @@ final class LogSegment {
         size = validBytes
         bytesSinceLastIndexEntry = validBytes - lastIndexEntry
         try offsetIndex.trimToValidSize()
-        if maxTimestampSoFar >= 0 {
-            try timeIndex.maybeAppend(timestamp: maxTimestampSoFar, offset: offsetOfMaxTimestampSoFar, skipFullCheck: true)
+        if maxTs >= 0 {
+            try timeIndex.maybeAppend(timestamp: maxTs, offset: maxTsOffset, skipFullCheck: true)
         }
         try timeIndex.trimToValidSize()
         return truncated
@@ -274,17 +370,18 @@ final class LogSegment {
     @discardableResult
     func truncate(to offset: Int64) throws(LogError) -> Int64 {
         guard let batch = try translate(offset: offset) else { return 0 }
+        let (offsetIndex, timeIndex) = try loadIndexes()
         let removed = size - batch.position
         try offsetIndex.truncate(toOffset: offset)
         try timeIndex.truncate(toOffset: offset)
         try log.truncate(to: batch.position)
         size = batch.position
         if let last = timeIndex.lastEntry {
-            maxTimestampSoFar = last.timestamp
-            offsetOfMaxTimestampSoFar = last.offset
+            maxTs = last.timestamp
+            maxTsOffset = last.offset
         } else {
-            maxTimestampSoFar = -1
-            offsetOfMaxTimestampSoFar = -1
+            maxTs = -1
+            maxTsOffset = -1
         }
         if size == 0 { rollingBasedTimestamp = nil }
         bytesSinceLastIndexEntry = size - (offsetIndex.positions.last.map { Int64($0) } ?? 0)
@@ -294,49 +391,73 @@ final class LogSegment {
 
     // MARK: Lifecycle
 
-    /// Called when a newer segment becomes active: final time-index entry, indexes trimmed to size.
+    /// Called when a newer segment becomes active: final time-index entry, indexes trimmed to size, and the `.log`
+    /// descriptor handed to the descriptor cache.
     func onBecomeInactive() throws(LogError) {
-        if maxTimestampSoFar >= 0 {
-            try timeIndex.maybeAppend(timestamp: maxTimestampSoFar, offset: offsetOfMaxTimestampSoFar, skipFullCheck: true)
+        if let (offsetIndex, timeIndex) = indexes {
+            if maxTs >= 0 {
+                try timeIndex.maybeAppend(timestamp: maxTs, offset: maxTsOffset, skipFullCheck: true)
+            }
+            try offsetIndex.trimToValidSize()
+            try timeIndex.trimToValidSize()
         }
-        try offsetIndex.trimToValidSize()
-        try timeIndex.trimToValidSize()
+        releaseIndexMappings()
+        logHandle.unpin()
     }
 
-    /// Preallocates the indexes for appends.
+    /// Unmaps the indexes of a segment that is no longer written (its entries stay in memory).
+    func releaseIndexMappings() {
+        indexes?.offset.file.releaseMapping()
+        indexes?.time.file.releaseMapping()
+    }
+
+    /// Pins the `.log` open and preallocates the indexes for appends.
     func becomeActive(maxIndexBytes: Int) throws(LogError) {
+        try logHandle.pin()
+        let (offsetIndex, timeIndex) = try loadIndexes()
         try offsetIndex.resize(maxIndexBytes: maxIndexBytes)
         try timeIndex.resize(maxIndexBytes: maxIndexBytes)
     }
 
     func flush() throws(LogError) {
         try log.sync()
-        try offsetIndex.file.sync()
-        try timeIndex.file.sync()
+        try syncIndexes()
+    }
+
+    /// `msync`s mapped indexes; indexes never mapped have nothing to write.
+    func syncIndexes() throws(LogError) {
+        try indexes?.offset.file.sync()
+        try indexes?.time.file.sync()
     }
 
     /// Renames the three files with a `.deleted` suffix; open readers keep their descriptors.
     func markDeleted() throws(LogError) {
-        let newLog = logPath + ".deleted"
-        try FS.rename(logPath, newLog)
-        logPath = newLog
-        try offsetIndex.rename(to: offsetIndex.path + ".deleted")
-        try timeIndex.rename(to: timeIndex.path + ".deleted")
+        try renameFiles(suffix: fileSuffix + ".deleted")
     }
 
-    var filePaths: [String] { [logPath, offsetIndex.path, timeIndex.path] }
+    var filePaths: [String] { [logPath, indexFilePath, timeIndexFilePath] }
 
     /// Renames the three files to their canonical names plus `suffix` (the cleaner's `.cleaned` → `.swap` → "").
+    /// Index files of a lazily opened segment that were never created are skipped.
     func renameFiles(suffix: String) throws(LogError) {
         let newLog = Self.logPath(directory, baseOffset) + suffix
         try FS.rename(logPath, newLog)
-        logPath = newLog
-        try offsetIndex.rename(to: Self.indexPath(directory, baseOffset) + suffix)
-        try timeIndex.rename(to: Self.timeIndexPath(directory, baseOffset) + suffix)
+        logHandle.rename(to: newLog)
+        let newIndex = Self.indexPath(directory, baseOffset) + suffix
+        let newTimeIndex = Self.timeIndexPath(directory, baseOffset) + suffix
+        if let (offsetIndex, timeIndex) = indexes {
+            try offsetIndex.rename(to: newIndex)
+            try timeIndex.rename(to: newTimeIndex)
+        } else {
+            if FS.exists(indexFilePath) { try FS.rename(indexFilePath, newIndex) }
+            if FS.exists(timeIndexFilePath) { try FS.rename(timeIndexFilePath, newTimeIndex) }
+        }
+        fileSuffix = suffix
     }
 
     func deleteFiles() throws(LogError) {
         for path in filePaths { try FS.remove(path) }
+        logHandle.closeIfUnpinned()
     }
 }
 

@@ -1,34 +1,35 @@
 /// The sparse `.index` of a segment: 8-byte entries (relative offset u32, position u32), big-endian.
 ///
 /// An entry (o, p) means "the batch whose last offset is o starts at byte p". Entries are kept in memory and each
-/// new one is written with one `pwrite`; while the segment is active the file is preallocated to
-/// `segment.index.bytes` (as Kafka's mmap'ed index is) and it is trimmed to the real entry count on roll or close.
+/// new one is copied into the file's mapping (`MappedIndexFile`, no descriptor held); while the segment is active
+/// the file is preallocated to `segment.index.bytes` (as Kafka's mmap'ed index is) and it is trimmed to the real
+/// entry count on roll or close.
 final class OffsetIndex {
     static let entrySize = OffsetIndexFormat.entrySize
 
     let baseOffset: Int64
-    private(set) var path: String
-    private(set) var file: SegmentFile
+    var path: String { file.path }
+    /// Mapped, no descriptor held (see `MappedIndexFile`).
+    private(set) var file: MappedIndexFile
     private(set) var maxEntries: Int = 0
     private(set) var relativeOffsets: [UInt32] = []
     private(set) var positions: [UInt32] = []
     /// False when the loaded file's length was not a multiple of the entry size.
     private(set) var loadedCleanly = true
     /// False when the file did not exist and was created empty by `init`.
-    let existedBeforeOpen: Bool
+    var existedBeforeOpen: Bool { file.existedBeforeOpen }
 
     /// Opens (creating if needed) the index and loads every entry the file holds.
     init(path: String, baseOffset: Int64) throws(LogError) {
-        self.path = path
         self.baseOffset = baseOffset
-        existedBeforeOpen = FS.exists(path)
-        file = try SegmentFile(path: path)
-        let size = try file.size()
+        file = try MappedIndexFile(path: path)
+        let size = Int64(file.length)
         loadedCleanly = size % Int64(Self.entrySize) == 0
         var count = Int(size / Int64(Self.entrySize))
         if count > 0 {
-            let bytes = try file.readBytes(count: count * Self.entrySize, at: 0)
-            guard bytes.count == count * Self.entrySize else { throw .io("short read of \(path)") }
+            // Past `dataEnd` the file is a hole (zeros): the scan below would skip those slots anyway.
+            let scanned = min(count, (file.dataEnd + Self.entrySize - 1) / Self.entrySize)
+            let bytes = file.bytes(count: scanned * Self.entrySize)
             // A preallocated file that was never trimmed (crash) ends in all-zero slots, which are not entries.
             count = Self.entriesBeforeZeroTail(bytes, entrySize: Self.entrySize)
             relativeOffsets.reserveCapacity(count)
@@ -127,8 +128,8 @@ final class OffsetIndex {
 
     /// Drops every entry (before a rebuild), keeping room for `maxIndexBytes`.
     func reset(maxIndexBytes: Int) throws(LogError) {
-        try file.truncate(to: 0)
-        try file.truncate(to: Int64(maxIndexBytes / Self.entrySize * Self.entrySize))
+        try file.setLength(0)
+        try file.setLength(Int64(maxIndexBytes / Self.entrySize * Self.entrySize))
         relativeOffsets.removeAll()
         positions.removeAll()
         maxEntries = maxIndexBytes / Self.entrySize
@@ -138,12 +139,10 @@ final class OffsetIndex {
     private func truncate(toEntries keep: Int) throws(LogError) {
         guard keep < entries else { return }
         let zeros = [UInt8](repeating: 0, count: (entries - keep) * Self.entrySize)
-        let fileSize = try file.size()
+        let fileSize = Int64(file.length)
         if Int64(keep * Self.entrySize) < fileSize {
             let count = min(zeros.count, Int(fileSize) - keep * Self.entrySize)
-            try zeros.withBytes { (p) throws(LogError) in
-                try file.write(UnsafeRawBufferPointer(rebasing: p[0..<count]), at: Int64(keep * Self.entrySize))
-            }
+            try file.write(Array(zeros[0..<count]), at: Int64(keep * Self.entrySize))
         }
         relativeOffsets.removeLast(entries - keep)
         positions.removeLast(positions.count - keep)
@@ -151,7 +150,7 @@ final class OffsetIndex {
 
     /// Shrinks the file to the entries it holds (roll, close).
     func trimToValidSize() throws(LogError) {
-        try file.truncate(to: Int64(entries * Self.entrySize))
+        try file.setLength(Int64(entries * Self.entrySize))
         maxEntries = entries
         loadedCleanly = true
     }
@@ -159,12 +158,11 @@ final class OffsetIndex {
     /// Preallocates the file for an active segment.
     func resize(maxIndexBytes: Int) throws(LogError) {
         let capacity = max(maxIndexBytes / Self.entrySize, entries)
-        try file.truncate(to: Int64(capacity * Self.entrySize))
+        try file.setLength(Int64(capacity * Self.entrySize))
         maxEntries = capacity
     }
 
     func rename(to newPath: String) throws(LogError) {
-        try FS.rename(path, newPath)
-        path = newPath
+        try file.rename(to: newPath)
     }
 }

@@ -4,9 +4,11 @@ extension PartitionLog {
     /// Kafka's `LogLoader`, simplified:
     /// 1. finish a cleaner swap interrupted by a crash (`.swap` files replace the segments they cover), then remove
     ///    leftovers (`.deleted`, `.cleaned`, `.tmp`, indexes without a `.log`);
-    /// 2. open segments in base-offset order; a segment is recovered (batches re-validated, indexes rebuilt, `.log`
-    ///    cut at the first invalid byte) when its indexes fail the sanity check, when its tail is torn, or — after an
-    ///    unclean shutdown — when it holds offsets at or past the recovery point. A cut drops all later segments;
+    /// 2. list segments in base-offset order; the active segment and, after an unclean shutdown, those holding
+    ///    offsets at or past the recovery point are opened and recovered (batches re-validated, indexes rebuilt,
+    ///    `.log` cut at the first invalid byte) when their indexes fail the sanity check, when the tail is torn, or
+    ///    — unclean shutdown — always. A cut drops all later segments. Every other segment opens nothing: its
+    ///    `.log` opens on first read and its indexes are mapped and checked (rebuilt when bad) on first use;
     /// 3. an empty directory gets a segment at the checkpointed log start offset; an LEO below that start empties
     ///    the log;
     /// 4. producer state = newest snapshot ≤ LEO + replay; the leader-epoch cache is trimmed to [start, LEO].
@@ -38,17 +40,32 @@ extension PartitionLog {
         do { try epochCache.load() } catch { epochCache = LeaderEpochCache(path: epochCache.path) }
         var epochChanged = false
 
-        var loaded: [LogSegment] = []
-        for base in logBases { loaded.append(try LogSegment(directory: dir, baseOffset: base, now: now)) }
-
+        // Only the active segment and, after an unclean shutdown, the segments holding offsets at or past the
+        // recovery point are checked now; the others open nothing until first read (lazy indexes, KAFKA-7283), so
+        // a restart costs one descriptor per partition and work proportional to the unflushed tail.
         let recoveryPoint = recoveryPointCheckpoint ?? 0
+        var loaded: [LogSegment] = []
+        for (k, base) in logBases.enumerated() {
+            let nextBase = k + 1 < logBases.count ? logBases[k + 1] : Int64.max
+            let checkNow = k == logBases.count - 1 || (!clean && nextBase > recoveryPoint)
+            loaded.append(
+                try LogSegment(
+                    existingIn: dir, baseOffset: base, now: now, lazyIndexes: !checkNow,
+                    indexIntervalBytes: config.indexIntervalBytes, maxIndexBytes: config.segmentIndexBytes))
+        }
+
         var info = LogLoadInfo(hadCleanShutdown: clean, recoveredSegments: 0, truncatedBytes: 0)
         var i = 0
         while i < loaded.count {
             let seg = loaded[i]
             let isLast = i == loaded.count - 1
             let nextBase = isLast ? Int64.max : loaded[i + 1].baseOffset
-            var needsRecovery = !seg.indexesAreSane || (!clean && nextBase > recoveryPoint)
+            // A lazy segment is checked (and its indexes rebuilt if need be) on first use instead.
+            guard seg.indexesLoaded else {
+                i += 1
+                continue
+            }
+            var needsRecovery = try !seg.indexesAreSane() || (!clean && nextBase > recoveryPoint)
             if !needsRecovery && isLast {
                 do { try seg.loadTail() } catch { needsRecovery = true }
             }
@@ -72,6 +89,7 @@ extension PartitionLog {
                     loaded.removeSubrange((i + 1)...)
                 }
             }
+            if i < loaded.count - 1 { seg.releaseIndexMappings() }
             i += 1
         }
         segments = loaded

@@ -100,7 +100,7 @@ extension PartitionLog {
             if config.cleanupPolicy.deletes {
                 if config.retentionMs >= 0 {
                     while segments.count > 1, segments[1].baseOffset <= highWatermarkValue,
-                        now - segments[0].largestTimestamp > config.retentionMs
+                        try now - segments[0].largestTimestamp > config.retentionMs
                     {
                         try deleteOldestSegment(now: now)
                         deleted += 1
@@ -165,10 +165,11 @@ extension PartitionLog {
     public func flush(upTo offset: Int64? = nil) throws(LogError) {
         let (files, target) = try lock.withLock { () throws(LogError) -> ([SegmentFile], Int64) in
             try ensureOpen()
-            return filesToFlush(upTo: offset ?? leo)
+            return try filesToFlush(upTo: offset ?? leo)
         }
         for file in files { try file.sync() }
-        lock.withLock {
+        try lock.withLock { () throws(LogError) in
+            if epochCache.unsynced { try epochCache.persist() }
             if target > recoveryPointValue { recoveryPointValue = target }
             if target >= leo {
                 unflushedMessages = 0
@@ -184,24 +185,29 @@ extension PartitionLog {
             if now - lastFlushTime >= config.flushMs { return leo }
             return segments.last?.baseOffset ?? 0
         }
-        if target > recoveryPoint { try flush(upTo: target) }
+        // A leader-epoch checkpoint written without fsync is synced here even when no data waits.
+        if target > recoveryPoint || lock.withLock({ epochCache.unsynced }) { try flush(upTo: target) }
     }
 
-    func filesToFlush(upTo requested: Int64) -> ([SegmentFile], Int64) {
+    /// The `.log` files to fsync (outside the lock) for a flush up to `requested`; the mapped indexes of those
+    /// segments are `msync`ed here, under the lock, because a concurrent roll may remap them.
+    func filesToFlush(upTo requested: Int64) throws(LogError) -> ([SegmentFile], Int64) {
         let target = min(requested, leo)
         guard target > recoveryPointValue else { return ([], recoveryPointValue) }
         var files: [SegmentFile] = []
         for (i, seg) in segments.enumerated() {
             let segmentEnd = i + 1 < segments.count ? segments[i + 1].baseOffset : Int64.max
             if segmentEnd <= recoveryPointValue || seg.baseOffset >= target { continue }
-            files += [seg.log, seg.offsetIndex.file, seg.timeIndex.file]
+            try seg.syncIndexes()
+            files.append(try seg.log)
         }
         return (files, target)
     }
 
     func flushLocked(now: Int64) throws(LogError) {
-        let (files, target) = filesToFlush(upTo: leo)
+        let (files, target) = try filesToFlush(upTo: leo)
         for file in files { try file.sync() }
+        if epochCache.unsynced { try epochCache.persist() }
         recoveryPointValue = max(recoveryPointValue, target)
         unflushedMessages = 0
         lastFlushTime = now

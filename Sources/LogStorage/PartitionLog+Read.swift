@@ -18,7 +18,9 @@ extension PartitionLog {
         -> LogReadResult
     {
         struct View {
-            var file: SegmentFile
+            /// The first segment's file is opened under the lock; later ones only if the scan gets there.
+            var file: SegmentFile?
+            var handle: SegmentLogHandle
             var start: Int64
             var end: Int64
             /// The offset after the segment's last batch (next segment's base, or the LEO for the active one).
@@ -35,21 +37,38 @@ extension PartitionLog {
             var views: [View] = []
             for i in first..<min(segments.count, first + Self.maxSegmentsPerRead) {
                 let seg = segments[i]
-                let position = i == first ? seg.offsetIndex.lookup(offset).position : 0
+                let position = i == first ? try seg.offsetIndex.lookup(offset).position : 0
                 let next = i + 1 < segments.count ? segments[i + 1].baseOffset : end
-                views.append(View(file: seg.log, start: position, end: seg.size, nextOffset: next))
+                views.append(
+                    View(
+                        file: i == first ? try seg.log : nil, handle: seg.logHandle, start: position, end: seg.size,
+                        nextOffset: next))
             }
             return (views, logStart, end, highWatermarkValue)
         }
         var result = LogReadResult(slices: [], byteCount: 0, logStartOffset: start, logEndOffset: end, highWatermark: hw)
         var first = true
         outer: for view in views {
-            var scanner = BatchScanner(file: view.file, from: view.start, end: view.end, chunkSize: 16 * 1024)
+            // The slices hold the file, so an eviction from the descriptor cache cannot close it mid-send.
+            let file: SegmentFile
+            if let opened = view.file {
+                file = opened
+            } else {
+                do throws(LogError) {
+                    file = try view.handle.acquire()
+                } catch {
+                    // Deleted by retention meanwhile, or out of descriptors: answer with what was found so far.
+                    if result.byteCount > 0 { break outer }
+                    throw error
+                }
+            }
+            var scanner = BatchScanner(file: file, from: view.start, end: view.end, chunkSize: 16 * 1024)
             var sliceStart: Int64 = -1
             var sliceEnd: Int64 = -1
             defer {
                 if sliceStart >= 0 {
-                    result.slices.append(FileSlice(file: view.file, position: sliceStart, length: Int(sliceEnd - sliceStart)))
+                    result.slices.append(
+                        FileSlice(file: file, position: sliceStart, length: Int(sliceEnd - sliceStart)))
                 }
             }
             while true {
@@ -77,7 +96,7 @@ extension PartitionLog {
                     continue outer
                 case .invalid(let position, let reason):
                     if result.byteCount > 0 { break outer }
-                    throw .corruptLog("\(view.file.openedPath) at \(position): \(reason)")
+                    throw .corruptLog("\(file.openedPath) at \(position): \(reason)")
                 }
             }
         }
@@ -101,7 +120,8 @@ extension PartitionLog {
     public func offsetForTimestamp(_ timestamp: Int64) throws(LogError) -> (offset: Int64, timestamp: Int64)? {
         try lock.withLock { () throws(LogError) -> (offset: Int64, timestamp: Int64)? in
             try ensureOpen()
-            for (i, seg) in segments.enumerated() where seg.maxTimestampSoFar >= timestamp {
+            for (i, seg) in segments.enumerated() {
+                guard try seg.maxTimestampSoFar >= timestamp else { continue }
                 let segmentEnd = i + 1 < segments.count ? segments[i + 1].baseOffset : leo
                 if segmentEnd <= logStart { continue }
                 if let hit = try seg.findOffset(byTimestamp: timestamp, startingOffset: logStart) { return hit }
@@ -114,9 +134,13 @@ extension PartitionLog {
     public var maxTimestampAndOffset: (timestamp: Int64, offset: Int64)? {
         lock.withLock {
             var best: (timestamp: Int64, offset: Int64)?
-            for seg in segments where seg.maxTimestampSoFar >= 0 {
-                if let b = best, b.timestamp >= seg.maxTimestampSoFar { continue }
-                best = (seg.maxTimestampSoFar, seg.offsetOfMaxTimestampSoFar)
+            for seg in segments {
+                // A segment whose time index cannot be mapped has no timestamp to offer here.
+                guard let newest = try? seg.maxTimestampSoFar, newest >= 0,
+                    let offset = try? seg.offsetOfMaxTimestampSoFar
+                else { continue }
+                if let b = best, b.timestamp >= newest { continue }
+                best = (newest, offset)
             }
             return best
         }

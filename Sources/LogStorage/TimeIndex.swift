@@ -6,26 +6,26 @@ final class TimeIndex {
     static let entrySize = TimeIndexFormat.entrySize
 
     let baseOffset: Int64
-    private(set) var path: String
-    private(set) var file: SegmentFile
+    var path: String { file.path }
+    /// Mapped, no descriptor held (see `MappedIndexFile`).
+    private(set) var file: MappedIndexFile
     private(set) var maxEntries: Int = 0
     private(set) var timestamps: [Int64] = []
     private(set) var relativeOffsets: [UInt32] = []
     private(set) var loadedCleanly = true
     /// False when the file did not exist and was created empty by `init`.
-    let existedBeforeOpen: Bool
+    var existedBeforeOpen: Bool { file.existedBeforeOpen }
 
     init(path: String, baseOffset: Int64) throws(LogError) {
-        self.path = path
         self.baseOffset = baseOffset
-        existedBeforeOpen = FS.exists(path)
-        file = try SegmentFile(path: path)
-        let size = try file.size()
+        file = try MappedIndexFile(path: path)
+        let size = Int64(file.length)
         loadedCleanly = size % Int64(Self.entrySize) == 0
         var count = Int(size / Int64(Self.entrySize))
         if count > 0 {
-            let bytes = try file.readBytes(count: count * Self.entrySize, at: 0)
-            guard bytes.count == count * Self.entrySize else { throw .io("short read of \(path)") }
+            // Past `dataEnd` the file is a hole (zeros): the scan below would skip those slots anyway.
+            let scanned = min(count, (file.dataEnd + Self.entrySize - 1) / Self.entrySize)
+            let bytes = file.bytes(count: scanned * Self.entrySize)
             // A preallocated file that was never trimmed (crash) ends in all-zero slots, which are not entries.
             count = OffsetIndex.entriesBeforeZeroTail(bytes, entrySize: Self.entrySize)
             timestamps.reserveCapacity(count)
@@ -97,8 +97,8 @@ final class TimeIndex {
 
     /// Drops every entry (before a rebuild), keeping room for `maxIndexBytes`.
     func reset(maxIndexBytes: Int) throws(LogError) {
-        try file.truncate(to: 0)
-        try file.truncate(to: Int64(maxIndexBytes / Self.entrySize * Self.entrySize))
+        try file.setLength(0)
+        try file.setLength(Int64(maxIndexBytes / Self.entrySize * Self.entrySize))
         timestamps.removeAll()
         relativeOffsets.removeAll()
         maxEntries = maxIndexBytes / Self.entrySize
@@ -107,7 +107,7 @@ final class TimeIndex {
 
     private func truncate(toEntries keep: Int) throws(LogError) {
         guard keep < entries else { return }
-        let fileSize = try file.size()
+        let fileSize = Int64(file.length)
         let start = keep * Self.entrySize
         if Int64(start) < fileSize {
             let count = min((entries - keep) * Self.entrySize, Int(fileSize) - start)
@@ -118,19 +118,18 @@ final class TimeIndex {
     }
 
     func trimToValidSize() throws(LogError) {
-        try file.truncate(to: Int64(entries * Self.entrySize))
+        try file.setLength(Int64(entries * Self.entrySize))
         maxEntries = entries
         loadedCleanly = true
     }
 
     func resize(maxIndexBytes: Int) throws(LogError) {
         let capacity = max(maxIndexBytes / Self.entrySize, entries)
-        try file.truncate(to: Int64(capacity * Self.entrySize))
+        try file.setLength(Int64(capacity * Self.entrySize))
         maxEntries = capacity
     }
 
     func rename(to newPath: String) throws(LogError) {
-        try FS.rename(path, newPath)
-        path = newPath
+        try file.rename(to: newPath)
     }
 }

@@ -141,13 +141,13 @@ struct AppendReadTests {
             _ = try log.appendAsLeader(makeBatch(count: 3, timestamp: 1000 + Int64(i) * 10, valueSize: 50), leaderEpoch: 0, now: clock.now)
         }
         let segment = try #require(log.lock.withLock { log.segments.first })
-        let index = segment.offsetIndex
+        let index = try segment.offsetIndex
         // An entry is added once more than 2 batches' bytes were written since the last one: every third batch.
         #expect(index.entries == 6)
         #expect(index.lookup(0) == (0, 0))
         let entry = index.lookup(40)
         #expect(entry.offset <= 40 && entry.position > 0)
-        #expect(segment.timeIndex.entries == index.entries)
+        #expect(try segment.timeIndex.entries == index.entries)
         for offset in stride(from: Int64(0), to: 60, by: 7) {
             let first = try #require(headers(in: try log.readBytes(from: offset, maxBytes: 1)).first)
             #expect(first.baseOffset == offset / 3 * 3)

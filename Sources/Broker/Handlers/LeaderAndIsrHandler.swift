@@ -33,8 +33,15 @@ struct LeaderAndIsrHandler: APIHandler {
         }
         for r in outcome.results {
             // An epoch this replica already has (a new controller re-announcing every partition) is Kafka's
-            // STALE_CONTROLLER_EPOCH answer and routine; anything else is worth a warning.
+            // STALE_CONTROLLER_EPOCH answer and routine; a log that cannot be opened leaves the partition offline
+            // here (KAFKA_STORAGE_ERROR to the controller) and is an error; anything else is worth a warning.
             guard let error = r.error, error != .staleControllerEpoch else { continue }
+            if case .storage(let cause) = error {
+                core.logger.error(
+                    "[Broker id=\(core.brokerId)] LeaderAndIsr for \(r.topic)-\(r.partition): cannot open the log, the partition is offline on this broker (KAFKA_STORAGE_ERROR): \(cause)"
+                )
+                continue
+            }
             core.logger.warning(
                 "[Broker id=\(core.brokerId)] LeaderAndIsr for \(r.topic)-\(r.partition) from controller \(request.controllerId) not applied: \(error)"
             )

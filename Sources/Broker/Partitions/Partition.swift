@@ -418,6 +418,7 @@ extension BrokerError {
         case .nonMonotonicOffsets: self = .storage("non-monotonic offsets in follower append")
         case .inconsistentBrokerId, .inconsistentClusterId, .logDirectoryLocked, .duplicateLog, .io:
             self = .storage("\(error)")
+        case .tooManyOpenFiles(let m): self = .storage("\(m): out of file descriptors, raise `ulimit -n` / LimitNOFILE")
         case .logClosed: self = .notLeaderOrFollower
         case .invalidTopic(let m): self = .invalidTopic(m)
         }

@@ -54,7 +54,8 @@ extension PartitionLog {
             var uncleanable = min(active.baseOffset, highWatermarkValue)
             if settings.minCompactionLagMs > 0 {
                 for i in 0..<(segments.count - 1) where segments[i + 1].baseOffset > firstDirty {
-                    if segments[i].largestTimestamp > now - settings.minCompactionLagMs {
+                    // A segment whose time index cannot be read counts as too young to clean.
+                    if (try? segments[i].largestTimestamp) ?? Int64.max > now - settings.minCompactionLagMs {
                         uncleanable = min(uncleanable, segments[i].baseOffset)
                         break
                     }
@@ -211,7 +212,7 @@ extension PartitionLog {
     private func forEachStoredBatch(
         _ seg: LogSegment, size: Int64, _ body: (RecordBatchHeader, [UInt8]) throws(LogError) -> Void
     ) throws(LogError) {
-        var scanner = BatchScanner(file: seg.log, from: 0, end: size)
+        var scanner = BatchScanner(file: try seg.log, from: 0, end: size)
         while true {
             switch try scanner.next() {
             case .batch(let b):
