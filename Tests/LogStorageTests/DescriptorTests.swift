@@ -1,5 +1,6 @@
 import Foundation
 import KafkaRecords
+import TestSupport
 import Testing
 
 @testable import LogStorage
