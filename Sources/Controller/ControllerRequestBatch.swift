@@ -115,7 +115,7 @@ public struct ControllerRequestBatch: Sendable {
                     topicName: tp.topic, partitionIndex: tp.partition, controllerEpoch: ps.controllerEpoch,
                     leader: state.isQueuedForDeletion(tp.topic) ? LeaderAndIsr.leaderDuringDelete : lai.leader,
                     leaderEpoch: lai.leaderEpoch, isr: lai.isr, zkVersion: ps.zkVersion, replicas: replicas,
-                    offlineReplicas: replicas.filter { !state.isLive($0) }))
+                    offlineReplicas: replicas.filter { !state.isOnline($0, for: tp) }))
         }
         var request = UpdateMetadataRequest()
         request.controllerId = state.controllerId

@@ -60,6 +60,9 @@ public actor ControllerRuntime {
         case preferredReplicaElection
         case autoRebalance
         case stopReplicaDone(topic: String, broker: Int32)
+        /// A broker answered LeaderAndIsr (Kafka's `LeaderAndIsrResponseReceived`); `brokerEpoch` is the epoch the
+        /// request was addressed to.
+        case leaderAndIsrResponse(LeaderAndIsrResponse, broker: Int32, brokerEpoch: Int64)
         case electLeaders(ElectionType, [TopicPartition]?, @Sendable ([TopicPartition: ElectionOutcome]?) -> Void)
         case controlledShutdown(brokerId: Int32, brokerEpoch: Int64, @Sendable (ControlledShutdownOutcome) -> Void)
 
@@ -200,6 +203,8 @@ public actor ControllerRuntime {
             case .preferredReplicaElection: try await onPreferredReplicaElectionZNode()
             case .autoRebalance: try await onAutoRebalance()
             case .stopReplicaDone(let topic, let broker): try await onStopReplicaDone(topic: topic, broker: broker)
+            case .leaderAndIsrResponse(let response, let broker, let brokerEpoch):
+                try await onLeaderAndIsrResponse(response, broker: broker, brokerEpoch: brokerEpoch)
             case .electLeaders(let type, let partitions, let reply):
                 do {
                     reply(try await onElectLeaders(type, partitions: partitions))
@@ -370,6 +375,8 @@ public actor ControllerRuntime {
         let failed = left.union(bounced)
         if !failed.isEmpty {
             for id in failed {
+                // A restarted broker's replicas are tried again (Kafka resets its offline replicas).
+                state.offlineReplicas[id] = nil
                 state.brokers[id] = nil
                 state.shuttingDown.remove(id)
                 channel.removeBroker(id)
@@ -427,6 +434,60 @@ public actor ControllerRuntime {
         send(batch)
         try await electOnline(state.newOrOfflinePartitions)
         // Deletions waiting on these brokers' answers: their channel completions report them done.
+    }
+
+    // MARK: Replicas on failed storage (Kafka's onReplicasBecomeOffline)
+
+    /// A LeaderAndIsr answer: partitions answered with KAFKA_STORAGE_ERROR have their replica on that broker
+    /// marked offline, then leave the ISR or, where that broker led, get an offline election without it. Answers
+    /// addressed to an earlier registration of the broker are ignored.
+    private func onLeaderAndIsrResponse(_ response: LeaderAndIsrResponse, broker: Int32, brokerEpoch: Int64)
+        async throws
+    {
+        guard let registered = state.brokers[broker], registered.epoch == brokerEpoch else { return }
+        guard response.errorCode == ErrorCode.noError.rawValue else {
+            let code = response.errorCode
+            logger.warning("[Controller id=\(settings.brokerId)] broker \(broker) rejected LeaderAndIsr: error \(code)")
+            return
+        }
+        let storageError = ErrorCode.kafkaStorageError.rawValue
+        var failed = response.partitionErrors.filter { $0.errorCode == storageError }.map {
+            TopicPartition(topic: $0.topicName, partition: $0.partitionIndex)
+        }
+        let namesById = Dictionary(
+            state.topics.values.map { ($0.topicId, $0.name) }, uniquingKeysWith: { first, _ in first })
+        for topic in response.topics {
+            guard let name = namesById[topic.topicId] else { continue }
+            failed += topic.partitionErrors.filter { $0.errorCode == storageError }.map {
+                TopicPartition(topic: name, partition: $0.partitionIndex)
+            }
+        }
+        // A topic being deleted is going anyway: its StopReplica(delete) is on the way.
+        let marked = state.markReplicasOffline(broker: broker, failed.filter { !state.isQueuedForDeletion($0.topic) })
+        guard !marked.isEmpty else { return }
+        logger.warning(
+            "[Controller id=\(settings.brokerId)] broker \(broker) has offline replicas (storage error): \(marked)")
+        try await onReplicasOffline(broker: broker, marked)
+    }
+
+    private func onReplicasOffline(broker: Int32, _ partitions: [TopicPartition]) async throws {
+        let offline = Dictionary(uniqueKeysWithValues: partitions.map { ($0, Set([broker])) })
+        let unclean = try await uncleanTopics(for: partitions)
+        let written = try await write(state.planReplicasOffline(offline, uncleanTopics: unclean)) { state, tp in
+            state.planReplicasOffline([tp: [broker]], uncleanTopics: unclean).first
+        }
+        var batch = ControllerRequestBatch()
+        for change in written {
+            let tp = change.partition
+            batch.addLeaderAndIsr(
+                brokers: state.replicas(of: tp).filter { state.isOnline($0, for: tp) }, partition: tp, isNew: false,
+                state: state)
+        }
+        // The replica stops (its log stays), as Kafka's OfflineReplica transition does; every broker learns it is
+        // offline through UpdateMetadata, written or not.
+        for tp in partitions { batch.addStopReplica(broker: broker, partition: tp, delete: false) }
+        batch.addUpdateMetadata(brokers: state.liveOrShuttingDownBrokerIds, partitions: partitions)
+        send(batch)
     }
 
     // MARK: Elections
@@ -819,6 +880,13 @@ public actor ControllerRuntime {
             var completion: (@Sendable (ControllerResponse?) -> Void)?
             if case .stopReplica = request, let topic = stopReplicaTopic {
                 completion = { _ in sink.yield(.stopReplicaDone(topic: topic, broker: broker)) }
+            }
+            if case .leaderAndIsr(let sent) = request {
+                let epoch = sent.brokerEpoch
+                completion = { response in
+                    guard case .leaderAndIsr(let answer)? = response else { return }
+                    sink.yield(.leaderAndIsrResponse(answer, broker: broker, brokerEpoch: epoch))
+                }
             }
             channel.send(request, to: broker, completion: completion)
         }

@@ -131,6 +131,9 @@ public struct ControllerState: Sendable, Equatable {
     public var partitionStates: [TopicPartition: PartitionState] = [:]
     /// Topics with a `/admin/delete_topics` marker the controller has accepted.
     public var topicsToDelete: Set<String> = []
+    /// Replicas whose broker answered LeaderAndIsr with KAFKA_STORAGE_ERROR (Kafka's `replicasOnOfflineDirs`),
+    /// by broker. Such a replica neither leads nor joins an ISR until its broker registers again.
+    public var offlineReplicas: [Int32: Set<TopicPartition>] = [:]
 
     public init(controllerId: Int32, controllerEpoch: Int32) {
         self.controllerId = controllerId
@@ -141,6 +144,12 @@ public struct ControllerState: Sendable, Equatable {
 
     /// Registered and not shutting down: may lead, may be elected into an ISR.
     public func isLive(_ broker: Int32) -> Bool { brokers[broker] != nil && !shuttingDown.contains(broker) }
+
+    /// Live and its replica of `tp` not marked offline (Kafka's `isReplicaOnline`): may lead `tp`, may be
+    /// elected into its ISR.
+    public func isOnline(_ broker: Int32, for tp: TopicPartition) -> Bool {
+        isLive(broker) && !(offlineReplicas[broker]?.contains(tp) ?? false)
+    }
 
     /// Registered (shutting-down brokers included): receives UpdateMetadata.
     public func isRegistered(_ broker: Int32) -> Bool { brokers[broker] != nil }
@@ -171,7 +180,7 @@ public struct ControllerState: Sendable, Equatable {
         allPartitions.filter { tp in
             guard !isQueuedForDeletion(tp.topic) else { return false }
             guard let state = partitionStates[tp] else { return true }
-            return !isLive(state.leader)
+            return !isOnline(state.leader, for: tp)
         }
     }
 
@@ -188,10 +197,10 @@ public struct ControllerState: Sendable, Equatable {
             let assignment = replicas(of: tp)
             guard !assignment.isEmpty else { continue }
             if let state = partitionStates[tp] {
-                guard !isLive(state.leader) else { continue }
+                guard !isOnline(state.leader, for: tp) else { continue }
                 if let elected = Election.offlinePartition(
                     assignment: assignment, current: state.leaderAndIsr,
-                    uncleanEnabled: uncleanTopics.contains(tp.topic), isLive: isLive)
+                    uncleanEnabled: uncleanTopics.contains(tp.topic), isLive: { isOnline($0, for: tp) })
                 {
                     plans.append(.init(partition: tp, leaderAndIsr: elected, expectedZkVersion: state.zkVersion))
                 }
@@ -206,12 +215,11 @@ public struct ControllerState: Sendable, Equatable {
     /// but some live replica. The runtime reads these topics' `unclean.leader.election.enable` before planning.
     public func partitionsNeedingUncleanElection(_ partitions: [TopicPartition]) -> [TopicPartition] {
         partitions.filter { tp in
-            guard !isQueuedForDeletion(tp.topic), let state = partitionStates[tp], !isLive(state.leader) else {
-                return false
-            }
+            guard !isQueuedForDeletion(tp.topic), let state = partitionStates[tp], !isOnline(state.leader, for: tp)
+            else { return false }
             let assignment = replicas(of: tp)
-            return !assignment.contains { isLive($0) && state.leaderAndIsr.isr.contains($0) }
-                && assignment.contains(where: isLive)
+            return !assignment.contains { isOnline($0, for: tp) && state.leaderAndIsr.isr.contains($0) }
+                && assignment.contains { isOnline($0, for: tp) }
         }
     }
 
@@ -221,21 +229,39 @@ public struct ControllerState: Sendable, Equatable {
     public func planReplicasOffline(_ deadBrokers: Set<Int32>, uncleanTopics: Set<String> = [])
         -> [PlannedStateChange]
     {
+        planReplicasOffline(in: allPartitions, uncleanTopics: uncleanTopics) { _, broker in
+            deadBrokers.contains(broker)
+        }
+    }
+
+    /// Replicas that went offline on brokers that stay registered (`replicas`, partition → brokers, already in
+    /// `offlineReplicas`): the same transition as for dead brokers, with only those replicas excluded.
+    public func planReplicasOffline(_ replicas: [TopicPartition: Set<Int32>], uncleanTopics: Set<String> = [])
+        -> [PlannedStateChange]
+    {
+        planReplicasOffline(in: replicas.keys.sorted(), uncleanTopics: uncleanTopics) { tp, broker in
+            replicas[tp]?.contains(broker) ?? false
+        }
+    }
+
+    private func planReplicasOffline(
+        in partitions: [TopicPartition], uncleanTopics: Set<String>, isGone: (TopicPartition, Int32) -> Bool
+    ) -> [PlannedStateChange] {
         var plans: [PlannedStateChange] = []
-        for tp in allPartitions where !isQueuedForDeletion(tp.topic) {
+        for tp in partitions where !isQueuedForDeletion(tp.topic) {
             let assignment = replicas(of: tp)
-            guard let state = partitionStates[tp], assignment.contains(where: deadBrokers.contains) else { continue }
+            guard let state = partitionStates[tp], assignment.contains(where: { isGone(tp, $0) }) else { continue }
             var next = state.leaderAndIsr
             var changed = false
-            if deadBrokers.contains(next.leader),
+            if isGone(tp, next.leader),
                 let elected = Election.offlinePartition(
                     assignment: assignment, current: next, uncleanEnabled: uncleanTopics.contains(tp.topic),
-                    isLive: isLive)
+                    isLive: { isOnline($0, for: tp) })
             {
                 plans.append(.init(partition: tp, leaderAndIsr: elected, expectedZkVersion: state.zkVersion))
                 continue
             }
-            for dead in assignment where deadBrokers.contains(dead) {
+            for dead in assignment where isGone(tp, dead) {
                 if let removed = Election.removeReplicaFromIsr(dead, current: next) {
                     // One write per partition: the epoch moves by one however many replicas left.
                     next = LeaderAndIsr(
@@ -319,8 +345,21 @@ public struct ControllerState: Sendable, Equatable {
             leaderAndIsr: change.leaderAndIsr, controllerEpoch: controllerEpoch, zkVersion: zkVersion)
     }
 
+    /// Marks `broker`'s replicas of `partitions` offline (a KAFKA_STORAGE_ERROR answer); returns those not
+    /// already marked, ignoring partitions the broker does not host.
+    public mutating func markReplicasOffline(broker: Int32, _ partitions: [TopicPartition]) -> [TopicPartition] {
+        var marked: [TopicPartition] = []
+        for tp in Set(partitions).sorted() where replicas(of: tp).contains(broker) {
+            if offlineReplicas[broker, default: []].insert(tp).inserted { marked.append(tp) }
+        }
+        return marked
+    }
+
     /// Forgets a deleted topic and its partitions.
     public mutating func removeTopic(_ name: String) {
+        for broker in offlineReplicas.keys {
+            offlineReplicas[broker] = offlineReplicas[broker]?.filter { $0.topic != name }
+        }
         for tp in partitions(of: name) { partitionStates[tp] = nil }
         topics[name] = nil
         topicsToDelete.remove(name)

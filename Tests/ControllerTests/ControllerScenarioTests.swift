@@ -229,6 +229,102 @@ struct ControllerScenarioTests {
         await runtime.stop()
     }
 
+    /// The partition state of `tp` in the last UpdateMetadata that carried it.
+    private static func lastUpdateMetadata(_ channel: RecordingChannel, _ tp: TopicPartition)
+        -> UpdateMetadataRequest.UpdateMetadataPartitionState?
+    {
+        channel.sent.compactMap { s -> UpdateMetadataRequest.UpdateMetadataPartitionState? in
+            guard case .updateMetadata(let r) = s.request else { return nil }
+            return r.topicStates.first { $0.topicName == tp.topic }?.partitionStates.first {
+                $0.partitionIndex == tp.partition
+            }
+        }.last
+    }
+
+    @Test("a leader's KAFKA_STORAGE_ERROR moves leadership to another ISR replica and marks the replica offline")
+    func storageErrorOnLeader() async throws {
+        let (store, election) = Self.cluster()
+        let channel = RecordingChannel()
+        let runtime = await Self.runtime(store, election, channel: channel)
+        let t0 = TopicPartition(topic: "t", partition: 0)
+        channel.failStorage(broker: 1, t0)
+        store.createTopic("t", [0: [1, 2, 3], 1: [1, 2, 3]])
+        await store.until { $0.state("t", 0)?.leader == 2 }
+        let s = store.snapshot
+        #expect(s.state("t", 0) == LeaderIsrState(leader: 2, leaderEpoch: 1, isr: [2, 3], controllerEpoch: 1))
+        // Broker 1's other partition opened: it keeps leading it.
+        #expect(s.state("t", 1) == LeaderIsrState(leader: 1, leaderEpoch: 0, isr: [1, 2, 3], controllerEpoch: 1))
+        await Self.barrier(runtime)
+        #expect(await runtime.state.offlineReplicas[1] == [t0])
+        #expect(Self.lastUpdateMetadata(channel, t0)?.offlineReplicas == [1])
+        #expect(Self.lastUpdateMetadata(channel, t0)?.leader == 2)
+        #expect(Self.lastUpdateMetadata(channel, TopicPartition(topic: "t", partition: 1))?.offlineReplicas == [])
+        // The new leadership goes to the online replicas only; the failed replica is stopped without deletion.
+        #expect(channel.leaderAndIsr(to: 1).filter { $0.0 == t0 }.map(\.3) == [0])
+        #expect(channel.leaderAndIsr(to: 3).filter { $0.0 == t0 }.map(\.3) == [0, 1])
+        let stops = channel.sent.compactMap { s -> StopReplicaRequest? in
+            if case .stopReplica(let r) = s.request, s.broker == 1 { r } else { nil }
+        }
+        #expect(stops.flatMap { $0.topicStates.flatMap(\.partitionStates) }.map(\.deletePartition) == [false])
+        await runtime.stop()
+    }
+
+    @Test("a follower's KAFKA_STORAGE_ERROR takes it out of the ISR and keeps the leader")
+    func storageErrorOnFollower() async throws {
+        let (store, election) = Self.cluster()
+        let channel = RecordingChannel()
+        let runtime = await Self.runtime(store, election, channel: channel)
+        let t0 = TopicPartition(topic: "t", partition: 0)
+        channel.failStorage(broker: 3, t0)
+        store.createTopic("t", [0: [1, 2, 3]])
+        await store.until { $0.state("t", 0)?.leaderEpoch == 1 }
+        let expected = LeaderIsrState(leader: 1, leaderEpoch: 1, isr: [1, 2], controllerEpoch: 1)
+        #expect(store.snapshot.state("t", 0) == expected)
+        await Self.barrier(runtime)
+        #expect(Self.lastUpdateMetadata(channel, t0)?.offlineReplicas == [3])
+        await runtime.stop()
+    }
+
+    @Test("a single-replica partition whose storage fails goes offline (leader -1), its replica listed offline")
+    func storageErrorSingleReplica() async throws {
+        let (store, election) = Self.cluster()
+        let channel = RecordingChannel()
+        let runtime = await Self.runtime(store, election, channel: channel)
+        let solo = TopicPartition(topic: "solo", partition: 0)
+        channel.failStorage(broker: 3, solo)
+        store.createTopic("solo", [0: [3]])
+        await store.until { $0.state("solo", 0)?.leader == -1 }
+        let expected = LeaderIsrState(leader: -1, leaderEpoch: 1, isr: [3], controllerEpoch: 1)
+        #expect(store.snapshot.state("solo", 0) == expected)
+        await Self.barrier(runtime)
+        let metadata = try #require(Self.lastUpdateMetadata(channel, solo))
+        #expect(metadata.leader == -1)
+        #expect(metadata.offlineReplicas == [3])
+        await runtime.stop()
+    }
+
+    @Test("a re-registered broker's replica is online again and leads its partition")
+    func storageErrorClearedByRestart() async throws {
+        let (store, election) = Self.cluster()
+        let channel = RecordingChannel()
+        let runtime = await Self.runtime(store, election, channel: channel)
+        let solo = TopicPartition(topic: "solo", partition: 0)
+        channel.failStorage(broker: 3, solo)
+        store.createTopic("solo", [0: [3]])
+        await store.until { $0.state("solo", 0)?.leader == -1 }
+
+        // Broker 3 restarts with working storage: a new registration, a new epoch.
+        channel.repairStorage(broker: 3)
+        store.registerBroker(3)
+        await store.until { $0.state("solo", 0)?.leader == 3 }
+        await Self.barrier(runtime)
+        #expect(await runtime.state.offlineReplicas[3] == nil)
+        let metadata = try #require(Self.lastUpdateMetadata(channel, solo))
+        #expect(metadata.leader == 3)
+        #expect(metadata.offlineReplicas == [])
+        await runtime.stop()
+    }
+
     @Test("a lost ZooKeeper session stops the runtime with sessionLost")
     func sessionLoss() async throws {
         let (store, election) = Self.cluster()

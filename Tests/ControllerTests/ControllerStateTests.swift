@@ -44,6 +44,25 @@ import Testing
             partition: F.tp(1), leaderAndIsr: LeaderAndIsr(leader: 2, leaderEpoch: 10, isr: [2, 3]), expectedZkVersion: 11))
     }
 
+    @Test("a replica marked offline loses leadership and its ISR place in that partition only")
+    func offlineReplicaIsExcludedFromElectionsOfItsPartition() {
+        var s = F.state(
+            brokers: [1, 2, 3], assignment: [0: [1, 2, 3], 1: [1, 2, 3]],
+            states: [
+                0: LeaderAndIsr(leader: 1, leaderEpoch: 4, isr: [1, 2, 3]),
+                1: LeaderAndIsr(leader: 1, leaderEpoch: 2, isr: [1, 2, 3]),
+            ])
+        #expect(s.markReplicasOffline(broker: 1, [F.tp(0), F.tp(0), F.tp(7)]) == [F.tp(0)])
+        #expect(s.markReplicasOffline(broker: 1, [F.tp(0)]).isEmpty)
+        #expect(!s.isOnline(1, for: F.tp(0)) && s.isOnline(1, for: F.tp(1)))
+        #expect(s.newOrOfflinePartitions == [F.tp(0)])
+        #expect(s.planReplicasOffline([F.tp(0): [1]]) == [
+            PlannedStateChange(
+                partition: F.tp(0), leaderAndIsr: LeaderAndIsr(leader: 2, leaderEpoch: 5, isr: [2, 3]),
+                expectedZkVersion: 10)
+        ])
+    }
+
     @Test func whenEveryReplicaDiesOneAfterAnotherTheLastLeaderStaysAloneInTheIsrWithoutLeader() {
         var s = F.state(
             brokers: [1, 2, 3], assignment: [0: [1, 2, 3]],
