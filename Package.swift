@@ -33,9 +33,12 @@ let package = Package(
         // Sans-io Kafka protocol: primitives, headers, one file per API.
         .target(name: "KafkaProtocol", exclude: ["README.md"], swiftSettings: swiftSettings),
         // Record batches (v2 and legacy message sets), CRC32C and compression codecs.
-        .target(name: "KafkaRecords", dependencies: ["CChecksum", "CCompression"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(
+            name: "KafkaRecords", dependencies: ["CChecksum", "CCompression"], exclude: ["README.md"],
+            swiftSettings: swiftSettings),
         // Kafka's on-disk log: segments, indexes, checkpoints, recovery, retention, producer state.
-        .target(name: "LogStorage", dependencies: ["KafkaRecords"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(
+            name: "LogStorage", dependencies: ["KafkaRecords"], exclude: ["README.md"], swiftSettings: swiftSettings),
         // libzookeeper behind an async Swift API, plus Kafka's znode layout.
         .target(
             name: "Coordination", dependencies: ["CZooKeeper"], exclude: ["README.md"], swiftSettings: swiftSettings),
@@ -70,18 +73,30 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Partitions and replication: the one produce / fetch call per request, leadership, follower fetchers, ISR.
+        // Talks to ZooKeeper, leaders and the group coordinator only through ports the broker implements.
+        .target(
+            name: "Replication",
+            dependencies: [
+                "KafkaRecords", "LogStorage", "KafkaConfig", "KafkaProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+
         // Kafka's TCP framing (int32 size + bytes) as one NIO decoder, shared by the broker and KafkaClient.
         .target(
-            name: "KafkaFraming", dependencies: [.product(name: "NIOCore", package: "swift-nio")], exclude: ["README.md"],
+            name: "KafkaFraming", dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            exclude: ["README.md"],
             swiftSettings: swiftSettings),
 
-        // The broker: NIO server, request routing, one handler per API, partitions, metadata cache.
+        // The broker: NIO server, request routing, one handler per API, metadata cache, cluster membership.
         .target(
             name: "Broker",
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "LogStorage", "Coordination", "KafkaConfig", "GroupCoordinator",
-                "Controller", "KafkaClient", "KafkaFraming", "CMalloc", "Observability",
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                "Controller", "Replication", "KafkaClient", "KafkaFraming", "CMalloc", "Observability",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -104,7 +119,8 @@ let package = Package(
         .executableTarget(
             name: "NeedletailCLI",
             dependencies: [
-                "Broker", "GroupCoordinator", "KafkaConfig", "KafkaClient", "KafkaProtocol", "KafkaRecords", "LogStorage",
+                "Broker", "GroupCoordinator", "KafkaConfig", "KafkaClient", "KafkaProtocol", "KafkaRecords",
+                "LogStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -116,27 +132,42 @@ let package = Package(
         // environment's test settings); ZooKeeperTestSupport adds the live-ZooKeeper gating and chroots.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .target(
-            name: "ZooKeeperTestSupport", dependencies: ["TestSupport", "Coordination"], path: "Tests/ZooKeeperTestSupport",
+            name: "ZooKeeperTestSupport", dependencies: ["TestSupport", "Coordination"],
+            path: "Tests/ZooKeeperTestSupport",
             swiftSettings: swiftSettings),
 
-        .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "KafkaRecordsTests", dependencies: ["KafkaRecords", "CChecksum", "CCompression"], swiftSettings: swiftSettings),
+            name: "KafkaProtocolTests", dependencies: ["KafkaProtocol", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "LogStorageTests", dependencies: ["LogStorage", "KafkaRecords", "TestSupport"], swiftSettings: swiftSettings),
+            name: "KafkaRecordsTests", dependencies: ["KafkaRecords", "CChecksum", "CCompression"],
+            swiftSettings: swiftSettings),
         .testTarget(
-            name: "CoordinationTests", dependencies: ["Coordination", "ZooKeeperTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "KafkaConfigTests", dependencies: ["KafkaConfig", "TestSupport"], swiftSettings: swiftSettings),
+            name: "LogStorageTests", dependencies: ["LogStorage", "KafkaRecords", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CoordinationTests", dependencies: ["Coordination", "ZooKeeperTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KafkaConfigTests", dependencies: ["KafkaConfig", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaProtocol", "KafkaRecords"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ControllerTests", dependencies: ["Controller", "Coordination", "KafkaProtocol", "ZooKeeperTestSupport"],
+            name: "ControllerTests",
+            dependencies: ["Controller", "Coordination", "KafkaProtocol", "ZooKeeperTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReplicationTests",
+            dependencies: [
+                "Replication", "LogStorage", "KafkaConfig", "KafkaProtocol", "KafkaRecords",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "BrokerTests",
             dependencies: [
-                "Broker", "Controller", "Coordination", "KafkaConfig", "KafkaProtocol", "KafkaRecords", "LogStorage",
+                "Broker", "Replication", "Controller", "Coordination", "KafkaConfig", "KafkaProtocol", "KafkaRecords",
+                "LogStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

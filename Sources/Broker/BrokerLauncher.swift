@@ -7,10 +7,10 @@ import KafkaConfig
 import KafkaProtocol
 import LogStorage
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Observability
+import Replication
 
 /// A startup failure, printed as one line by the CLI.
 public struct BrokerStartupError: Error, CustomStringConvertible {
@@ -92,7 +92,7 @@ public enum BrokerLauncher {
         } catch {
             logger.warning("ignoring dynamic broker configs from ZooKeeper: \(error)")
         }
-        let config = NIOLockedValueBox(effectiveConfig)
+        let config = Shared(effectiveConfig)
 
         // Logs: meta.properties check and recovery.
         let logDirs = effectiveConfig.resolvedLogDirs(workingDirectory: FileManager.default.currentDirectoryPath)
@@ -113,33 +113,37 @@ public enum BrokerLauncher {
         }
         let metadata = MetadataCache()
         let replicas = ReplicaManager(logManager: logManager, brokerId: brokerId)
-        let election = NIOLockedValueBox<ControllerElection?>(nil)
+        let election = Shared<ControllerElection?>(nil)
         let group = MultiThreadedEventLoopGroup(
             numberOfThreads: max(1, min(effectiveConfig.numNetworkThreads, System.coreCount)))
         let controllerHost = ControllerHost(
-            zk: zk, brokerId: brokerId, brokerConfig: { config.withLockedValue { $0 } }, group: group, logger: logger)
+            zk: zk, brokerId: brokerId, brokerConfig: { config.value }, group: group, logger: logger)
         let topics = TopicAdmin(
-            zk: zk, metadata: metadata, replicas: replicas, brokerConfig: { config.withLockedValue { $0 } },
+            zk: zk, metadata: metadata, replicas: replicas, brokerConfig: { config.value },
             controller: controllerHost, logger: logger)
         let configs = ConfigService(zk: zk, topics: topics, brokerConfig: config, brokerId: brokerId)
         // Consumer groups: coordinator for the __consumer_offsets partitions this broker leads.
         let groups = GroupService(
             brokerId: brokerId, metadata: metadata, replicas: replicas, topics: topics,
-            brokerConfig: { config.withLockedValue { $0 } }, logger: logger)
+            brokerConfig: { config.value }, logger: logger)
         let core = BrokerCore(
             brokerId: brokerId, config: config, metadata: metadata, replicas: replicas, topics: topics,
             configs: configs, producerIds: ProducerIdManager(zk: zk, brokerId: brokerId), groups: groups, logger: logger
         )
         let metrics = BrokerMetrics(metadata: metadata)
-        let routerBox = NIOLockedValueBox<RequestRouter?>(nil)
+        let routerBox = Shared<RequestRouter?>(nil)
         let router = RequestRouter(
-            routes: core.routes(advertised: { routerBox.withLockedValue { $0 }?.advertisedVersions ?? [] }),
+            routes: core.routes(advertised: { routerBox.value?.advertisedVersions ?? [] }),
             logger: logger, metrics: metrics)
-        routerBox.withLockedValue { $0 = router }
+        routerBox.withLock { $0 = router }
 
         // Replication (fetchers, ISR writes) is wired before the listener opens: the controller sends LeaderAndIsr
         // the moment this broker registers, and a follower set up before this would never start fetching.
-        let replication = replicas.startReplication(zk: zk, metadata: metadata, config: config, logger: logger)
+        let brokerConfig: @Sendable () -> BrokerConfig = { config.value }
+        let replication = replicas.startReplication(
+            writer: ZooKeeperIsrWriter(zk: zk, logger: logger), connector: ClientLeaderConnector(),
+            brokers: MetadataLiveBrokers(metadata: metadata, config: brokerConfig), leadershipListener: groups,
+            config: brokerConfig, logger: logger)
         let server: KafkaServer
         do {
             server = try await KafkaServer.start(
@@ -182,10 +186,10 @@ public enum BrokerLauncher {
             brokerId: brokerId, endpoints: advertised, rack: effectiveConfig.brokerRack,
             timestamp: Int64(Date().timeIntervalSince1970 * 1000))
         do {
-            core.brokerEpoch.withLockedValue { $0 = -1 }
+            core.brokerEpoch.withLock { $0 = -1 }
             let epoch = try await register(
                 registration, zk: zk, sessionTimeoutMs: effectiveConfig.zookeeperSessionTimeoutMs, logger: logger)
-            core.brokerEpoch.withLockedValue { $0 = epoch }
+            core.brokerEpoch.withLock { $0 = epoch }
         } catch {
             replication.cancel()
             await server.close()
@@ -215,10 +219,10 @@ public enum BrokerLauncher {
 
         await waitForTermination()
         logger.info("[KafkaServer id=\(brokerId)] shutting down")
-        if config.withLockedValue({ $0.controlledShutdownEnable }) {
+        if config.withLock({ $0.controlledShutdownEnable }) {
             await controlledShutdown(
-                brokerId: brokerId, brokerEpoch: cluster.brokerEpoch.withLockedValue { $0 },
-                config: config.withLockedValue { $0 }, zk: zk, metadata: metadata, controller: controllerHost,
+                brokerId: brokerId, brokerEpoch: cluster.brokerEpoch.value,
+                config: config.value, zk: zk, metadata: metadata, controller: controllerHost,
                 group: group, logger: logger)
         }
         watcher.cancel()
@@ -371,6 +375,7 @@ public enum BrokerLauncher {
 }
 
 /// Keeps the signal sources alive for as long as the broker waits on them.
+/// `@unchecked`: Dispatch boundary — `DispatchSourceSignal` is not `Sendable`; the array is never mutated.
 private final class SignalSources: @unchecked Sendable {
     let sources: [DispatchSourceSignal]
     init(sources: [DispatchSourceSignal]) { self.sources = sources }

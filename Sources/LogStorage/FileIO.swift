@@ -11,6 +11,7 @@ import Darwin
 /// Readers that hold a reference keep the data readable even after the file is renamed or unlinked by retention,
 /// which is what lets a `FileSlice` be sent with `sendfile` while the segment is being deleted.
 /// All methods use positional I/O (`pread`/`pwrite`), so concurrent readers need no lock.
+/// `@unchecked`: C boundary — a file descriptor that never changes; positional I/O needs no lock.
 public final class SegmentFile: @unchecked Sendable {
     public let fileDescriptor: Int32
     /// The path the file was opened at (it may since have been renamed).
@@ -241,6 +242,7 @@ enum FS {
     }
 
     /// Holds an exclusive `flock` on a file for as long as the returned object lives.
+    /// `@unchecked`: C boundary — an flock'd descriptor and nothing mutable.
     final class DirectoryLock: @unchecked Sendable {
         let file: SegmentFile
         init(path: String) throws(LogError) {
@@ -257,7 +259,9 @@ func filenamePrefix(_ offset: Int64) -> String {
     return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
 }
 
-/// A pthread mutex; the log's lock. (Synchronization.Mutex would need macOS 15.)
+/// A pthread mutex; the lock of `PartitionLog` and `LogManager` until their state moves into a
+/// `Synchronization.Mutex<State>` (the package already requires macOS 15, so nothing stands in the way).
+/// `@unchecked`: C boundary — a `pthread_mutex_t` behind a pointer.
 final class PosixLock: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 

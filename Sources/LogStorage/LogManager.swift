@@ -27,6 +27,7 @@ public let systemClockMillis: @Sendable () -> Int64 = {
 /// <logDir>/<topic>-<partition>/…                 one PartitionLog each
 /// ```
 /// Thread-safe; all methods block on file I/O and must not run on an event loop.
+/// `@unchecked`: its `var`s are guarded by `lock` (a `PosixLock`), not yet by a `Mutex<State>` the compiler checks.
 public final class LogManager: @unchecked Sendable {
     public static let cleanShutdownFile = ".kafka_cleanshutdown"
     public static let recoveryPointCheckpointFile = "recovery-point-offset-checkpoint"

@@ -44,6 +44,7 @@ public struct LogLoadInfo: Sendable, Equatable {
 ///
 /// Offsets: `logStartOffset ≤ highWatermark ≤ logEndOffset`. Segments cover [base, next base); the last one is
 /// the active segment that receives appends.
+/// `@unchecked`: its `var`s are guarded by `lock` (a `PosixLock`), not yet by a `Mutex<State>` the compiler checks.
 public final class PartitionLog: @unchecked Sendable {
     public let topicPartition: TopicPartition
     /// The partition directory (renamed to `….<uuid>-delete` once the log is deleted).

@@ -2,6 +2,7 @@ import Foundation
 import KafkaConfig
 import KafkaProtocol
 import LogStorage
+import Replication
 import Testing
 
 @testable import Broker
@@ -32,16 +33,19 @@ struct LeaderAndIsrStorageErrorTests {
                             partitionEpoch: 0, replicas: [1])
                     })
             ])
-        let outcome = await replicas.becomeLeaderOrFollower(request, version: 5) { _ in config }
-        #expect(outcome.results.map(\.partition) == [0, 1, 2])
-        #expect(outcome.results.map { $0.error.map { ErrorCode($0) } } == [.kafkaStorageError, nil, nil])
+        let results = await replicas.becomeLeaderOrFollower(
+            LeaderAndIsrHandler.partitionStates(request, version: 5), liveLeaders: [:]
+        ) { _ in config }
+        #expect(results.map(\.partition) == [0, 1, 2])
+        #expect(results.map { $0.error.map { ErrorCode($0) } } == [.kafkaStorageError, nil, nil])
         #expect(replicas.partition("t", 0) == nil)
         #expect(replicas.partition("t", 1)?.isLeader == true && replicas.partition("t", 2)?.isLeader == true)
     }
 
     @Test("running out of file descriptors is a storage error whose message names ulimit -n")
     func tooManyOpenFiles() {
-        let error = BrokerError(LogError.tooManyOpenFiles("open /d/t-0/00000000000000000000.log: Too many open files"))
+        let error = BrokerError(
+            ReplicationError(LogError.tooManyOpenFiles("open /d/t-0/00000000000000000000.log: Too many open files")))
         #expect(ErrorCode(error) == .kafkaStorageError)
         #expect(error.message?.contains("ulimit -n") == true)
     }

@@ -1,7 +1,7 @@
-import KafkaProtocol
 import KafkaConfig
+import KafkaProtocol
 import Logging
-import NIOConcurrencyHelpers
+import Replication
 
 /// The services request handlers share. Built once at startup by `BrokerLauncher`.
 final class BrokerCore: Sendable {
@@ -16,11 +16,11 @@ final class BrokerCore: Sendable {
     let logger: Logger
     /// This broker's epoch: the czxid of its `/brokers/ids/<id>` registration (set by `BrokerLauncher` after each
     /// registration; -1 before). Controller requests carrying an older one are rejected with STALE_BROKER_EPOCH.
-    let brokerEpoch = NIOLockedValueBox<Int64>(-1)
-    private let config: NIOLockedValueBox<BrokerConfig>
+    let brokerEpoch = Shared<Int64>(-1)
+    private let config: Shared<BrokerConfig>
 
     init(
-        brokerId: Int32, config: NIOLockedValueBox<BrokerConfig>, metadata: MetadataCache, replicas: ReplicaManager,
+        brokerId: Int32, config: Shared<BrokerConfig>, metadata: MetadataCache, replicas: ReplicaManager,
         topics: TopicAdmin, configs: ConfigService, producerIds: ProducerIdManager, groups: GroupService, logger: Logger
     ) {
         self.brokerId = brokerId
@@ -35,7 +35,7 @@ final class BrokerCore: Sendable {
     }
 
     /// The current broker configuration (static layers plus dynamic ones from ZooKeeper).
-    var settings: BrokerConfig { config.withLockedValue { $0 } }
+    var settings: BrokerConfig { config.value }
 
     /// Every handler, one per API. The router builds ApiVersions from this table.
     func routes(advertised: @escaping @Sendable () -> [ApiVersionsResponse.ApiVersion]) -> [any RouteEntry] {

@@ -2,7 +2,7 @@ import Controller
 import Coordination
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
+import Replication
 
 /// Keeps the metadata cache's broker list and controller id in step with ZooKeeper, runs the controller
 /// election (`/controller`, `/controller_epoch`) and the controller runtime while this broker holds it, and after
@@ -11,19 +11,19 @@ final class ClusterMembership: Sendable {
     private let zk: KafkaZkClient
     private let brokerId: Int32
     private let metadata: MetadataCache
-    private let election: NIOLockedValueBox<ControllerElection?>
+    private let election: Shared<ControllerElection?>
     private let registration: BrokerRegistration
     private let controller: ControllerHost
     private let replicas: ReplicaManager
     /// This broker's epoch: the czxid of its current `/brokers/ids/<id>` znode (updated on re-registration; the
     /// box is shared with whoever checks controller requests against it).
-    let brokerEpoch: NIOLockedValueBox<Int64>
+    let brokerEpoch: Shared<Int64>
     private let logger: Logger
 
     init(
         zk: KafkaZkClient, brokerId: Int32, clusterId: String, metadata: MetadataCache,
-        election: NIOLockedValueBox<ControllerElection?>, registration: BrokerRegistration,
-        brokerEpoch: NIOLockedValueBox<Int64>,
+        election: Shared<ControllerElection?>, registration: BrokerRegistration,
+        brokerEpoch: Shared<Int64>,
         controller: ControllerHost, replicas: ReplicaManager, logger: Logger
     ) {
         self.zk = zk
@@ -55,7 +55,7 @@ final class ClusterMembership: Sendable {
     func electIfPossible() async throws {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         if let won = try await zk.electController(brokerId: brokerId, timestamp: now) {
-            let isNew = election.withLockedValue { current in
+            let isNew = election.withLock { current in
                 defer { current = won }
                 return current != won
             }
@@ -69,7 +69,7 @@ final class ClusterMembership: Sendable {
         } else {
             let current = try await zk.controllerId() ?? -1
             if current != brokerId {
-                election.withLockedValue { $0 = nil }
+                election.withLock { $0 = nil }
                 await controller.stop()
             }
             metadata.update { $0.controllerId = current }
@@ -82,7 +82,7 @@ final class ClusterMembership: Sendable {
     /// (e.g. on a connection loss). Session loss is handled by the session watch.
     private func controllerResigned(_ reason: ControllerResignation) {
         logger.warning("[Controller id=\(brokerId)] controller stopped: \(reason)")
-        election.withLockedValue { $0 = nil }
+        election.withLock { $0 = nil }
         guard reason != .sessionLost else { return }
         Task {
             try? await Task.sleep(for: .seconds(1))
@@ -102,7 +102,7 @@ final class ClusterMembership: Sendable {
     /// Stops the controller runtime (broker shutdown).
     func shutdown() async {
         await controller.stop()
-        election.withLockedValue { $0 = nil }
+        election.withLock { $0 = nil }
     }
 
     private func watchBrokers() async {
@@ -161,14 +161,14 @@ final class ClusterMembership: Sendable {
             logger.warning("ZooKeeper session expired; fencing local leaders and re-registering broker \(brokerId)")
             // The ephemeral /controller and /brokers/ids/<id> are gone: stop controlling and leading at once.
             await controller.stop()
-            election.withLockedValue { $0 = nil }
+            election.withLock { $0 = nil }
             replicas.resignAllLeadership()
             while !Task.isCancelled {
                 do {
                     try await zk.session.reconnect()
-                    brokerEpoch.withLockedValue { $0 = -1 }
+                    brokerEpoch.withLock { $0 = -1 }
                     let epoch = try await zk.registerBroker(registration)
-                    brokerEpoch.withLockedValue { $0 = epoch }
+                    brokerEpoch.withLock { $0 = epoch }
                     try await refreshBrokers()
                     try await electIfPossible()
                     break

@@ -1,6 +1,5 @@
 import Coordination
 import KafkaConfig
-import NIOConcurrencyHelpers
 
 /// A DescribeConfigs entry, independent of the wire version.
 struct ConfigEntryView: Sendable {
@@ -35,24 +34,26 @@ final class ConfigService: Sendable {
 
     private let zk: KafkaZkClient
     private let topics: TopicAdmin
-    private let brokerConfig: NIOLockedValueBox<BrokerConfig>
+    private let brokerConfig: Shared<BrokerConfig>
     private let brokerId: Int32
 
-    init(zk: KafkaZkClient, topics: TopicAdmin, brokerConfig: NIOLockedValueBox<BrokerConfig>, brokerId: Int32) {
+    init(zk: KafkaZkClient, topics: TopicAdmin, brokerConfig: Shared<BrokerConfig>, brokerId: Int32) {
         self.zk = zk
         self.topics = topics
         self.brokerConfig = brokerConfig
         self.brokerId = brokerId
     }
 
-    var current: BrokerConfig { brokerConfig.withLockedValue { $0 } }
+    var current: BrokerConfig { brokerConfig.value }
 
     private func checkBroker(_ name: String) throws(BrokerError) -> Bool {
         if name.isEmpty { return false }
         guard let id = Int32(name) else {
             throw .invalidRequest("Broker id must be an integer, got \(name)")
         }
-        guard id == brokerId else { throw .invalidRequest("Unexpected broker id, expected \(brokerId) but received \(id)") }
+        guard id == brokerId else {
+            throw .invalidRequest("Unexpected broker id, expected \(brokerId) but received \(id)")
+        }
         return true
     }
 
@@ -60,7 +61,8 @@ final class ConfigService: Sendable {
         switch resourceType {
         case Self.topicResource:
             guard let overrides = await topics.topicOverrides(name) else { throw .unknownTopicOrPartition }
-            return TopicConfig.describe(topicOverrides: overrides, broker: current, keys: keys).map(ConfigEntryView.init)
+            return TopicConfig.describe(topicOverrides: overrides, broker: current, keys: keys).map(
+                ConfigEntryView.init)
         case Self.brokerResource:
             _ = try checkBroker(name)
             return current.describe(keys: keys).map(ConfigEntryView.init)
@@ -72,7 +74,8 @@ final class ConfigService: Sendable {
     }
 
     /// AlterConfigs: the given set replaces all overrides.
-    func replace(resourceType: Int8, name: String, configs: [(String, String?)], validateOnly: Bool) async
+    func replace(resourceType: Int8, name: String, configs: [(String, String?)], validateOnly: Bool)
+        async
         throws(BrokerError)
     {
         var map: [String: String] = [:]
@@ -84,7 +87,8 @@ final class ConfigService: Sendable {
     }
 
     /// IncrementalAlterConfigs: SET 0, DELETE 1, APPEND 2, SUBTRACT 3.
-    func alter(resourceType: Int8, name: String, operations: [(String, Int8, String?)], validateOnly: Bool) async
+    func alter(resourceType: Int8, name: String, operations: [(String, Int8, String?)], validateOnly: Bool)
+        async
         throws(BrokerError)
     {
         var map = try await existing(resourceType: resourceType, name: name)
@@ -102,7 +106,9 @@ final class ConfigService: Sendable {
                 } else {
                     isList = BrokerConfig.definition(named: key)?.type == .list
                 }
-                guard isList else { throw .invalidConfig("Config value append/subtract is not allowed for config key: \(key)") }
+                guard isList else {
+                    throw .invalidConfig("Config value append/subtract is not allowed for config key: \(key)")
+                }
                 var items = (map[key] ?? currentListValue(resourceType: resourceType, name: name, key: key))
                     .split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
                 let delta = (value ?? "").split(separator: ",").map(String.init)
@@ -137,7 +143,8 @@ final class ConfigService: Sendable {
         }
     }
 
-    private func apply(resourceType: Int8, name: String, newConfigs: [String: String], validateOnly: Bool) async
+    private func apply(resourceType: Int8, name: String, newConfigs: [String: String], validateOnly: Bool)
+        async
         throws(BrokerError)
     {
         switch resourceType {
@@ -168,7 +175,7 @@ final class ConfigService: Sendable {
             } catch {
                 throw .unknownServerError("ZooKeeper write failed: \(error)")
             }
-            brokerConfig.withLockedValue { $0 = updated }
+            brokerConfig.withLock { $0 = updated }
         default:
             throw .invalidRequest("Unsupported resource type \(resourceType)")
         }

@@ -3,15 +3,15 @@ import Coordination
 import KafkaClient
 import KafkaProtocol
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 /// The broker's `ControllerChannel` (Kafka's `ControllerChannelManager`): one connection and one ordered queue per
 /// target broker, itself included, to its endpoint on `inter.broker.listener.name`. A request is retried with
 /// backoff (reconnecting as needed) until it is answered or the broker leaves; a broker that does not serve the
 /// API at our version gets the request dropped (logged once per API).
 final class ControllerChannelManager: ControllerChannel {
-    private let queues = NIOLockedValueBox<[Int32: BrokerRequestQueue]>([:])
+    private let queues = Mutex<[Int32: BrokerRequestQueue]>([:])
     private let controllerId: Int32
     private let listener: String
     private let requestTimeoutMs: Int
@@ -27,7 +27,7 @@ final class ControllerChannelManager: ControllerChannel {
     }
 
     func addBroker(_ broker: ControllerBroker) {
-        let replaced: BrokerRequestQueue? = queues.withLockedValue { queues in
+        let replaced: BrokerRequestQueue? = queues.withLock { queues in
             if let existing = queues[broker.id], existing.broker == broker { return nil }
             let old = queues[broker.id]
             queues[broker.id] = BrokerRequestQueue(
@@ -39,13 +39,13 @@ final class ControllerChannelManager: ControllerChannel {
     }
 
     func removeBroker(_ id: Int32) {
-        queues.withLockedValue { $0.removeValue(forKey: id) }?.stop()
+        queues.withLock { $0.removeValue(forKey: id) }?.stop()
     }
 
     func send(
         _ request: ControllerRequest, to broker: Int32, completion: (@Sendable (ControllerResponse?) -> Void)?
     ) {
-        guard let queue = queues.withLockedValue({ $0[broker] }) else {
+        guard let queue = queues.withLock({ $0[broker] }) else {
             completion?(nil)
             return
         }
@@ -62,7 +62,7 @@ final class ControllerChannelManager: ControllerChannel {
     }
 
     private func takeAll() -> [BrokerRequestQueue] {
-        queues.withLockedValue { queues in
+        queues.withLock { queues in
             let all = Array(queues.values)
             queues = [:]
             return all
@@ -79,9 +79,9 @@ final class BrokerRequestQueue: Sendable {
 
     let broker: ControllerBroker
     private let sink: AsyncStream<Item>.Continuation
-    private let stopped = NIOLockedValueBox(false)
-    private let connection = NIOLockedValueBox<BrokerConnection?>(nil)
-    private let drained = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    private let stopped = Shared(false)
+    private let connection = Shared<BrokerConnection?>(nil)
+    private let drained = Shared<Task<Void, Never>?>(nil)
 
     init(
         broker: ControllerBroker, listener: String, clientId: String, requestTimeoutMs: Int, group: any EventLoopGroup,
@@ -96,27 +96,28 @@ final class BrokerRequestQueue: Sendable {
             var warnedUnsupported: Set<Int16> = []
             for await item in stream {
                 var delivered = false
-                while !delivered && !stopped.withLockedValue({ $0 }) {
+                while !delivered && !stopped.value {
                     guard let endpoint else {
                         logger.error("broker \(broker.id) has no \(listener) endpoint; dropping controller request")
                         break
                     }
                     do {
                         let conn: BrokerConnection
-                        if let open = connection.withLockedValue({ $0 }), open.isActive {
+                        if let open = connection.value, open.isActive {
                             conn = open
                         } else {
                             conn = try await BrokerConnection.connect(
                                 to: BrokerAddress(host: endpoint.host ?? "127.0.0.1", port: Int(endpoint.port)),
                                 clientId: clientId, connectTimeoutMs: min(requestTimeoutMs, 5000),
                                 requestTimeoutMs: requestTimeoutMs, group: group)
-                            connection.withLockedValue { $0 = conn }
-                            if stopped.withLockedValue({ $0 }) { await conn.close() }
+                            connection.withLock { $0 = conn }
+                            if stopped.value { await conn.close() }
                         }
                         guard Self.supports(conn, item.request) else {
                             if warnedUnsupported.insert(Self.apiKey(item.request)).inserted {
                                 logger.warning(
-                                    "broker \(broker.id) does not serve API \(Self.apiKey(item.request)) v\(item.request.version); dropping controller requests of that kind")
+                                    "broker \(broker.id) does not serve API \(Self.apiKey(item.request)) v\(item.request.version); dropping controller requests of that kind"
+                                )
                             }
                             break
                         }
@@ -125,9 +126,9 @@ final class BrokerRequestQueue: Sendable {
                         delivered = true
                         backoffMs = 100
                     } catch {
-                        if stopped.withLockedValue({ $0 }) { break }
+                        if stopped.value { break }
                         logger.debug("controller request to broker \(broker.id) failed: \(error); retrying")
-                        if let conn = connection.withLockedValue({ c in
+                        if let conn = connection.withLock({ c in
                             let old = c
                             c = nil
                             return old
@@ -140,9 +141,9 @@ final class BrokerRequestQueue: Sendable {
                 }
                 if !delivered { item.completion?(nil) }
             }
-            if let conn = connection.withLockedValue({ $0 }) { await conn.close() }
+            if let conn = connection.value { await conn.close() }
         }
-        drained.withLockedValue { $0 = loop }
+        drained.withLock { $0 = loop }
     }
 
     func enqueue(_ request: ControllerRequest, completion: (@Sendable (ControllerResponse?) -> Void)?) {
@@ -151,17 +152,17 @@ final class BrokerRequestQueue: Sendable {
 
     /// Stops, closes the connection and waits for the queue's task to finish.
     func stopAndWait() async {
-        stopped.withLockedValue { $0 = true }
+        stopped.withLock { $0 = true }
         sink.finish()
-        if let conn = connection.withLockedValue({ $0 }) { await conn.close() }
-        await drained.withLockedValue({ $0 })?.value
+        if let conn = connection.value { await conn.close() }
+        await drained.value?.value
     }
 
     /// Stops delivering: queued requests complete with nil, an in-flight one is abandoned.
     func stop() {
-        stopped.withLockedValue { $0 = true }
+        stopped.withLock { $0 = true }
         sink.finish()
-        if let conn = connection.withLockedValue({ $0 }) {
+        if let conn = connection.value {
             Task { await conn.close() }
         }
     }

@@ -2,16 +2,15 @@ import Controller
 import Coordination
 import KafkaConfig
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 
 /// Owns this broker's controller runtime while it holds the election: ClusterMembership starts one per won
 /// election and stops it when the election or the session is lost. Handlers that only the controller answers
 /// (ElectLeaders, ControlledShutdown) reach the running controller through `runtime`.
 final class ControllerHost: Sendable {
-    private let current = NIOLockedValueBox<ControllerRuntime?>(nil)
+    private let current = Shared<ControllerRuntime?>(nil)
     /// The channel of every runtime started here, closed for good at shutdown.
-    private let channels = NIOLockedValueBox<[ObjectIdentifier: ControllerChannelManager]>([:])
+    private let channels = Shared<[ObjectIdentifier: ControllerChannelManager]>([:])
     private let zk: KafkaZkClient
     private let brokerId: Int32
     private let brokerConfig: @Sendable () -> BrokerConfig
@@ -30,7 +29,7 @@ final class ControllerHost: Sendable {
     }
 
     /// The running controller, or nil when this broker is not the controller.
-    var runtime: ControllerRuntime? { current.withLockedValue { $0 } }
+    var runtime: ControllerRuntime? { current.value }
 
     /// Starts a controller for `election` (a no-op when one already runs for that epoch; a runtime clears itself
     /// from here when it resigns). `onResign` is told when
@@ -40,30 +39,31 @@ final class ControllerHost: Sendable {
         let config = brokerConfig()
         let settings = ControllerSettings(
             brokerId: brokerId, interBrokerListenerName: config.interBrokerListenerName,
-            uncleanLeaderElectionEnable: config.uncleanLeaderElectionEnable, deleteTopicEnable: config.deleteTopicEnable,
+            uncleanLeaderElectionEnable: config.uncleanLeaderElectionEnable,
+            deleteTopicEnable: config.deleteTopicEnable,
             autoLeaderRebalanceEnable: config.autoLeaderRebalanceEnable,
             leaderImbalanceCheckIntervalSeconds: config.leaderImbalanceCheckIntervalSeconds,
             leaderImbalancePerBrokerPercentage: config.leaderImbalancePerBrokerPercentage)
         let channel = ControllerChannelManager(
             controllerId: brokerId, listener: config.interBrokerListenerName,
             requestTimeoutMs: config.controllerSocketTimeoutMs, group: group, logger: logger)
-        let identity = NIOLockedValueBox<ObjectIdentifier?>(nil)
+        let identity = Shared<ObjectIdentifier?>(nil)
         let runtime = ControllerRuntime(
             zk: zk, channel: channel, settings: settings, election: election, logger: logger,
             onResign: { [current, channels] reason in
-                let mine = identity.withLockedValue { $0 }
-                current.withLockedValue { c in
+                let mine = identity.value
+                current.withLock { c in
                     if let running = c, ObjectIdentifier(running) == mine { c = nil }
                 }
                 // The runtime closed its channel when it stopped.
-                if let mine { _ = channels.withLockedValue { $0.removeValue(forKey: mine) } }
+                if let mine { _ = channels.withLock { $0.removeValue(forKey: mine) } }
                 onResign(reason)
             })
-        identity.withLockedValue { $0 = ObjectIdentifier(runtime) }
-        channels.withLockedValue { $0[ObjectIdentifier(runtime)] = channel }
+        identity.withLock { $0 = ObjectIdentifier(runtime) }
+        channels.withLock { $0[ObjectIdentifier(runtime)] = channel }
         // Concurrent callers (election watch, resignation retry, session watch) race here: exactly one installs
         // a runtime per epoch; a runtime of an older epoch is replaced and stopped.
-        let (installed, previous): (Bool, ControllerRuntime?) = current.withLockedValue { c in
+        let (installed, previous): (Bool, ControllerRuntime?) = current.withLock { c in
             if let c, c.epoch == election.epoch { return (false, nil) }
             let previous = c
             c = runtime
@@ -73,13 +73,13 @@ final class ControllerHost: Sendable {
         if installed {
             await runtime.start()
         } else {
-            channels.withLockedValue { $0[ObjectIdentifier(runtime)] = nil }
+            channels.withLock { $0[ObjectIdentifier(runtime)] = nil }
         }
     }
 
     /// Stops the running controller, if any, and waits until its connections are closed.
     func stop() async {
-        let running = current.withLockedValue { c in
+        let running = current.withLock { c in
             let r = c
             c = nil
             return r
@@ -89,7 +89,7 @@ final class ControllerHost: Sendable {
 
     private func stop(_ runtime: ControllerRuntime) async {
         await runtime.stop()
-        let channel = channels.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(runtime)) }
+        let channel = channels.withLock { $0.removeValue(forKey: ObjectIdentifier(runtime)) }
         await channel?.shutdown()
     }
 }

@@ -3,13 +3,16 @@ import GroupCoordinator
 import KafkaConfig
 import KafkaProtocol
 import Logging
+import Replication
 import Synchronization
 
 /// Glue between the broker and the group coordinator: creates `__consumer_offsets` on first use, loads the
 /// partitions this broker leads from their logs, appends coordinator records through the replica manager, and
 /// answers FindCoordinator.
-final class GroupService: Sendable {
+final class GroupService: PartitionLeadershipListener {
     static let topic = GroupPlacement.offsetsTopic
+    /// The replica manager reports leadership changes of `__consumer_offsets` partitions.
+    var watchedTopic: String { Self.topic }
 
     let runtime: GroupCoordinatorRuntime
     private let brokerId: Int32
@@ -46,14 +49,10 @@ final class GroupService: Sendable {
             log: { coordinatorLogger.info("[GroupCoordinator \(brokerId)]: \($0)") },
             appender: { partition, batch in
                 // Kafka's offsets.commit.required.acks=-1: a commit is answered once the ISR has it.
-                do {
-                    _ = try await replicas.appendAndAwaitReplication(
-                        topic: GroupService.topic, partition: partition, records: batch, produceVersion: 9,
-                        requiredAcks: -1, timeoutMs: commitTimeout)
-                    return .noError
-                } catch {
-                    return ErrorCode(error)
-                }
+                let results = await replicas.produce(
+                    [ProduceEntry(topic: GroupService.topic, partition: partition, records: batch)], acks: -1,
+                    timeout: .milliseconds(Int(commitTimeout)), origin: .internal)
+                return results.first?.error.map { ErrorCode($0) } ?? .noError
             })
     }
 

@@ -1,5 +1,5 @@
 import KafkaProtocol
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// A broker as clients see it: id and advertised address per listener name.
 struct BrokerEndpoint: Sendable, Equatable {
@@ -48,26 +48,26 @@ struct ClusterSnapshot: Sendable {
 
 /// The broker's view of the cluster, read by every request handler. Thread-safe.
 final class MetadataCache: Sendable {
-    private let state = NIOLockedValueBox(ClusterSnapshot())
+    private let state = Mutex(ClusterSnapshot())
 
-    var snapshot: ClusterSnapshot { state.withLockedValue { $0 } }
+    var snapshot: ClusterSnapshot { state.withLock { $0 } }
 
     func update(_ body: (inout ClusterSnapshot) -> Void) {
-        state.withLockedValue { body(&$0) }
+        state.withLock { body(&$0) }
     }
 
-    func topic(_ name: String) -> TopicMetadata? { state.withLockedValue { $0.topics[name] } }
+    func topic(_ name: String) -> TopicMetadata? { state.withLock { $0.topics[name] } }
 
     /// The live broker's address on `listener`, if known.
     func address(of broker: Int32, on listener: String) -> BrokerEndpoint.Address? {
-        state.withLockedValue { $0.brokers[broker]?.address(on: listener) }
+        state.withLock { $0.brokers[broker]?.address(on: listener) }
     }
 
-    func isAlive(_ broker: Int32) -> Bool { state.withLockedValue { $0.brokers[broker] != nil } }
+    func isAlive(_ broker: Int32) -> Bool { state.withLock { $0.brokers[broker] != nil } }
 
     /// Applies the controller's UpdateMetadata (see `ClusterSnapshot.apply`).
     func apply(_ request: UpdateMetadataRequest, version: Int16) {
-        state.withLockedValue { $0.apply(request, version: version) }
+        state.withLock { $0.apply(request, version: version) }
     }
 }
 
@@ -85,7 +85,8 @@ extension ClusterSnapshot {
                 endpoint.addresses["PLAINTEXT"] = .init(host: b.v0Host, port: b.v0Port)
             } else {
                 for e in b.endpoints {
-                    let name = e.listener.isEmpty ? Self.defaultListenerName(securityProtocol: e.securityProtocol) : e.listener
+                    let name =
+                        e.listener.isEmpty ? Self.defaultListenerName(securityProtocol: e.securityProtocol) : e.listener
                     endpoint.addresses[name] = .init(host: e.host, port: e.port)
                 }
             }

@@ -2,6 +2,7 @@ import Coordination
 import KafkaConfig
 import KafkaProtocol
 import Logging
+import Replication
 
 /// What a CreateTopics entry asks for (-1 partitions / replication factor = broker defaults).
 struct TopicSpec: Sendable {

@@ -1,7 +1,9 @@
 import KafkaProtocol
+import Replication
 
-/// Typed failures inside the broker. Storage, record and ZooKeeper errors are translated into these where they
-/// surface; `ErrorCode.init(_:)` maps them to Kafka error codes at the response boundary, in one exhaustive switch.
+/// Typed failures inside the broker. Replication (with the storage and record errors it translates) and ZooKeeper
+/// errors are translated into these where they surface; `ErrorCode.init(_:)` maps them to Kafka error codes at the
+/// response boundary, in one exhaustive switch.
 enum BrokerError: Error, Sendable, Equatable {
     case unknownTopicOrPartition
     case unknownTopicId
@@ -56,6 +58,39 @@ enum BrokerError: Error, Sendable, Equatable {
     }
 }
 
+extension BrokerError {
+    /// The replication domain's errors, one for one. A legacy message set from a writer that must send magic 2 is
+    /// INVALID_RECORD; the Produce handler words its message with the request version.
+    init(_ error: ReplicationError) {
+        switch error {
+        case .unknownTopicOrPartition: self = .unknownTopicOrPartition
+        case .notLeaderOrFollower: self = .notLeaderOrFollower
+        case .fencedLeaderEpoch: self = .fencedLeaderEpoch
+        case .unknownLeaderEpoch: self = .unknownLeaderEpoch
+        case .offsetOutOfRange: self = .offsetOutOfRange
+        case .invalidTopic(let m): self = .invalidTopic(m)
+        case .notEnoughReplicas: self = .notEnoughReplicas
+        case .notEnoughReplicasAfterAppend: self = .notEnoughReplicasAfterAppend
+        case .requestTimedOut: self = .requestTimedOut
+        case .corruptMessage(let m): self = .corruptMessage(m)
+        case .messageTooLarge(let m): self = .messageTooLarge(m)
+        case .recordListTooLarge(let m): self = .recordListTooLarge(m)
+        case .invalidRecord(let m): self = .invalidRecord(m)
+        case .legacyRecordFormatNotAccepted: self = .invalidRecord("record batch magic 2 required")
+        case .invalidTimestamp(let m): self = .invalidTimestamp(m)
+        case .unsupportedCompressionType: self = .unsupportedCompressionType
+        case .outOfOrderSequence(let m): self = .outOfOrderSequence(m)
+        case .invalidProducerEpoch: self = .invalidProducerEpoch
+        case .unknownProducerId: self = .unknownProducerId
+        case .duplicateSequence: self = .duplicateSequence
+        case .storage(let m): self = .storage(m)
+        case .staleControllerEpoch: self = .staleControllerEpoch
+        case .invalidRequiredAcks: self = .invalidRequiredAcks
+        case .unknownServerError(let m): self = .unknownServerError(m)
+        }
+    }
+}
+
 extension ErrorCode {
     /// The one place where broker errors become Kafka error codes.
     init(_ error: BrokerError) {
@@ -99,13 +134,26 @@ extension ErrorCode {
         }
     }
 
-    /// Any error thrown inside a handler: broker errors map exactly, anything else is UNKNOWN_SERVER_ERROR.
+    /// Replication errors, through their broker error.
+    init(_ error: ReplicationError) { self.init(BrokerError(error)) }
+
+    /// Any error thrown inside a handler: broker and replication errors map exactly, anything else is
+    /// UNKNOWN_SERVER_ERROR.
     init(_ error: any Error) {
-        if let e = error as? BrokerError { self.init(e) } else { self = .unknownServerError }
+        if let e = error as? BrokerError {
+            self.init(e)
+        } else if let e = error as? ReplicationError {
+            self.init(BrokerError(e))
+        } else {
+            self = .unknownServerError
+        }
     }
 }
 
 extension Error {
     /// Text for the response's error message field, when the error carries one.
-    var message: String? { (self as? BrokerError)?.message }
+    var message: String? {
+        if let e = self as? ReplicationError { return BrokerError(e).message }
+        return (self as? BrokerError)?.message
+    }
 }

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import Replication
 
 /// The checks every controller-to-broker request passes first (Kafka's `KafkaApis.isBrokerEpochStale` and controller-epoch checks): a broker epoch other
 /// than this broker's registration → STALE_BROKER_EPOCH; a controller epoch below the highest seen →
@@ -14,7 +15,7 @@ enum ControllerRequestChecks {
             }
         }
         try check(
-            brokerEpoch: brokerEpoch, ownBrokerEpoch: core.brokerEpoch.withLockedValue { $0 },
+            brokerEpoch: brokerEpoch, ownBrokerEpoch: core.brokerEpoch.value,
             controllerEpoch: controllerEpoch, replicas: core.replicas)
     }
 
@@ -25,6 +26,10 @@ enum ControllerRequestChecks {
         // the registration's epoch, so anything else — none, older, or a garbled larger one — is refused once this
         // broker knows its own epoch (-1 only in the moment between registering and learning it).
         if ownBrokerEpoch >= 0 && brokerEpoch != ownBrokerEpoch { throw .staleBrokerEpoch }
-        try replicas.checkControllerEpoch(controllerEpoch)
+        do {
+            try replicas.checkControllerEpoch(controllerEpoch)
+        } catch {
+            throw BrokerError(error)
+        }
     }
 }

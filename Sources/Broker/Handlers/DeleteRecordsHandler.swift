@@ -1,4 +1,5 @@
 import KafkaProtocol
+import Replication
 
 /// DeleteRecords: advances the leader's log start offset (-1 = up to the high watermark), then answers once every
 /// in-sync follower has moved its own log start there too (or the request times out).

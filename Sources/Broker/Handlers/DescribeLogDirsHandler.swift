@@ -1,5 +1,6 @@
 import Foundation
 import KafkaProtocol
+import Replication
 
 /// DescribeLogDirs: every log directory with the size of each partition replica it holds (`kafka-log-dirs`).
 struct DescribeLogDirsHandler: APIHandler {
@@ -25,7 +26,8 @@ struct DescribeLogDirsHandler: APIHandler {
         for dir in manager.logDirs {
             var result = DescribeLogDirsResponse.DescribeLogDirsResult(errorCode: 0, logDir: dir, topics: [])
             for (topic, partitions) in (byDir[dir] ?? [:]).sorted(by: { $0.key < $1.key }) {
-                result.topics.append(.init(name: topic, partitions: partitions.sorted { $0.partitionIndex < $1.partitionIndex }))
+                result.topics.append(
+                    .init(name: topic, partitions: partitions.sorted { $0.partitionIndex < $1.partitionIndex }))
             }
             if let attributes = try? FileManager.default.attributesOfFileSystem(forPath: dir) {
                 result.totalBytes = (attributes[.systemSize] as? NSNumber)?.int64Value ?? -1

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import Replication
 
 /// ListOffsets: -1 latest (HW, or LSO for read_committed), -2 earliest, -3 max timestamp (v7+), otherwise the
 /// first offset whose timestamp is ≥ the asked one (through the time index). v0 answers `oldStyleOffsets`.

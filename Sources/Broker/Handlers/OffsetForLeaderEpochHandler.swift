@@ -1,4 +1,5 @@
 import KafkaProtocol
+import Replication
 
 /// OffsetForLeaderEpoch (API 23): the leader's end offset of a leader epoch, from its epoch cache (KIP-101/KIP-279).
 /// Clients use it after a leader change to detect truncation (KIP-320); `currentLeaderEpoch` fences stale or
@@ -8,7 +9,8 @@ struct OffsetForLeaderEpochHandler: APIHandler {
     let versions: ClosedRange<Int16> = 0...4
     let core: BrokerCore
 
-    func handle(_ request: OffsetForLeaderEpochRequest, context: RequestContext) async -> OffsetForLeaderEpochResponse? {
+    func handle(_ request: OffsetForLeaderEpochRequest, context: RequestContext) async -> OffsetForLeaderEpochResponse?
+    {
         let version = context.apiVersion
         var response = OffsetForLeaderEpochResponse()
         for topic in request.topics {

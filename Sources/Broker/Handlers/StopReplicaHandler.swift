@@ -1,4 +1,5 @@
 import KafkaProtocol
+import Replication
 
 /// StopReplica (API 5), sent by the controller (v3): stop fetching; with deletePartition also drop the replica
 /// and delete its log. Deleted `__consumer_offsets` partitions are unloaded from the group coordinator.
@@ -14,21 +15,43 @@ struct StopReplicaHandler: APIHandler {
         } catch {
             return StopReplicaResponse(errorCode: ErrorCode(error).rawValue)
         }
-        let replicas = core.replicas
-        let groups = core.groups
-        let version = context.apiVersion
-        let results = await replicas.stateChangeLock.withLock { () async -> [ReplicaManager.StopReplicaResult] in
-            let results = replicas.stopReplicas(request, version: version)
-            for r in results where r.error == nil && r.deleted && r.topic == "__consumer_offsets" {
-                // Deleted (leader epoch -2 during topic deletion): drop its groups whatever epoch they were loaded at.
-                await groups.partitionRemoved(partition: r.partition)
-            }
-            return results
-        }
+        let results = await core.replicas.stopReplicas(Self.partitions(request, version: context.apiVersion))
         return StopReplicaResponse(
             errorCode: 0,
             partitionErrors: results.map {
-                .init(topicName: $0.topic, partitionIndex: $0.partition, errorCode: $0.error.map { ErrorCode($0).rawValue } ?? 0)
+                .init(
+                    topicName: $0.topic, partitionIndex: $0.partition,
+                    errorCode: $0.error.map { ErrorCode($0).rawValue } ?? 0)
             })
+    }
+
+    /// The request's partitions in domain terms: v0–2 carry no epochs (-1) and one deletePartitions flag.
+    static func partitions(_ request: StopReplicaRequest, version: Int16) -> [StopReplicaPartition] {
+        var items: [StopReplicaPartition] = []
+        if version == 0 {
+            items = request.ungroupedPartitions.map {
+                StopReplicaPartition(
+                    topic: $0.topicName, partition: $0.partitionIndex, leaderEpoch: -1,
+                    deletePartition: request.deletePartitions)
+            }
+        } else if version <= 2 {
+            for t in request.topics {
+                for p in t.partitionIndexes {
+                    items.append(
+                        StopReplicaPartition(
+                            topic: t.name, partition: p, leaderEpoch: -1, deletePartition: request.deletePartitions))
+                }
+            }
+        } else {
+            for t in request.topicStates {
+                for p in t.partitionStates {
+                    items.append(
+                        StopReplicaPartition(
+                            topic: t.topicName, partition: p.partitionIndex, leaderEpoch: p.leaderEpoch,
+                            deletePartition: p.deletePartition))
+                }
+            }
+        }
+        return items
     }
 }

@@ -18,8 +18,7 @@ struct UpdateMetadataHandler: APIHandler {
             return UpdateMetadataResponse(errorCode: ErrorCode(error).rawValue)
         }
         core.metadata.apply(request, version: context.apiVersion)
-        let replicas = core.replicas
-        await replicas.stateChangeLock.withLock { replicas.retryFollowersWithoutLeaderAddress() }
+        await core.replicas.leaderAddressesChanged()
         return UpdateMetadataResponse(errorCode: 0)
     }
 }

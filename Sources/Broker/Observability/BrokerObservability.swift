@@ -1,6 +1,7 @@
 import Coordination
 import KafkaProtocol
 import Observability
+import Replication
 
 /// Renders `/metrics` at scrape time from the state its owners hold — the replica manager's partitions, the metadata
 /// cache, the controller host, the group coordinator, the ZooKeeper session — plus the request-path counters in
@@ -105,10 +106,10 @@ final class BrokerObservability: Sendable {
             [Sample(0)])
         out.family(
             prefix + "isrshrinks_total", .counter, help: "ISR shrinks written by this broker as leader.",
-            [Sample(Int64(replicas.environment.isrShrinks.load(ordering: .relaxed)))])
+            [Sample(Int64(replicas.isrChangeCounts.shrinks))])
         out.family(
             prefix + "isrexpands_total", .counter, help: "ISR expansions written by this broker as leader.",
-            [Sample(Int64(replicas.environment.isrExpands.load(ordering: .relaxed)))])
+            [Sample(Int64(replicas.isrChangeCounts.expands))])
     }
 
     // MARK: controller and cluster-wide counts

@@ -1,4 +1,5 @@
 import KafkaProtocol
+import Synchronization
 
 /// One Kafka API's handler. Each lives in its own file under `Handlers/` and declares the versions it serves;
 /// the router checks versions and builds the ApiVersions answer from the table, so the two never disagree.
@@ -11,11 +12,11 @@ protocol APIHandler: Sendable {
 }
 
 /// Per-request facts a handler may need, and the file chunks it attaches for zero-copy sends.
-final class RequestContext: @unchecked Sendable {
+final class RequestContext: Sendable {
     let header: RequestHeader
     let client: ClientInfo
-    /// Only touched by the one task handling the request.
-    private(set) var files: [any FileChunkSource] = []
+    /// Touched by the one task handling the request; the mutex only makes that checkable.
+    private let attached = Mutex<[any FileChunkSource]>([])
 
     init(header: RequestHeader, client: ClientInfo) {
         self.header = header
@@ -25,14 +26,16 @@ final class RequestContext: @unchecked Sendable {
     var apiVersion: Int16 { header.apiVersion }
     var clientId: String { header.clientId ?? "" }
 
+    /// The attached chunks, in id order.
+    var files: [any FileChunkSource] { attached.withLock { $0 } }
+
     /// Registers a file chunk; returns the id to put in `RecordsField.external`.
     func attach(_ file: any FileChunkSource) -> Int {
-        files.append(file)
-        return files.count - 1
+        attached.withLock { files in
+            files.append(file)
+            return files.count - 1
+        }
     }
-
-    /// Drops attached chunks (a long-poll fetch that will read again).
-    func discardAttachments() { files.removeAll() }
 }
 
 /// Type-erased entry of the router's table.

@@ -1,8 +1,8 @@
 import KafkaFraming
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// The listening socket(s): accepts connections and installs the frame decoder and connection handler.
 final class KafkaServer: Sendable {
@@ -43,7 +43,10 @@ final class KafkaServer: Sendable {
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 * 1024, maximum: 1024 * 1024))
+            .childChannelOption(
+                ChannelOptions.recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 * 1024, maximum: 1024 * 1024)
+            )
             .childChannelInitializer { channel in
                 router.metrics?.connectionOpened(listener: listenerName, channel: channel)
                 return channel.eventLoop.makeCompletedFuture {
@@ -80,25 +83,25 @@ final class ConnectionRegistry: Sendable {
         var channel: any Channel
         var worker: Task<Void, Never>
     }
-    private let entries = NIOLockedValueBox<[ObjectIdentifier: Entry]>([:])
-    private let closed = NIOLockedValueBox(false)
+    private let entries = Mutex<[ObjectIdentifier: Entry]>([:])
+    private let closed = Mutex(false)
 
     func register(_ channel: any Channel, worker: Task<Void, Never>) {
-        let accepted = closed.withLockedValue { !$0 }
+        let accepted = closed.withLock { !$0 }
         guard accepted else {
             channel.close(promise: nil)
             return
         }
-        entries.withLockedValue { $0[ObjectIdentifier(channel)] = Entry(channel: channel, worker: worker) }
+        entries.withLock { $0[ObjectIdentifier(channel)] = Entry(channel: channel, worker: worker) }
     }
 
     func unregister(_ channel: any Channel) {
-        _ = entries.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+        _ = entries.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
     func closeAll() async {
-        closed.withLockedValue { $0 = true }
-        let all = entries.withLockedValue { Array($0.values) }
+        closed.withLock { $0 = true }
+        let all = entries.withLock { Array($0.values) }
         for entry in all { try? await entry.channel.close() }
         for entry in all { await entry.worker.value }
     }

@@ -1,7 +1,8 @@
 import Dispatch
+import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Kafka's log cleaner for `cleanup.policy=compact` logs (one cleaner thread).
@@ -11,26 +12,27 @@ import Glibc
 /// dirtiest first, and records the new first dirty offsets in `cleaner-offset-checkpoint`. Passes run on a
 /// dedicated dispatch queue — never on an event loop or the Swift concurrency pool — and one at a time; after a
 /// pass that cleaned nothing the next waits `log.cleaner.backoff.ms`.
-final class LogCleaner: @unchecked Sendable {
-    private let lock = PosixLock()
+final class LogCleaner: Sendable {
+    private struct State {
+        var running = false
+        var stopped = false
+        var lastPassEnd: Int64?
+        var lastPassCleaned = false
+        /// Earliest delete horizon of a tombstone a log still keeps: the log is cleanable again from then on.
+        var deleteHorizons: [TopicPartition: Int64] = [:]
+        var throttler = Throttler(bytesPerSecond: .greatestFiniteMagnitude, now: DispatchTime.now().uptimeNanoseconds)
+    }
+    private let state = Mutex(State())
     private let queue = DispatchQueue(label: "needletail.log-cleaner")
-    // Guarded by `lock`.
-    private var running = false
-    private var stopped = false
-    private var lastPassEnd: Int64?
-    private var lastPassCleaned = false
-    /// Earliest delete horizon of a tombstone a log still keeps: the log is cleanable again from then on.
-    private var deleteHorizons: [TopicPartition: Int64] = [:]
-    private var throttler = Throttler(bytesPerSecond: .greatestFiniteMagnitude, now: DispatchTime.now().uptimeNanoseconds)
 
     init() {}
 
     /// Sets `log.cleaner.io.max.bytes.per.second` (read at the start of every pass, so it changes live).
-    func setIoLimit(bytesPerSecond: Double) { lock.withLock { throttler.bytesPerSecond = bytesPerSecond } }
+    func setIoLimit(bytesPerSecond: Double) { state.withLock { $0.throttler.bytesPerSecond = bytesPerSecond } }
 
     /// Counts cleaner I/O and sleeps the calling (cleaner) thread when it runs above the limit.
     func throttle(_ bytes: Int) {
-        let pause = lock.withLock { throttler.observe(bytes, now: DispatchTime.now().uptimeNanoseconds) }
+        let pause = state.withLock { $0.throttler.observe(bytes, now: DispatchTime.now().uptimeNanoseconds) }
         guard pause > 0 else { return }
         var remaining = pause
         // Sleep in slices, so `stop()` (shutdown) is not held up by a long throttle sleep.
@@ -44,18 +46,19 @@ final class LogCleaner: @unchecked Sendable {
 
     /// Starts a pass on the cleaner queue unless one is running or the backoff has not passed.
     func startPassIfDue(now: Int64, backoffMs: Int64, _ pass: @escaping @Sendable () -> Bool) {
-        let start: Bool = lock.withLock {
-            guard !running, !stopped, lastPassCleaned || now - (lastPassEnd ?? now - backoffMs) >= backoffMs else { return false }
-            running = true
+        let start: Bool = state.withLock { s in
+            guard !s.running, !s.stopped, s.lastPassCleaned || now - (s.lastPassEnd ?? now - backoffMs) >= backoffMs
+            else { return false }
+            s.running = true
             return true
         }
         guard start else { return }
         queue.async {
             let cleaned = pass()
-            self.lock.withLock {
-                self.running = false
-                self.lastPassCleaned = cleaned
-                self.lastPassEnd = systemClockMillis()
+            self.state.withLock { s in
+                s.running = false
+                s.lastPassCleaned = cleaned
+                s.lastPassEnd = systemClockMillis()
             }
         }
     }
@@ -65,15 +68,17 @@ final class LogCleaner: @unchecked Sendable {
 
     /// No new passes; a running pass stops after the log it is cleaning. Returns when it has.
     func stop() {
-        lock.withLock { stopped = true }
+        state.withLock { $0.stopped = true }
         queue.sync {}
     }
 
-    var isStopped: Bool { lock.withLock { stopped } }
+    var isStopped: Bool { state.withLock { $0.stopped } }
 
-    func deleteHorizon(of tp: TopicPartition) -> Int64? { lock.withLock { deleteHorizons[tp] } }
+    func deleteHorizon(of tp: TopicPartition) -> Int64? { state.withLock { $0.deleteHorizons[tp] } }
 
-    func setDeleteHorizon(_ horizon: Int64?, for tp: TopicPartition) { lock.withLock { deleteHorizons[tp] = horizon } }
+    func setDeleteHorizon(_ horizon: Int64?, for tp: TopicPartition) {
+        state.withLock { $0.deleteHorizons[tp] = horizon }
+    }
 }
 
 extension LogManager {
@@ -94,7 +99,9 @@ extension LogManager {
         var candidates: [(log: PartitionLog, plan: CleaningPlan)] = []
         for log in allLogs {
             let tp = log.topicPartition
-            guard let plan = log.cleaningPlan(checkpoint: cleanerCheckpoint(topic: tp.topic, partition: tp.partition), now: now)
+            guard
+                let plan = log.cleaningPlan(
+                    checkpoint: cleanerCheckpoint(topic: tp.topic, partition: tp.partition), now: now)
             else { continue }
             let horizonDue = cleaner.deleteHorizon(of: tp).map { now >= $0 } ?? false
             let ratioDue = plan.dirtyBytes > 0 && plan.dirtyRatio > plan.config.compaction.minCleanableDirtyRatio
@@ -107,11 +114,14 @@ extension LogManager {
             if cleaner.isStopped { break }
             let tp = log.topicPartition
             do {
-                let outcome = try log.clean(plan, now: now, mapBudgetBytes: dedupeBufferBytes, throttle: cleaner.throttle)
+                let outcome = try log.clean(
+                    plan, now: now, mapBudgetBytes: dedupeBufferBytes, throttle: cleaner.throttle)
                 stats.add(outcome.stats)
                 cleaner.setDeleteHorizon(outcome.earliestDeleteHorizon, for: tp)
                 lock.withLock {
-                    if let entry = logs[tp], entry.log === log { cleanerOffsets[entry.dirIndex][tp] = outcome.cleanedUpTo }
+                    if let entry = logs[tp], entry.log === log {
+                        cleanerOffsets[entry.dirIndex][tp] = outcome.cleanedUpTo
+                    }
                 }
             } catch .logClosed {
                 continue  // deleted or shut down meanwhile
@@ -139,7 +149,8 @@ extension LogManager {
         guard enabled else { return }
         cleaner.startPassIfDue(now: now, backoffMs: backoffMs) { [self] in
             let stats = cleanLogs(
-                now: systemClockMillis(), dedupeBufferBytes: dedupeBufferBytes, ioMaxBytesPerSecond: ioMaxBytesPerSecond)
+                now: systemClockMillis(), dedupeBufferBytes: dedupeBufferBytes, ioMaxBytesPerSecond: ioMaxBytesPerSecond
+            )
             if stats.cleanedLogs > 0 { report("Log cleaner \(stats.summary)") }
             for failure in stats.failures { report("Log cleaner: \(failure)") }
             return stats.cleanedLogs > 0
@@ -150,7 +161,9 @@ extension LogManager {
     func writeCleanerCheckpoints() throws(LogError) {
         for (index, dir) in logDirs.enumerated() {
             let entries: [(TopicPartition, Int64)] = lock.withLock {
-                cleanerOffsets[index].filter { logs[$0.key] != nil }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+                cleanerOffsets[index].filter { logs[$0.key] != nil }.sorted { $0.key < $1.key }.map {
+                    ($0.key, $0.value)
+                }
             }
             try CheckpointFile.write(dir + "/" + Self.cleanerOffsetCheckpointFile, entries)
         }

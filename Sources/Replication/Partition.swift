@@ -2,37 +2,36 @@ import KafkaConfig
 import KafkaProtocol
 import KafkaRecords
 import LogStorage
-import NIOConcurrencyHelpers
-import NIOCore
+import Synchronization
 
 /// One partition replica on this broker: its log, its leadership facts and the topic config it runs under.
 ///
-/// The produce path's last broker-side step: `appendAsLeader` validates the client batch (KafkaRecords),
+/// The produce path's last replication step: `appendAsLeader` validates the batch (KafkaRecords),
 /// rewrites it for the topic's compression and timestamp type, and hands it to `PartitionLog.appendAsLeader`,
 /// which assigns offsets and runs the idempotent-producer checks. Thread-safe; never called on an event loop.
 ///
 /// As leader it also keeps each follower's fetch state, moves the high watermark (facts §4.2) and proposes ISR
-/// changes (§4.3); the ZooKeeper write itself is done by `ReplicaManager`, one change in flight at a time.
-final class Partition: Sendable {
-    struct Runtime: Sendable {
-        var leader: Int32
-        var leaderEpoch: Int32
-        var replicas: [Int32]
-        var isr: [Int32]
-        var config: EffectiveTopicConfig
+/// changes (§4.3); `ReplicaManager` writes them through the `LeaderIsrWriter` port, one change in flight at a time.
+public final class Partition: Sendable {
+    public struct Runtime: Sendable {
+        public var leader: Int32
+        public var leaderEpoch: Int32
+        public var replicas: [Int32]
+        public var isr: [Int32]
+        public var config: EffectiveTopicConfig
         /// The state znode's zkVersion from the last LeaderAndIsr (or our own ISR write).
-        var partitionEpoch: Int32 = 0
+        public var partitionEpoch: Int32 = 0
         /// The controller epoch of the last LeaderAndIsr (written back with our ISR changes).
-        var controllerEpoch: Int32 = 0
-        var topicId: UUIDValue = .zero
+        public var controllerEpoch: Int32 = 0
+        public var topicId: UUIDValue = .zero
         /// LEO when this broker became leader in `leaderEpoch` (a follower must reach it to join the ISR).
-        var leaderEpochStartOffset: Int64 = 0
+        public var leaderEpochStartOffset: Int64 = 0
         /// Leader only: each other replica's fetch state.
-        var followers: [Int32: FollowerState] = [:]
+        public var followers: [Int32: FollowerState] = [:]
         /// The ISR proposed to ZooKeeper and not yet confirmed (no second change while set).
-        var pendingIsr: [Int32]? = nil
+        public var pendingIsr: [Int32]? = nil
         /// Leader duties suspended (session loss, or our ISR write met another state) until the next LeaderAndIsr.
-        var fenced = false
+        public var fenced = false
 
         /// Takes the controller's view from a LeaderAndIsr: roles, epochs and config; a pending ISR change and a
         /// fence are dropped (the controller's state supersedes both).
@@ -51,23 +50,23 @@ final class Partition: Sendable {
     }
 
     /// An ISR change the leader wants written (conditional on `expectedZkVersion`).
-    struct IsrProposal: Sendable, Equatable {
-        var topic: String
-        var partition: Int32
-        var leader: Int32
-        var leaderEpoch: Int32
-        var controllerEpoch: Int32
-        var newIsr: [Int32]
-        var expectedZkVersion: Int32
+    public struct IsrProposal: Sendable, Equatable {
+        public var topic: String
+        public var partition: Int32
+        public var leader: Int32
+        public var leaderEpoch: Int32
+        public var controllerEpoch: Int32
+        public var newIsr: [Int32]
+        public var expectedZkVersion: Int32
     }
 
-    let topic: String
-    let index: Int32
-    let log: PartitionLog
+    public let topic: String
+    public let index: Int32
+    public let log: PartitionLog
     let signal = AppendSignal()
-    private let runtime: NIOLockedValueBox<Runtime>
-    /// Held by leader appends and by leadership changes (never by reads).
-    private let leadershipLock = NIOLock()
+    private let runtime: Mutex<Runtime>
+    /// Held by leader appends and by leadership changes (never by reads); it guards a section, not a value.
+    private let leadershipLock = Mutex(())
     private let localBrokerId: Int32
     private let environment: ReplicationEnvironment
 
@@ -78,15 +77,15 @@ final class Partition: Sendable {
         self.topic = topic
         self.index = index
         self.log = log
-        self.runtime = NIOLockedValueBox(runtime)
+        self.runtime = Mutex(runtime)
         self.localBrokerId = localBrokerId
         self.environment = environment
     }
 
-    var state: Runtime { runtime.withLockedValue { $0 } }
+    public var state: Runtime { runtime.withLock { $0 } }
 
     func update(_ body: (inout Runtime) -> Void) {
-        let config = runtime.withLockedValue { r -> EffectiveTopicConfig in
+        let config = runtime.withLock { r -> EffectiveTopicConfig in
             body(&r)
             return r.config
         }
@@ -94,11 +93,11 @@ final class Partition: Sendable {
     }
 
     /// Leader and not fenced.
-    var isLeader: Bool { runtime.withLockedValue { $0.leader == localBrokerId && !$0.fenced } }
+    public var isLeader: Bool { runtime.withLock { $0.leader == localBrokerId && !$0.fenced } }
 
-    func checkLeaderEpoch(_ current: Int32) throws(BrokerError) {
+    func checkLeaderEpoch(_ current: Int32) throws(ReplicationError) {
         guard current >= 0 else { return }
-        let epoch = runtime.withLockedValue { $0.leaderEpoch }
+        let epoch = runtime.withLock { $0.leaderEpoch }
         if current < epoch { throw .fencedLeaderEpoch }
         if current > epoch { throw .unknownLeaderEpoch }
     }
@@ -106,19 +105,32 @@ final class Partition: Sendable {
     // MARK: leadership changes (LeaderAndIsr)
 
     /// The LeaderAndIsr facts for this partition.
-    struct LeaderAndIsrState: Sendable, Equatable {
-        var leader: Int32
-        var leaderEpoch: Int32
-        var isr: [Int32]
-        var replicas: [Int32]
-        var partitionEpoch: Int32
-        var controllerEpoch: Int32
+    public struct LeaderAndIsrState: Sendable, Equatable {
+        public var leader: Int32
+        public var leaderEpoch: Int32
+        public var isr: [Int32]
+        public var replicas: [Int32]
+        /// The state znode's zkVersion.
+        public var partitionEpoch: Int32
+        public var controllerEpoch: Int32
+
+        public init(
+            leader: Int32, leaderEpoch: Int32, isr: [Int32], replicas: [Int32], partitionEpoch: Int32,
+            controllerEpoch: Int32
+        ) {
+            self.leader = leader
+            self.leaderEpoch = leaderEpoch
+            self.isr = isr
+            self.replicas = replicas
+            self.partitionEpoch = partitionEpoch
+            self.controllerEpoch = controllerEpoch
+        }
     }
 
     /// Becomes leader for `s.leaderEpoch`: records (epoch, LEO) in the epoch cache, resets follower states (ISR
     /// members caught up now) and recomputes the HW. Waiters are woken.
     func makeLeader(_ s: LeaderAndIsrState, topicId: UUIDValue, config: EffectiveTopicConfig, now: Int64) {
-        leadershipLock.withLock { applyLeader(s, topicId: topicId, config: config, now: now) }
+        leadershipLock.withLock { _ in applyLeader(s, topicId: topicId, config: config, now: now) }
         maybeIncrementHighWatermark(now: now)
         signal.notify()
     }
@@ -145,7 +157,7 @@ final class Partition: Sendable {
 
     /// Becomes a follower of `s.leader`: leader duties stop (waiting acks=all produces fail) and follower states go.
     func makeFollower(_ s: LeaderAndIsrState, topicId: UUIDValue, config: EffectiveTopicConfig) {
-        leadershipLock.withLock { applyFollower(s, topicId: topicId, config: config) }
+        leadershipLock.withLock { _ in applyFollower(s, topicId: topicId, config: config) }
         signal.notify()
     }
 
@@ -158,8 +170,8 @@ final class Partition: Sendable {
 
     /// Runs a follower's log change (fetched append, truncation) unless this replica stopped following at
     /// `leaderEpoch` meanwhile (then nil): leadership changes wait for it and it waits for them.
-    func withFollowerLog<T>(leaderEpoch: Int32, _ body: (PartitionLog) throws -> T) rethrows -> T? {
-        try leadershipLock.withLock { () throws -> T? in
+    func withFollowerLog<T: Sendable>(leaderEpoch: Int32, _ body: (PartitionLog) throws -> T) throws -> T? {
+        try leadershipLock.withLock { _ throws -> T? in
             let r = state
             guard r.leader != localBrokerId, r.leaderEpoch == leaderEpoch else { return nil }
             return try body(log)
@@ -168,7 +180,7 @@ final class Partition: Sendable {
 
     /// Session loss or a lost ISR race: stop acting as leader until the next LeaderAndIsr.
     func fence() {
-        let changed = runtime.withLockedValue { r -> Bool in
+        let changed = runtime.withLock { r -> Bool in
             guard r.leader == localBrokerId, !r.fenced else { return false }
             r.fenced = true
             return true
@@ -184,7 +196,7 @@ final class Partition: Sendable {
         replicaId: Int32, fetchOffset: Int64, followerLogStartOffset: Int64, leaderLogEndOffset: Int64, now: Int64
     ) -> IsrProposal? {
         let isAlive = environment.isAlive(replicaId)
-        let proposal = runtime.withLockedValue { r -> IsrProposal? in
+        let proposal = runtime.withLock { r -> IsrProposal? in
             guard r.leader == localBrokerId, let f = r.followers[replicaId] else { return nil }
             let next = f.afterFetch(
                 fetchOffset: fetchOffset, logStartOffset: followerLogStartOffset,
@@ -199,7 +211,8 @@ final class Partition: Sendable {
             let newIsr = r.isr + [replicaId]
             r.pendingIsr = newIsr
             return IsrProposal(
-                topic: topic, partition: index, leader: localBrokerId, leaderEpoch: r.leaderEpoch, controllerEpoch: r.controllerEpoch,
+                topic: topic, partition: index, leader: localBrokerId, leaderEpoch: r.leaderEpoch,
+                controllerEpoch: r.controllerEpoch,
                 newIsr: newIsr, expectedZkVersion: r.partitionEpoch)
         }
         maybeIncrementHighWatermark(now: now)
@@ -209,7 +222,7 @@ final class Partition: Sendable {
     /// The periodic ISR check: the followers that fell behind leave (one change in flight at a time).
     func proposeIsrShrink(now: Int64) -> IsrProposal? {
         let maxLag = environment.replicaLagTimeMaxMs
-        return runtime.withLockedValue { r -> IsrProposal? in
+        return runtime.withLock { r -> IsrProposal? in
             guard r.leader == localBrokerId, !r.fenced, r.pendingIsr == nil else { return nil }
             let out = ReplicationRules.outOfSyncReplicas(
                 isr: r.isr, leaderId: localBrokerId, followers: r.followers, leaderLogEndOffset: log.logEndOffset,
@@ -219,13 +232,14 @@ final class Partition: Sendable {
             guard !newIsr.isEmpty else { return nil }
             r.pendingIsr = newIsr
             return IsrProposal(
-                topic: topic, partition: index, leader: localBrokerId, leaderEpoch: r.leaderEpoch, controllerEpoch: r.controllerEpoch,
+                topic: topic, partition: index, leader: localBrokerId, leaderEpoch: r.leaderEpoch,
+                controllerEpoch: r.controllerEpoch,
                 newIsr: newIsr, expectedZkVersion: r.partitionEpoch)
         }
     }
 
     /// How an ISR write ended.
-    enum IsrWriteResult: Sendable {
+    public enum IsrWriteResult: Sendable {
         /// Written (or found already written); the new zkVersion.
         case written(zkVersion: Int32)
         /// ZooKeeper holds another state: a new LeaderAndIsr will come; stop acknowledging until then.
@@ -237,7 +251,7 @@ final class Partition: Sendable {
     /// Applies the outcome of writing `proposal`. Returns true when the ISR changed.
     @discardableResult
     func completeIsrChange(_ proposal: IsrProposal, result: IsrWriteResult, now: Int64) -> Bool {
-        let changed = runtime.withLockedValue { r -> Bool in
+        let changed = runtime.withLock { r -> Bool in
             guard r.pendingIsr == proposal.newIsr, r.leaderEpoch == proposal.leaderEpoch else { return false }
             r.pendingIsr = nil
             switch result {
@@ -259,7 +273,7 @@ final class Partition: Sendable {
 
     /// Moves the HW forward when the ISR members (and caught-up live followers) have the data (facts §4.2).
     func maybeIncrementHighWatermark(now: Int64) {
-        let advanced = runtime.withLockedValue { r -> Bool in
+        let advanced = runtime.withLock { r -> Bool in
             guard r.leader == localBrokerId else { return false }
             if r.followers.isEmpty {
                 // A sole replica: everything appended is committed.
@@ -286,11 +300,11 @@ final class Partition: Sendable {
     enum AckProgress: Sendable, Equatable {
         case waiting
         case done
-        case failed(BrokerError)
+        case failed(ReplicationError)
     }
 
     func ackProgress(requiredOffset: Int64) -> AckProgress {
-        runtime.withLockedValue { r -> AckProgress in
+        runtime.withLock { r -> AckProgress in
             guard r.leader == localBrokerId, !r.fenced else { return .failed(.notLeaderOrFollower) }
             guard log.highWatermark >= requiredOffset else { return .waiting }
             let maximal = Set(r.isr).union(r.pendingIsr ?? [])
@@ -305,12 +319,13 @@ final class Partition: Sendable {
         var logStartOffset: Int64
     }
 
-    func appendAsLeader(records: [UInt8], produceVersion: Int16, requiredAcks: Int16, now: Int64) throws(BrokerError)
+    func appendAsLeader(records: [UInt8], origin: ProduceOrigin, acks: RequiredAcks, now: Int64)
+        throws(ReplicationError)
         -> AppendOutcome
     {
         let rt = state
         guard rt.leader == localBrokerId, !rt.fenced else { throw .notLeaderOrFollower }
-        if requiredAcks == -1 && rt.isr.count < rt.config.minInsyncReplicas { throw .notEnoughReplicas }
+        if acks == .all && rt.isr.count < rt.config.minInsyncReplicas { throw .notEnoughReplicas }
         guard records.count > RecordBatchHeader.logOverhead + 5 else {
             throw .invalidRecord("produce request partition data holds no complete record batch")
         }
@@ -319,12 +334,10 @@ final class Partition: Sendable {
         var batch = records
         do {
             if magic < 2 {
-                guard produceVersion <= 2 else {
-                    throw BrokerError.invalidRecord("Produce v\(produceVersion) requires record batch magic 2")
-                }
+                guard origin.canWriteLegacyMagic else { throw ReplicationError.legacyRecordFormatNotAccepted }
                 batch = try LegacyMessageSet.upConvert(records)
             } else if magic > 2 {
-                throw BrokerError.corruptMessage("unknown record batch magic \(magic)")
+                throw ReplicationError.corruptMessage("unknown record batch magic \(magic)")
             }
             let validator = BatchValidator(
                 config: .init(
@@ -334,18 +347,19 @@ final class Partition: Sendable {
                         rt.config.messageTimestampBeforeMaxMs, rt.config.messageTimestampDifferenceMaxMs),
                     timestampAfterMaxMs: min(
                         rt.config.messageTimestampAfterMaxMs, rt.config.messageTimestampDifferenceMaxMs),
-                    allowZstd: produceVersion >= 7))
+                    allowZstd: origin.canWriteZstd))
             let timestampType: TimestampType =
                 rt.config.messageTimestampType == .logAppendTime ? .logAppendTime : .createTime
             let prepared = try validator.prepareForAppend(
-                batch, topicCompression: TargetCompression(configValue: rt.config.compressionType.rawValue) ?? .producer,
+                batch,
+                topicCompression: TargetCompression(configValue: rt.config.compressionType.rawValue) ?? .producer,
                 timestampType: timestampType, now: now)
             // Leadership changes wait for an append in progress (Kafka's leaderIsrUpdateLock), so a batch is never
             // stamped with an epoch older than one the epoch cache already started.
-            let result = try leadershipLock.withLock { () throws -> LeaderAppendResult in
+            let result = try leadershipLock.withLock { _ throws -> LeaderAppendResult in
                 let current = state
                 guard current.leader == localBrokerId, !current.fenced, current.leaderEpoch == rt.leaderEpoch else {
-                    throw BrokerError.notLeaderOrFollower
+                    throw ReplicationError.notLeaderOrFollower
                 }
                 return try log.appendAsLeader(prepared.bytes, leaderEpoch: current.leaderEpoch, now: now)
             }
@@ -356,71 +370,14 @@ final class Partition: Sendable {
             return AppendOutcome(
                 baseOffset: result.baseOffset, lastOffset: result.lastOffset, logAppendTime: prepared.logAppendTime,
                 logStartOffset: result.logStartOffset)
-        } catch let error as BrokerError {
+        } catch let error as ReplicationError {
             throw error
         } catch let error as RecordValidationError {
-            throw BrokerError(error)
+            throw ReplicationError(error)
         } catch let error as LogError {
-            throw BrokerError(error)
+            throw ReplicationError(error)
         } catch {
             throw .unknownServerError("\(error)")
-        }
-    }
-}
-
-extension LogConfig {
-    /// The storage view of a topic's effective config.
-    init(_ c: EffectiveTopicConfig) {
-        self.init()
-        segmentBytes = c.segmentBytes
-        segmentMs = c.maxSegmentMs
-        segmentJitterMs = c.segmentJitterMs
-        segmentIndexBytes = c.segmentIndexBytes
-        indexIntervalBytes = c.indexIntervalBytes
-        retentionMs = c.retentionMs
-        retentionBytes = c.retentionBytes
-        fileDeleteDelayMs = c.fileDeleteDelayMs
-        flushMessages = c.flushMessages
-        flushMs = c.flushMs
-        cleanupPolicy =
-            c.cleanupPolicy.contains(.compact)
-            ? (c.cleanupPolicy.contains(.delete) ? .compactAndDelete : .compact) : .delete
-        compaction = LogConfig.Compaction(c)
-    }
-}
-
-extension BrokerError {
-    init(_ error: RecordValidationError) {
-        switch error {
-        case .corruptMessage(let m): self = .corruptMessage(m)
-        case .messageTooLarge(let size, let limit):
-            self = .messageTooLarge("The batch of \(size) bytes exceeds max.message.bytes \(limit)")
-        case .invalidBatchCount(let n): self = .invalidRecord("Produce request partition data must hold exactly one record batch, got \(n)")
-        case .invalidRecord(let m): self = .invalidRecord(m)
-        case .invalidTimestamp(let t, let now): self = .invalidTimestamp("Timestamp \(t) is out of range (broker time \(now))")
-        case .unsupportedCompressionType: self = .unsupportedCompressionType
-        case .decompressionLimitExceeded(let limit): self = .corruptMessage("decompressed batch exceeds \(limit) bytes")
-        case .compressionFailed(let m): self = .unknownServerError("compression failed: \(m)")
-        }
-    }
-
-    init(_ error: LogError) {
-        switch error {
-        case .offsetOutOfRange: self = .offsetOutOfRange
-        case .corruptLog(let m): self = .storage(m)
-        case .outOfOrderSequence(let pid, let expected, let received):
-            self = .outOfOrderSequence("Out of order sequence number for producer \(pid): expected \(expected), received \(received)")
-        case .invalidProducerEpoch: self = .invalidProducerEpoch
-        case .unknownProducerId: self = .unknownProducerId
-        case .duplicateSequence: self = .duplicateSequence
-        case .recordTooLarge(let size, let limit): self = .recordListTooLarge("The batch of \(size) bytes exceeds segment.bytes \(limit)")
-        case .invalidBatch(let m): self = .corruptMessage(m)
-        case .nonMonotonicOffsets: self = .storage("non-monotonic offsets in follower append")
-        case .inconsistentBrokerId, .inconsistentClusterId, .logDirectoryLocked, .duplicateLog, .io:
-            self = .storage("\(error)")
-        case .tooManyOpenFiles(let m): self = .storage("\(m): out of file descriptors, raise `ulimit -n` / LimitNOFILE")
-        case .logClosed: self = .notLeaderOrFollower
-        case .invalidTopic(let m): self = .invalidTopic(m)
         }
     }
 }

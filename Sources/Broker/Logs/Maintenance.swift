@@ -1,14 +1,14 @@
 import KafkaConfig
 import LogStorage
 import Logging
-import NIOConcurrencyHelpers
+import Replication
 
 /// Background log upkeep: retention (`log.retention.check.interval.ms`), high-watermark checkpoints
 /// (`replica.high.watermark.checkpoint.interval.ms`), recovery-point and log-start checkpoints
 /// (`log.flush.offset.checkpoint.interval.ms`) and time-based flushes.
 enum Maintenance {
     static func run(
-        logManager: LogManager, replicas: ReplicaManager, config: NIOLockedValueBox<BrokerConfig>, logger: Logger
+        logManager: LogManager, replicas: ReplicaManager, config: Shared<BrokerConfig>, logger: Logger
     ) async {
         var lastRetention = systemClockMillis()
         var lastHW = lastRetention
@@ -16,7 +16,7 @@ enum Maintenance {
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(500))
             if Task.isCancelled { return }
-            let c = config.withLockedValue { $0 }
+            let c = config.value
             let now = systemClockMillis()
             if now - lastRetention >= c.logRetentionCheckIntervalMs {
                 lastRetention = now
@@ -27,10 +27,16 @@ enum Maintenance {
                     logger.error("retention failed: \(error)")
                 }
             }
-            logManager.cleanLogsIfDue(now: now, enabled: c.logCleanerEnable, backoffMs: c.logCleanerBackoffMs, dedupeBufferBytes: Int(clamping: c.logCleanerDedupeBufferSize), ioMaxBytesPerSecond: c.logCleanerIoMaxBytesPerSecond) { logger.info("\($0)") }
+            logManager.cleanLogsIfDue(
+                now: now, enabled: c.logCleanerEnable, backoffMs: c.logCleanerBackoffMs,
+                dedupeBufferBytes: Int(clamping: c.logCleanerDedupeBufferSize),
+                ioMaxBytesPerSecond: c.logCleanerIoMaxBytesPerSecond
+            ) { logger.info("\($0)") }
             if now - lastHW >= c.replicaHighWatermarkCheckpointIntervalMs {
                 lastHW = now
-                do { try logManager.checkpointHighWatermarks() } catch { logger.error("HW checkpoint failed: \(error)") }
+                do { try logManager.checkpointHighWatermarks() } catch {
+                    logger.error("HW checkpoint failed: \(error)")
+                }
             }
             if now - lastRecovery >= Int64(c.logFlushOffsetCheckpointIntervalMs) {
                 lastRecovery = now

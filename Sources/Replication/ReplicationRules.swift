@@ -1,13 +1,13 @@
 /// What a leader knows about one follower replica (Kafka's `Replica` state on the leader).
-struct FollowerState: Sendable, Equatable {
+public struct FollowerState: Sendable, Equatable {
     /// The follower's log end offset = the offset of its last fetch; -1 until it fetches.
-    var logEndOffset: Int64 = -1
-    var logStartOffset: Int64 = -1
+    public var logEndOffset: Int64 = -1
+    public var logStartOffset: Int64 = -1
     /// The last time the follower was known to have caught up with the leader's LEO (0 = never).
-    var lastCaughtUpTimeMs: Int64 = 0
+    public var lastCaughtUpTimeMs: Int64 = 0
     /// The leader's LEO and the time at the follower's previous fetch.
-    var lastFetchLeaderLogEndOffset: Int64 = -1
-    var lastFetchTimeMs: Int64 = 0
+    public var lastFetchLeaderLogEndOffset: Int64 = -1
+    public var lastFetchTimeMs: Int64 = 0
 
     /// On becoming leader: ISR members count as caught up now, the others never did (`Replica.resetReplicaState`).
     static func reset(inIsr: Bool, now: Int64) -> FollowerState {

@@ -1,18 +1,21 @@
-import class KafkaClient.BrokerConnection
-import struct KafkaClient.BrokerAddress
 import KafkaConfig
-import KafkaProtocol
 import LogStorage
 import Logging
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// The leader a follower partition copies from, at its inter-broker listener address.
-struct FetchSource: Hashable, Sendable, CustomStringConvertible {
-    var brokerId: Int32
-    var host: String
-    var port: Int
+public struct FetchSource: Hashable, Sendable, CustomStringConvertible {
+    public var brokerId: Int32
+    public var host: String
+    public var port: Int
 
-    var description: String { "broker \(brokerId) at \(host):\(port)" }
+    public init(brokerId: Int32, host: String, port: Int) {
+        self.brokerId = brokerId
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { "broker \(brokerId) at \(host):\(port)" }
 }
 
 /// One follower partition's position in its fetcher.
@@ -24,7 +27,7 @@ struct PartitionFetchState: Sendable, Equatable {
 }
 
 /// Copies the partitions this broker follows from one leader broker (Kafka's `ReplicaFetcherThread`): one
-/// long-poll Fetch v12 in flight at a time, batches appended as-is, HW and log start following the leader,
+/// long-poll follower fetch in flight at a time (through the `LeaderConnector` port), batches appended as-is, HW and log start following the leader,
 /// divergence and out-of-range handled by truncation. Runs as one task; never on an event loop.
 final class ReplicaFetcher: Sendable {
     private struct State: Sendable {
@@ -34,18 +37,21 @@ final class ReplicaFetcher: Sendable {
 
     let source: FetchSource
     private let brokerId: Int32
-    private let state = NIOLockedValueBox(State())
+    private let state = Mutex(State())
+    private let connector: any LeaderConnector
     private let lookup: @Sendable (TopicPartition) -> Partition?
     private let settings: @Sendable () -> BrokerConfig
     private let logger: Logger
-    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    private let task = Mutex<Task<Void, Never>?>(nil)
 
     init(
-        source: FetchSource, brokerId: Int32, lookup: @escaping @Sendable (TopicPartition) -> Partition?,
-        settings: @escaping @Sendable () -> BrokerConfig, logger: Logger
+        source: FetchSource, brokerId: Int32, connector: any LeaderConnector,
+        lookup: @escaping @Sendable (TopicPartition) -> Partition?, settings: @escaping @Sendable () -> BrokerConfig,
+        logger: Logger
     ) {
         self.source = source
         self.brokerId = brokerId
+        self.connector = connector
         self.lookup = lookup
         self.settings = settings
         self.logger = logger
@@ -53,16 +59,16 @@ final class ReplicaFetcher: Sendable {
 
     func start() {
         let t = Task { [self] in await run() }
-        task.withLockedValue { $0 = t }
+        task.withLock { $0 = t }
     }
 
     func stop() {
-        task.withLockedValue { $0 }?.cancel()
-        state.withLockedValue { $0.wake }.fire()
+        task.withLock { $0 }?.cancel()
+        state.withLock { $0.wake }.fire()
     }
 
     func add(_ tp: TopicPartition, _ fetchState: PartitionFetchState) {
-        let gate = state.withLockedValue { s -> WakeGate in
+        let gate = state.withLock { s -> WakeGate in
             s.partitions[tp] = fetchState
             return s.wake
         }
@@ -71,18 +77,18 @@ final class ReplicaFetcher: Sendable {
 
     /// Removes partitions; returns whether any remain.
     func remove(_ tps: Set<TopicPartition>) -> Bool {
-        state.withLockedValue { s -> Bool in
+        state.withLock { s -> Bool in
             for tp in tps { s.partitions.removeValue(forKey: tp) }
             return !s.partitions.isEmpty
         }
     }
 
-    var partitions: [TopicPartition: PartitionFetchState] { state.withLockedValue { $0.partitions } }
+    var partitions: [TopicPartition: PartitionFetchState] { state.withLock { $0.partitions } }
 
     // MARK: loop
 
     private func run() async {
-        var connection: BrokerConnection?
+        var connection: (any LeaderConnection)?
         defer { if let connection { Task { await connection.close() } } }
         while !Task.isCancelled {
             let config = settings()
@@ -94,9 +100,9 @@ final class ReplicaFetcher: Sendable {
             }
             if connection == nil || connection?.isActive == false {
                 do {
-                    connection = try await BrokerConnection.connect(
-                        to: BrokerAddress(host: source.host, port: source.port),
-                        clientId: "broker-\(brokerId)-fetcher-0", connectTimeoutMs: config.replicaSocketTimeoutMs,
+                    connection = try await connector.connect(
+                        to: source, clientId: "broker-\(brokerId)-fetcher-0",
+                        connectTimeoutMs: config.replicaSocketTimeoutMs,
                         requestTimeoutMs: config.replicaSocketTimeoutMs + config.replicaFetchWaitMaxMs)
                 } catch {
                     logger.warning("[ReplicaFetcher broker=\(brokerId)] cannot connect to \(source): \(error)")
@@ -106,9 +112,9 @@ final class ReplicaFetcher: Sendable {
             }
             guard let conn = connection else { continue }
             let request = buildRequest(ready, config: config)
-            let response: FetchResponse
+            let response: FollowerFetchResponse
             do {
-                response = try await conn.send(request, version: 12)
+                response = try await conn.fetch(request)
             } catch {
                 if Task.isCancelled { return }
                 logger.warning("[ReplicaFetcher broker=\(brokerId)] fetch from \(source) failed: \(error)")
@@ -121,19 +127,16 @@ final class ReplicaFetcher: Sendable {
                 try? await Task.sleep(for: backoff)
                 continue
             }
-            for topic in response.responses {
-                for p in topic.partitions {
-                    let tp = TopicPartition(topic: topic.topic, partition: p.partitionIndex)
-                    guard let sent = ready[tp] else { continue }
-                    await process(tp, sent: sent, data: p, connection: conn, backoff: backoff)
-                }
+            for p in response.partitions {
+                guard let sent = ready[p.topicPartition] else { continue }
+                await process(p.topicPartition, sent: sent, data: p, connection: conn, backoff: backoff)
             }
         }
     }
 
     private func readyPartitions() -> ([TopicPartition: PartitionFetchState], WakeGate) {
         let now = ContinuousClock.now
-        return state.withLockedValue { s in
+        return state.withLock { s in
             let ready = s.partitions.filter { ($0.value.delayedUntil ?? now) <= now }
             if ready.isEmpty { s.wake = WakeGate() }
             return (ready, s.wake)
@@ -149,48 +152,39 @@ final class ReplicaFetcher: Sendable {
         timer.cancel()
     }
 
-    func buildRequest(_ ready: [TopicPartition: PartitionFetchState], config: BrokerConfig) -> FetchRequest {
-        var byTopic: [String: [FetchRequest.FetchPartition]] = [:]
-        for (tp, s) in ready.sorted(by: { $0.key < $1.key }) {
-            let lastFetchedEpoch = lookup(tp)?.log.latestLeaderEpoch ?? -1
-            byTopic[tp.topic, default: []].append(
-                FetchRequest.FetchPartition(
-                    partition: tp.partition, currentLeaderEpoch: s.currentLeaderEpoch, fetchOffset: s.fetchOffset,
-                    lastFetchedEpoch: lastFetchedEpoch, logStartOffset: lookup(tp)?.log.logStartOffset ?? -1,
-                    partitionMaxBytes: Int32(clamping: config.replicaFetchMaxBytes)))
+    func buildRequest(_ ready: [TopicPartition: PartitionFetchState], config: BrokerConfig) -> FollowerFetchRequest {
+        let partitions = ready.sorted(by: { $0.key < $1.key }).map { (tp, s) in
+            FollowerFetchRequest.Partition(
+                topicPartition: tp, currentLeaderEpoch: s.currentLeaderEpoch, fetchOffset: s.fetchOffset,
+                lastFetchedEpoch: lookup(tp)?.log.latestLeaderEpoch ?? -1,
+                logStartOffset: lookup(tp)?.log.logStartOffset ?? -1,
+                maxBytes: Int32(clamping: config.replicaFetchMaxBytes))
         }
-        var request = FetchRequest()
-        request.replicaId = brokerId
-        request.maxWaitMs = Int32(clamping: config.replicaFetchWaitMaxMs)
-        request.minBytes = Int32(clamping: config.replicaFetchMinBytes)
-        request.maxBytes = Int32(clamping: config.replicaFetchResponseMaxBytes)
-        request.isolationLevel = 0
-        request.sessionId = 0
-        request.sessionEpoch = -1
-        request.topics = byTopic.keys.sorted().map { FetchRequest.FetchTopic(topic: $0, partitions: byTopic[$0] ?? []) }
-        return request
+        return FollowerFetchRequest(
+            replicaId: brokerId, maxWaitMs: Int32(clamping: config.replicaFetchWaitMaxMs),
+            minBytes: Int32(clamping: config.replicaFetchMinBytes),
+            maxBytes: Int32(clamping: config.replicaFetchResponseMaxBytes), partitions: partitions)
     }
 
     /// Applies one partition's answer, if the partition is still fetched from the same position.
     private func process(
-        _ tp: TopicPartition, sent: PartitionFetchState, data: FetchResponse.PartitionData, connection: BrokerConnection,
-        backoff: Duration
+        _ tp: TopicPartition, sent: PartitionFetchState, data: FollowerFetchResponse.Partition,
+        connection: any LeaderConnection, backoff: Duration
     ) async {
         guard let partition = lookup(tp), partitions[tp]?.fetchOffset == sent.fetchOffset,
             partitions[tp]?.currentLeaderEpoch == sent.currentLeaderEpoch
         else { return }
         let log = partition.log
-        let code = ErrorCode(rawValue: data.errorCode) ?? .unknownServerError
         let epoch = sent.currentLeaderEpoch
         do {
-            switch code {
+            switch data.outcome {
             case .noError:
-                if !data.divergingEpoch.isDefault {
+                if let diverging = data.divergingEpoch {
                     let epochBefore = log.latestLeaderEpoch
                     let truncatedTo = try partition.withFollowerLog(leaderEpoch: epoch) { log -> Int64 in
-                        let own = log.endOffset(forLeaderEpoch: data.divergingEpoch.epoch)
+                        let own = log.endOffset(forLeaderEpoch: diverging.epoch)
                         let target = ReplicationRules.truncationOffset(
-                            leaderEpoch: data.divergingEpoch.epoch, leaderEndOffset: data.divergingEpoch.endOffset,
+                            leaderEpoch: diverging.epoch, leaderEndOffset: diverging.endOffset,
                             followerEndForLeaderEpoch: own, followerLogEndOffset: log.logEndOffset,
                             highWatermark: log.highWatermark)
                         try log.truncate(to: target.offset)
@@ -198,7 +192,7 @@ final class ReplicaFetcher: Sendable {
                     }
                     guard let truncatedTo else { return }
                     logger.info(
-                        "[ReplicaFetcher broker=\(brokerId)] \(tp) diverged from the leader at epoch \(data.divergingEpoch.epoch) end \(data.divergingEpoch.endOffset); truncated to \(truncatedTo)"
+                        "[ReplicaFetcher broker=\(brokerId)] \(tp) diverged from the leader at epoch \(diverging.epoch) end \(diverging.endOffset); truncated to \(truncatedTo)"
                     )
                     if log.logEndOffset == sent.fetchOffset && log.latestLeaderEpoch == epochBefore {
                         delay(tp, sent: sent, by: backoff)  // nothing changed: do not spin on the same answer
@@ -208,9 +202,7 @@ final class ReplicaFetcher: Sendable {
                     return
                 }
                 let applied = try partition.withFollowerLog(leaderEpoch: epoch) { log -> Bool in
-                    if case .bytes(let bytes) = data.records, !bytes.isEmpty {
-                        try log.appendAsFollower(bytes)
-                    }
+                    if !data.records.isEmpty { try log.appendAsFollower(data.records) }
                     log.highWatermark = min(data.highWatermark, log.logEndOffset)
                     if data.logStartOffset > log.logStartOffset {
                         let target = min(data.logStartOffset, log.highWatermark)
@@ -222,7 +214,7 @@ final class ReplicaFetcher: Sendable {
                 setFetchOffset(tp, sent: sent, to: log.logEndOffset)
             case .offsetOutOfRange:
                 try await handleOutOfRange(tp, sent: sent, partition: partition, connection: connection)
-            default:
+            case .otherError:
                 // NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_OR_PARTITION...: wait for the
                 // controller's LeaderAndIsr to move this partition, retrying after the back-off.
                 delay(tp, sent: sent, by: backoff)
@@ -235,27 +227,18 @@ final class ReplicaFetcher: Sendable {
 
     /// Asks the leader for its log start and end (ListOffsets as a replica) and truncates or restarts the log.
     private func handleOutOfRange(
-        _ tp: TopicPartition, sent: PartitionFetchState, partition: Partition, connection: BrokerConnection
+        _ tp: TopicPartition, sent: PartitionFetchState, partition: Partition, connection: any LeaderConnection
     ) async throws {
         let log = partition.log
-        func leaderOffset(_ timestamp: Int64) async throws -> Int64 {
-            let request = ListOffsetsRequest(
-                replicaId: brokerId, isolationLevel: 0,
-                topics: [
-                    .init(
-                        name: tp.topic,
-                        partitions: [
-                            .init(partitionIndex: tp.partition, currentLeaderEpoch: sent.currentLeaderEpoch, timestamp: timestamp)
-                        ])
-                ])
-            let response = try await connection.send(request, version: 4)
-            guard let p = response.topics.first?.partitions.first, p.errorCode == 0 else {
-                throw BrokerError.notLeaderOrFollower
-            }
-            return p.offset
+        func leaderOffset(_ position: LeaderOffsetPosition) async throws -> Int64 {
+            guard
+                let offset = try await connection.leaderOffset(
+                    tp, replicaId: brokerId, currentLeaderEpoch: sent.currentLeaderEpoch, position)
+            else { throw ReplicationError.notLeaderOrFollower }
+            return offset
         }
-        let leaderEnd = try await leaderOffset(-1)
-        let leaderStart = try await leaderOffset(-2)
+        let leaderEnd = try await leaderOffset(.latest)
+        let leaderStart = try await leaderOffset(.earliest)
         let action = ReplicationRules.outOfRangeAction(
             followerLogEndOffset: log.logEndOffset, leaderLogStartOffset: leaderStart, leaderLogEndOffset: leaderEnd)
         logger.info("[ReplicaFetcher broker=\(brokerId)] \(tp) out of range at \(sent.fetchOffset): \(action)")
@@ -281,7 +264,7 @@ final class ReplicaFetcher: Sendable {
     }
 
     private func setFetchOffset(_ tp: TopicPartition, sent: PartitionFetchState, to offset: Int64) {
-        state.withLockedValue { s in
+        state.withLock { s in
             guard var current = s.partitions[tp], current.currentLeaderEpoch == sent.currentLeaderEpoch else { return }
             current.fetchOffset = offset
             current.delayedUntil = nil
@@ -290,7 +273,7 @@ final class ReplicaFetcher: Sendable {
     }
 
     private func delay(_ tp: TopicPartition, sent: PartitionFetchState, by backoff: Duration) {
-        state.withLockedValue { s in
+        state.withLock { s in
             guard var current = s.partitions[tp], current.currentLeaderEpoch == sent.currentLeaderEpoch else { return }
             current.delayedUntil = ContinuousClock.now + backoff
             s.partitions[tp] = current
@@ -302,16 +285,18 @@ final class ReplicaFetcher: Sendable {
 /// starts following a leader and stopped when their last partition leaves (Kafka's `ReplicaFetcherManager`).
 final class ReplicaFetcherManager: Sendable {
     private let brokerId: Int32
-    private let fetchers = NIOLockedValueBox<[FetchSource: ReplicaFetcher]>([:])
+    private let connector: any LeaderConnector
+    private let fetchers = Mutex<[FetchSource: ReplicaFetcher]>([:])
     private let lookup: @Sendable (TopicPartition) -> Partition?
     private let settings: @Sendable () -> BrokerConfig
     private let logger: Logger
 
     init(
-        brokerId: Int32, lookup: @escaping @Sendable (TopicPartition) -> Partition?,
+        brokerId: Int32, connector: any LeaderConnector, lookup: @escaping @Sendable (TopicPartition) -> Partition?,
         settings: @escaping @Sendable () -> BrokerConfig, logger: Logger
     ) {
         self.brokerId = brokerId
+        self.connector = connector
         self.lookup = lookup
         self.settings = settings
         self.logger = logger
@@ -320,10 +305,11 @@ final class ReplicaFetcherManager: Sendable {
     /// Starts fetching `tp` from `source` (moving it off any other fetcher).
     func add(_ tp: TopicPartition, from source: FetchSource, _ fetchState: PartitionFetchState) {
         remove([tp], except: source)
-        let (fetcher, isNew) = fetchers.withLockedValue { f -> (ReplicaFetcher, Bool) in
+        let (fetcher, isNew) = fetchers.withLock { f -> (ReplicaFetcher, Bool) in
             if let existing = f[source] { return (existing, false) }
             let created = ReplicaFetcher(
-                source: source, brokerId: brokerId, lookup: lookup, settings: settings, logger: logger)
+                source: source, brokerId: brokerId, connector: connector, lookup: lookup, settings: settings,
+                logger: logger)
             f[source] = created
             return (created, true)
         }
@@ -334,7 +320,7 @@ final class ReplicaFetcherManager: Sendable {
     func remove(_ tps: Set<TopicPartition>) { remove(tps, except: nil) }
 
     private func remove(_ tps: Set<TopicPartition>, except keep: FetchSource?) {
-        let stopped = fetchers.withLockedValue { f -> [ReplicaFetcher] in
+        let stopped = fetchers.withLock { f -> [ReplicaFetcher] in
             var stopped: [ReplicaFetcher] = []
             for (source, fetcher) in f where source != keep {
                 if !fetcher.remove(tps) {
@@ -348,7 +334,7 @@ final class ReplicaFetcherManager: Sendable {
     }
 
     func shutdown() {
-        let all = fetchers.withLockedValue { f -> [ReplicaFetcher] in
+        let all = fetchers.withLock { f -> [ReplicaFetcher] in
             defer { f.removeAll() }
             return Array(f.values)
         }
@@ -358,7 +344,7 @@ final class ReplicaFetcherManager: Sendable {
     /// Partition → (source broker, fetch state), for tests and DescribeLogDirs-style introspection.
     var assignments: [TopicPartition: (source: FetchSource, state: PartitionFetchState)] {
         var result: [TopicPartition: (source: FetchSource, state: PartitionFetchState)] = [:]
-        for fetcher in fetchers.withLockedValue({ Array($0.values) }) {
+        for fetcher in fetchers.withLock({ Array($0.values) }) {
             for (tp, s) in fetcher.partitions { result[tp] = (fetcher.source, s) }
         }
         return result

@@ -1,4 +1,4 @@
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// Wakes long-polling fetches when a partition gets new data (or its high watermark moves).
 /// A reader remembers the generation it saw; waiting returns at once if the generation has moved since,
@@ -9,13 +9,13 @@ final class AppendSignal: Sendable {
         var callbacks: [Int: @Sendable () -> Void] = [:]
         var nextId = 0
     }
-    private let state = NIOLockedValueBox(State())
+    private let state = Mutex(State())
 
-    func watch() -> AppendWatch { AppendWatch(signal: self, generation: state.withLockedValue { $0.generation }) }
+    func watch() -> AppendWatch { AppendWatch(signal: self, generation: state.withLock { $0.generation }) }
 
     /// Called after an append or a high-watermark advance.
     func notify() {
-        let callbacks = state.withLockedValue { s -> [@Sendable () -> Void] in
+        let callbacks = state.withLock { s -> [@Sendable () -> Void] in
             s.generation &+= 1
             defer { s.callbacks.removeAll() }
             return Array(s.callbacks.values)
@@ -25,7 +25,7 @@ final class AppendSignal: Sendable {
 
     /// Registers `callback` unless the generation already moved (then calls it at once and returns nil).
     func register(since generation: UInt64, _ callback: @escaping @Sendable () -> Void) -> Int? {
-        let id: Int? = state.withLockedValue { s in
+        let id: Int? = state.withLock { s in
             guard s.generation == generation else { return nil }
             let id = s.nextId
             s.nextId += 1
@@ -37,7 +37,7 @@ final class AppendSignal: Sendable {
     }
 
     func unregister(_ id: Int) {
-        _ = state.withLockedValue { $0.callbacks.removeValue(forKey: id) }
+        _ = state.withLock { $0.callbacks.removeValue(forKey: id) }
     }
 
     /// Waits until any watched partition changes, or until `deadline`.
@@ -70,15 +70,17 @@ struct AppendWatch: Sendable {
 }
 
 /// A one-shot wake-up: `fire` before or during `wait` both release the waiter, exactly once.
-final class WakeGate: Sendable {
+public final class WakeGate: Sendable {
     private struct State {
         var fired = false
         var continuation: CheckedContinuation<Void, Never>?
     }
-    private let state = NIOLockedValueBox(State())
+    private let state = Mutex(State())
 
-    func fire() {
-        let c = state.withLockedValue { s -> CheckedContinuation<Void, Never>? in
+    public init() {}
+
+    public func fire() {
+        let c = state.withLock { s -> CheckedContinuation<Void, Never>? in
             s.fired = true
             defer { s.continuation = nil }
             return s.continuation
@@ -86,9 +88,9 @@ final class WakeGate: Sendable {
         c?.resume()
     }
 
-    func wait() async {
+    public func wait() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLockedValue { s -> Bool in
+            let resumeNow = state.withLock { s -> Bool in
                 if s.fired { return true }
                 s.continuation = c
                 return false

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Broker
+@testable import Replication
 
 private let lag: Int64 = 10_000
 
@@ -106,14 +106,22 @@ struct ReplicationRulesTests {
         #expect(ReplicationRules.canJoinIsr(follower: f, highWatermark: 50, leaderEpochStartOffset: 40, isAlive: true))
         #expect(!ReplicationRules.canJoinIsr(follower: f, highWatermark: 51, leaderEpochStartOffset: 40, isAlive: true))
         #expect(!ReplicationRules.canJoinIsr(follower: f, highWatermark: 50, leaderEpochStartOffset: 60, isAlive: true))
-        #expect(!ReplicationRules.canJoinIsr(follower: f, highWatermark: 50, leaderEpochStartOffset: 40, isAlive: false))
+        #expect(
+            !ReplicationRules.canJoinIsr(follower: f, highWatermark: 50, leaderEpochStartOffset: 40, isAlive: false))
     }
 
     @Test func isrChangesArePublishedWhenQuietFiveSecondsOrAMinuteAfterTheLastPublication() {
-        #expect(!ReplicationRules.shouldPublishIsrChanges(pending: false, lastChangeMs: 0, lastPublishMs: 0, now: 99_999))
-        #expect(!ReplicationRules.shouldPublishIsrChanges(pending: true, lastChangeMs: 10_000, lastPublishMs: 9_000, now: 14_999))
-        #expect(ReplicationRules.shouldPublishIsrChanges(pending: true, lastChangeMs: 10_000, lastPublishMs: 9_000, now: 15_000))
-        #expect(ReplicationRules.shouldPublishIsrChanges(pending: true, lastChangeMs: 69_000, lastPublishMs: 9_000, now: 69_000))
+        #expect(
+            !ReplicationRules.shouldPublishIsrChanges(pending: false, lastChangeMs: 0, lastPublishMs: 0, now: 99_999))
+        #expect(
+            !ReplicationRules.shouldPublishIsrChanges(
+                pending: true, lastChangeMs: 10_000, lastPublishMs: 9_000, now: 14_999))
+        #expect(
+            ReplicationRules.shouldPublishIsrChanges(
+                pending: true, lastChangeMs: 10_000, lastPublishMs: 9_000, now: 15_000))
+        #expect(
+            ReplicationRules.shouldPublishIsrChanges(
+                pending: true, lastChangeMs: 69_000, lastPublishMs: 9_000, now: 69_000))
     }
 
     // MARK: LeaderAndIsr and StopReplica epochs
@@ -200,19 +208,24 @@ struct ReplicationRulesTests {
         // The leader never had epoch 2: its answer is the floor epoch.
         let unknown = ReplicationRules.divergingEpoch(lastFetchedEpoch: 2, fetchOffset: 90, leaderEndForEpoch: (1, 120))
         #expect(unknown?.epoch == 1)
-        #expect(ReplicationRules.divergingEpoch(lastFetchedEpoch: 1, fetchOffset: 80, leaderEndForEpoch: (1, 80)) == nil)
-        #expect(ReplicationRules.divergingEpoch(lastFetchedEpoch: -1, fetchOffset: 80, leaderEndForEpoch: (-1, -1)) == nil)
+        #expect(
+            ReplicationRules.divergingEpoch(lastFetchedEpoch: 1, fetchOffset: 80, leaderEndForEpoch: (1, 80)) == nil)
+        #expect(
+            ReplicationRules.divergingEpoch(lastFetchedEpoch: -1, fetchOffset: 80, leaderEndForEpoch: (-1, -1)) == nil)
     }
 
     @Test func anOutOfRangeFollowerTruncatesWhenAheadAndRestartsWhenBehindTheLeadersStart() {
         #expect(
-            ReplicationRules.outOfRangeAction(followerLogEndOffset: 100, leaderLogStartOffset: 0, leaderLogEndOffset: 70)
+            ReplicationRules.outOfRangeAction(
+                followerLogEndOffset: 100, leaderLogStartOffset: 0, leaderLogEndOffset: 70)
                 == .truncate(to: 70))
         #expect(
-            ReplicationRules.outOfRangeAction(followerLogEndOffset: 10, leaderLogStartOffset: 50, leaderLogEndOffset: 90)
+            ReplicationRules.outOfRangeAction(
+                followerLogEndOffset: 10, leaderLogStartOffset: 50, leaderLogEndOffset: 90)
                 == .restartAt(50))
         #expect(
-            ReplicationRules.outOfRangeAction(followerLogEndOffset: 60, leaderLogStartOffset: 50, leaderLogEndOffset: 90)
+            ReplicationRules.outOfRangeAction(
+                followerLogEndOffset: 60, leaderLogStartOffset: 50, leaderLogEndOffset: 90)
                 == .fetchFrom(60))
     }
 }

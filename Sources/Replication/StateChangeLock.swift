@@ -1,4 +1,4 @@
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// Serialises controller-driven state changes (LeaderAndIsr, StopReplica) as Kafka's `replicaStateChangeLock`
 /// does, without blocking a thread: waiters queue as continuations and are resumed one at a time, in order.
@@ -7,7 +7,7 @@ final class StateChangeLock: Sendable {
         var held = false
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
-    private let state = NIOLockedValueBox(State())
+    private let state = Mutex(State())
 
     func withLock<T: Sendable>(_ body: () async -> T) async -> T {
         await acquire()
@@ -17,7 +17,7 @@ final class StateChangeLock: Sendable {
 
     private func acquire() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let now = state.withLockedValue { s -> Bool in
+            let now = state.withLock { s -> Bool in
                 if !s.held {
                     s.held = true
                     return true
@@ -30,7 +30,7 @@ final class StateChangeLock: Sendable {
     }
 
     private func release() {
-        let next = state.withLockedValue { s -> CheckedContinuation<Void, Never>? in
+        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
             if s.waiters.isEmpty {
                 s.held = false
                 return nil
