@@ -158,12 +158,21 @@ public final class ReplicaManager: Sendable {
 
     public func offsetLookup(
         topic: String, partition index: Int32, timestamp: Int64, readCommitted: Bool, currentLeaderEpoch: Int32,
-        fromReplica: Bool
+        fromReplica: Bool, clientRetriesUnavailableOffsets: Bool = false
     ) throws(ReplicationError) -> OffsetLookup {
         let p = try leaderPartition(topic, index)
         try p.checkLeaderEpoch(currentLeaderEpoch)
         let log = p.log
         let epoch = p.state.leaderEpoch
+        // KIP-207, as Kafka's `Partition.fetchOffsetForTimestamp`: right after a leader change the new leader's HW can
+        // still be below its epoch's start offset (the followers have not fetched yet), so "latest" would go
+        // backwards. Clients that send an isolation level (ListOffsets v2+) are told to retry instead.
+        if clientRetriesUnavailableOffsets, !fromReplica, timestamp != -2,
+            let start = log.leaderEpochEntries.last(where: { $0.epoch == epoch })?.startOffset,
+            start > log.highWatermark
+        {
+            throw .offsetNotAvailable
+        }
         switch timestamp {
         case -1:
             return OffsetLookup(

@@ -10,6 +10,9 @@ public enum ReplicationError: Error, Sendable, Equatable {
     case fencedLeaderEpoch
     case unknownLeaderEpoch
     case offsetOutOfRange
+    /// A new leader's high watermark is still below its leader epoch's start offset (KIP-207): a client asking for
+    /// offsets now would get an offset that moves backwards; it retries.
+    case offsetNotAvailable
     case invalidTopic(String)
     case notEnoughReplicas
     case notEnoughReplicasAfterAppend

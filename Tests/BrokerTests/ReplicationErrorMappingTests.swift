@@ -11,7 +11,8 @@ struct ReplicationErrorMappingTests {
         let expected: [(ReplicationError, ErrorCode)] = [
             (.unknownTopicOrPartition, .unknownTopicOrPartition), (.notLeaderOrFollower, .notLeaderOrFollower),
             (.fencedLeaderEpoch, .fencedLeaderEpoch), (.unknownLeaderEpoch, .unknownLeaderEpoch),
-            (.offsetOutOfRange, .offsetOutOfRange), (.invalidTopic("x"), .invalidTopicException),
+            (.offsetOutOfRange, .offsetOutOfRange), (.offsetNotAvailable, .offsetNotAvailable),
+            (.invalidTopic("x"), .invalidTopicException),
             (.notEnoughReplicas, .notEnoughReplicas), (.notEnoughReplicasAfterAppend, .notEnoughReplicasAfterAppend),
             (.requestTimedOut, .requestTimedOut), (.corruptMessage("x"), .corruptMessage),
             (.messageTooLarge("x"), .messageTooLarge), (.recordListTooLarge("x"), .recordListTooLarge),

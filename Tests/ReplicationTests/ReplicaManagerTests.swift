@@ -267,6 +267,26 @@ struct ReplicaManagerLeadershipTests {
         }
     }
 
+    @Test("a new leader whose high watermark is below its epoch's start tells clients to retry ListOffsets")
+    func offsetNotAvailableUntilTheHighWatermarkReachesTheEpochStart() async throws {
+        let f = try Fixture()
+        _ = await f.leaderAndIsr(leader: 1, epoch: 0, isr: [1, 2], replicas: [1, 2])
+        _ = try await f.produce(3, acks: 1)  // the follower has not fetched: HW stays 0
+        _ = await f.leaderAndIsr(leader: 1, epoch: 1, isr: [1, 2], replicas: [1, 2])  // epoch 1 starts at 3
+        func lookup(_ timestamp: Int64, fromReplica: Bool = false, retries: Bool = true) throws(ReplicationError)
+            -> Int64
+        {
+            try f.replicas.offsetLookup(
+                topic: "t", partition: 0, timestamp: timestamp, readCommitted: false, currentLeaderEpoch: -1,
+                fromReplica: fromReplica, clientRetriesUnavailableOffsets: retries
+            ).offset
+        }
+        #expect(throws: ReplicationError.offsetNotAvailable) { _ = try lookup(-1) }
+        #expect(try lookup(-2) == 0)
+        #expect(try lookup(-1, fromReplica: true) == 3)
+        #expect(try lookup(-1, retries: false) == 0)  // ListOffsets v0/v1 have no such answer: the HW, as before
+    }
+
     @Test("the leadership listener hears LeaderAndIsr and deletions of its own topic's partitions only")
     func leadershipListener() async throws {
         let f = try Fixture()

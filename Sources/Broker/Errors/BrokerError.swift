@@ -12,6 +12,7 @@ enum BrokerError: Error, Sendable, Equatable {
     case fencedLeaderEpoch
     case unknownLeaderEpoch
     case offsetOutOfRange
+    case offsetNotAvailable
     case invalidTopic(String)
     case topicAlreadyExists(String)
     case invalidPartitions(String)
@@ -68,6 +69,7 @@ extension BrokerError {
         case .fencedLeaderEpoch: self = .fencedLeaderEpoch
         case .unknownLeaderEpoch: self = .unknownLeaderEpoch
         case .offsetOutOfRange: self = .offsetOutOfRange
+        case .offsetNotAvailable: self = .offsetNotAvailable
         case .invalidTopic(let m): self = .invalidTopic(m)
         case .notEnoughReplicas: self = .notEnoughReplicas
         case .notEnoughReplicasAfterAppend: self = .notEnoughReplicasAfterAppend
@@ -102,6 +104,7 @@ extension ErrorCode {
         case .fencedLeaderEpoch: self = .fencedLeaderEpoch
         case .unknownLeaderEpoch: self = .unknownLeaderEpoch
         case .offsetOutOfRange: self = .offsetOutOfRange
+        case .offsetNotAvailable: self = .offsetNotAvailable
         case .invalidTopic: self = .invalidTopicException
         case .topicAlreadyExists: self = .topicAlreadyExists
         case .invalidPartitions: self = .invalidPartitions

@@ -21,7 +21,7 @@ struct ListOffsetsHandler: APIHandler {
                         topic: topic.name, partition: p.partitionIndex, timestamp: p.timestamp,
                         readCommitted: version >= 2 && request.isolationLevel == 1,
                         currentLeaderEpoch: version >= 4 ? p.currentLeaderEpoch : -1,
-                        fromReplica: request.replicaId >= 0)
+                        fromReplica: request.replicaId >= 0, clientRetriesUnavailableOffsets: version >= 2)
                     if version == 0 {
                         result.oldStyleOffsets = found.offset >= 0 && p.maxNumOffsets > 0 ? [found.offset] : []
                     } else {
