@@ -42,6 +42,17 @@ let package = Package(
         // libzookeeper behind an async Swift API, plus Kafka's znode layout.
         .target(
             name: "Coordination", dependencies: ["CZooKeeper"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        // Prometheus text format, recording cells, `process_*`, export-ownership rules, the `/metrics` listener.
+        .target(
+            name: "Observability",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
         // server.properties, KAFKA_* environment, topic config definitions.
         .target(name: "KafkaConfig", exclude: ["README.md"], swiftSettings: swiftSettings),
 
@@ -85,7 +96,7 @@ let package = Package(
             name: "Broker",
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "LogStorage", "Coordination", "KafkaConfig", "GroupCoordinator",
-                "Controller", "Replication", "KafkaClient", "KafkaFraming", "CMalloc",
+                "Controller", "Replication", "KafkaClient", "KafkaFraming", "CMalloc", "Observability",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -161,6 +172,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
+        .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KafkaClientTests",
             dependencies: [

@@ -9,6 +9,7 @@ import LogStorage
 import Logging
 import NIOCore
 import NIOPosix
+import Observability
 import Replication
 
 /// A startup failure, printed as one line by the CLI.
@@ -129,10 +130,11 @@ public enum BrokerLauncher {
             brokerId: brokerId, config: config, metadata: metadata, replicas: replicas, topics: topics,
             configs: configs, producerIds: ProducerIdManager(zk: zk, brokerId: brokerId), groups: groups, logger: logger
         )
+        let metrics = BrokerMetrics(metadata: metadata)
         let routerBox = Shared<RequestRouter?>(nil)
         let router = RequestRouter(
             routes: core.routes(advertised: { routerBox.value?.advertisedVersions ?? [] }),
-            logger: logger)
+            logger: logger, metrics: metrics)
         routerBox.withLock { $0 = router }
 
         // Replication (fetchers, ISR writes) is wired before the listener opens: the controller sends LeaderAndIsr
@@ -154,6 +156,20 @@ public enum BrokerLauncher {
             try? logManager.shutdown()
             throw BrokerStartupError(
                 "Cannot listen on \(effectiveConfig.listeners.map(\.description).joined(separator: ",")): \(error)")
+        }
+        let metricsListener: MetricsHTTPServer?
+        do {
+            metricsListener = try await startMetricsListener(
+                effectiveConfig.httpListeners,
+                observability: BrokerObservability(
+                    brokerId: brokerId, metrics: metrics, replicas: replicas, metadata: metadata, groups: groups,
+                    controller: controllerHost, zk: zk),
+                group: group, logger: logger)
+        } catch {
+            replication.cancel()
+            await server.close()
+            try? logManager.shutdown()
+            throw error
         }
         var boundPorts: [String: Int] = [:]
         for (l, port) in zip(effectiveConfig.listeners, server.boundPorts) { boundPorts[l.listenerName] = port }
@@ -214,6 +230,7 @@ public enum BrokerLauncher {
         maintenance.cancel()
         replication.cancel()
         groupTimers.cancel()
+        await metricsListener?.close()
         await server.close()
         try? await group.shutdownGracefully()
         do {

@@ -36,6 +36,8 @@ public struct BrokerConfig: Sendable {
     // MARK: Listeners and sockets
     public let listeners: [Endpoint]
     public let advertisedListeners: [Endpoint]
+    /// `http.listeners`: where `/metrics` is served (empty: no HTTP listener).
+    public let httpListeners: [Endpoint]
     public let listenerSecurityProtocolMap: [String: SecurityProtocol]
     public let interBrokerListenerName: String
     public let numNetworkThreads: Int
@@ -191,6 +193,7 @@ public struct BrokerConfig: Sendable {
         listenerSecurityProtocolMap = protocolMap
         listeners = try Endpoint.parseList(
             try r.string("listeners"), securityProtocolMap: protocolMap, key: "listeners")
+        httpListeners = try Endpoint.parseHTTPList(try r.string("http.listeners"))
         if let advertised = try r.optionalString("advertised.listeners") {
             advertisedListeners = try Endpoint.parseList(
                 advertised, securityProtocolMap: protocolMap, key: "advertised.listeners")

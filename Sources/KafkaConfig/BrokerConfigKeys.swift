@@ -68,6 +68,8 @@ enum BrokerKeys {
             "SO_RCVBUF of server sockets; -1 uses the OS default."),
         key("socket.request.max.bytes", .int, .int(104857600), .atLeast(1), .readOnly,
             "Largest request frame accepted; larger frames close the connection."),
+        key("http.listeners", .string, .string(""), .none, .readOnly,
+            "HTTP://host:port of the broker's HTTP listener serving /metrics (Prometheus text format); empty is off."),
         key("connections.max.idle.ms", .long, .long(600000), .none, .readOnly,
             "Idle connections are closed after this long."),
         key("max.connections", .int, intMax, .atLeast(0), .clusterWide,

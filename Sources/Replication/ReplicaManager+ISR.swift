@@ -12,11 +12,13 @@ extension ReplicaManager {
         services.logger.info(
             "[Partition \(proposal.topic)-\(proposal.partition) broker=\(brokerId)] ISR \(p.state.isr) -> \(proposal.newIsr)"
         )
+        let shrinks = proposal.newIsr.count < p.state.isr.count
         Task { [weak self] in
             let result = await services.writer.write(proposal)
             guard let self else { return }
             let now = self.clock()
             if p.completeIsrChange(proposal, result: result, now: now) {
+                self.environment.countIsrChange(shrink: shrinks)
                 self.isrChanges.withLock {
                     $0.pending.insert(TopicPartition(topic: proposal.topic, partition: proposal.partition))
                     $0.lastChangeMs = now

@@ -10,8 +10,15 @@ final class ReplicationEnvironment: Sendable {
         var brokers: (any LiveBrokers)?
     }
     private let sources = Mutex(Sources())
+    /// ISR shrinks and expansions this broker wrote as leader (read by `/metrics`).
+    let isrShrinks = Atomic<Int>(0)
+    let isrExpands = Atomic<Int>(0)
 
     init() {}
+
+    func countIsrChange(shrink: Bool) {
+        if shrink { isrShrinks.add(1, ordering: .relaxed) } else { isrExpands.add(1, ordering: .relaxed) }
+    }
 
     func attach(config: @escaping @Sendable () -> BrokerConfig, brokers: any LiveBrokers) {
         sources.withLock {

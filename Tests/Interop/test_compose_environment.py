@@ -54,7 +54,12 @@ def test_the_cluster_compose_file_runs_three_zookeepers_and_three_brokers_that_k
     services = _compose("docker-compose.cluster.yml")
     zks = {name: s for name, s in services.items() if s["image"].startswith("zookeeper")}
     brokers = {name: s for name, s in services.items() if "KAFKA_BROKER_ID" in _env(s)}
-    assert len(zks) == 3 and len(brokers) == 3 and len(services) == 6, sorted(services)
+    assert len(zks) == 3 and len(brokers) == 3 and len(services) == 7, sorted(services)
+    # The seventh service is Prometheus, scraping every broker's /metrics.
+    import yaml
+
+    scrape = yaml.safe_load((ROOT / "compose" / "prometheus.yml").read_text())["scrape_configs"][0]
+    assert scrape["static_configs"][0]["targets"] == [f"{brokers[b]['hostname']}:9404" for b in sorted(brokers)]
 
     by_id = {int(_env(s)["ZOO_MY_ID"]): s["hostname"] for s in zks.values()}
     assert sorted(by_id) == [1, 2, 3]
@@ -113,6 +118,8 @@ def _localize(env: dict[str, str], cluster, host_port: int, tmp: Path) -> dict[s
     for key in ("KAFKA_LISTENERS", "KAFKA_ADVERTISED_LISTENERS"):
         if key in out:
             out[key] = rewrite(out[key])
+    if "KAFKA_HTTP_LISTENERS" in out:
+        out["KAFKA_HTTP_LISTENERS"] = f"HTTP://127.0.0.1:{free_port()}"
     return out
 
 

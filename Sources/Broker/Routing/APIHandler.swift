@@ -43,7 +43,8 @@ protocol RouteEntry: Sendable {
     var apiKey: APIKey { get }
     var versions: ClosedRange<Int16> { get }
     func isFlexible(_ version: Int16) -> Bool
-    func handle(header: RequestHeader, body: inout ProtocolReader, client: ClientInfo) async -> RouterOutcome
+    func handle(header: RequestHeader, body: inout ProtocolReader, client: ClientInfo, metrics: BrokerMetrics?) async
+        -> RouterOutcome
 }
 
 struct Route<H: APIHandler>: RouteEntry {
@@ -52,7 +53,10 @@ struct Route<H: APIHandler>: RouteEntry {
     var versions: ClosedRange<Int16> { handler.versions }
     func isFlexible(_ version: Int16) -> Bool { H.Request.isFlexible(version) }
 
-    func handle(header: RequestHeader, body: inout ProtocolReader, client: ClientInfo) async -> RouterOutcome {
+    func handle(header: RequestHeader, body: inout ProtocolReader, client: ClientInfo, metrics: BrokerMetrics?) async
+        -> RouterOutcome
+    {
+        let started = ContinuousClock.now
         let version = header.apiVersion
         let request: H.Request
         do {
@@ -61,7 +65,9 @@ struct Route<H: APIHandler>: RouteEntry {
             return .close(reason: "cannot decode \(apiKey) v\(version): \(error)")
         }
         let context = RequestContext(header: header, client: client)
-        guard let response = await handler.handle(request, context: context) else { return .noResponse }
+        let answer = await handler.handle(request, context: context)
+        defer { metrics?.observe(request, response: answer, version: version, elapsed: ContinuousClock.now - started) }
+        guard let response = answer else { return .noResponse }
         var writer = ProtocolWriter(capacity: 512)
         ResponseHeader(correlationId: header.correlationId)
             .write(to: &writer, headerVersion: H.Request.responseHeaderVersion(version))

@@ -7,8 +7,11 @@ import NIOCore
 final class RequestRouter: Sendable {
     private let routes: [Int16: any RouteEntry]
     private let logger: Logger
+    /// Request counters and timings for `/metrics` (nil: not recorded).
+    let metrics: BrokerMetrics?
 
-    init(routes: [any RouteEntry], logger: Logger) {
+    init(routes: [any RouteEntry], logger: Logger, metrics: BrokerMetrics? = nil) {
+        self.metrics = metrics
         var table = [Int16: any RouteEntry]()
         for route in routes {
             precondition(route.versions.lowerBound == 0, "\(route.apiKey) must advertise from version 0")
@@ -48,7 +51,7 @@ final class RequestRouter: Sendable {
         } catch {
             return .close(reason: "malformed request header: \(error)")
         }
-        return await route.handle(header: header, body: &reader, client: client)
+        return await route.handle(header: header, body: &reader, client: client, metrics: metrics)
     }
 
     private func isFlexible(apiKey: Int16, version: Int16) -> Bool {

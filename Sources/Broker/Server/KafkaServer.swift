@@ -48,7 +48,8 @@ final class KafkaServer: Sendable {
                 value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 * 1024, maximum: 1024 * 1024)
             )
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                router.metrics?.connectionOpened(listener: listenerName, channel: channel)
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize)))
                     try channel.pipeline.syncOperations.addHandler(

@@ -1,0 +1,319 @@
+import Coordination
+import KafkaProtocol
+import Observability
+import Replication
+
+/// Renders `/metrics` at scrape time from the state its owners hold — the replica manager's partitions, the metadata
+/// cache, the controller host, the group coordinator, the ZooKeeper session — plus the request-path counters in
+/// `BrokerMetrics`. It owns nothing; cluster-wide series follow `SeriesOwnership`, so each comes from one broker
+/// and moves with leadership, coordination or the controller role.
+final class BrokerObservability: Sendable {
+    let brokerId: Int32
+    let metrics: BrokerMetrics
+    private let replicas: ReplicaManager
+    private let metadata: MetadataCache
+    private let groups: GroupService
+    private let controller: ControllerHost
+    private let zk: KafkaZkClient
+
+    init(
+        brokerId: Int32, metrics: BrokerMetrics, replicas: ReplicaManager, metadata: MetadataCache,
+        groups: GroupService, controller: ControllerHost, zk: KafkaZkClient
+    ) {
+        self.brokerId = brokerId
+        self.metrics = metrics
+        self.replicas = replicas
+        self.metadata = metadata
+        self.groups = groups
+        self.controller = controller
+        self.zk = zk
+    }
+
+    func render() async -> String {
+        var out = MetricsText()
+        writeTopicMetrics(into: &out)
+        let local = replicas.allPartitions.map { p in (partition: p, state: p.state) }
+            .sorted { ($0.partition.topic, $0.partition.index) < ($1.partition.topic, $1.partition.index) }
+        writeReplicaManager(local, into: &out)
+        writeController(into: &out)
+        writeRequests(into: &out)
+        writeLogs(local, into: &out)
+        writePartitionSeries(local, into: &out)
+        await writeGroups(into: &out)
+        let connected = zk.session.isConnected
+        out.family(
+            "kafka_server_sessionexpirelistener_sessionstate", .gauge,
+            help: "ZooKeeper session state of this broker (1 for the current state).",
+            [Sample(1, labels: [("state", connected ? "CONNECTED" : "DISCONNECTED")])])
+        ProcessMetrics.write(into: &out)
+        return out.text
+    }
+
+    // MARK: BrokerTopicMetrics
+
+    private func writeTopicMetrics(into out: inout MetricsText) {
+        let topics = metrics.topicSnapshot.sorted { $0.0 < $1.0 }
+        let families: [(String, String, KeyPath<BrokerMetrics.TopicCounters, AtomicCounter>)] = [
+            ("messagesin", "Messages appended to logs led here", \.messagesIn),
+            ("bytesin", "Bytes appended to logs led here by producers", \.bytesIn),
+            ("bytesout", "Bytes sent to consumers (replication excluded)", \.bytesOut),
+            ("totalproducerequests", "Produce requests, per partition", \.totalProduceRequests),
+            ("totalfetchrequests", "Fetch requests, per partition", \.totalFetchRequests),
+            ("failedproducerequests", "Failed produce requests, per partition", \.failedProduceRequests),
+            ("failedfetchrequests", "Failed fetch requests, per partition", \.failedFetchRequests),
+        ]
+        for (name, help, field) in families {
+            var samples = [Sample(metrics.allTopics[keyPath: field].value)]
+            for (topic, counters) in topics {
+                samples.append(Sample(counters[keyPath: field].value, labels: [("topic", topic)]))
+            }
+            out.family("kafka_server_brokertopicmetrics_\(name)_total", .counter, help: "\(help).", samples)
+        }
+    }
+
+    // MARK: ReplicaManager
+
+    private func writeReplicaManager(
+        _ local: [(partition: Partition, state: Partition.Runtime)], into out: inout MetricsText
+    ) {
+        var leaders = 0
+        var under = 0
+        var underMinIsr = 0
+        var atMinIsr = 0
+        for (_, s) in local where s.leader == brokerId && !s.fenced {
+            leaders += 1
+            if s.isr.count < s.replicas.count { under += 1 }
+            if s.isr.count < s.config.minInsyncReplicas { underMinIsr += 1 }
+            if s.isr.count == s.config.minInsyncReplicas { atMinIsr += 1 }
+        }
+        let prefix = "kafka_server_replicamanager_"
+        out.family(
+            prefix + "partitioncount", .gauge, help: "Replicas hosted by this broker.", [Sample(Int64(local.count))])
+        out.family(prefix + "leadercount", .gauge, help: "Partitions led by this broker.", [Sample(Int64(leaders))])
+        out.family(
+            prefix + "underreplicatedpartitions", .gauge,
+            help: "Partitions led here whose ISR is smaller than their replica set.", [Sample(Int64(under))])
+        out.family(
+            prefix + "underminisrpartitioncount", .gauge,
+            help: "Partitions led here with fewer in-sync replicas than min.insync.replicas.",
+            [Sample(Int64(underMinIsr))])
+        out.family(
+            prefix + "atminisrpartitioncount", .gauge,
+            help: "Partitions led here with exactly min.insync.replicas in-sync replicas.", [Sample(Int64(atMinIsr))])
+        out.family(
+            prefix + "offlinereplicacount", .gauge,
+            help: "Replicas on failed log directories (log-dir failure handling is not built, so always 0).",
+            [Sample(0)])
+        out.family(
+            prefix + "isrshrinks_total", .counter, help: "ISR shrinks written by this broker as leader.",
+            [Sample(Int64(replicas.isrChangeCounts.shrinks))])
+        out.family(
+            prefix + "isrexpands_total", .counter, help: "ISR expansions written by this broker as leader.",
+            [Sample(Int64(replicas.isrChangeCounts.expands))])
+    }
+
+    // MARK: controller and cluster-wide counts
+
+    private func writeController(into out: inout MetricsText) {
+        let active = controller.runtime != nil
+        out.family(
+            "kafka_controller_kafkacontroller_activecontrollercount", .gauge,
+            help: "1 on the active controller, 0 on every other broker.",
+            [Sample(SeriesOwnership.activeControllerCount(isActiveController: active))])
+        guard SeriesOwnership.exportsControllerSeries(isActiveController: active) else { return }
+        let snapshot = metadata.snapshot
+        var partitions = 0
+        var offline = 0
+        var imbalance = 0
+        for topic in snapshot.topics.values {
+            for p in topic.partitions {
+                partitions += 1
+                if p.leader < 0 || snapshot.brokers[p.leader] == nil { offline += 1 }
+                if let preferred = p.replicas.first, p.leader >= 0, p.leader != preferred { imbalance += 1 }
+            }
+        }
+        let prefix = "kafka_controller_kafkacontroller_"
+        out.family(
+            prefix + "offlinepartitionscount", .gauge, help: "Partitions without a live leader.",
+            [Sample(Int64(offline))])
+        out.family(
+            prefix + "preferredreplicaimbalancecount", .gauge,
+            help: "Partitions whose leader is not their preferred (first) replica.", [Sample(Int64(imbalance))])
+        out.family(
+            prefix + "globaltopiccount", .gauge, help: "Topics in the cluster.",
+            [Sample(Int64(snapshot.topics.count))])
+        out.family(
+            prefix + "globalpartitioncount", .gauge, help: "Partitions in the cluster.", [Sample(Int64(partitions))])
+        out.family(
+            "kafka_brokers", .gauge, help: "Number of brokers in the cluster.",
+            [Sample(Int64(snapshot.brokers.count))])
+        out.family(
+            "kafka_topic_partitions", .gauge, help: "Number of partitions of a topic.",
+            snapshot.topics.values.sorted { $0.name < $1.name }.map {
+                Sample(Int64($0.partitions.count), labels: [("topic", $0.name)])
+            })
+    }
+
+    // MARK: RequestMetrics and connections
+
+    private func writeRequests(into out: inout MetricsText) {
+        let requests = metrics.requests.sorted { $0.key < $1.key }
+        var counts: [Sample] = []
+        var times: [Sample] = []
+        for (name, counters) in requests {
+            for (version, cell) in counters.perVersion.enumerated() where cell.value > 0 {
+                counts.append(Sample(cell.value, labels: [("request", name), ("version", String(version))]))
+            }
+            let t = counters.totalTime.snapshot
+            guard t.count > 0 else { continue }
+            for q in [0.5, 0.75, 0.95, 0.98, 0.99, 0.999] {
+                times.append(
+                    Sample(t.quantileMillis(q), labels: [("request", name), ("quantile", MetricsText.format(q))]))
+            }
+            times.append(Sample(Double(t.sumMicros) / 1000, labels: [("request", name)], suffix: "_sum"))
+            times.append(Sample(t.count, labels: [("request", name)], suffix: "_count"))
+        }
+        out.family(
+            "kafka_network_requestmetrics_requests_total", .counter, help: "Requests handled, by API and version.",
+            counts)
+        let errors = metrics.errorSnapshot.sorted {
+            ($0.0.request, $0.0.error) < ($1.0.request, $1.0.error)
+        }.map { key, n in
+            Sample(
+                n,
+                labels: [
+                    ("request", key.request),
+                    ("error", ErrorCode(rawValue: key.error)?.name ?? "UNKNOWN_\(key.error)"),
+                ])
+        }
+        out.family(
+            "kafka_network_requestmetrics_errors_total", .counter,
+            help: "Error codes in responses (NONE included); per partition for Produce and Fetch.", errors)
+        out.family(
+            "kafka_network_requestmetrics_totaltimems", .summary,
+            help: "Time from decoding a request to its encoded response, in milliseconds.", times)
+        // Strimzi's name ends in `_count`, which the text format reserves for summaries and histograms: untyped,
+        // as for kafka_exporter's `…_sum` gauges below.
+        out.family(
+            "kafka_server_socket_server_metrics_connection_count", .untyped, help: "Open client connections.",
+            metrics.connectionSnapshot.sorted { $0.0 < $1.0 }.map { Sample($0.1, labels: [("listener", $0.0)]) })
+    }
+
+    // MARK: logs (every replica) and partitions (leaders only)
+
+    private func writeLogs(_ local: [(partition: Partition, state: Partition.Runtime)], into out: inout MetricsText) {
+        var size: [Sample] = []
+        var end: [Sample] = []
+        var start: [Sample] = []
+        var segments: [Sample] = []
+        for (p, s) in local {
+            let view = SeriesOwnership.ReplicaView(
+                topic: p.topic, partition: p.index, leader: s.leader, fenced: s.fenced)
+            guard SeriesOwnership.exportsLogSeries(view, localBroker: brokerId) else { continue }
+            let labels = [("topic", p.topic), ("partition", String(p.index))]
+            size.append(Sample(p.log.size, labels: labels))
+            end.append(Sample(p.log.logEndOffset, labels: labels))
+            start.append(Sample(p.log.logStartOffset, labels: labels))
+            segments.append(Sample(Int64(p.log.segmentCount), labels: labels))
+        }
+        out.family("kafka_log_log_size", .gauge, help: "Bytes of this replica's log on disk.", size)
+        out.family("kafka_log_log_logendoffset", .gauge, help: "This replica's log end offset.", end)
+        out.family("kafka_log_log_logstartoffset", .gauge, help: "This replica's log start offset.", start)
+        out.family("kafka_log_log_numlogsegments", .gauge, help: "Segments of this replica's log.", segments)
+    }
+
+    private func writePartitionSeries(
+        _ local: [(partition: Partition, state: Partition.Runtime)], into out: inout MetricsText
+    ) {
+        var current: [Sample] = []
+        var oldest: [Sample] = []
+        var inSync: [Sample] = []
+        var leader: [Sample] = []
+        var replicaCount: [Sample] = []
+        var preferred: [Sample] = []
+        var under: [Sample] = []
+        for (p, s) in local {
+            let view = SeriesOwnership.ReplicaView(
+                topic: p.topic, partition: p.index, leader: s.leader, fenced: s.fenced)
+            guard SeriesOwnership.exportsPartitionSeries(view, localBroker: brokerId) else { continue }
+            let labels = [("topic", p.topic), ("partition", String(p.index))]
+            current.append(Sample(p.log.highWatermark, labels: labels))
+            oldest.append(Sample(p.log.logStartOffset, labels: labels))
+            inSync.append(Sample(Int64(s.isr.count), labels: labels))
+            leader.append(Sample(Int64(s.leader), labels: labels))
+            replicaCount.append(Sample(Int64(s.replicas.count), labels: labels))
+            preferred.append(Sample(s.replicas.first == s.leader ? 1 : 0, labels: labels))
+            under.append(Sample(s.isr.count < s.replicas.count ? 1 : 0, labels: labels))
+        }
+        let prefix = "kafka_topic_partition_"
+        out.family(
+            prefix + "current_offset", .gauge, help: "High watermark of a partition (exported by its leader).",
+            current)
+        out.family(prefix + "oldest_offset", .gauge, help: "Log start offset of a partition.", oldest)
+        out.family(prefix + "in_sync_replica", .gauge, help: "In-sync replicas of a partition.", inSync)
+        out.family(prefix + "leader", .gauge, help: "Leader broker id of a partition.", leader)
+        out.family(prefix + "replicas", .gauge, help: "Replicas of a partition.", replicaCount)
+        out.family(
+            prefix + "leader_is_preferred", .gauge, help: "1 if the partition's leader is its preferred replica.",
+            preferred)
+        out.family(
+            prefix + "under_replicated_partition", .gauge,
+            help: "1 if the partition's ISR is smaller than its replicas.",
+            under)
+    }
+
+    // MARK: consumer groups (coordinator only)
+
+    private func writeGroups(into out: inout MetricsText) async {
+        let replicas = self.replicas
+        let reports = await groups.runtime.lagReports { topic, partition in
+            replicas.partition(topic, partition)?.log.highWatermark
+        }
+        var members: [Sample] = []
+        var current: [Sample] = []
+        var currentSum: [Sample] = []
+        var lag: [Sample] = []
+        var lagSum: [Sample] = []
+        var offsets = 0
+        for report in reports.sorted(by: { $0.groupId < $1.groupId }) {
+            members.append(Sample(Int64(report.members), labels: [("consumergroup", report.groupId)]))
+            offsets += report.partitions.count
+            var sums: [String: (offset: Int64, lag: Int64?)] = [:]
+            for p in report.partitions {
+                let labels = [
+                    ("consumergroup", report.groupId), ("topic", p.topic), ("partition", String(p.partition)),
+                ]
+                current.append(Sample(p.committedOffset, labels: labels))
+                if let l = p.lag { lag.append(Sample(l, labels: labels)) }
+                var sum = sums[p.topic] ?? (0, 0)
+                sum.offset += p.committedOffset
+                sum.lag = p.lag.flatMap { l in sum.lag.map { $0 + l } }
+                sums[p.topic] = sum
+            }
+            for (topic, sum) in sums.sorted(by: { $0.key < $1.key }) {
+                let labels = [("consumergroup", report.groupId), ("topic", topic)]
+                currentSum.append(Sample(sum.offset, labels: labels))
+                if let l = sum.lag { lagSum.append(Sample(l, labels: labels)) }
+            }
+        }
+        out.family(
+            "kafka_server_groupmetadatamanager_numgroups", .gauge, help: "Groups coordinated by this broker.",
+            [Sample(Int64(reports.count))])
+        out.family(
+            "kafka_server_groupmetadatamanager_numoffsets", .gauge,
+            help: "Committed offsets held by this broker's coordinator.", [Sample(Int64(offsets))])
+        out.family("kafka_consumergroup_members", .gauge, help: "Members of a consumer group.", members)
+        out.family(
+            "kafka_consumergroup_current_offset", .gauge, help: "Committed offset of a group on a partition.", current)
+        // kafka_exporter's `…_sum` names end in a suffix the text format reserves for summaries, so they are
+        // declared untyped (promtool accepts that; a gauge would be flagged).
+        out.family(
+            "kafka_consumergroup_current_offset_sum", .untyped,
+            help: "Sum of a group's committed offsets over a topic's partitions.", currentSum)
+        out.family(
+            "kafka_consumergroup_lag", .gauge,
+            help: "High watermark minus committed offset, computed by the group's coordinator.", lag)
+        out.family(
+            "kafka_consumergroup_lag_sum", .untyped, help: "Sum of a group's lag over a topic's partitions.", lagSum)
+    }
+}

@@ -1,0 +1,23 @@
+import KafkaConfig
+import Logging
+import NIOCore
+import Observability
+
+extension BrokerLauncher {
+    /// Binds `http.listeners` (nil when empty) on the broker's event loops, serving `/metrics` from `observability`.
+    /// A port clash fails startup with one line, as the Kafka listener does.
+    static func startMetricsListener(
+        _ endpoints: [Endpoint], observability: BrokerObservability, group: any EventLoopGroup, logger: Logger
+    ) async throws -> MetricsHTTPServer? {
+        guard let endpoint = endpoints.first else { return nil }
+        let host = endpoint.host.isEmpty ? "0.0.0.0" : endpoint.host
+        do {
+            let server = try await MetricsHTTPServer.start(
+                host: host, port: endpoint.port, group: group, render: { await observability.render() })
+            logger.info("Serving Prometheus metrics at http://\(host):\(server.boundPort)/metrics")
+            return server
+        } catch {
+            throw BrokerStartupError("Cannot listen on http.listeners \(endpoint.description): \(error)")
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The broker's HTTP listener (`http.listeners`): `GET /metrics` answers the Prometheus text format rendered by
+/// `render` at request time; every other path is 404, every other method 405. NIOHTTP1 parses HTTP; the handler only
+/// routes. It runs on the broker's event loops, and `render` runs as a task off them (it may await actors).
+public final class MetricsHTTPServer: Sendable {
+    public typealias Render = @Sendable () async -> String
+
+    private let channel: any Channel
+    /// The bound port (the configured one, or the one the OS chose for port 0).
+    public let boundPort: Int
+
+    private init(channel: any Channel) {
+        self.channel = channel
+        self.boundPort = channel.localAddress?.port ?? 0
+    }
+
+    public static func start(
+        host: String, port: Int, group: any EventLoopGroup, render: @escaping Render
+    ) async throws -> MetricsHTTPServer {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 64)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(render: render))
+                }
+            }
+        let channel = try await bootstrap.bind(host: host, port: port).get()
+        return MetricsHTTPServer(channel: channel)
+    }
+
+    public func close() async {
+        try? await channel.close()
+    }
+}
+
+/// The Content-Type Prometheus expects for the 0.0.4 text format.
+public let prometheusTextContentType = "text/plain; version=0.0.4; charset=utf-8"
+
+final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let render: MetricsHTTPServer.Render
+    private var head: HTTPRequestHead?
+
+    init(render: @escaping MetricsHTTPServer.Render) { self.render = render }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+        case .body:
+            break
+        case .end:
+            guard let h = head else { return }
+            head = nil
+            respond(to: h, context: context)
+        }
+    }
+
+    private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        guard head.method == .GET || head.method == .HEAD else {
+            send(status: .methodNotAllowed, body: "only GET\n", head: head, context: context)
+            return
+        }
+        guard path == "/metrics" else {
+            send(status: .notFound, body: "not found; metrics are at /metrics\n", head: head, context: context)
+            return
+        }
+        let promise = context.eventLoop.makePromise(of: String.self)
+        let render = self.render
+        promise.completeWithTask { await render() }
+        promise.futureResult.assumeIsolated().whenSuccess { text in
+            self.send(
+                status: .ok, body: text, head: head, context: context, contentType: prometheusTextContentType)
+        }
+    }
+
+    private func send(
+        status: HTTPResponseStatus, body: String, head: HTTPRequestHead, context: ChannelHandlerContext,
+        contentType: String = "text/plain; charset=utf-8"
+    ) {
+        var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
+        buffer.writeString(body)
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: contentType)
+        headers.add(name: "Content-Length", value: String(buffer.readableBytes))
+        let keepAlive = head.isKeepAlive
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
+            promise: nil)
+        if head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil) }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}

@@ -1,0 +1,252 @@
+"""`/metrics` (http.listeners): the page parses with prometheus_client and passes `promtool check metrics`, the
+counters match what clients did, and on three brokers a real Prometheus server summing over all targets sees each
+cluster-wide series exactly once — before and after the partition leader that is also the group's coordinator is
+killed with SIGKILL.
+
+One broker of the module's `cluster` and one `MetricsCluster` (conftest's `ReplicatedCluster` with an HTTP listener
+on a free port per broker) serve every test here; Debian's `prometheus` and `promtool` come from tools/test.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from clients import confluent_produce
+from conftest import (HOST, TMP_ROOT, ReplicatedCluster, create_topic, free_port, record_timing, wait_until)
+
+pytestmark = pytest.mark.needletail_only
+
+HANG_S = 60.0  # an upper bound that means "hung", never a performance expectation
+
+
+def scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://{HOST}:{port}/metrics", timeout=10) as r:
+        assert r.status == 200
+        assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        return r.read().decode()
+
+
+def http_port(b) -> int:
+    return int(b.props["http.listeners"].rsplit(":", 1)[1])
+
+
+def samples(text: str, name: str, **labels) -> list[float]:
+    """Values of every sample called `name` whose labels include `labels`."""
+    found = []
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                found.append(s.value)
+    return found
+
+
+@pytest.fixture(scope="module")
+def metrics_broker(cluster):
+    return cluster.broker(1, {"http.listeners": f"HTTP://{HOST}:{free_port()}"})
+
+
+def test_metrics_page_parses_and_promtool_finds_nothing_to_lint(metrics_broker):
+    topic = "metrics-lint"
+    confluent_produce(metrics_broker.bootstrap, topic, [(b"k", b"v%d" % i, None) for i in range(10)])
+    text = scrape(http_port(metrics_broker))
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    for name in ["kafka_server_brokertopicmetrics_messagesin", "kafka_server_replicamanager_partitioncount",
+                 "kafka_controller_kafkacontroller_activecontrollercount", "kafka_network_requestmetrics_requests",
+                 "kafka_network_requestmetrics_totaltimems", "kafka_server_socket_server_metrics_connection_count",
+                 "kafka_log_log_size", "kafka_topic_partition_current_offset", "kafka_brokers",
+                 "process_cpu_seconds", "process_resident_memory_bytes", "process_open_fds",
+                 "process_start_time_seconds"]:
+        assert name in families, f"{name} missing from /metrics"
+    assert families["kafka_server_brokertopicmetrics_messagesin"].type == "counter"
+    assert families["kafka_brokers"].type == "gauge"
+    assert not [n for n in families if n.startswith("jvm_")]
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool missing (Debian package prometheus; tools/test installs it)"
+    out = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and not out.stdout.strip() and not out.stderr.strip(), out.stdout + out.stderr
+
+
+def test_messages_in_totals_equal_what_was_produced(metrics_broker):
+    topic, total = "metrics-messages-in", 2500
+    port = http_port(metrics_broker)
+    before_all = samples(scrape(port), "kafka_server_brokertopicmetrics_messagesin_total")
+    confluent_produce(metrics_broker.bootstrap, topic, [(None, b"m%05d" % i, None) for i in range(total)])
+    text = scrape(port)
+    assert samples(text, "kafka_server_brokertopicmetrics_messagesin_total", topic=topic) == [total]
+    unlabelled = [s.value for f in text_string_to_metric_families(text) for s in f.samples
+                  if s.name == "kafka_server_brokertopicmetrics_messagesin_total" and not s.labels]
+    assert unlabelled[0] - [v for v in before_all][0] >= total  # every topic's messages, this one's included
+    assert samples(text, "kafka_server_brokertopicmetrics_bytesin_total", topic=topic)[0] > total * 6
+    assert samples(text, "kafka_topic_partition_current_offset", topic=topic, partition="0") == [total]
+    assert samples(text, "kafka_log_log_logendoffset", topic=topic, partition="0") == [total]
+    assert sum(samples(text, "kafka_network_requestmetrics_requests_total", request="Produce")) > 0
+    assert samples(text, "kafka_network_requestmetrics_errors_total", request="Produce", error="NONE")[0] > 0
+
+    consumer = Consumer({"bootstrap.servers": metrics_broker.bootstrap, "group.id": "metrics-single",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    try:
+        consumer.subscribe([topic])
+        got = 0
+        deadline = time.monotonic() + HANG_S
+        while got < 1000 and time.monotonic() < deadline:
+            got += sum(1 for m in consumer.consume(num_messages=500, timeout=0.5) if m.error() is None)
+        consumer.commit(asynchronous=False)
+        committed = consumer.committed([TopicPartition(topic, 0)], timeout=30)[0].offset
+        text = scrape(port)
+        assert samples(text, "kafka_server_brokertopicmetrics_bytesout_total", topic=topic)[0] > 0
+        assert samples(text, "kafka_consumergroup_lag", consumergroup="metrics-single", topic=topic) == \
+            [total - committed]
+        assert samples(text, "kafka_consumergroup_members", consumergroup="metrics-single") == [1]
+    finally:
+        consumer.close()
+
+
+# Three brokers and a real Prometheus.
+
+class MetricsCluster(ReplicatedCluster):
+    """conftest's three-broker cluster, each broker with its own HTTP listener (kept across restarts)."""
+
+    def broker(self, broker_id=1, overrides=None, env=None, start=True):
+        o = dict(overrides or {})
+        o.setdefault("http.listeners", f"HTTP://{HOST}:{free_port()}")
+        return super().broker(broker_id, o, env, start)
+
+
+class Prometheus:
+    def __init__(self, targets: list[str]):
+        binary = shutil.which("prometheus")
+        if not binary:
+            pytest.fail("prometheus missing (Debian package prometheus; tools/test installs it)")
+        self.dir = Path(tempfile.mkdtemp(prefix="interop-prometheus-", dir=TMP_ROOT))
+        self.port = free_port()
+        config = self.dir / "prometheus.yml"
+        config.write_text(json.dumps({  # JSON is YAML
+            "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+            "scrape_configs": [{"job_name": "needletail", "static_configs": [{"targets": targets}]}],
+        }))
+        self.log = open(self.dir / "prometheus.log", "wb")
+        self.proc = subprocess.Popen(
+            [binary, f"--config.file={config}", f"--storage.tsdb.path={self.dir / 'data'}",
+             f"--web.listen-address={HOST}:{self.port}"],
+            stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        wait_until(self._ready, HANG_S, "prometheus ready", interval=0.2)
+
+    def _ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{self.port}/-/ready", timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    def query(self, promql: str) -> float | None:
+        url = f"http://{HOST}:{self.port}/api/v1/query?" + urllib.parse.urlencode({"query": promql})
+        with urllib.request.urlopen(url, timeout=10) as r:
+            body = json.load(r)
+        result = body["data"]["result"]
+        return float(result[0]["value"][1]) if result else None
+
+    def wait_for(self, promql: str, expected, timeout: float = HANG_S) -> None:
+        wait_until(lambda: self.query(promql) == expected, timeout,
+                   lambda: f"{promql} == {expected} (Prometheus says {self.query(promql)})", interval=0.5)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def metrics_cluster(zookeeper_ensemble):
+    c = MetricsCluster("test-metrics", zookeeper_ensemble)
+    try:
+        c.start()
+        yield c
+    finally:
+        c.teardown()
+
+
+@pytest.fixture(scope="module")
+def prometheus(metrics_cluster):
+    p = Prometheus([f"{HOST}:{http_port(b)}" for b in metrics_cluster.brokers.values()])
+    yield p
+    p.stop()
+
+
+def true_lag(bootstrap: str, group: str, topic: str, partitions: int) -> tuple[int, int]:
+    """(sum of high watermarks, sum of lag) as a consumer sees them: committed offsets and watermarks."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        committed = c.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=HANG_S)
+        hws, lag = 0, 0
+        for tp in committed:
+            hw = c.get_watermark_offsets(TopicPartition(topic, tp.partition), timeout=HANG_S)[1]
+            hws += hw
+            if tp.offset >= 0:
+                lag += hw - tp.offset
+        return hws, lag
+    finally:
+        c.close()
+
+
+def test_prometheus_sums_match_the_truth_before_and_after_the_leader_and_coordinator_dies(metrics_cluster,
+                                                                                          prometheus):
+    rc = metrics_cluster
+    topic, group, partitions, total = "metrics-lag", "metrics-lag-group", 3, 3000
+    create_topic(rc.bootstrap, topic, partitions=partitions, replication=3)
+    rc.wait_full_isr(topic, partitions, timeout=HANG_S)
+    confluent_produce(rc.bootstrap, topic, [(None, b"l%05d" % i, None, i % partitions) for i in range(total)])
+
+    # Commit half of each partition as the group's offsets (a standalone commit: no member needed).
+    committer = Consumer({"bootstrap.servers": rc.bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        committer.commit(offsets=[TopicPartition(topic, p, (total // partitions) // 2) for p in range(partitions)],
+                         asynchronous=False)
+    finally:
+        committer.close()
+    hws, lag = true_lag(rc.bootstrap, group, topic, partitions)
+    assert hws == total and lag == total - partitions * ((total // partitions) // 2)
+
+    def check_sums(brokers: int) -> None:
+        prometheus.wait_for(f'sum(kafka_topic_partition_current_offset{{topic="{topic}"}})', float(total))
+        prometheus.wait_for(f'count(kafka_topic_partition_current_offset{{topic="{topic}"}})', float(partitions))
+        prometheus.wait_for(f'sum(kafka_consumergroup_lag{{consumergroup="{group}"}})', float(lag))
+        prometheus.wait_for(f'count(kafka_consumergroup_current_offset{{consumergroup="{group}"}})',
+                            float(partitions))
+        prometheus.wait_for("sum(kafka_brokers)", float(brokers))
+        prometheus.wait_for("count(kafka_brokers)", 1.0)
+        prometheus.wait_for("sum(kafka_controller_kafkacontroller_activecontrollercount)", 1.0)
+        prometheus.wait_for(f'sum(kafka_topic_partitions{{topic="{topic}"}})', float(partitions))
+
+    check_sums(brokers=3)
+    prometheus.wait_for("sum(kafka_server_replicamanager_underreplicatedpartitions)", 0.0)
+
+    admin = AdminClient({"bootstrap.servers": rc.bootstrap})
+    coordinator = admin.describe_consumer_groups([group])[group].result(timeout=HANG_S).coordinator.id
+    assert coordinator in rc.leaders(topic).values(), (coordinator, rc.leaders(topic))
+    victim = rc.broker_by_id(coordinator)
+    victim.kill9()
+    started = time.monotonic()
+    prometheus.wait_for("sum(kafka_server_replicamanager_underreplicatedpartitions) > bool 0", 1.0)
+    check_sums(brokers=2)
+    record_timing("metrics: sums correct again after the leader+coordinator was killed", time.monotonic() - started)
+    assert true_lag(rc.bootstrap, group, topic, partitions) == (hws, lag)
+
+    rc.restart_after_kill(victim)
+    prometheus.wait_for("sum(kafka_server_replicamanager_underreplicatedpartitions)", 0.0, timeout=120)
+    check_sums(brokers=3)
