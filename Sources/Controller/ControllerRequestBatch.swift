@@ -19,7 +19,9 @@ public struct ControllerRequestBatch: Sendable {
 
     /// LeaderAndIsr for `partition` to `brokers` (those not registered are skipped at build time); like Kafka,
     /// this also queues an UpdateMetadata for the partition to every registered broker.
-    public mutating func addLeaderAndIsr(brokers: [Int32], partition: TopicPartition, isNew: Bool, state: ControllerState) {
+    public mutating func addLeaderAndIsr(
+        brokers: [Int32], partition: TopicPartition, isNew: Bool, state: ControllerState
+    ) {
         for broker in brokers where state.isRegistered(broker) {
             let wasNew = leaderAndIsr[broker]?[partition]?.isNew ?? false
             leaderAndIsr[broker, default: [:]][partition] = LeaderAndIsrEntry(isNew: isNew || wasNew)
@@ -41,21 +43,30 @@ public struct ControllerRequestBatch: Sendable {
 
     /// The requests in Kafka's order: for each broker (by id) LeaderAndIsr, then UpdateMetadata, then StopReplica.
     /// Each carries the recipient's broker epoch.
-    public func build(_ state: ControllerState, interBrokerListener: String) -> [(broker: Int32, request: ControllerRequest)] {
+    public func build(_ state: ControllerState, interBrokerListener: String) -> [(
+        broker: Int32, request: ControllerRequest
+    )] {
         var out: [(Int32, ControllerRequest)] = []
         let targets = Set(leaderAndIsr.keys).union(updateMetadataBrokers).union(stopReplica.keys).sorted()
         for broker in targets {
             guard let recipient = state.brokers[broker] else { continue }
             if let entries = leaderAndIsr[broker], !entries.isEmpty {
                 out.append(
-                    (broker, .leaderAndIsr(
-                        Self.leaderAndIsrRequest(entries, to: recipient, state: state, listener: interBrokerListener))))
+                    (
+                        broker,
+                        .leaderAndIsr(
+                            Self.leaderAndIsrRequest(
+                                entries, to: recipient, state: state, listener: interBrokerListener))
+                    ))
             }
             if updateMetadataBrokers.contains(broker) {
                 out.append(
-                    (broker, .updateMetadata(
-                        Self.updateMetadataRequest(
-                            partitions: updateMetadataPartitions.sorted(), to: recipient, state: state))))
+                    (
+                        broker,
+                        .updateMetadata(
+                            Self.updateMetadataRequest(
+                                partitions: updateMetadataPartitions.sorted(), to: recipient, state: state))
+                    ))
             }
             if let entries = stopReplica[broker], !entries.isEmpty {
                 out.append((broker, .stopReplica(Self.stopReplicaRequest(entries, to: recipient, state: state))))
@@ -102,7 +113,9 @@ public struct ControllerRequestBatch: Sendable {
         return request
     }
 
-    static func updateMetadataRequest(partitions: [TopicPartition], to recipient: ControllerBroker, state: ControllerState)
+    static func updateMetadataRequest(
+        partitions: [TopicPartition], to recipient: ControllerBroker, state: ControllerState
+    )
         -> UpdateMetadataRequest
     {
         var byTopic: [String: [UpdateMetadataRequest.UpdateMetadataPartitionState]] = [:]
@@ -137,7 +150,9 @@ public struct ControllerRequestBatch: Sendable {
         return request
     }
 
-    static func stopReplicaRequest(_ entries: [TopicPartition: Bool], to recipient: ControllerBroker, state: ControllerState)
+    static func stopReplicaRequest(
+        _ entries: [TopicPartition: Bool], to recipient: ControllerBroker, state: ControllerState
+    )
         -> StopReplicaRequest
     {
         var byTopic: [String: [StopReplicaRequest.StopReplicaPartitionState]] = [:]
@@ -152,7 +167,9 @@ public struct ControllerRequestBatch: Sendable {
         request.controllerId = state.controllerId
         request.controllerEpoch = state.controllerEpoch
         request.brokerEpoch = recipient.epoch
-        request.topicStates = byTopic.sorted { $0.key < $1.key }.map { .init(topicName: $0.key, partitionStates: $0.value) }
+        request.topicStates = byTopic.sorted { $0.key < $1.key }.map {
+            .init(topicName: $0.key, partitionStates: $0.value)
+        }
         return request
     }
 

@@ -172,7 +172,8 @@ public actor ControllerRuntime {
         guard !stopped else { return .notController }
         return await withCheckedContinuation { continuation in
             let once = OnceBox(continuation)
-            let result = eventSink.yield(.controlledShutdown(brokerId: brokerId, brokerEpoch: brokerEpoch, { once.resume($0) }))
+            let result = eventSink.yield(
+                .controlledShutdown(brokerId: brokerId, brokerEpoch: brokerEpoch, { once.resume($0) }))
             if case .terminated = result { once.resume(.notController) }
         }
     }
@@ -289,7 +290,8 @@ public actor ControllerRuntime {
             if state.topics[name] != nil { state.topicsToDelete.insert(name) }
         }
         logger.info(
-            "[Controller id=\(settings.brokerId)] live brokers \(state.liveOrShuttingDownBrokerIds), \(state.topics.count) topics, \(state.partitionStates.count) partition states")
+            "[Controller id=\(settings.brokerId)] live brokers \(state.liveOrShuttingDownBrokerIds), \(state.topics.count) topics, \(state.partitionStates.count) partition states"
+        )
 
         // UpdateMetadata (live brokers only) before any LeaderAndIsr.
         var first = ControllerRequestBatch()
@@ -370,7 +372,8 @@ public actor ControllerRuntime {
         }
         guard !(joined.isEmpty && left.isEmpty && bounced.isEmpty && changedInfo.isEmpty) else { return }
         logger.info(
-            "[Controller id=\(settings.brokerId)] broker change: joined \(joined.sorted()), left \(left.sorted()), bounced \(bounced.sorted())")
+            "[Controller id=\(settings.brokerId)] broker change: joined \(joined.sorted()), left \(left.sorted()), bounced \(bounced.sorted())"
+        )
 
         let failed = left.union(bounced)
         if !failed.isEmpty {
@@ -536,7 +539,8 @@ public actor ControllerRuntime {
         for (topic, changes) in creations.sorted(by: { $0.key < $1.key }) {
             let created = try await zk.createPartitionStates(
                 topic: topic,
-                states: Dictionary(uniqueKeysWithValues: changes.map { ($0.partition.partition, state.znodeState($0)) }),
+                states: Dictionary(
+                    uniqueKeysWithValues: changes.map { ($0.partition.partition, state.znodeState($0)) }),
                 fence: election)
             for change in changes {
                 if let version = created[change.partition.partition] {
@@ -611,7 +615,8 @@ public actor ControllerRuntime {
         // Partitions that already had a state (re-created topic, adopted state) still need announcing.
         var batch = ControllerRequestBatch()
         batch.addUpdateMetadata(
-            brokers: state.liveOrShuttingDownBrokerIds, partitions: partitions.filter { state.partitionStates[$0] != nil })
+            brokers: state.liveOrShuttingDownBrokerIds,
+            partitions: partitions.filter { state.partitionStates[$0] != nil })
         send(batch)
     }
 
@@ -620,7 +625,8 @@ public actor ControllerRuntime {
         if state.isQueuedForDeletion(name) {
             // Kafka restores the assignment of a topic being deleted.
             if record.assignment.partitions != topic.assignment {
-                logger.warning("[Controller id=\(settings.brokerId)] restoring the assignment of \(name): being deleted")
+                logger.warning(
+                    "[Controller id=\(settings.brokerId)] restoring the assignment of \(name): being deleted")
                 var restored = record.assignment
                 restored.partitions = topic.assignment
                 topic.zkVersion = try await zk.setTopicAssignment(
@@ -779,7 +785,8 @@ public actor ControllerRuntime {
         let plans = state.planAutoRebalance(percentage: settings.leaderImbalancePerBrokerPercentage)
         guard !plans.isEmpty else { return }
         logger.info(
-            "[Controller id=\(settings.brokerId)] auto leader rebalance: moving \(plans.count) partitions to their preferred leaders")
+            "[Controller id=\(settings.brokerId)] auto leader rebalance: moving \(plans.count) partitions to their preferred leaders"
+        )
         try await runPreferredElections(plans)
     }
 

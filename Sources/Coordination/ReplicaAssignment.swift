@@ -72,7 +72,8 @@ public enum ReplicaAssignment {
         }
         let current = Int32(existing.count)
         guard newPartitionCount > current else {
-            throw .invalidPartitions("Topic currently has \(current) partitions, \(newPartitionCount) would not be an increase.")
+            throw .invalidPartitions(
+                "Topic currently has \(current) partitions, \(newPartitionCount) would not be an increase.")
         }
         let sorted = Array(Set(brokers)).sorted()
         let start = sorted.firstIndex(where: { $0 >= firstLeader }) ?? 0
@@ -89,7 +90,8 @@ public enum ReplicaAssignment {
         guard !assignment.isEmpty else { throw .invalidPartitions("Number of partitions must be larger than 0.") }
         let ids = assignment.keys.sorted()
         guard ids == Array(0..<Int32(ids.count)) else {
-            throw .invalidReplicaAssignment("Unexpected existing replica assignment: partitions must be numbered 0 to \(ids.count - 1).")
+            throw .invalidReplicaAssignment(
+                "Unexpected existing replica assignment: partitions must be numbered 0 to \(ids.count - 1).")
         }
         let rf = assignment[0]?.count ?? 0
         for p in ids {

@@ -78,7 +78,9 @@ public struct ClassicGroup: Sendable {
         guard !candidates.isEmpty else { return nil }
         var votes: [String: Int] = [:]
         for m in ordered {
-            if let vote = m.protocols.first(where: { candidates.contains($0.name) })?.name { votes[vote, default: 0] += 1 }
+            if let vote = m.protocols.first(where: { candidates.contains($0.name) })?.name {
+                votes[vote, default: 0] += 1
+            }
         }
         let preference = (leaderId.flatMap { members[$0] } ?? first).protocols.map(\.name)
         let best = votes.values.max() ?? 0
@@ -121,13 +123,15 @@ public struct ClassicGroup: Sendable {
         return GroupMetadataValue(
             protocolType: protocolType ?? "", generation: generationId, protocolName: empty ? nil : protocolName,
             leader: empty ? nil : leaderId, currentStateTimestamp: stateTimestamp,
-            members: empty ? [] : memberOrder.compactMap { members[$0] }.map {
-                GroupMetadataMemberRecord(
-                    memberId: $0.memberId, groupInstanceId: $0.groupInstanceId, clientId: $0.clientId,
-                    clientHost: $0.clientHost, rebalanceTimeoutMs: $0.rebalanceTimeoutMs,
-                    sessionTimeoutMs: $0.sessionTimeoutMs, subscription: $0.metadata(for: protocolName),
-                    assignment: $0.assignment)
-            })
+            members: empty
+                ? []
+                : memberOrder.compactMap { members[$0] }.map {
+                    GroupMetadataMemberRecord(
+                        memberId: $0.memberId, groupInstanceId: $0.groupInstanceId, clientId: $0.clientId,
+                        clientHost: $0.clientHost, rebalanceTimeoutMs: $0.rebalanceTimeoutMs,
+                        sessionTimeoutMs: $0.sessionTimeoutMs, subscription: $0.metadata(for: protocolName),
+                        assignment: $0.assignment)
+                })
     }
 
     /// DescribeGroups: protocol, metadata and assignments only when Stable (Kafka's `GroupMetadata.summary`).
@@ -186,8 +190,10 @@ public struct ClassicGroup: Sendable {
             initialDelayActive = false
             joinDeadline = now + rebalanceTimeoutMs
         }
-        actions.append(.log(
-            "Preparing to rebalance group \(groupId) in state PreparingRebalance with old generation \(generationId) (\(tp)) (reason: \(reason))"))
+        actions.append(
+            .log(
+                "Preparing to rebalance group \(groupId) in state PreparingRebalance with old generation \(generationId) (\(tp)) (reason: \(reason))"
+            ))
         transition(to: .preparingRebalance, now: now)
         // Like Kafka's tryCompleteElseWatch: a join phase everyone has already entered completes at once.
         maybeCompleteJoin(now: now, actions: &actions)
@@ -238,7 +244,8 @@ public struct ClassicGroup: Sendable {
         }
         protocolName = selectProtocol()
         transition(to: .completingRebalance, now: now)
-        actions.append(.log("Stabilized group \(groupId) generation \(generationId) (\(tp)) with \(members.count) members"))
+        actions.append(
+            .log("Stabilized group \(groupId) generation \(generationId) (\(tp)) with \(members.count) members"))
         for id in memberOrder {
             guard var m = members[id], let token = m.awaitingJoin else { continue }
             m.awaitingJoin = nil
@@ -260,7 +267,9 @@ public struct ClassicGroup: Sendable {
     }
 
     /// Removes a member and moves the group on (Kafka's `removeMemberAndUpdateGroup`).
-    private mutating func removeMemberAndUpdateGroup(_ id: String, reason: String, now: Int64, actions: inout [GroupAction]) {
+    private mutating func removeMemberAndUpdateGroup(
+        _ id: String, reason: String, now: Int64, actions: inout [GroupAction]
+    ) {
         removeMember(id, actions: &actions)
         switch state {
         case .dead, .empty:
@@ -315,15 +324,19 @@ public struct ClassicGroup: Sendable {
         } else if input.requiresKnownMemberId {
             // KIP-394: hand out the id first; the member rejoins with it within its session timeout.
             pendingMembers[newId] = now + Int64(input.sessionTimeoutMs)
-            actions.append(.log(
-                "Dynamic member with unknown member id joins group \(groupId) in \(state.rawValue) state. Created a new member id \(newId) and request the member to rejoin with this id."))
+            actions.append(
+                .log(
+                    "Dynamic member with unknown member id joins group \(groupId) in \(state.rawValue) state. Created a new member id \(newId) and request the member to rejoin with this id."
+                ))
             actions.append(.completeJoin(token: token, .failure(.memberIdRequired, memberId: newId)))
         } else {
             addMemberAndRebalance(input, memberId: newId, token: token, now: now, actions: &actions)
         }
     }
 
-    private mutating func joinKnownMember(_ input: JoinGroupInput, token: UInt64, now: Int64, actions: inout [GroupAction]) {
+    private mutating func joinKnownMember(
+        _ input: JoinGroupInput, token: UInt64, now: Int64, actions: inout [GroupAction]
+    ) {
         let id = input.memberId
         if pendingMembers.removeValue(forKey: id) != nil {
             addMemberAndRebalance(input, memberId: id, token: token, now: now, actions: &actions)
@@ -377,7 +390,8 @@ public struct ClassicGroup: Sendable {
         members[memberId] = member
         memberOrder.append(memberId)
         if state == .preparingRebalance && initialDelayActive { lastMemberAddedAt = now }
-        let reason = "Adding new member \(memberId) with group instance id \(input.groupInstanceId ?? "None")"
+        let reason =
+            "Adding new member \(memberId) with group instance id \(input.groupInstanceId ?? "None")"
             + (input.reason.map { "; client reason: \($0)" } ?? "")
         if state == .preparingRebalance {
             maybeCompleteJoin(now: now, actions: &actions)
@@ -402,7 +416,8 @@ public struct ClassicGroup: Sendable {
         member.joinVersion = input.apiVersion
         member.latestHeartbeat = now
         members[input.memberId] = member
-        let reason = "Updating metadata for member \(member.memberId) during \(state.rawValue)"
+        let reason =
+            "Updating metadata for member \(member.memberId) during \(state.rawValue)"
             + (input.reason.map { "; client reason: \($0)" } ?? "")
         if state == .preparingRebalance {
             maybeCompleteJoin(now: now, actions: &actions)
@@ -416,11 +431,17 @@ public struct ClassicGroup: Sendable {
     private mutating func replaceStaticMember(
         _ input: JoinGroupInput, newId: String, token: UInt64, now: Int64, actions: inout [GroupAction]
     ) {
-        guard let iid = input.groupInstanceId, let oldId = staticMembers[iid], var member = members[oldId] else { return }
-        if let t = member.awaitingJoin { actions.append(.completeJoin(token: t, .failure(.fencedInstanceId, memberId: oldId))) }
+        guard let iid = input.groupInstanceId, let oldId = staticMembers[iid], var member = members[oldId] else {
+            return
+        }
+        if let t = member.awaitingJoin {
+            actions.append(.completeJoin(token: t, .failure(.fencedInstanceId, memberId: oldId)))
+        }
         if let t = member.awaitingSync { actions.append(.completeSync(token: t, .failure(.fencedInstanceId))) }
-        actions.append(.log(
-            "Static member with groupInstanceId=\(iid) and unknown member id joins group \(groupId) in \(state.rawValue) state. Replacing previously mapped member \(oldId) with this groupInstanceId."))
+        actions.append(
+            .log(
+                "Static member with groupInstanceId=\(iid) and unknown member id joins group \(groupId) in \(state.rawValue) state. Replacing previously mapped member \(oldId) with this groupInstanceId."
+            ))
         let oldProtocols = member.protocols
         member.memberId = newId
         member.awaitingJoin = nil
@@ -449,7 +470,8 @@ public struct ClassicGroup: Sendable {
             } else {
                 members[newId]?.awaitingJoin = token
                 prepareRebalance(
-                    reason: "Group's selectedProtocol will change because static member \(newId) with instance id \(iid) joined with change of protocol",
+                    reason:
+                        "Group's selectedProtocol will change because static member \(newId) with instance id \(iid) joined with change of protocol",
                     now: now, actions: &actions)
             }
             _ = oldProtocols
@@ -514,8 +536,13 @@ public struct ClassicGroup: Sendable {
         case .stable:
             member.latestHeartbeat = now
             members[input.memberId] = member
-            return [.completeSync(token: token, SyncGroupResult(
-                error: .noError, protocolType: protocolType, protocolName: protocolName, assignment: member.assignment))]
+            return [
+                .completeSync(
+                    token: token,
+                    SyncGroupResult(
+                        error: .noError, protocolType: protocolType, protocolName: protocolName,
+                        assignment: member.assignment))
+            ]
         case .completingRebalance:
             var actions: [GroupAction] = []
             if let old = member.awaitingSync, old != token {
@@ -525,8 +552,10 @@ public struct ClassicGroup: Sendable {
             member.latestHeartbeat = now
             members[input.memberId] = member
             guard input.memberId == leaderId else { return actions }
-            actions.append(.log(
-                "Assignment received from leader \(input.memberId) for group \(groupId) for generation \(generationId). The group has \(members.count) members, \(staticMemberCount) of which are static."))
+            actions.append(
+                .log(
+                    "Assignment received from leader \(input.memberId) for group \(groupId) for generation \(generationId). The group has \(members.count) members, \(staticMemberCount) of which are static."
+                ))
             var given: [String: [UInt8]] = [:]
             for a in input.assignments { given[a.memberId] = a.assignment }
             for id in memberOrder { members[id]?.assignment = given[id] ?? [] }
@@ -535,8 +564,12 @@ public struct ClassicGroup: Sendable {
             for id in memberOrder {
                 guard let m = members[id], let t = m.awaitingSync else { continue }
                 members[id]?.awaitingSync = nil
-                actions.append(.completeSync(token: t, SyncGroupResult(
-                    error: .noError, protocolType: protocolType, protocolName: protocolName, assignment: m.assignment)))
+                actions.append(
+                    .completeSync(
+                        token: t,
+                        SyncGroupResult(
+                            error: .noError, protocolType: protocolType, protocolName: protocolName,
+                            assignment: m.assignment)))
             }
             return actions
         }
@@ -545,7 +578,9 @@ public struct ClassicGroup: Sendable {
     // MARK: Heartbeat
 
     /// Handles a Heartbeat; resets the member's session timer when the member is valid.
-    public mutating func heartbeat(memberId: String, groupInstanceId: String?, generationId gen: Int32, now: Int64) -> ErrorCode {
+    public mutating func heartbeat(memberId: String, groupInstanceId: String?, generationId gen: Int32, now: Int64)
+        -> ErrorCode
+    {
         guard state != .dead else { return .coordinatorNotAvailable }
         guard state != .empty else { return .unknownMemberId }
         if isFenced(memberId: memberId, instanceId: groupInstanceId) { return .fencedInstanceId }
@@ -608,7 +643,8 @@ public struct ClassicGroup: Sendable {
         let expiredPending = pendingMembers.filter { $0.value <= now }.map(\.key)
         for id in expiredPending {
             pendingMembers[id] = nil
-            actions.append(.log("Pending member \(id) in group \(groupId) has been removed after session timeout expiration."))
+            actions.append(
+                .log("Pending member \(id) in group \(groupId) has been removed after session timeout expiration."))
         }
         if !expiredPending.isEmpty { maybeCompleteJoin(now: now, actions: &actions) }
         for id in memberOrder {
@@ -628,7 +664,9 @@ public struct ClassicGroup: Sendable {
             // The extension runs from the newest member's arrival, not from the end of the last delay (Kafka's
             // InitialDelayedJoin restarts the whole delay): the group still waits the full delay after every
             // joiner, but a burst of members starting together is Stable about one delay after the first, not two.
-            let extended = lastMemberAddedAt.map { min($0 + config.initialRebalanceDelayMs, now + initialDelayRemaining) }
+            let extended = lastMemberAddedAt.map {
+                min($0 + config.initialRebalanceDelayMs, now + initialDelayRemaining)
+            }
             if initialDelayActive, let extended, extended > now {
                 initialDelayRemaining = max(initialDelayRemaining - (extended - now), 0)
                 lastMemberAddedAt = nil
@@ -681,7 +719,8 @@ public struct ClassicGroup: Sendable {
         for m in value.members {
             members[m.memberId] = GroupMember(
                 memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId,
-                clientHost: m.clientHost, rebalanceTimeoutMs: m.rebalanceTimeoutMs, sessionTimeoutMs: m.sessionTimeoutMs,
+                clientHost: m.clientHost, rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+                sessionTimeoutMs: m.sessionTimeoutMs,
                 protocolType: value.protocolType,
                 protocols: [GroupProtocol(name: value.protocolName ?? "", metadata: m.subscription)],
                 assignment: m.assignment, isNew: false, latestHeartbeat: now)

@@ -133,7 +133,9 @@ public actor GroupCoordinatorRuntime {
             do {
                 batch = try RecordBatch(parsing: Array(bytes[entry.range]))
             } catch {
-                log("Skipping unreadable batch at offset \(entry.header.baseOffset) of __consumer_offsets-\(partition): \(error)")
+                log(
+                    "Skipping unreadable batch at offset \(entry.header.baseOffset) of __consumer_offsets-\(partition): \(error)"
+                )
                 continue
             }
             for record in batch.records {
@@ -142,12 +144,13 @@ public actor GroupCoordinatorRuntime {
                     switch try OffsetsTopicRecord(key: key, value: record.value) {
                     case .offset(let k, let v):
                         s.offsets[k.group, default: [:]][TopicPartitionKey(topic: k.topic, partition: k.partition)] =
-                            .some(v.map {
-                                CommittedOffset(
-                                    offset: $0.offset, leaderEpoch: $0.leaderEpoch, metadata: $0.metadata,
-                                    commitTimestamp: $0.commitTimestamp,
-                                    expireTimestamp: $0.expireTimestamp >= 0 ? $0.expireTimestamp : nil)
-                            })
+                            .some(
+                                v.map {
+                                    CommittedOffset(
+                                        offset: $0.offset, leaderEpoch: $0.leaderEpoch, metadata: $0.metadata,
+                                        commitTimestamp: $0.commitTimestamp,
+                                        expireTimestamp: $0.expireTimestamp >= 0 ? $0.expireTimestamp : nil)
+                                })
                     case .group(let g, let v):
                         s.groups[g] = .some(v)
                         if v == nil { s.offsets[g] = nil }
@@ -223,7 +226,9 @@ public actor GroupCoordinatorRuntime {
             dropped += 1
         }
         guard wasServing else { return }
-        log("Unloaded __consumer_offsets-\(partition) (leader epoch \(leaderEpoch.map(String.init) ?? "-")): \(dropped) groups removed from cache")
+        log(
+            "Unloaded __consumer_offsets-\(partition) (leader epoch \(leaderEpoch.map(String.init) ?? "-")): \(dropped) groups removed from cache"
+        )
     }
 
     // MARK: group APIs
@@ -234,7 +239,8 @@ public actor GroupCoordinatorRuntime {
         guard status == .noError else { return .failure(status, memberId: input.memberId) }
         if groups[groupId] == nil {
             guard input.memberId.isEmpty else { return .failure(.unknownMemberId, memberId: input.memberId) }
-            groups[groupId] = ClassicGroup(groupId: groupId, partition: partition(for: groupId), config: config, now: clock())
+            groups[groupId] = ClassicGroup(
+                groupId: groupId, partition: partition(for: groupId), config: config, now: clock())
         }
         let token = makeToken()
         let actions = groups[groupId]?.join(input, token: token, freshId: newId(), now: clock()) ?? []
@@ -255,7 +261,8 @@ public actor GroupCoordinatorRuntime {
         return .failure(.unknownServerError)
     }
 
-    public func heartbeat(groupId: String, memberId: String, groupInstanceId: String?, generationId: Int32) -> ErrorCode {
+    public func heartbeat(groupId: String, memberId: String, groupInstanceId: String?, generationId: Int32) -> ErrorCode
+    {
         guard !groupId.isEmpty else { return .invalidGroupId }
         let status = coordinatorError(for: groupId)
         // Kafka answers heartbeats during a load with NONE so members do not rejoin needlessly.
@@ -263,7 +270,8 @@ public actor GroupCoordinatorRuntime {
         guard status == .noError else { return status }
         guard groups[groupId] != nil else { return .unknownMemberId }
         return groups[groupId]?.heartbeat(
-            memberId: memberId, groupInstanceId: groupInstanceId, generationId: generationId, now: clock()) ?? .unknownMemberId
+            memberId: memberId, groupInstanceId: groupInstanceId, generationId: generationId, now: clock())
+            ?? .unknownMemberId
     }
 
     /// Returns a top-level error (when the whole request fails) and one error per member.
@@ -293,10 +301,13 @@ public actor GroupCoordinatorRuntime {
         let now = clock()
         if groups[groupId] == nil {
             guard generationId < 0 else { return all(.illegalGeneration) }
-            groups[groupId] = ClassicGroup(groupId: groupId, partition: partition(for: groupId), config: config, now: now)
+            groups[groupId] = ClassicGroup(
+                groupId: groupId, partition: partition(for: groupId), config: config, now: now)
         }
-        let verdict = groups[groupId]?.validateCommit(
-            memberId: memberId, groupInstanceId: groupInstanceId, generationId: generationId, now: now) ?? .unknownMemberId
+        let verdict =
+            groups[groupId]?.validateCommit(
+                memberId: memberId, groupInstanceId: groupInstanceId, generationId: generationId, now: now)
+            ?? .unknownMemberId
         guard verdict == .noError else { return all(verdict) }
         var errors: [ErrorCode] = []
         var builder = RecordBatchBuilder()
@@ -360,7 +371,8 @@ public actor GroupCoordinatorRuntime {
             if group.offsets[tp] != nil {
                 removed.append(tp)
                 builder.append(
-                    timestamp: now, key: OffsetCommitKey(group: groupId, topic: tp.topic, partition: tp.partition).encoded(),
+                    timestamp: now,
+                    key: OffsetCommitKey(group: groupId, topic: tp.topic, partition: tp.partition).encoded(),
                     value: nil)
             }
         }
@@ -396,7 +408,8 @@ public actor GroupCoordinatorRuntime {
         let now = clock()
         for tp in group.offsets.keys.sorted() {
             builder.append(
-                timestamp: now, key: OffsetCommitKey(group: groupId, topic: tp.topic, partition: tp.partition).encoded(),
+                timestamp: now,
+                key: OffsetCommitKey(group: groupId, topic: tp.topic, partition: tp.partition).encoded(),
                 value: nil)
         }
         builder.append(timestamp: now, key: GroupMetadataValue.key(group: groupId), value: nil)
@@ -425,7 +438,9 @@ public actor GroupCoordinatorRuntime {
         let retention = config.offsetsRetentionMs
         var removedTotal = 0
         for name in groups.keys.sorted() {
-            guard let group = groups[name], partitions[group.partition] == .loaded, group.state != .dead else { continue }
+            guard let group = groups[name], partitions[group.partition] == .loaded, group.state != .dead else {
+                continue
+            }
             func expired(base: (CommittedOffset) -> Int64, skipping topics: Set<String> = []) -> [TopicPartitionKey] {
                 group.offsets.filter { tp, o in
                     if topics.contains(tp.topic) { return false }
@@ -438,7 +453,9 @@ public actor GroupCoordinatorRuntime {
             case (.some, .empty):
                 doomed = expired(base: { _ in group.stateTimestamp })
             case (.some("consumer"), .stable):
-                if let topics = group.subscribedTopics() { doomed = expired(base: { $0.commitTimestamp }, skipping: topics) }
+                if let topics = group.subscribedTopics() {
+                    doomed = expired(base: { $0.commitTimestamp }, skipping: topics)
+                }
             case (nil, _):
                 doomed = expired(base: { $0.commitTimestamp })
             default:
@@ -449,7 +466,8 @@ public actor GroupCoordinatorRuntime {
             var builder = RecordBatchBuilder()
             for tp in doomed {
                 builder.append(
-                    timestamp: now, key: OffsetCommitKey(group: name, topic: tp.topic, partition: tp.partition).encoded(),
+                    timestamp: now,
+                    key: OffsetCommitKey(group: name, topic: tp.topic, partition: tp.partition).encoded(),
                     value: nil)
             }
             if becomesDead { builder.append(timestamp: now, key: GroupMetadataValue.key(group: name), value: nil) }
@@ -490,7 +508,9 @@ public actor GroupCoordinatorRuntime {
 
     /// Runs `tick()` every `intervalMs` and `expireOffsets()` every `expiryIntervalMs` until the task is
     /// cancelled (production).
-    public nonisolated func startTimers(intervalMs: UInt64 = 100, expiryIntervalMs: UInt64 = 600_000) -> Task<Void, Never> {
+    public nonisolated func startTimers(intervalMs: UInt64 = 100, expiryIntervalMs: UInt64 = 600_000) -> Task<
+        Void, Never
+    > {
         Task {
             await withTaskGroup(of: Void.self) { tasks in
                 tasks.addTask {

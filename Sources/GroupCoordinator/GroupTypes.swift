@@ -18,7 +18,8 @@ public struct GroupConfig: Sendable, Equatable {
     public var offsetsRetentionMs: Int64
 
     public init(
-        initialRebalanceDelayMs: Int64 = 3000, minSessionTimeoutMs: Int32 = 6000, maxSessionTimeoutMs: Int32 = 1_800_000,
+        initialRebalanceDelayMs: Int64 = 3000, minSessionTimeoutMs: Int32 = 6000,
+        maxSessionTimeoutMs: Int32 = 1_800_000,
         maxSize: Int = Int(Int32.max), offsetMetadataMaxBytes: Int = 4096, newMemberJoinTimeoutMs: Int64 = 300_000,
         offsetsRetentionMs: Int64 = 7 * 24 * 3_600_000
     ) {
@@ -161,7 +162,9 @@ public struct CommittedOffset: Sendable, Equatable {
     /// An explicit expiry from an old (v1) commit record; nil lets `offsets.retention.minutes` decide.
     public var expireTimestamp: Int64?
 
-    public init(offset: Int64, leaderEpoch: Int32, metadata: String, commitTimestamp: Int64, expireTimestamp: Int64? = nil) {
+    public init(
+        offset: Int64, leaderEpoch: Int32, metadata: String, commitTimestamp: Int64, expireTimestamp: Int64? = nil
+    ) {
         self.offset = offset
         self.leaderEpoch = leaderEpoch
         self.metadata = metadata

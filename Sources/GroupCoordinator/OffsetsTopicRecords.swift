@@ -36,7 +36,10 @@ public struct OffsetCommitValue: Sendable, Equatable {
     /// v1 only; -1 when absent.
     public var expireTimestamp: Int64
 
-    public init(offset: Int64, leaderEpoch: Int32 = -1, metadata: String = "", commitTimestamp: Int64, expireTimestamp: Int64 = -1) {
+    public init(
+        offset: Int64, leaderEpoch: Int32 = -1, metadata: String = "", commitTimestamp: Int64,
+        expireTimestamp: Int64 = -1
+    ) {
         self.offset = offset
         self.leaderEpoch = leaderEpoch
         self.metadata = metadata
@@ -216,10 +219,12 @@ public enum OffsetsTopicRecord: Sendable, Equatable {
         switch version {
         case 0, 1:
             let k = OffsetCommitKey(group: try r.readString(), topic: try r.readString(), partition: try r.readInt32())
-            self = .offset(k, try value.map { (v: [UInt8]) throws(ProtocolError) in try OffsetCommitValue(decoding: v) })
+            self = .offset(
+                k, try value.map { (v: [UInt8]) throws(ProtocolError) in try OffsetCommitValue(decoding: v) })
         case 2:
             let group = try r.readString()
-            self = .group(group, try value.map { (v: [UInt8]) throws(ProtocolError) in try GroupMetadataValue(decoding: v) })
+            self = .group(
+                group, try value.map { (v: [UInt8]) throws(ProtocolError) in try GroupMetadataValue(decoding: v) })
         default:
             self = .unknown(keyVersion: version)
         }

@@ -52,8 +52,9 @@ public actor KafkaClient {
 
     /// A client for a comma-separated `host:port` list.
     public init(bootstrapServers: String, clientId: String = "needletail-client") throws {
-        self.init(configuration: KafkaClientConfiguration(
-            bootstrapServers: try BrokerAddress.list(bootstrapServers), clientId: clientId))
+        self.init(
+            configuration: KafkaClientConfiguration(
+                bootstrapServers: try BrokerAddress.list(bootstrapServers), clientId: clientId))
     }
 
     // MARK: Connections
@@ -83,10 +84,13 @@ public actor KafkaClient {
 
     /// The connection to broker `id`, refreshing metadata once when the id is not known yet.
     public func connection(toBroker id: Int32) async throws -> BrokerConnection {
-        if let node = routingBrokers[id] ?? cachedMetadata?.brokers[id] { return try await connection(to: node.address) }
+        if let node = routingBrokers[id] ?? cachedMetadata?.brokers[id] {
+            return try await connection(to: node.address)
+        }
         let md = try await metadata(topics: [])
         guard let node = md.brokers[id] else {
-            throw KafkaClientError.invalidArgument("broker \(id) is not in the cluster (brokers: \(md.brokers.keys.sorted()))")
+            throw KafkaClientError.invalidArgument(
+                "broker \(id) is not in the cluster (brokers: \(md.brokers.keys.sorted()))")
         }
         return try await connection(to: node.address)
     }
@@ -96,10 +100,13 @@ public actor KafkaClient {
     /// and the next refresh names its successor.
     public func connection(toRoleHolder id: Int32) async throws -> BrokerConnection {
         do {
-            if let node = routingBrokers[id] ?? cachedMetadata?.brokers[id] { return try await connection(to: node.address) }
+            if let node = routingBrokers[id] ?? cachedMetadata?.brokers[id] {
+                return try await connection(to: node.address)
+            }
             let md = try await metadata(topics: [])
             guard let node = md.brokers[id] else {
-                throw KafkaClientError.brokerNotAvailable(id: id, reason: "not among the live brokers \(md.brokers.keys.sorted())")
+                throw KafkaClientError.brokerNotAvailable(
+                    id: id, reason: "not among the live brokers \(md.brokers.keys.sorted())")
             }
             return try await connection(to: node.address)
         } catch let e as KafkaClientError {
@@ -150,7 +157,9 @@ public actor KafkaClient {
     }
 
     /// Sends `request` at an explicit version on `conn` (dropping the connection on failure, as above).
-    public func send<R: KafkaRequest>(_ request: R, version: Int16, on conn: BrokerConnection) async throws -> R.Response {
+    public func send<R: KafkaRequest>(_ request: R, version: Int16, on conn: BrokerConnection) async throws
+        -> R.Response
+    {
         try await send(request, atVersion: version, on: conn)
     }
 

@@ -73,7 +73,9 @@ public enum KafkaClientError: Error, Sendable, CustomStringConvertible {
     }
 
     /// Throws `.kafka` for a non-zero code.
-    public static func check(_ raw: Int16, message: String? = nil, context: @autoclosure () -> String) throws(KafkaClientError) {
+    public static func check(_ raw: Int16, message: String? = nil, context: @autoclosure () -> String)
+        throws(KafkaClientError)
+    {
         guard raw != 0 else { return }
         guard let code = ErrorCode(rawValue: raw) else { throw .unknownErrorCode(raw, context: context()) }
         throw .kafka(code: code, message: message, context: context())

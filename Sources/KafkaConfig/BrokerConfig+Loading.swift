@@ -57,7 +57,9 @@ public enum KafkaEnvironment {
     }
 
     /// `(property, value, variable)` for every configuration variable, sorted by variable name.
-    public static func properties(from environment: [String: String]) -> [(key: String, value: String, variable: String)] {
+    public static func properties(from environment: [String: String]) -> [(
+        key: String, value: String, variable: String
+    )] {
         environment.keys.sorted().compactMap { variable in
             guard let key = propertyName(forVariable: variable), let value = environment[variable] else { return nil }
             return (key, value, variable)

@@ -256,7 +256,8 @@ public struct BrokerConfig: Sendable {
         logFlushOffsetCheckpointIntervalMs = try r.int("log.flush.offset.checkpoint.interval.ms")
         logFlushStartOffsetCheckpointIntervalMs = try r.int("log.flush.start.offset.checkpoint.interval.ms")
         logPreallocate = try r.bool("log.preallocate")
-        logMessageTimestampType = MessageTimestampType(rawValue: try r.string("log.message.timestamp.type")) ?? .createTime
+        logMessageTimestampType =
+            MessageTimestampType(rawValue: try r.string("log.message.timestamp.type")) ?? .createTime
         logMessageDownconversionEnable = try r.bool("log.message.downconversion.enable")
 
         logCleanerEnable = try r.bool("log.cleaner.enable")
@@ -348,17 +349,21 @@ public struct BrokerConfig: Sendable {
         if try r.bool("broker.id.generation.enable"), brokerId > Int32(clamping: try r.int("reserved.broker.max.id")) {
             throw ConfigError.invalidValue(
                 key: "broker.id", value: String(brokerId),
-                reason: "Value must not be greater than reserved.broker.max.id unless broker.id.generation.enable=false")
+                reason: "Value must not be greater than reserved.broker.max.id unless broker.id.generation.enable=false"
+            )
         }
         if logDirs.isEmpty {
-            throw ConfigError.invalidValue(key: "log.dirs", value: "", reason: "At least one log directory must be defined")
+            throw ConfigError.invalidValue(
+                key: "log.dirs", value: "", reason: "At least one log directory must be defined")
         }
         if listeners.isEmpty {
             throw ConfigError.invalidValue(
-                key: "listeners", value: staticProperties["listeners"] ?? "", reason: "At least one listener must be defined")
+                key: "listeners", value: staticProperties["listeners"] ?? "",
+                reason: "At least one listener must be defined")
         }
         var bound = Set<String>()
-        for endpoint in listeners where !bound.insert("\(endpoint.host):\(endpoint.port)").inserted && endpoint.port != 0 {
+        for endpoint in listeners
+        where !bound.insert("\(endpoint.host):\(endpoint.port)").inserted && endpoint.port != 0 {
             throw ConfigError.invalidValue(
                 key: "listeners", value: listeners.map(\.description).joined(separator: ","),
                 reason: "Each listener must have a different port, \(endpoint.port) is repeated")
@@ -374,7 +379,9 @@ public struct BrokerConfig: Sendable {
             if endpoint.host == "0.0.0.0" || endpoint.host == "::" {
                 throw ConfigError.invalidValue(
                     key: "advertised.listeners", value: endpoint.description,
-                    reason: "advertised.listeners cannot use the nonroutable meta-address \(endpoint.host). Use a routable IP address.")
+                    reason:
+                        "advertised.listeners cannot use the nonroutable meta-address \(endpoint.host). Use a routable IP address."
+                )
             }
         }
         if !advertisedListeners.contains(where: { $0.listenerName == interBrokerListenerName }) {
@@ -385,11 +392,13 @@ public struct BrokerConfig: Sendable {
         }
         if replicaFetchWaitMaxMs > replicaSocketTimeoutMs {
             throw ConfigError.conflict(
-                "replica.socket.timeout.ms should always be at least replica.fetch.wait.max.ms to prevent unnecessary socket timeouts")
+                "replica.socket.timeout.ms should always be at least replica.fetch.wait.max.ms to prevent unnecessary socket timeouts"
+            )
         }
         if Int64(replicaFetchWaitMaxMs) > replicaLagTimeMaxMs {
             throw ConfigError.conflict(
-                "replica.fetch.wait.max.ms should always be less than or equal to replica.lag.time.max.ms to prevent frequent changes in ISR")
+                "replica.fetch.wait.max.ms should always be less than or equal to replica.lag.time.max.ms to prevent frequent changes in ISR"
+            )
         }
         let requiredAcks = try r.int("offsets.commit.required.acks")
         if requiredAcks < -1 || requiredAcks > offsetsTopicReplicationFactor {

@@ -145,9 +145,14 @@ public enum ConfigValidator: Sendable, Equatable {
             if items.count == 1, items[0] == "*" { return nil }
             for item in items {
                 let parts = item.split(separator: ":", omittingEmptySubsequences: false)
-                let ok = parts.count == 2 && parts.allSatisfy { p in !p.isEmpty && p.allSatisfy { $0.isASCII && $0.isNumber } }
+                let ok =
+                    parts.count == 2
+                    && parts.allSatisfy { p in !p.isEmpty && p.allSatisfy { $0.isASCII && $0.isNumber } }
                 if !ok {
-                    return (nil, "Must be the wildcard \"*\" or a list of the form [PartitionId]:[BrokerId],[PartitionId]:[BrokerId],...")
+                    return (
+                        nil,
+                        "Must be the wildcard \"*\" or a list of the form [PartitionId]:[BrokerId],[PartitionId]:[BrokerId],..."
+                    )
                 }
             }
             return nil
@@ -216,9 +221,12 @@ public struct ConfigKeyDefinition: Sendable {
             guard !trimmed.isEmpty, let d = Double(trimmed) else { throw invalid(raw, "Not a number of type DOUBLE") }
             value = .double(d)
         case .list:
-            value = .list(trimmed.isEmpty ? [] : trimmed.split(separator: ",", omittingEmptySubsequences: false).map {
-                String($0).trimmingBlanks()
-            })
+            value = .list(
+                trimmed.isEmpty
+                    ? []
+                    : trimmed.split(separator: ",", omittingEmptySubsequences: false).map {
+                        String($0).trimmingBlanks()
+                    })
         }
         if let problem = validator.violation(value) {
             throw ConfigError.invalidValue(key: name, value: problem.shown ?? trimmed, reason: problem.reason)

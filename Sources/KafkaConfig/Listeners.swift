@@ -52,7 +52,8 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
         var seen = Set<String>()
         for e in endpoints where !seen.insert(e.listenerName).inserted {
             throw ConfigError.invalidValue(
-                key: key, value: text, reason: "Each listener must have a different name, \(e.listenerName) is repeated")
+                key: key, value: text, reason: "Each listener must have a different name, \(e.listenerName) is repeated"
+            )
         }
         return endpoints
     }

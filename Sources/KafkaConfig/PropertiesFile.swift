@@ -98,7 +98,11 @@ public struct PropertiesFile: Sendable, Equatable {
             while end < count, scalars[end] != "\n", scalars[end] != "\r" { end += 1 }
             index = end
             if index < count {
-                if scalars[index] == "\r", index + 1 < count, scalars[index + 1] == "\n" { index += 2 } else { index += 1 }
+                if scalars[index] == "\r", index + 1 < count, scalars[index + 1] == "\n" {
+                    index += 2
+                } else {
+                    index += 1
+                }
             }
             while start < end, isBlank(scalars[start]) { start += 1 }
 

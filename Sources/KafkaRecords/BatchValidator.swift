@@ -144,7 +144,8 @@ public struct BatchValidator: Sendable {
         let header = try RecordBatch.checkedHeader(bytes)
         let batch = UnsafeRawBufferPointer(rebasing: bytes[0..<header.totalSize])
         guard header.baseOffset == 0 else {
-            throw RecordValidationError.invalidRecord("baseOffset of a client batch must be 0, not \(header.baseOffset)")
+            throw RecordValidationError.invalidRecord(
+                "baseOffset of a client batch must be 0, not \(header.baseOffset)")
         }
         guard header.totalSize <= config.maxMessageBytes else {
             throw RecordValidationError.messageTooLarge(size: header.totalSize, limit: config.maxMessageBytes)
@@ -152,12 +153,16 @@ public struct BatchValidator: Sendable {
         try RecordBatch.verifyCRC(batch, header: header)
 
         let codec = try CompressionCodec(attributes: header.attributes)
-        if codec == .zstd && !config.allowZstd { throw RecordValidationError.unsupportedCompressionType(codec.rawValue) }
+        if codec == .zstd && !config.allowZstd {
+            throw RecordValidationError.unsupportedCompressionType(codec.rawValue)
+        }
         guard header.recordsCount > 0, Int64(header.lastOffsetDelta) + 1 == Int64(header.recordsCount) else {
             throw RecordValidationError.invalidRecord(
                 "lastOffsetDelta \(header.lastOffsetDelta) and recordsCount \(header.recordsCount) disagree")
         }
-        guard !header.isControl else { throw RecordValidationError.invalidRecord("clients may not send control batches") }
+        guard !header.isControl else {
+            throw RecordValidationError.invalidRecord("clients may not send control batches")
+        }
         guard !header.isLogAppendTime else {
             throw RecordValidationError.invalidRecord("clients may not send LogAppendTime batches")
         }
@@ -240,7 +245,8 @@ public struct BatchValidator: Sendable {
         _ bytes: [UInt8], topicCompression: TargetCompression, timestampType: TimestampType, now: Int64
     ) throws -> PreparedBatch {
         let validated = try validate(bytes, timestampType: timestampType, now: now)
-        return try prepareForAppend(validated, topicCompression: topicCompression, timestampType: timestampType, now: now)
+        return try prepareForAppend(
+            validated, topicCompression: topicCompression, timestampType: timestampType, now: now)
     }
 
     /// The leader-append rewrite of a validated batch.

@@ -67,7 +67,9 @@ enum KafkaLZ4 {
 
     private static func corrupt(_ why: String) -> RecordValidationError { .corruptMessage("lz4: \(why)") }
 
-    private static func decodeFrame(_ c: inout ByteCursor, _ input: UnsafeRawBufferPointer, into out: inout CappedOutput)
+    private static func decodeFrame(
+        _ c: inout ByteCursor, _ input: UnsafeRawBufferPointer, into out: inout CappedOutput
+    )
         throws
     {
         let frameStart = c.position

@@ -233,7 +233,9 @@ public struct RecordBatchBuilder: Sendable {
     }
 
     /// Appends already-encoded records (for rebuilds that keep record bytes as they are).
-    mutating func appendEncoded(_ bytes: UnsafeRawBufferPointer, count: Int, lastOffsetDelta: Int32, maxTimestamp: Int64) {
+    mutating func appendEncoded(
+        _ bytes: UnsafeRawBufferPointer, count: Int, lastOffsetDelta: Int32, maxTimestamp: Int64
+    ) {
         recordBytes.append(contentsOf: bytes)
         if recordCount == 0 || maxTimestamp > self.maxTimestamp { self.maxTimestamp = maxTimestamp }
         recordCount += count

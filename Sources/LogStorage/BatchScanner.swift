@@ -76,7 +76,8 @@ struct BatchScanner {
             }
             let start = Int(position - bufferStart)
             let computed = buffer.withUnsafeBytes { p in
-                CRC32C.checksum(UnsafeRawBufferPointer(rebasing: p[(start + RecordBatchHeader.crcCoverageStart)..<(start + size)]))
+                CRC32C.checksum(
+                    UnsafeRawBufferPointer(rebasing: p[(start + RecordBatchHeader.crcCoverageStart)..<(start + size)]))
             }
             if computed != header.crc { return .invalid(position: position, reason: "CRC mismatch") }
         }

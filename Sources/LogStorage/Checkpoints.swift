@@ -36,7 +36,8 @@ public enum CheckpointFile {
     }
 
     /// Decodes an offset checkpoint; throws `corruptLog` on any malformed line.
-    public static func decode(_ bytes: [UInt8], path: String = "checkpoint") throws(LogError) -> [TopicPartition: Int64] {
+    public static func decode(_ bytes: [UInt8], path: String = "checkpoint") throws(LogError) -> [TopicPartition: Int64]
+    {
         var result: [TopicPartition: Int64] = [:]
         for fields in try lines(bytes, path: path, fieldsPerEntry: 3) {
             guard let partition = Int32(fields[1]), let offset = Int64(fields[2]) else {

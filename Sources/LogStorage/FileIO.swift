@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An open file (a segment's `.log`, or an index) owning its descriptor; the descriptor is closed in `deinit`.
@@ -40,9 +40,9 @@ public final class SegmentFile: @unchecked Sendable {
         var st = stat()
         guard fstat(fileDescriptor, &st) == 0 else { return 0 }
         #if canImport(Darwin)
-        return Int64(st.st_mtimespec.tv_sec) * 1000 + Int64(st.st_mtimespec.tv_nsec) / 1_000_000
+            return Int64(st.st_mtimespec.tv_sec) * 1000 + Int64(st.st_mtimespec.tv_nsec) / 1_000_000
         #else
-        return Int64(st.st_mtim.tv_sec) * 1000 + Int64(st.st_mtim.tv_nsec) / 1_000_000
+            return Int64(st.st_mtim.tv_sec) * 1000 + Int64(st.st_mtim.tv_nsec) / 1_000_000
         #endif
     }
 
@@ -207,9 +207,9 @@ enum FS {
 
     static func rename(_ from: String, _ to: String) throws(LogError) {
         #if canImport(Glibc) || canImport(Musl)
-        let rc = Glibc.rename(from, to)
+            let rc = Glibc.rename(from, to)
         #else
-        let rc = Darwin.rename(from, to)
+            let rc = Darwin.rename(from, to)
         #endif
         guard rc == 0 else { throw .io("rename \(from) -> \(to): \(lastErrorString())") }
     }
@@ -291,7 +291,9 @@ extension Array where Element == UInt8 {
         return try result.get()
     }
 
-    mutating func withMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws(LogError) -> R) throws(LogError) -> R {
+    mutating func withMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws(LogError) -> R) throws(LogError)
+        -> R
+    {
         let result = withUnsafeMutableBytes { p -> Result<R, LogError> in
             do throws(LogError) { return .success(try body(p)) } catch { return .failure(error) }
         }

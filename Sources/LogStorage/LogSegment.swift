@@ -198,13 +198,16 @@ final class LogSegment {
         let start = size
         try write(bytes, at: start)
         for b in batches {
-            try indexBatch(position: start + Int64(b.relativePosition), size: b.size, header: b.header,
-                           indexIntervalBytes: indexIntervalBytes)
+            try indexBatch(
+                position: start + Int64(b.relativePosition), size: b.size, header: b.header,
+                indexIntervalBytes: indexIntervalBytes)
         }
     }
 
     /// Single-batch append (the cleaner's rewritten batches).
-    func append(batch bytes: UnsafeRawBufferPointer, header: RecordBatchHeader, indexIntervalBytes: Int) throws(LogError) {
+    func append(batch bytes: UnsafeRawBufferPointer, header: RecordBatchHeader, indexIntervalBytes: Int)
+        throws(LogError)
+    {
         let start = size
         try write(bytes, at: start)
         try indexBatch(position: start, size: bytes.count, header: header, indexIntervalBytes: indexIntervalBytes)
@@ -293,7 +296,8 @@ final class LogSegment {
                     return (max(h.baseOffset, startingOffset), h.maxTimestamp)
                 }
                 guard let body = try scanner.body(of: b) else { return nil }
-                if let hit = RecordTimestamps.first(in: body, header: h, atLeast: timestamp, minOffset: startingOffset) {
+                if let hit = RecordTimestamps.first(in: body, header: h, atLeast: timestamp, minOffset: startingOffset)
+                {
                     return hit
                 }
             case .end: return nil

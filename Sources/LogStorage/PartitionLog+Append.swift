@@ -19,7 +19,9 @@ extension PartitionLog {
         var header = try Self.parseSingleBatch(bytes)
         return try lock.withLock { () throws(LogError) -> LeaderAppendResult in
             try ensureOpen()
-            if bytes.count > config.segmentBytes { throw .recordTooLarge(size: bytes.count, limit: config.segmentBytes) }
+            if bytes.count > config.segmentBytes {
+                throw .recordTooLarge(size: bytes.count, limit: config.segmentBytes)
+            }
             if let dup = try producerState.checkLeaderAppend(header) {
                 return LeaderAppendResult(
                     baseOffset: dup.firstOffset, lastOffset: dup.lastOffset, logStartOffset: logStart,
@@ -34,7 +36,8 @@ extension PartitionLog {
             // The batch's first 16 bytes (baseOffset, batchLength, partitionLeaderEpoch) go out patched from a
             // copy; the rest is written from the request's own bytes, which are shared and so never mutated.
             try bytes.withBytes { (p) throws(LogError) in
-                try withUnsafeTemporaryAllocation(byteCount: Self.patchedPrefixSize, alignment: 8) { (prefix) throws(LogError) in
+                try withUnsafeTemporaryAllocation(byteCount: Self.patchedPrefixSize, alignment: 8) {
+                    (prefix) throws(LogError) in
                     prefix.copyMemory(from: UnsafeRawBufferPointer(rebasing: p[0..<Self.patchedPrefixSize]))
                     prefix.storeBytes(of: base.bigEndian, toByteOffset: 0, as: Int64.self)
                     prefix.storeBytes(of: leaderEpoch.bigEndian, toByteOffset: 12, as: Int32.self)
@@ -90,7 +93,9 @@ extension PartitionLog {
                         indexIntervalBytes: config.indexIntervalBytes)
                     for span in spans[i..<j] {
                         producerState.apply(span.header)
-                        if epochCache.assign(epoch: span.header.partitionLeaderEpoch, startOffset: span.header.baseOffset) {
+                        if epochCache.assign(
+                            epoch: span.header.partitionLeaderEpoch, startOffset: span.header.baseOffset)
+                        {
                             try epochCache.persist()
                         }
                         unflushedMessages += Int64(max(1, span.header.recordsCount))
@@ -109,7 +114,9 @@ extension PartitionLog {
     // MARK: Parsing input
 
     static func parseSingleBatch(_ bytes: [UInt8]) throws(LogError) -> RecordBatchHeader {
-        guard bytes.count >= RecordBatchHeader.size else { throw .invalidBatch("\(bytes.count) bytes is below a batch header") }
+        guard bytes.count >= RecordBatchHeader.size else {
+            throw .invalidBatch("\(bytes.count) bytes is below a batch header")
+        }
         let header = bytes.withUnsafeBytes { RecordBatchHeader(parsing: $0) }
         guard header.magic == 2 else { throw .invalidBatch("magic \(header.magic) is not 2") }
         guard header.totalSize == bytes.count else {
@@ -156,7 +163,9 @@ extension PartitionLog {
         throws(LogError) -> LogSegment
     {
         guard let active = segments.last else { throw .corruptLog("log has no segment") }
-        guard active.shouldRoll(appendSize: appendSize, maxTimestamp: maxTimestamp, maxOffset: lastOffset, now: now, config: config)
+        guard
+            active.shouldRoll(
+                appendSize: appendSize, maxTimestamp: maxTimestamp, maxOffset: lastOffset, now: now, config: config)
         else { return active }
         return try roll(at: firstOffset, now: now)
     }

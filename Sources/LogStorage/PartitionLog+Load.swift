@@ -79,7 +79,9 @@ extension PartitionLog {
                         assigned.append(EpochEntry(epoch: h.partitionLeaderEpoch, startOffset: h.baseOffset))
                     }
                 }
-                for e in assigned where epochCache.assign(epoch: e.epoch, startOffset: e.startOffset) { epochChanged = true }
+                for e in assigned where epochCache.assign(epoch: e.epoch, startOffset: e.startOffset) {
+                    epochChanged = true
+                }
                 info.truncatedBytes += cut
                 if cut > 0 && !isLast {
                     for later in loaded[(i + 1)...] {

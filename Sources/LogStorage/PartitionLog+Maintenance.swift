@@ -108,7 +108,9 @@ extension PartitionLog {
                 }
                 if config.retentionBytes >= 0 {
                     var excess = segments.reduce(Int64(0)) { $0 + $1.size } - config.retentionBytes
-                    while segments.count > 1, segments[1].baseOffset <= highWatermarkValue, excess - segments[0].size >= 0 {
+                    while segments.count > 1, segments[1].baseOffset <= highWatermarkValue,
+                        excess - segments[0].size >= 0
+                    {
                         excess -= segments[0].size
                         try deleteOldestSegment(now: now)
                         deleted += 1

@@ -33,7 +33,9 @@ extension PartitionLog {
             if offset < logStart || offset > end {
                 throw .offsetOutOfRange(requested: offset, logStartOffset: logStart, logEndOffset: end)
             }
-            guard offset < end, let first = segmentIndex(containing: offset) else { return ([], logStart, end, highWatermarkValue) }
+            guard offset < end, let first = segmentIndex(containing: offset) else {
+                return ([], logStart, end, highWatermarkValue)
+            }
             var views: [View] = []
             for i in first..<min(segments.count, first + Self.maxSegmentsPerRead) {
                 let seg = segments[i]
@@ -46,7 +48,8 @@ extension PartitionLog {
             }
             return (views, logStart, end, highWatermarkValue)
         }
-        var result = LogReadResult(slices: [], byteCount: 0, logStartOffset: start, logEndOffset: end, highWatermark: hw)
+        var result = LogReadResult(
+            slices: [], byteCount: 0, logStartOffset: start, logEndOffset: end, highWatermark: hw)
         var first = true
         outer: for view in views {
             // The slices hold the file, so an eviction from the descriptor cache cannot close it mid-send.
@@ -104,7 +107,9 @@ extension PartitionLog {
     }
 
     /// `read` copied into one buffer, for callers that need the bytes (tests, tools, internal consumers).
-    public func readBytes(from offset: Int64, maxBytes: Int, upTo maxOffset: Int64 = Int64.max, minOneBatch: Bool = true)
+    public func readBytes(
+        from offset: Int64, maxBytes: Int, upTo maxOffset: Int64 = Int64.max, minOneBatch: Bool = true
+    )
         throws(LogError) -> [UInt8]
     {
         let result = try read(from: offset, maxBytes: maxBytes, upTo: maxOffset, minOneBatch: minOneBatch)

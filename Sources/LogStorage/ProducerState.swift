@@ -43,7 +43,9 @@ struct ProducerStateManager {
         let storedEpoch = stored?.producerEpoch ?? -1
         if let stored, h.producerEpoch == stored.producerEpoch, !h.isControl {
             let lastSeq = h.lastSequence
-            if let dup = stored.batches.first(where: { $0.firstSequence == h.baseSequence && $0.lastSequence == lastSeq }) {
+            if let dup = stored.batches.first(where: {
+                $0.firstSequence == h.baseSequence && $0.lastSequence == lastSeq
+            }) {
                 return dup
             }
         }

@@ -40,7 +40,9 @@ struct BrokerApiVersionsCommand: AsyncParsableCommand {
     }()
 
     static func describe(key: Int16, broker: ClosedRange<Int16>) -> String {
-        let range = broker.lowerBound == broker.upperBound ? "\(broker.lowerBound)" : "\(broker.lowerBound) to \(broker.upperBound)"
+        let range =
+            broker.lowerBound == broker.upperBound
+            ? "\(broker.lowerBound)" : "\(broker.lowerBound) to \(broker.upperBound)"
         guard let api = APIKey(rawValue: key), let mine = clientVersions[key] else {
             return "UNKNOWN(\(key)): \(range)"
         }
@@ -58,10 +60,14 @@ struct BrokerApiVersionsCommand: AsyncParsableCommand {
     func run() async throws {
         try await Tool.run {
             let client = try Tool.client(
-                bootstrap: bootstrapServer, properties: try Tool.propertiesFile(commandConfig), clientId: "broker-api-versions")
+                bootstrap: bootstrapServer, properties: try Tool.propertiesFile(commandConfig),
+                clientId: "broker-api-versions")
             for b in try await client.apiVersions() {
-                let lines = b.versions.sorted(by: { $0.key < $1.key }).map { Self.describe(key: $0.key, broker: $0.value) }
-                Output.line("\(b.broker.host):\(b.broker.port) (id: \(b.broker.id) rack: \(b.broker.rack ?? "null")) -> (")
+                let lines = b.versions.sorted(by: { $0.key < $1.key }).map {
+                    Self.describe(key: $0.key, broker: $0.value)
+                }
+                Output.line(
+                    "\(b.broker.host):\(b.broker.port) (id: \(b.broker.id) rack: \(b.broker.rack ?? "null")) -> (")
                 Output.line("\t" + lines.joined(separator: ",\n\t"))
                 Output.line(")")
             }

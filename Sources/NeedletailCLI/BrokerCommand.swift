@@ -31,7 +31,8 @@ struct BrokerCommand: AsyncParsableCommand {
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = ProcessInfo.processInfo.environment["NEEDLETAIL_LOG_LEVEL"]
+            handler.logLevel =
+                ProcessInfo.processInfo.environment["NEEDLETAIL_LOG_LEVEL"]
                 .flatMap(Logger.Level.init(rawValue:)) ?? .info
             return handler
         }

@@ -41,7 +41,9 @@ struct ConfigsCommand: AsyncParsableCommand {
     var deleteConfig: String?
 
     func validate() throws {
-        guard describe != alter else { throw ValidationError("Command must include exactly one action: --describe, --alter") }
+        guard describe != alter else {
+            throw ValidationError("Command must include exactly one action: --describe, --alter")
+        }
         if alter, addConfig == nil, deleteConfig == nil {
             throw ValidationError("At least one of --add-config or --delete-config must be specified with --alter")
         }
@@ -100,7 +102,8 @@ struct ConfigsCommand: AsyncParsableCommand {
                 name = ""
             }
             let client = try Tool.client(
-                bootstrap: bootstrapServer, properties: try Tool.propertiesFile(commandConfig), clientId: "needletail-configs")
+                bootstrap: bootstrapServer, properties: try Tool.propertiesFile(commandConfig),
+                clientId: "needletail-configs")
             if describe {
                 var names: [String]
                 if let name {
@@ -126,7 +129,8 @@ struct ConfigsCommand: AsyncParsableCommand {
                 try await client.incrementalAlterConfigs(resource, ops)
                 switch kind {
                 case .topic: Output.line("Completed updating config for topic \(name).")
-                case .broker where name.isEmpty: Output.line("Completed updating default config for brokers in the cluster.")
+                case .broker where name.isEmpty:
+                    Output.line("Completed updating default config for brokers in the cluster.")
                 case .broker: Output.line("Completed updating config for broker \(name).")
                 case .brokerLogger: Output.line("Completed updating config for broker-logger \(name).")
                 }

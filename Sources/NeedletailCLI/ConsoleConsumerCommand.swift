@@ -88,7 +88,8 @@ struct ConsoleConsumerCommand: AsyncParsableCommand {
                 let rebalance = settings["max.poll.interval.ms"].flatMap(Int.init) ?? 60_000
                 clientSettings["request.timeout.ms"] = String(rebalance + 5_000)
             }
-            let client = try Tool.client(bootstrap: bootstrapServer, properties: clientSettings, clientId: "console-consumer")
+            let client = try Tool.client(
+                bootstrap: bootstrapServer, properties: clientSettings, clientId: "console-consumer")
             var config = ConsumerConfiguration()
             if (isolationLevel ?? settings["isolation.level"]) == "read_committed" { config.isolationLevel = 1 }
             if let v = settings["fetch.max.wait.ms"].flatMap(Int32.init) { config.maxWaitMs = v }
@@ -103,7 +104,9 @@ struct ConsoleConsumerCommand: AsyncParsableCommand {
             case "latest": start = .latest
             case let text?:
                 guard let o = Int64(text), o >= 0 else {
-                    throw ToolError("The provided offset value '\(text)' is incorrect. Valid values are 'earliest', 'latest', or a non-negative long.")
+                    throw ToolError(
+                        "The provided offset value '\(text)' is incorrect. Valid values are 'earliest', 'latest', or a non-negative long."
+                    )
                 }
                 start = .offset(o)
             }
@@ -163,7 +166,9 @@ struct ConsoleConsumerCommand: AsyncParsableCommand {
                 let n = name.trimmingCharacters(in: .whitespaces).lowercased()
                 if n.hasSuffix("roundrobinassignor") || n == "roundrobin" { return RoundRobinAssignor() }
                 if n.hasSuffix("rangeassignor") || n == "range" { return RangeAssignor() }
-                if n.hasSuffix("cooperativestickyassignor") || n == "cooperative-sticky" { return CooperativeStickyAssignor() }
+                if n.hasSuffix("cooperativestickyassignor") || n == "cooperative-sticky" {
+                    return CooperativeStickyAssignor()
+                }
                 if n.hasSuffix(".stickyassignor") || n == "stickyassignor" || n == "sticky" { return StickyAssignor() }
                 return nil
             }
@@ -303,7 +308,8 @@ struct MessageFormatter {
         func separator(_ more: Bool) { out += more ? keySeparator : lineSeparator }
         if printTimestamp {
             if r.timestamp >= 0 {
-                out += Array("\(r.timestampType == .logAppendTime ? "LogAppendTime" : "CreateTime"):\(r.timestamp)".utf8)
+                out += Array(
+                    "\(r.timestampType == .logAppendTime ? "LogAppendTime" : "CreateTime"):\(r.timestamp)".utf8)
             } else {
                 out += Array("NO_TIMESTAMP".utf8)
             }

@@ -36,7 +36,8 @@ struct ConsoleProducerCommand: AsyncParsableCommand {
     @Option(name: .customLong("compression-codec"), help: "none, gzip, snappy, lz4 or zstd.")
     var compressionCodec: String?
 
-    @Option(name: .customLong("request-required-acks"), parsing: .unconditional, help: "Acks: -1/all, 0 or 1 (default -1).")
+    @Option(
+        name: .customLong("request-required-acks"), parsing: .unconditional, help: "Acks: -1/all, 0 or 1 (default -1).")
     var requiredAcks: String?
 
     @Option(name: .customLong("batch-size"), help: "Records are sent in batches of up to this many bytes.")
@@ -148,8 +149,9 @@ struct LineReader {
             }
             for pair in rest[..<r.lowerBound].components(separatedBy: headersSeparator) where !pair.isEmpty {
                 if let kr = pair.range(of: headersKeySeparator) {
-                    headers.append(RecordHeader(
-                        key: String(pair[..<kr.lowerBound]), value: bytes(pair[kr.upperBound...])))
+                    headers.append(
+                        RecordHeader(
+                            key: String(pair[..<kr.lowerBound]), value: bytes(pair[kr.upperBound...])))
                 } else {
                     headers.append(RecordHeader(key: pair, value: nil))
                 }

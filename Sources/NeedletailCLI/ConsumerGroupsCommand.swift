@@ -7,7 +7,8 @@ import KafkaProtocol
 struct ConsumerGroupsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consumer-groups",
-        abstract: "List, describe and delete consumer groups; reset or delete their offsets (kafka-consumer-groups.sh).",
+        abstract:
+            "List, describe and delete consumer groups; reset or delete their offsets (kafka-consumer-groups.sh).",
         discussion: """
             Examples:
               needletail consumer-groups --bootstrap-server localhost:9092 --list
@@ -53,19 +54,27 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
     func validate() throws {
         let actions = [list, describe, delete, resetOffsets, deleteOffsets].filter { $0 }.count
         if actions != 1 {
-            throw ValidationError("Command must include exactly one action: --list, --describe, --delete, --reset-offsets, --delete-offsets")
+            throw ValidationError(
+                "Command must include exactly one action: --list, --describe, --delete, --reset-offsets, --delete-offsets"
+            )
         }
         if (describe || delete || resetOffsets) && group.isEmpty && !allGroups {
-            throw ValidationError("Option [\(describe ? "describe" : delete ? "delete" : "reset-offsets")] takes one of these options: [all-groups, group]")
+            throw ValidationError(
+                "Option [\(describe ? "describe" : delete ? "delete" : "reset-offsets")] takes one of these options: [all-groups, group]"
+            )
         }
         if deleteOffsets && (group.count != 1 || topic.isEmpty) {
             throw ValidationError("Option [delete-offsets] takes the following options: [group, topic]")
         }
         if resetOffsets {
-            let scenarios = [toEarliest, toLatest, toCurrent, toOffset != nil, shiftBy != nil, toDatetime != nil,
-                             byDuration != nil].filter { $0 }.count
+            let scenarios = [
+                toEarliest, toLatest, toCurrent, toOffset != nil, shiftBy != nil, toDatetime != nil,
+                byDuration != nil,
+            ].filter { $0 }.count
             if scenarios != 1 {
-                throw ValidationError("Option [reset-offsets] takes exactly one of: --to-earliest, --to-latest, --to-current, --to-offset, --shift-by, --to-datetime, --by-duration")
+                throw ValidationError(
+                    "Option [reset-offsets] takes exactly one of: --to-earliest, --to-latest, --to-current, --to-offset, --shift-by, --to-datetime, --by-duration"
+                )
             }
             if topic.isEmpty && !allTopics {
                 throw ValidationError("Option [reset-offsets] takes one of these options: [all-topics, topic]")
@@ -152,7 +161,9 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
         var owner: [TopicPartition: GroupMemberDescription] = [:]
         for m in d.members { for tp in m.assignment { owner[tp] = m } }
         let tps = Set(committed.keys).union(owner.keys).sorted()
-        let ends = tps.isEmpty ? [:] : try await client.listOffsets(Dictionary(uniqueKeysWithValues: tps.map { ($0, .latest) }))
+        let ends =
+            tps.isEmpty
+            ? [:] : try await client.listOffsets(Dictionary(uniqueKeysWithValues: tps.map { ($0, .latest) }))
         var rows: [[String]] = []
         for tp in tps {
             let current = committed[tp]
@@ -169,11 +180,17 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
         let cw = max(15, rows.map { $0[6].count }.max() ?? 0)
         let hw = max(15, rows.map { $0[7].count }.max() ?? 0)
         func line(_ c: [String]) -> String {
-            [pad(c[0], gw), pad(c[1], tw), pad(c[2], 10), pad(c[3], 15), pad(c[4], 15), pad(c[5], 15), pad(c[6], cw),
-             pad(c[7], hw), c[8]].joined(separator: " ")
+            [
+                pad(c[0], gw), pad(c[1], tw), pad(c[2], 10), pad(c[3], 15), pad(c[4], 15), pad(c[5], 15), pad(c[6], cw),
+                pad(c[7], hw), c[8],
+            ].joined(separator: " ")
         }
         Output.line("")
-        Output.line(line(["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"]))
+        Output.line(
+            line([
+                "GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST",
+                "CLIENT-ID",
+            ]))
         for r in rows { Output.line(line(r)) }
     }
 
@@ -183,14 +200,18 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
         let cw = max(15, d.members.map(\.memberId.count).max() ?? 0)
         let hw = max(15, d.members.map { hostText($0.clientHost).count }.max() ?? 0)
         let iw = max(15, d.members.map(\.clientId.count).max() ?? 0)
-        var header = [pad("GROUP", gw), pad("CONSUMER-ID", cw), pad("HOST", hw), pad("CLIENT-ID", iw),
-                      verbose ? pad("#PARTITIONS", 12) : "#PARTITIONS"]
+        var header = [
+            pad("GROUP", gw), pad("CONSUMER-ID", cw), pad("HOST", hw), pad("CLIENT-ID", iw),
+            verbose ? pad("#PARTITIONS", 12) : "#PARTITIONS",
+        ]
         if verbose { header.append("ASSIGNMENT") }
         Output.line("")
         Output.line(header.joined(separator: " "))
         for m in d.members {
-            var cells = [pad(d.groupId, gw), pad(m.memberId, cw), pad(hostText(m.clientHost), hw), pad(m.clientId, iw),
-                         verbose ? pad(String(m.assignment.count), 12) : String(m.assignment.count)]
+            var cells = [
+                pad(d.groupId, gw), pad(m.memberId, cw), pad(hostText(m.clientHost), hw), pad(m.clientId, iw),
+                verbose ? pad(String(m.assignment.count), 12) : String(m.assignment.count),
+            ]
             if verbose {
                 let byTopic = Dictionary(grouping: m.assignment, by: \.topic)
                 let text = byTopic.keys.sorted().map { t in
@@ -210,10 +231,17 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
         let gw = max(15, d.groupId.count)
         let cw = max(25, coordinator.count)
         Output.line("")
-        Output.line([pad("GROUP", gw), pad("COORDINATOR (ID)", cw), pad("ASSIGNMENT-STRATEGY", 20), pad("STATE", 20), "#MEMBERS"]
+        Output.line(
+            [
+                pad("GROUP", gw), pad("COORDINATOR (ID)", cw), pad("ASSIGNMENT-STRATEGY", 20), pad("STATE", 20),
+                "#MEMBERS",
+            ]
             .joined(separator: " "))
-        Output.line([pad(d.groupId, gw), pad(coordinator, cw), pad(d.protocolName.isEmpty ? "" : d.protocolName, 20),
-                     pad(d.state, 20), String(d.members.count)].joined(separator: " "))
+        Output.line(
+            [
+                pad(d.groupId, gw), pad(coordinator, cw), pad(d.protocolName.isEmpty ? "" : d.protocolName, 20),
+                pad(d.state, 20), String(d.members.count),
+            ].joined(separator: " "))
     }
 
     // MARK: Delete
@@ -223,17 +251,20 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
         let failed = groups.filter { (results[$0] ?? -1) != 0 }
         let ok = groups.filter { results[$0] == 0 }
         if !ok.isEmpty {
-            Output.line("Deletion of requested consumer groups (" + ok.map { "'\($0)'" }.joined(separator: ", ") + ") was successful.")
+            Output.line(
+                "Deletion of requested consumer groups (" + ok.map { "'\($0)'" }.joined(separator: ", ")
+                    + ") was successful.")
         }
         if !failed.isEmpty {
             Output.line("Deletion of some consumer groups failed:")
             for g in failed {
                 let code = results[g].flatMap { ErrorCode(rawValue: $0) }
-                let reason: String = switch code {
-                case .groupIdNotFound?: "The group id does not exist."
-                case .nonEmptyGroup?: "The group is not empty."
-                default: code?.name ?? "unknown error"
-                }
+                let reason: String =
+                    switch code {
+                    case .groupIdNotFound?: "The group id does not exist."
+                    case .nonEmptyGroup?: "The group is not empty."
+                    default: code?.name ?? "unknown error"
+                    }
                 Output.line("* Group '\(g)' could not be deleted due to: \(reason)")
             }
             throw ExitCode.failure
@@ -266,12 +297,16 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
 
     private func runReset(_ client: KafkaClient, _ groups: [String]) async throws {
         if !dryRun && !execute {
-            Tool.printError("WARN: No action will be performed as the --execute option is missing. In a future major release, the default behavior of this command will be to prompt the user before executing the reset rather than doing a dry run. You should add the --dry-run option explicitly if you are scripting this command and want to keep the current default behavior without prompting.")
+            Tool.printError(
+                "WARN: No action will be performed as the --execute option is missing. In a future major release, the default behavior of this command will be to prompt the user before executing the reset rather than doing a dry run. You should add the --dry-run option explicitly if you are scripting this command and want to keep the current default behavior without prompting."
+            )
         }
         for group in groups {
             let d = try await client.describeGroups([group]).first
             if let d, !(d.state == "Empty" || d.state == "Dead" || d.errorCode != 0) {
-                throw ToolError("Assignments can only be reset if the group '\(group)' is inactive, but the current state is \(d.state).")
+                throw ToolError(
+                    "Assignments can only be reset if the group '\(group)' is inactive, but the current state is \(d.state)."
+                )
             }
             let tps = try await targetPartitions(client, group: group)
             let specs = { (spec: OffsetSpec) in Dictionary(uniqueKeysWithValues: tps.map { ($0, spec) }) }
@@ -312,10 +347,12 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
                 try await client.commitOffsets(group: group, offsets: target)
             }
             Output.line("")
-            Output.line([pad("GROUP", 30), pad("TOPIC", 30), pad("PARTITION", 10), "NEW-OFFSET"].joined(separator: " "))
+            Output.line(
+                [pad("GROUP", 30), pad("TOPIC", 30), pad("PARTITION", 10), "NEW-OFFSET"].joined(separator: " "))
             for tp in tps {
-                Output.line([pad(group, 30), pad(tp.topic, 30), pad(String(tp.partition), 10), String(target[tp] ?? 0)]
-                    .joined(separator: " "))
+                Output.line(
+                    [pad(group, 30), pad(tp.topic, 30), pad(String(tp.partition), 10), String(target[tp] ?? 0)]
+                        .joined(separator: " "))
             }
         }
     }
@@ -323,9 +360,11 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
     private func runDeleteOffsets(_ client: KafkaClient, _ group: String) async throws {
         let tps = try await targetPartitions(client, group: group)
         let byTopic = Dictionary(grouping: tps, by: \.topic)
-        let request = OffsetDeleteRequest(groupId: group, topics: byTopic.keys.sorted().map { t in
-            .init(name: t, partitions: byTopic[t, default: []].map { .init(partitionIndex: $0.partition) })
-        })
+        let request = OffsetDeleteRequest(
+            groupId: group,
+            topics: byTopic.keys.sorted().map { t in
+                .init(name: t, partitions: byTopic[t, default: []].map { .init(partitionIndex: $0.partition) })
+            })
         let response = try await client.sendToCoordinator(request, group: group)
         if response.errorCode != 0 {
             let name = ErrorCode(rawValue: response.errorCode)?.name ?? "error \(response.errorCode)"
@@ -336,7 +375,9 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
         Output.line([pad("TOPIC", 30), pad("PARTITION", 10), "STATUS"].joined(separator: " "))
         for t in response.topics {
             for p in t.partitions {
-                let status = p.errorCode == 0 ? "Successful" : "Error: " + (ErrorCode(rawValue: p.errorCode)?.name ?? "\(p.errorCode)")
+                let status =
+                    p.errorCode == 0
+                    ? "Successful" : "Error: " + (ErrorCode(rawValue: p.errorCode)?.name ?? "\(p.errorCode)")
                 Output.line([pad(t.name, 30), pad(String(p.partitionIndex), 10), status].joined(separator: " "))
             }
         }
@@ -346,8 +387,10 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
 
     /// "YYYY-MM-DDTHH:mm:SS.sss" in local time, or with a zone suffix (Z, +hh:mm).
     static func parseDatetime(_ text: String) throws -> Int64 {
-        let formats = ["yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "yyyy-MM-dd'T'HH:mm:ss.SSSX", "yyyy-MM-dd'T'HH:mm:ss.SSS",
-                       "yyyy-MM-dd'T'HH:mm:ssXXX", "yyyy-MM-dd'T'HH:mm:ss"]
+        let formats = [
+            "yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "yyyy-MM-dd'T'HH:mm:ss.SSSX", "yyyy-MM-dd'T'HH:mm:ss.SSS",
+            "yyyy-MM-dd'T'HH:mm:ssXXX", "yyyy-MM-dd'T'HH:mm:ss",
+        ]
         for f in formats {
             let df = DateFormatter()
             df.locale = Locale(identifier: "en_US_POSIX")

@@ -28,7 +28,10 @@ struct DeleteRecordsCommand: AsyncParsableCommand {
     static func parse(_ data: Data) throws -> [TopicPartition: Int64] {
         guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let list = root["partitions"] as? [[String: Any]]
-        else { throw ToolError("The offset JSON file must hold {\"partitions\": [{\"topic\": …, \"partition\": …, \"offset\": …}]}") }
+        else {
+            throw ToolError(
+                "The offset JSON file must hold {\"partitions\": [{\"topic\": …, \"partition\": …, \"offset\": …}]}")
+        }
         var out: [TopicPartition: Int64] = [:]
         for entry in list {
             guard let topic = entry["topic"] as? String, let partition = (entry["partition"] as? NSNumber)?.int32Value,
@@ -48,7 +51,8 @@ struct DeleteRecordsCommand: AsyncParsableCommand {
             }
             let targets = try Self.parse(data)
             let client = try Tool.client(
-                bootstrap: bootstrapServer, properties: try Tool.propertiesFile(commandConfig), clientId: "delete-records")
+                bootstrap: bootstrapServer, properties: try Tool.propertiesFile(commandConfig),
+                clientId: "delete-records")
             Output.line("Executing records delete operation")
             var lines: [String] = []
             var failed = false

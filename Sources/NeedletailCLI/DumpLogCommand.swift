@@ -67,7 +67,9 @@ struct DumpLogCommand: AsyncParsableCommand {
                 let directory = url.deletingLastPathComponent().path
                 let absolute = url.standardizedFileURL.path
                 func read(_ path: String) throws -> [UInt8] {
-                    guard let data = FileManager.default.contents(atPath: path) else { throw ToolError("Cannot read \(path)") }
+                    guard let data = FileManager.default.contents(atPath: path) else {
+                        throw ToolError("Cannot read \(path)")
+                    }
                     return [UInt8](data)
                 }
                 do {
@@ -77,20 +79,24 @@ struct DumpLogCommand: AsyncParsableCommand {
                         var bytes = try read(file)
                         let limited = options.maxBytes < bytes.count
                         if limited { bytes = Array(bytes[..<options.maxBytes]) }
-                        Output.write(Self.dump(
-                            bytes, options: options, file: file, absolutePath: absolute, reportTrailing: !limited,
-                            problems: &problems))
+                        Output.write(
+                            Self.dump(
+                                bytes, options: options, file: file, absolutePath: absolute, reportTrailing: !limited,
+                                problems: &problems))
                     case "index":
-                        Output.write(try SegmentFileDump.offsetIndex(
-                            try read(file), log: try read("\(directory)/\(stem).log"), baseOffset: base,
-                            displayName: file, absolutePath: absolute, sanityOnly: indexSanityCheck,
-                            verifyOnly: verifyIndexOnly, problems: &problems))
+                        Output.write(
+                            try SegmentFileDump.offsetIndex(
+                                try read(file), log: try read("\(directory)/\(stem).log"), baseOffset: base,
+                                displayName: file, absolutePath: absolute, sanityOnly: indexSanityCheck,
+                                verifyOnly: verifyIndexOnly, problems: &problems))
                     case "timeindex":
                         let index = (try? read("\(directory)/\(stem).index")) ?? []
-                        Output.write(try SegmentFileDump.timeIndex(
-                            try read(file), offsetIndex: index, log: try read("\(directory)/\(stem).log"), baseOffset: base,
-                            displayName: file, absolutePath: absolute, sanityOnly: indexSanityCheck,
-                            verifyOnly: verifyIndexOnly, problems: &problems))
+                        Output.write(
+                            try SegmentFileDump.timeIndex(
+                                try read(file), offsetIndex: index, log: try read("\(directory)/\(stem).log"),
+                                baseOffset: base,
+                                displayName: file, absolutePath: absolute, sanityOnly: indexSanityCheck,
+                                verifyOnly: verifyIndexOnly, problems: &problems))
                     case "snapshot":
                         do {
                             Output.write(try SegmentFileDump.producerSnapshot(try read(file)))
@@ -145,14 +151,16 @@ struct DumpLogCommand: AsyncParsableCommand {
             out += "baseOffset: \(h.baseOffset) lastOffset: \(h.lastOffset) count: \(h.recordsCount)"
             out += " baseSequence: \(h.baseSequence) lastSequence: \(h.lastSequence) producerId: \(h.producerId)"
             out += " producerEpoch: \(h.producerEpoch) partitionLeaderEpoch: \(h.partitionLeaderEpoch)"
-            out += " isTransactional: \(h.isTransactional) isControl: \(h.isControl) deleteHorizonMs: OptionalLong.empty"
+            out +=
+                " isTransactional: \(h.isTransactional) isControl: \(h.isControl) deleteHorizonMs: OptionalLong.empty"
             out += " position: \(position) \(tsType): \(h.maxTimestamp) size: \(h.totalSize) magic: \(h.magic)"
             out += " compresscodec: \(codecName(h.compressionCodec)) crc: \(h.crc) isvalid: \(parsed != nil)\n"
             guard options.deep, let batch = parsed else { continue }
             for r in batch.records {
                 let offset = batch.offset(of: r)
                 if lastOffset != -1, offset != lastOffset + 1 {
-                    SegmentFileDump.DumpProblems.add((lastOffset, offset), file: absolutePath, to: &problems.nonConsecutiveOffsets)
+                    SegmentFileDump.DumpProblems.add(
+                        (lastOffset, offset), file: absolutePath, to: &problems.nonConsecutiveOffsets)
                 }
                 lastOffset = offset
                 var prefix = "| "

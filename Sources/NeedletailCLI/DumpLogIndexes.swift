@@ -16,7 +16,8 @@ enum SegmentFileDump {
         var shallowOffsetsNotFound: [(file: String, pairs: [(Int64, Int64)])] = []
         var nonConsecutiveOffsets: [(file: String, pairs: [(Int64, Int64)])] = []
 
-        static func add(_ pair: (Int64, Int64), file: String, to list: inout [(file: String, pairs: [(Int64, Int64)])]) {
+        static func add(_ pair: (Int64, Int64), file: String, to list: inout [(file: String, pairs: [(Int64, Int64)])])
+        {
             if let i = list.firstIndex(where: { $0.file == file }) {
                 list[i].pairs.append(pair)
             } else {
@@ -102,10 +103,16 @@ enum SegmentFileDump {
         if sanityOnly {
             let last = validPrefix(entries.map(\.offset), baseOffset: baseOffset).last ?? baseOffset
             if last < baseOffset {
-                throw Corrupt(message: "Corrupt index found, index file (\(absolutePath)) has non-zero size but the last offset is \(last) which is less than the base offset \(baseOffset).")
+                throw Corrupt(
+                    message:
+                        "Corrupt index found, index file (\(absolutePath)) has non-zero size but the last offset is \(last) which is less than the base offset \(baseOffset)."
+                )
             }
             if bytes.count % 8 != 0 {
-                throw Corrupt(message: "Index file \(absolutePath) is corrupt, found \(bytes.count) bytes which is neither positive nor a multiple of 8.")
+                throw Corrupt(
+                    message:
+                        "Index file \(absolutePath) is corrupt, found \(bytes.count) bytes which is neither positive nor a multiple of 8."
+                )
             }
             return "\(displayName) passed sanity check.\n"
         }
@@ -149,14 +156,23 @@ enum SegmentFileDump {
         if sanityOnly {
             if let first = valid.first, let last = valid.last {
                 if last.timestamp < first.timestamp {
-                    throw Corrupt(message: "Corrupt time index found, time index file (\(absolutePath)) has non-zero size but the last timestamp is \(last.timestamp) which is less than the first timestamp \(first.timestamp)")
+                    throw Corrupt(
+                        message:
+                            "Corrupt time index found, time index file (\(absolutePath)) has non-zero size but the last timestamp is \(last.timestamp) which is less than the first timestamp \(first.timestamp)"
+                    )
                 }
                 if last.offset < baseOffset {
-                    throw Corrupt(message: "Corrupt time index found, time index file (\(absolutePath)) has non-zero size but the last offset is \(last.offset) which is less than the first offset \(baseOffset)")
+                    throw Corrupt(
+                        message:
+                            "Corrupt time index found, time index file (\(absolutePath)) has non-zero size but the last offset is \(last.offset) which is less than the first offset \(baseOffset)"
+                    )
                 }
             }
             if bytes.count % 12 != 0 {
-                throw Corrupt(message: "Time index file \(absolutePath) is corrupt, found \(bytes.count) bytes which is neither positive nor a multiple of 12.")
+                throw Corrupt(
+                    message:
+                        "Time index file \(absolutePath) is corrupt, found \(bytes.count) bytes which is neither positive nor a multiple of 12."
+                )
             }
             return "\(displayName) passed sanity check.\n"
         }
@@ -170,14 +186,17 @@ enum SegmentFileDump {
             for (i, o) in indexOffsets.enumerated() where o <= e.offset { position = index[i].position }
             if let batch = batches(in: log, from: position).first(where: { $0.header.lastOffset >= e.offset }) {
                 if batch.header.lastOffset != e.offset {
-                    DumpProblems.add((e.offset, batch.header.lastOffset), file: absolutePath, to: &problems.shallowOffsetsNotFound)
+                    DumpProblems.add(
+                        (e.offset, batch.header.lastOffset), file: absolutePath, to: &problems.shallowOffsetsNotFound)
                 } else {
                     let maxTimestamp = maxRecordTimestamp(log, batch, position: position)
                     if maxTimestamp != e.timestamp {
-                        DumpProblems.add((e.timestamp, maxTimestamp), file: absolutePath, to: &problems.timestampMismatches)
+                        DumpProblems.add(
+                            (e.timestamp, maxTimestamp), file: absolutePath, to: &problems.timestampMismatches)
                     }
                     if previous >= e.timestamp {
-                        DumpProblems.add((e.timestamp, previous), file: absolutePath, to: &problems.outOfOrderTimestamps)
+                        DumpProblems.add(
+                            (e.timestamp, previous), file: absolutePath, to: &problems.outOfOrderTimestamps)
                     }
                 }
             } else {
@@ -247,7 +266,8 @@ enum SegmentFileDump {
         var out = ""
         for i in 0..<bytes.count / 34 {
             let o = i * 34
-            out += "version: \(int16(bytes, o)) producerId: \(int64(bytes, o + 2)) firstOffset: \(int64(bytes, o + 10)) "
+            out +=
+                "version: \(int16(bytes, o)) producerId: \(int64(bytes, o + 2)) firstOffset: \(int64(bytes, o + 10)) "
             out += "lastOffset: \(int64(bytes, o + 18)) lastStableOffset: \(int64(bytes, o + 26))\n"
         }
         return out

@@ -25,7 +25,8 @@ struct GetOffsetsCommand: AsyncParsableCommand {
 
     @Option(help: "Comma-separated partition ids or ranges (0,2-4); all when omitted.") var partitions: String?
 
-    @Option(parsing: .unconditional, help: "-1/latest, -2/earliest, -3/max-timestamp, or a timestamp in ms.") var time: String = "-1"
+    @Option(parsing: .unconditional, help: "-1/latest, -2/earliest, -3/max-timestamp, or a timestamp in ms.") var time:
+        String = "-1"
 
     @Flag(name: .customLong("exclude-internal-topics"), help: "Leave out internal topics.")
     var excludeInternal = false

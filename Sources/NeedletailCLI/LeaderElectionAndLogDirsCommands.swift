@@ -21,7 +21,8 @@ struct LeaderElectionCommand: AsyncParsableCommand {
     @Option(name: .customLong("admin.config"), help: "A properties file with client settings.")
     var adminConfig: String?
     @Option(name: .customLong("election-type"), help: "preferred or unclean.") var electionType: String
-    @Flag(name: .customLong("all-topic-partitions"), help: "Every partition of every topic.") var allTopicPartitions = false
+    @Flag(name: .customLong("all-topic-partitions"), help: "Every partition of every topic.") var allTopicPartitions =
+        false
     @Option(help: "The topic (with --partition).") var topic: String?
     @Option(help: "The partition of --topic.") var partition: Int32?
 
@@ -40,7 +41,8 @@ struct LeaderElectionCommand: AsyncParsableCommand {
     func run() async throws {
         try await Tool.run {
             let client = try Tool.client(
-                bootstrap: bootstrapServer, properties: try Tool.propertiesFile(adminConfig), clientId: "leader-election")
+                bootstrap: bootstrapServer, properties: try Tool.propertiesFile(adminConfig),
+                clientId: "leader-election")
             defer { Task { await client.close() } }
             let type = electionType.uppercased()
             let partitions = topic.flatMap { t in partition.map { [TopicPartition(t, $0)] } }
@@ -59,7 +61,9 @@ struct LeaderElectionCommand: AsyncParsableCommand {
                 }
             }
             if !succeeded.isEmpty {
-                Output.line("Successfully completed leader election (\(type)) for partitions \(succeeded.joined(separator: ", "))")
+                Output.line(
+                    "Successfully completed leader election (\(type)) for partitions \(succeeded.joined(separator: ", "))"
+                )
             }
             if !notNeeded.isEmpty {
                 Output.line("Valid replica already elected for partitions \(notNeeded.joined(separator: ", "))")
@@ -134,18 +138,21 @@ struct LogDirsCommand: AsyncParsableCommand {
                 let response = try await client.send(request, toBroker: id)
                 try KafkaClientError.check(response.errorCode, context: "describe log dirs on broker \(id)")
                 let dirs = response.results.map { d -> String in
-                    let error = d.errorCode == 0 ? "null" : json(ErrorCode(rawValue: d.errorCode)?.name ?? "\(d.errorCode)")
+                    let error =
+                        d.errorCode == 0 ? "null" : json(ErrorCode(rawValue: d.errorCode)?.name ?? "\(d.errorCode)")
                     let parts = d.topics.flatMap { t in
                         t.partitions.sorted { $0.partitionIndex < $1.partitionIndex }.map { p in
                             "{\"partition\":\(json("\(t.name)-\(p.partitionIndex)")),\"size\":\(p.partitionSize),"
                                 + "\"offsetLag\":\(p.offsetLag),\"isFuture\":\(p.isFutureKey)}"
                         }
                     }
-                    return "{\"error\":\(error),\"logDir\":\(json(d.logDir)),\"partitions\":[\(parts.joined(separator: ","))]}"
+                    return
+                        "{\"error\":\(error),\"logDir\":\(json(d.logDir)),\"partitions\":[\(parts.joined(separator: ","))]}"
                 }
                 entries.append("{\"broker\":\(id),\"logDirs\":[\(dirs.joined(separator: ","))]}")
             }
-            Output.line("Received log directory information from brokers \(brokers.map(String.init).joined(separator: ","))")
+            Output.line(
+                "Received log directory information from brokers \(brokers.map(String.init).joined(separator: ","))")
             Output.line("{\"brokers\":[\(entries.joined(separator: ","))],\"version\":1}")
         }
     }

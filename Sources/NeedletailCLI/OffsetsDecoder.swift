@@ -60,7 +60,10 @@ enum OffsetsDecoder {
     /// The key and payload text for one record (payload nil when Kafka prints none).
     static func parse(key: [UInt8]?, value: [UInt8]?, offset: Int64) -> (key: String, payload: String?) {
         guard let key else {
-            return ("Failed to decode message at offset \(offset) using offset topic decoder (message had a missing key)", nil)
+            return (
+                "Failed to decode message at offset \(offset) using offset topic decoder (message had a missing key)",
+                nil
+            )
         }
         do {
             let keyVersion = try OffsetsTopicRecord.schemaVersion(of: key)
@@ -141,9 +144,17 @@ enum OffsetsDecoder {
             ("topics", .array(s.topics.map { .string($0) })), ("userData", .nullable(s.userData)),
         ]
         if version >= 1 {
-            fields.append(("ownedPartitions", .array(s.ownedPartitions.map {
-                .object([("topic", .string($0.topic)), ("partitions", .array($0.partitions.map { .int(Int64($0)) }))])
-            })))
+            fields.append(
+                (
+                    "ownedPartitions",
+                    .array(
+                        s.ownedPartitions.map {
+                            .object([
+                                ("topic", .string($0.topic)),
+                                ("partitions", .array($0.partitions.map { .int(Int64($0)) })),
+                            ])
+                        })
+                ))
         }
         if version >= 2 { fields.append(("generationId", .int(Int64(s.generationId)))) }
         if version >= 3 { fields.append(("rackId", .nullable(s.rackId))) }
@@ -153,9 +164,15 @@ enum OffsetsDecoder {
     static func assignment(_ bytes: [UInt8]) throws -> JSONValue {
         let (_, a) = try ConsumerProtocolAssignment.decode(bytes)
         return .object([
-            ("assignedPartitions", .array(a.assignedPartitions.map {
-                .object([("topic", .string($0.topic)), ("partitions", .array($0.partitions.map { .int(Int64($0)) }))])
-            })),
+            (
+                "assignedPartitions",
+                .array(
+                    a.assignedPartitions.map {
+                        .object([
+                            ("topic", .string($0.topic)), ("partitions", .array($0.partitions.map { .int(Int64($0)) })),
+                        ])
+                    })
+            ),
             ("userData", .nullable(a.userData)),
         ])
     }

@@ -133,9 +133,11 @@ final class PerfStats: @unchecked Sendable {  // every field is guarded by `lock
         if elapsed >= 5 {
             let rate = Double(windowCount) / elapsed
             let mb = Double(windowBytes) / 1_048_576 / elapsed
-            Output.line(String(
-                format: "%d records sent, %.1f records/sec (%.2f MB/sec), %.1f ms avg latency, %.1f ms max latency.",
-                windowCount, rate, mb, windowLatency / Double(max(windowCount, 1)), windowMax))
+            Output.line(
+                String(
+                    format:
+                        "%d records sent, %.1f records/sec (%.2f MB/sec), %.1f ms avg latency, %.1f ms max latency.",
+                    windowCount, rate, mb, windowLatency / Double(max(windowCount, 1)), windowMax))
             Output.flush()
             windowStartNs = nowNs
             windowCount = 0
@@ -154,10 +156,13 @@ final class PerfStats: @unchecked Sendable {  // every field is guarded by `lock
             guard !sorted.isEmpty else { return 0 }
             return sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))]
         }
-        Output.line(String(
-            format: "%d records sent, %f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency, %d ms 50th, %d ms 95th, %d ms 99th, %d ms 99.9th.",
-            count, Double(count) / elapsed, Double(bytes) / 1_048_576 / elapsed, totalLatency / Double(max(count, 1)),
-            maxLatency, pct(0.5), pct(0.95), pct(0.99), pct(0.999)))
+        Output.line(
+            String(
+                format:
+                    "%d records sent, %f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency, %d ms 50th, %d ms 95th, %d ms 99th, %d ms 99.9th.",
+                count, Double(count) / elapsed, Double(bytes) / 1_048_576 / elapsed,
+                totalLatency / Double(max(count, 1)),
+                maxLatency, pct(0.5), pct(0.95), pct(0.99), pct(0.999)))
     }
 }
 
@@ -188,15 +193,18 @@ struct ConsumerPerfTestCommand: AsyncParsableCommand {
     func run() async throws {
         try await Tool.run {
             let settings = try Tool.propertiesFile(consumerConfig)
-            let client = try Tool.client(bootstrap: bootstrapServer, properties: settings, clientId: "perf-consumer-client")
+            let client = try Tool.client(
+                bootstrap: bootstrapServer, properties: settings, clientId: "perf-consumer-client")
             var config = ConsumerConfiguration(autoOffsetReset: .earliest)
             config.partitionMaxBytes = fetchSize
             let consumer = KafkaConsumer(client: client, configuration: config)
             let md = try await client.topicMetadata(topic)
             let startDate = Date()
-            try await consumer.assign(Dictionary(uniqueKeysWithValues: md.partitions.map {
-                (TopicPartition(topic, $0.partition), StartPosition.earliest)
-            }))
+            try await consumer.assign(
+                Dictionary(
+                    uniqueKeysWithValues: md.partitions.map {
+                        (TopicPartition(topic, $0.partition), StartPosition.earliest)
+                    }))
             let fetchStart = Date()
             var count = 0
             var bytes = 0
@@ -214,7 +222,9 @@ struct ConsumerPerfTestCommand: AsyncParsableCommand {
                 }
             }
             if count < messages {
-                Tool.printError("WARNING: Exiting before consuming the expected number of messages: timeout (\(timeout) ms) exceeded. You can use the --timeout option to increase the timeout.")
+                Tool.printError(
+                    "WARNING: Exiting before consuming the expected number of messages: timeout (\(timeout) ms) exceeded. You can use the --timeout option to increase the timeout."
+                )
             }
             let endDate = Date()
             await client.close()
@@ -225,13 +235,16 @@ struct ConsumerPerfTestCommand: AsyncParsableCommand {
             df.locale = Locale(identifier: "en_US_POSIX")
             df.dateFormat = dateFormat
             if !hideHeader {
-                Output.line("start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec")
+                Output.line(
+                    "start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec"
+                )
             }
-            Output.line(String(
-                format: "%@, %@, %.4f, %.4f, %d, %.4f, %d, %d, %.4f, %.4f", df.string(from: startDate),
-                df.string(from: endDate), mb, mb / elapsed, count, Double(count) / elapsed,
-                Int(fetchStart.timeIntervalSince(startDate) * 1000), Int(fetchElapsed * 1000), mb / fetchElapsed,
-                Double(count) / fetchElapsed))
+            Output.line(
+                String(
+                    format: "%@, %@, %.4f, %.4f, %d, %.4f, %d, %d, %.4f, %.4f", df.string(from: startDate),
+                    df.string(from: endDate), mb, mb / elapsed, count, Double(count) / elapsed,
+                    Int(fetchStart.timeIntervalSince(startDate) * 1000), Int(fetchElapsed * 1000), mb / fetchElapsed,
+                    Double(count) / fetchElapsed))
         }
     }
 }

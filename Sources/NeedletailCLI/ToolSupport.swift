@@ -15,7 +15,9 @@ enum Tool {
         } catch {
             Output.flush()
             let text: String
-            if let e = error as? KafkaClientError { text = e.description } else if let e = error as? ToolError {
+            if let e = error as? KafkaClientError {
+                text = e.description
+            } else if let e = error as? ToolError {
                 text = e.message
             } else {
                 text = "\(error)"

@@ -53,7 +53,9 @@ struct TopicsCommand: AsyncParsableCommand {
     @Flag(name: .customLong("if-not-exists"), help: "With --create: do nothing if the topic already exists.")
     var ifNotExists = false
 
-    @Flag(name: .customLong("if-exists"), help: "With --alter, --describe or --delete: do nothing if the topic does not exist.")
+    @Flag(
+        name: .customLong("if-exists"),
+        help: "With --alter, --describe or --delete: do nothing if the topic does not exist.")
     var ifExists = false
 
     @Flag(name: .customLong("exclude-internal"), help: "Leave internal topics out of --list and --describe.")
@@ -86,7 +88,8 @@ struct TopicsCommand: AsyncParsableCommand {
     func validate() throws {
         let actions = [create, list, describe, alter, delete].filter { $0 }.count
         guard actions == 1 else {
-            throw ValidationError("Command must include exactly one action: --list, --describe, --create, --alter or --delete")
+            throw ValidationError(
+                "Command must include exactly one action: --list, --describe, --create, --alter or --delete")
         }
         if create || alter || delete, topic == nil { throw ValidationError("Missing required argument \"[topic]\"") }
         if alter, partitions == nil { throw ValidationError("--alter needs --partitions") }
@@ -95,7 +98,8 @@ struct TopicsCommand: AsyncParsableCommand {
     func run() async throws {
         try await Tool.run(errorPrefix: "Error while executing topic command : ") {
             let client = try Tool.client(
-                bootstrap: bootstrapServer, properties: try Tool.propertiesFile(commandConfig), clientId: "needletail-topics")
+                bootstrap: bootstrapServer, properties: try Tool.propertiesFile(commandConfig),
+                clientId: "needletail-topics")
             defer { Task { await client.close() } }
             if create { try await runCreate(client) }
             if list { try await runList(client) }
@@ -117,7 +121,8 @@ struct TopicsCommand: AsyncParsableCommand {
                 throw ToolError("Partition replica lists may not contain duplicate entries: \(part)")
             }
             if let first = out[0], first.count != list.count {
-                throw ToolError("Partition \(i) has different replication factor: \(list.map(String.init).joined(separator: ","))")
+                throw ToolError(
+                    "Partition \(i) has different replication factor: \(list.map(String.init).joined(separator: ","))")
             }
             out[Int32(i)] = list
         }
@@ -213,7 +218,8 @@ struct TopicsCommand: AsyncParsableCommand {
             underReplicated: underReplicated, unavailable: unavailable, underMinIsr: underMinIsr, atMinIsr: atMinIsr)
         let liveBrokers = Set(try await client.describeCluster().brokers.keys)
         for t in try await client.describeTopics(names) {
-            let configs = (try? await client.describeConfigs(ConfigResource(.topic, t.name), includeSynonyms: false)) ?? []
+            let configs =
+                (try? await client.describeConfigs(ConfigResource(.topic, t.name), includeSynonyms: false)) ?? []
             if filter.isEmpty {
                 if !topicsWithOverrides || !Self.nonDefault(configs).isEmpty {
                     Output.line(Self.topicLine(t, configs: configs))

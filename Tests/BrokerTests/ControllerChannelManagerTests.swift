@@ -35,7 +35,8 @@ struct ControllerChannelManagerTests {
         let box = RouterBox()
         let router = RequestRouter(
             routes: [
-                Route(handler: ApiVersionsHandler(advertised: { box.router.withLock { $0 }?.advertisedVersions ?? [] })),
+                Route(
+                    handler: ApiVersionsHandler(advertised: { box.router.withLock { $0 }?.advertisedVersions ?? [] })),
                 Route(handler: RecordingUpdateMetadataHandler(received: received)),
             ],
             logger: .init(label: "test"))
@@ -49,7 +50,10 @@ struct ControllerChannelManagerTests {
         channel.addBroker(
             ControllerBroker(
                 id: 2, epoch: 5,
-                endpoints: [BrokerEndpoint(listenerName: "PLAINTEXT", host: "127.0.0.1", port: port, securityProtocol: "PLAINTEXT")]))
+                endpoints: [
+                    BrokerEndpoint(
+                        listenerName: "PLAINTEXT", host: "127.0.0.1", port: port, securityProtocol: "PLAINTEXT")
+                ]))
 
         let (answers, sink) = AsyncStream.makeStream(of: (Int32, Bool).self)
         for epoch: Int32 in 1...20 {
@@ -83,7 +87,9 @@ struct ControllerChannelManagerTests {
         channel.addBroker(
             ControllerBroker(
                 id: 3, epoch: 1,
-                endpoints: [BrokerEndpoint(listenerName: "PLAINTEXT", host: "127.0.0.1", port: 1, securityProtocol: "PLAINTEXT")]))
+                endpoints: [
+                    BrokerEndpoint(listenerName: "PLAINTEXT", host: "127.0.0.1", port: 1, securityProtocol: "PLAINTEXT")
+                ]))
         let (answers, sink) = AsyncStream.makeStream(of: Bool.self)
         for _ in 0..<3 {
             channel.send(.updateMetadata(UpdateMetadataRequest()), to: 3) { sink.yield($0 != nil) }

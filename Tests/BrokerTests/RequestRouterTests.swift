@@ -48,7 +48,9 @@ struct RequestRouterTests {
     @Test("ApiVersions lists every route from version 0, from the same table the router dispatches on")
     func apiVersionsListsTheTable() async throws {
         let router = makeRouter()
-        let outcome = await router.handle(frame: frame(request(ApiVersionsRequest(), version: 0)), client: .init(address: "x", listenerName: "PLAINTEXT"))
+        let outcome = await router.handle(
+            frame: frame(request(ApiVersionsRequest(), version: 0)),
+            client: .init(address: "x", listenerName: "PLAINTEXT"))
         let bytes = try #require(responseBytes(outcome))
         var r = ProtocolReader(bytes)
         #expect(try r.readInt32() == 7)
@@ -78,7 +80,9 @@ struct RequestRouterTests {
     @Test("an unknown API key closes the connection instead of answering")
     func unknownApiKeyCloses() async {
         let router = makeRouter()
-        let outcome = await router.handle(frame: frame([0x7F, 0x00, 0, 0, 0, 0, 0, 1, 0xFF, 0xFF]), client: .init(address: "x", listenerName: "PLAINTEXT"))
+        let outcome = await router.handle(
+            frame: frame([0x7F, 0x00, 0, 0, 0, 0, 0, 1, 0xFF, 0xFF]),
+            client: .init(address: "x", listenerName: "PLAINTEXT"))
         guard case .close = outcome else {
             Issue.record("expected close, got \(outcome)")
             return
@@ -102,7 +106,8 @@ struct RequestRouterTests {
         let router = makeRouter()
         let full = request(MetadataRequest(topics: [.init(name: "orders")]), version: 9)
         for n in 0...full.count {
-            _ = await router.handle(frame: frame(Array(full.prefix(n))), client: .init(address: "x", listenerName: "PLAINTEXT"))
+            _ = await router.handle(
+                frame: frame(Array(full.prefix(n))), client: .init(address: "x", listenerName: "PLAINTEXT"))
         }
     }
 }

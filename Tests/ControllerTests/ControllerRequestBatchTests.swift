@@ -32,7 +32,10 @@ import Testing
         #expect(p0.partitionIndex == 0 && p0.leader == 1 && p0.leaderEpoch == 4 && p0.isr == [1, 2])
         #expect(p0.partitionEpoch == 10 && p0.replicas == [1, 2, 3] && p0.isNew && p0.controllerEpoch == 6)
         #expect(!lai.topicStates[0].partitionStates[1].isNew)
-        #expect(lai.liveLeaders == [.init(brokerId: 1, hostName: "i1", port: 19091), .init(brokerId: 2, hostName: "i2", port: 19092)])
+        #expect(
+            lai.liveLeaders == [
+                .init(brokerId: 1, hostName: "i1", port: 19091), .init(brokerId: 2, hostName: "i2", port: 19092),
+            ])
 
         // It survives the wire at v5.
         var w = ProtocolWriter()
@@ -40,7 +43,9 @@ import Testing
         var r = ProtocolReader(w.bytes)
         var decoded = try LeaderAndIsrRequest(reading: &r, version: 5)
         // v5 groups partitions by topic: the per-partition topic name is not on the wire.
-        for i in decoded.topicStates[0].partitionStates.indices { decoded.topicStates[0].partitionStates[i].topicName = "t" }
+        for i in decoded.topicStates[0].partitionStates.indices {
+            decoded.topicStates[0].partitionStates[i].topicName = "t"
+        }
         #expect(decoded == lai)
     }
 
@@ -73,10 +78,11 @@ import Testing
         }
         #expect(um.brokerEpoch == 101 && um.controllerId == 1 && um.controllerEpoch == 7)
         #expect(um.liveBrokers.map(\.id) == [1, 2])
-        #expect(um.liveBrokers[0].endpoints == [
-            .init(port: 9091, host: "h1", listener: "PLAINTEXT", securityProtocol: 0),
-            .init(port: 19091, host: "i1", listener: "INTERNAL", securityProtocol: 3),
-        ])
+        #expect(
+            um.liveBrokers[0].endpoints == [
+                .init(port: 9091, host: "h1", listener: "PLAINTEXT", securityProtocol: 0),
+                .init(port: 19091, host: "i1", listener: "INTERNAL", securityProtocol: 3),
+            ])
         #expect(um.topicStates.map(\.topicId) == [F.topicId])
         let p = um.topicStates[0].partitionStates[0]
         #expect(p.leader == 1 && p.zkVersion == 10 && p.replicas == [1, 2, 3] && p.offlineReplicas == [2, 3])
@@ -85,7 +91,9 @@ import Testing
         um.write(to: &w, version: ControllerRequest.updateMetadataVersion)
         var r = ProtocolReader(w.bytes)
         var decoded = try UpdateMetadataRequest(reading: &r, version: 7)
-        for i in decoded.topicStates[0].partitionStates.indices { decoded.topicStates[0].partitionStates[i].topicName = "t" }
+        for i in decoded.topicStates[0].partitionStates.indices {
+            decoded.topicStates[0].partitionStates[i].topicName = "t"
+        }
         #expect(decoded == um)
     }
 
@@ -103,7 +111,11 @@ import Testing
         }
         #expect(um.topicStates[0].partitionStates.map(\.leader) == [-2, -2])
         #expect(sr.brokerEpoch == 101)
-        #expect(sr.topicStates == [.init(topicName: "t", partitionStates: [.init(partitionIndex: 0, leaderEpoch: -2, deletePartition: true)])])
+        #expect(
+            sr.topicStates == [
+                .init(
+                    topicName: "t", partitionStates: [.init(partitionIndex: 0, leaderEpoch: -2, deletePartition: true)])
+            ])
 
         var w = ProtocolWriter()
         sr.write(to: &w, version: ControllerRequest.stopReplicaVersion)

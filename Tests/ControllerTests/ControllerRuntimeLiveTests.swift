@@ -13,7 +13,9 @@ struct ControllerRuntimeLiveTests {
     typealias Z = LiveZooKeeper
 
     /// Brokers 1 (the controller's session), 2 and 3 (own sessions, so they can die), controller elected.
-    func cluster(_ connect: String) async throws -> (zk: KafkaZkClient, others: [Int32: KafkaZkClient], election: ControllerElection) {
+    func cluster(_ connect: String) async throws -> (
+        zk: KafkaZkClient, others: [Int32: KafkaZkClient], election: ControllerElection
+    ) {
         let zk = try await Z.client(connect)
         try await zk.registerBroker(Z.registration(1))
         var others: [Int32: KafkaZkClient] = [:]
@@ -106,7 +108,10 @@ struct ControllerRuntimeLiveTests {
             #expect(s0.leaderEpoch == 6 && s0.isr == [3])
             // Partition 1 kept its leader; its replicas were told the current state (not new).
             #expect(try await state(zk, "old", 1)?.leaderEpoch == 2)
-            #expect(channel.leaderAndIsr(to: 2).contains { $0.0 == TopicPartition(topic: "old", partition: 1) && !$0.1 && $0.2 == 1 })
+            #expect(
+                channel.leaderAndIsr(to: 2).contains {
+                    $0.0 == TopicPartition(topic: "old", partition: 1) && !$0.1 && $0.2 == 1
+                })
             await runtime.stop()
             for c in others.values { await c.session.close() }
             await zk.session.close()
@@ -124,7 +129,8 @@ struct ControllerRuntimeLiveTests {
             await runtime.start()
             #expect(try await Z.eventually { await runtime.state.brokers.count == 3 })
             // Another controller bumped the epoch.
-            _ = try await zk.session.set(ControllerEpochZNode.path, data: ControllerEpochZNode.encode(election.epoch + 1))
+            _ = try await zk.session.set(
+                ControllerEpochZNode.path, data: ControllerEpochZNode.encode(election.epoch + 1))
             try await zk.createTopic("x", topicId: nil, assignment: [0: [1]])
             #expect(try await Z.eventually { resigned.withLock { $0 } == .controllerMoved })
             #expect(await !runtime.isActive)
@@ -137,7 +143,8 @@ struct ControllerRuntimeLiveTests {
     @Test func electLeadersAndControlledShutdownAreAnsweredByTheRuntime() async throws {
         try await LiveZooKeeper.withChroot { connect in
             let (zk, others, election) = try await cluster(connect)
-            try await zk.createTopic("e", topicId: TopicIdFixture.id.base64URL, assignment: [0: [1, 2], 1: [2, 1], 2: [3]])
+            try await zk.createTopic(
+                "e", topicId: TopicIdFixture.id.base64URL, assignment: [0: [1, 2], 1: [2, 1], 2: [3]])
             _ = try await zk.createPartitionStates(
                 topic: "e",
                 states: [
@@ -152,7 +159,8 @@ struct ControllerRuntimeLiveTests {
             await runtime.start()
             let tp = { (p: Int32) in TopicPartition(topic: "e", partition: p) }
             let outcomes = try #require(
-                await runtime.electLeaders(.preferred, partitions: [tp(0), tp(1), TopicPartition(topic: "nope", partition: 0)]))
+                await runtime.electLeaders(
+                    .preferred, partitions: [tp(0), tp(1), TopicPartition(topic: "nope", partition: 0)]))
             #expect(outcomes[tp(0)] == .elected(leader: 1))
             #expect(outcomes[tp(1)] == .notNeeded)
             #expect(outcomes[TopicPartition(topic: "nope", partition: 0)] == .unknownPartition)
@@ -206,11 +214,15 @@ struct ControllerRuntimeLiveTests {
                 version: current.zkVersion)
             try await zk.createIsrChangeNotification([TopicPartition(topic: "g", partition: 0)])
             #expect(try await Z.eventually { try await zk.isrChangeNotificationChildren().isEmpty })
-            #expect(await runtime.state.partitionStates[TopicPartition(topic: "g", partition: 0)]?.leaderAndIsr.isr == [1])
-            #expect(channel.sent.contains { s in
-                guard case .updateMetadata(let um) = s.request else { return false }
-                return um.topicStates.contains { $0.partitionStates.contains { $0.partitionIndex == 0 && $0.isr == [1] } }
-            })
+            #expect(
+                await runtime.state.partitionStates[TopicPartition(topic: "g", partition: 0)]?.leaderAndIsr.isr == [1])
+            #expect(
+                channel.sent.contains { s in
+                    guard case .updateMetadata(let um) = s.request else { return false }
+                    return um.topicStates.contains {
+                        $0.partitionStates.contains { $0.partitionIndex == 0 && $0.isr == [1] }
+                    }
+                })
 
             // A controlled shutdown of broker 2 moves partition 1 (preferred leader 2) to broker 1.
             let epoch2 = try #require(await runtime.state.brokers[2]?.epoch)

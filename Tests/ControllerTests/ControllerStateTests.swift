@@ -18,7 +18,10 @@ import Testing
         #expect(s.planOnlinePartitions(s.newOrOfflinePartitions).isEmpty)
         #expect(s.newOrOfflinePartitions == [F.tp(0)])
         s.brokers[3] = F.broker(3)
-        #expect(s.planOnlinePartitions(s.newOrOfflinePartitions).map(\.leaderAndIsr) == [LeaderAndIsr(leader: 3, leaderEpoch: 0, isr: [3])])
+        #expect(
+            s.planOnlinePartitions(s.newOrOfflinePartitions).map(\.leaderAndIsr) == [
+                LeaderAndIsr(leader: 3, leaderEpoch: 0, isr: [3])
+            ])
     }
 
     @Test func partitionsWithALiveLeaderAreNotReElected() {
@@ -38,10 +41,16 @@ import Testing
         s.brokers[1] = nil
         let plans = s.planReplicasOffline([1])
         #expect(plans.count == 2)
-        #expect(plans[0] == PlannedStateChange(
-            partition: F.tp(0), leaderAndIsr: LeaderAndIsr(leader: 2, leaderEpoch: 5, isr: [2, 3]), expectedZkVersion: 10))
-        #expect(plans[1] == PlannedStateChange(
-            partition: F.tp(1), leaderAndIsr: LeaderAndIsr(leader: 2, leaderEpoch: 10, isr: [2, 3]), expectedZkVersion: 11))
+        #expect(
+            plans[0]
+                == PlannedStateChange(
+                    partition: F.tp(0), leaderAndIsr: LeaderAndIsr(leader: 2, leaderEpoch: 5, isr: [2, 3]),
+                    expectedZkVersion: 10))
+        #expect(
+            plans[1]
+                == PlannedStateChange(
+                    partition: F.tp(1), leaderAndIsr: LeaderAndIsr(leader: 2, leaderEpoch: 10, isr: [2, 3]),
+                    expectedZkVersion: 11))
     }
 
     @Test("a replica marked offline loses leadership and its ISR place in that partition only")
@@ -56,11 +65,12 @@ import Testing
         #expect(s.markReplicasOffline(broker: 1, [F.tp(0)]).isEmpty)
         #expect(!s.isOnline(1, for: F.tp(0)) && s.isOnline(1, for: F.tp(1)))
         #expect(s.newOrOfflinePartitions == [F.tp(0)])
-        #expect(s.planReplicasOffline([F.tp(0): [1]]) == [
-            PlannedStateChange(
-                partition: F.tp(0), leaderAndIsr: LeaderAndIsr(leader: 2, leaderEpoch: 5, isr: [2, 3]),
-                expectedZkVersion: 10)
-        ])
+        #expect(
+            s.planReplicasOffline([F.tp(0): [1]]) == [
+                PlannedStateChange(
+                    partition: F.tp(0), leaderAndIsr: LeaderAndIsr(leader: 2, leaderEpoch: 5, isr: [2, 3]),
+                    expectedZkVersion: 10)
+            ])
     }
 
     @Test func whenEveryReplicaDiesOneAfterAnotherTheLastLeaderStaysAloneInTheIsrWithoutLeader() {
@@ -76,12 +86,14 @@ import Testing
         s.brokers[2] = F.broker(2)
         #expect(s.planOnlinePartitions(s.newOrOfflinePartitions).isEmpty)
         #expect(s.partitionsNeedingUncleanElection(s.allPartitions) == [F.tp(0)])
-        #expect(s.planOnlinePartitions(s.newOrOfflinePartitions, uncleanTopics: ["t"]).map(\.leaderAndIsr)
-            == [LeaderAndIsr(leader: 2, leaderEpoch: 4, isr: [2])])
+        #expect(
+            s.planOnlinePartitions(s.newOrOfflinePartitions, uncleanTopics: ["t"]).map(\.leaderAndIsr)
+                == [LeaderAndIsr(leader: 2, leaderEpoch: 4, isr: [2])])
         // Broker 1 (the last leader) comes back: it leads again.
         s.brokers[1] = F.broker(1)
-        #expect(s.planOnlinePartitions(s.newOrOfflinePartitions).map(\.leaderAndIsr)
-            == [LeaderAndIsr(leader: 1, leaderEpoch: 4, isr: [1])])
+        #expect(
+            s.planOnlinePartitions(s.newOrOfflinePartitions).map(\.leaderAndIsr)
+                == [LeaderAndIsr(leader: 1, leaderEpoch: 4, isr: [1])])
     }
 
     @Test func losingSeveralReplicasOfOnePartitionBumpsItsLeaderEpochOnce() {
@@ -90,7 +102,8 @@ import Testing
             states: [0: LeaderAndIsr(leader: 1, leaderEpoch: 2, isr: [1, 2, 3])])
         s.brokers[2] = nil
         s.brokers[3] = nil
-        #expect(s.planReplicasOffline([2, 3]).map(\.leaderAndIsr) == [LeaderAndIsr(leader: 1, leaderEpoch: 3, isr: [1])])
+        #expect(
+            s.planReplicasOffline([2, 3]).map(\.leaderAndIsr) == [LeaderAndIsr(leader: 1, leaderEpoch: 3, isr: [1])])
     }
 
     @Test func topicsQueuedForDeletionAreNeverElected() {
@@ -104,7 +117,9 @@ import Testing
         var s = F.state(brokers: [1, 2], assignment: [0: [1, 2]])
         s.shuttingDown = [1]
         #expect(!s.isLive(1) && s.isRegistered(1))
-        #expect(s.planOnlinePartitions([F.tp(0)]).map(\.leaderAndIsr) == [LeaderAndIsr(leader: 2, leaderEpoch: 0, isr: [2])])
+        #expect(
+            s.planOnlinePartitions([F.tp(0)]).map(\.leaderAndIsr) == [LeaderAndIsr(leader: 2, leaderEpoch: 0, isr: [2])]
+        )
     }
 
     @Test func aControlledShutdownMovesLeadershipAwayAndTakesTheBrokerOutOfFollowerIsrs() {
@@ -144,8 +159,10 @@ import Testing
         var s = F.state(brokers: [1], assignment: [0: [1]])
         let plan = s.planOnlinePartitions([F.tp(0)])[0]
         s.recordWritten(plan, zkVersion: 0)
-        #expect(s.partitionStates[F.tp(0)] == PartitionState(
-            leaderAndIsr: LeaderAndIsr(leader: 1, leaderEpoch: 0, isr: [1]), controllerEpoch: 7, zkVersion: 0))
+        #expect(
+            s.partitionStates[F.tp(0)]
+                == PartitionState(
+                    leaderAndIsr: LeaderAndIsr(leader: 1, leaderEpoch: 0, isr: [1]), controllerEpoch: 7, zkVersion: 0))
         #expect(s.znodeState(plan).controllerEpoch == 7)
     }
 
@@ -168,9 +185,11 @@ import Testing
                 1: LeaderAndIsr(leader: 2, leaderEpoch: 1, isr: [2]),
                 2: LeaderAndIsr(leader: 1, leaderEpoch: 1, isr: [1, 2]),
             ])
-        #expect(s.planPreferredElection(s.allPartitions) == [
-            PlannedStateChange(
-                partition: F.tp(0), leaderAndIsr: LeaderAndIsr(leader: 1, leaderEpoch: 2, isr: [2, 1]), expectedZkVersion: 10)
-        ])
+        #expect(
+            s.planPreferredElection(s.allPartitions) == [
+                PlannedStateChange(
+                    partition: F.tp(0), leaderAndIsr: LeaderAndIsr(leader: 1, leaderEpoch: 2, isr: [2, 1]),
+                    expectedZkVersion: 10)
+            ])
     }
 }

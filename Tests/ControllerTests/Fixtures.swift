@@ -8,8 +8,10 @@ enum Fixtures {
         ControllerBroker(
             id: id, epoch: epoch ?? Int64(100 + id),
             endpoints: [
-                BrokerEndpoint(listenerName: "PLAINTEXT", host: "h\(id)", port: 9090 + id, securityProtocol: "PLAINTEXT"),
-                BrokerEndpoint(listenerName: "INTERNAL", host: "i\(id)", port: 19090 + id, securityProtocol: "SASL_SSL"),
+                BrokerEndpoint(
+                    listenerName: "PLAINTEXT", host: "h\(id)", port: 9090 + id, securityProtocol: "PLAINTEXT"),
+                BrokerEndpoint(
+                    listenerName: "INTERNAL", host: "i\(id)", port: 19090 + id, securityProtocol: "SASL_SSL"),
             ], rack: rack)
     }
 

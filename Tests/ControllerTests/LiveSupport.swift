@@ -68,7 +68,12 @@ final class RecordingChannel: ControllerChannel {
         sent.filter { $0.broker == broker }.flatMap { s -> [(TopicPartition, Bool, Int32, Int32)] in
             guard case .leaderAndIsr(let r) = s.request else { return [] }
             return r.topicStates.flatMap { t in
-                t.partitionStates.map { (TopicPartition(topic: t.topicName, partition: $0.partitionIndex), $0.isNew, $0.leader, $0.leaderEpoch) }
+                t.partitionStates.map {
+                    (
+                        TopicPartition(topic: t.topicName, partition: $0.partitionIndex), $0.isNew, $0.leader,
+                        $0.leaderEpoch
+                    )
+                }
             }
         }
     }

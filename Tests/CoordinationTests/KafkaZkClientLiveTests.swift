@@ -6,7 +6,9 @@ import ZooKeeperTestSupport
 private func broker(_ id: Int32, port: Int32 = 9092) -> BrokerRegistration {
     BrokerRegistration(
         brokerId: id,
-        endpoints: [BrokerEndpoint(listenerName: "PLAINTEXT", host: "127.0.0.1", port: port, securityProtocol: "PLAINTEXT")],
+        endpoints: [
+            BrokerEndpoint(listenerName: "PLAINTEXT", host: "127.0.0.1", port: port, securityProtocol: "PLAINTEXT")
+        ],
         timestamp: 1_700_000_000_000)
 }
 
@@ -106,12 +108,16 @@ struct KafkaZkClientLiveTests {
             await #expect(throws: KafkaZkError.controllerMoved) {
                 try await b.setPartitionState(topic: "orders", partition: 0, stale, expectedVersion: 0, fence: oldFence)
             }
-            #expect(try await b.partitionState(topic: "orders", partition: 0) == PartitionStateRecord(state: initial, zkVersion: 0))
+            #expect(
+                try await b.partitionState(topic: "orders", partition: 0)
+                    == PartitionStateRecord(state: initial, zkVersion: 0))
 
             var next = initial
             next.leaderEpoch = 1
             next.controllerEpoch = newFence.epoch
-            #expect(try await b.setPartitionState(topic: "orders", partition: 0, next, expectedVersion: 0, fence: newFence) == 1)
+            #expect(
+                try await b.setPartitionState(topic: "orders", partition: 0, next, expectedVersion: 0, fence: newFence)
+                    == 1)
             await #expect(throws: ZooKeeperError.badVersion) {
                 try await b.setPartitionState(topic: "orders", partition: 0, next, expectedVersion: 0, fence: newFence)
             }
@@ -136,7 +142,8 @@ struct KafkaZkClientLiveTests {
             }
             #expect(try await zk.allTopics() == ["payments"])
             let record = try #require(try await zk.getTopic("payments"))
-            #expect(record.assignment == TopicAssignment(topicId: "McZM_uPoQZmvSqcFaYC_vg", partitions: [0: [1], 1: [1]]))
+            #expect(
+                record.assignment == TopicAssignment(topicId: "McZM_uPoQZmvSqcFaYC_vg", partitions: [0: [1], 1: [1]]))
             #expect(try await zk.getTopic("nope") == nil)
             #expect(try await zk.topicConfig("payments") == ["retention.ms": "1000"])
 

@@ -60,7 +60,8 @@ struct ReplicaAssignmentTests {
             brokers: [0, 1, 2, 3, 4], partitionCount: 10, replicationFactor: 3, fixedStartIndex: 0, using: &rng)
         #expect(drawn == fixed)
         var recording = RecordingRandom()
-        _ = try ReplicaAssignment.assign(brokers: [0, 1, 2], partitionCount: 3, replicationFactor: 2, using: &recording)
+        _ = try ReplicaAssignment.assign(
+            brokers: [0, 1, 2], partitionCount: 3, replicationFactor: 2, using: &recording)
         #expect(recording.count >= 2)
     }
 

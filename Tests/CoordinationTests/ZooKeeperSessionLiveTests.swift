@@ -76,7 +76,11 @@ struct ZooKeeperSessionLiveTests {
             #expect(results[0] == .checked)
             #expect(results[1] == .created(path: "/new"))
             if case .set(let stat) = results[2] { #expect(stat.version == 1) } else { Issue.record("expected set") }
-            if case .created(let p) = results[3] { #expect(p.hasPrefix("/seq_")) } else { Issue.record("expected create") }
+            if case .created(let p) = results[3] {
+                #expect(p.hasPrefix("/seq_"))
+            } else {
+                Issue.record("expected create")
+            }
             #expect(results[4] == .deleted)
             await zk.close()
         }

@@ -35,7 +35,8 @@ struct Harness {
         rebalance: Int32 = 30_000
     ) -> JoinGroupInput {
         JoinGroupInput(
-            apiVersion: version, memberId: memberId, groupInstanceId: instance, clientId: client, clientHost: "/127.0.0.1",
+            apiVersion: version, memberId: memberId, groupInstanceId: instance, clientId: client,
+            clientHost: "/127.0.0.1",
             sessionTimeoutMs: session, rebalanceTimeoutMs: rebalance, protocolType: "consumer", protocols: protocols)
     }
 
@@ -51,9 +52,12 @@ struct Harness {
     @discardableResult
     mutating func sync(_ memberId: String, generation: Int32, assignments: [(String, [UInt8])] = []) -> UInt64 {
         token += 1
-        absorb(group.sync(
-            .init(memberId: memberId, generationId: generation, assignments: assignments.map { (memberId: $0.0, assignment: $0.1) }),
-            token: token, now: now))
+        absorb(
+            group.sync(
+                .init(
+                    memberId: memberId, generationId: generation,
+                    assignments: assignments.map { (memberId: $0.0, assignment: $0.1) }),
+                token: token, now: now))
         return token
     }
 
@@ -101,28 +105,42 @@ struct ClassicGroupTests {
         #expect(h.logs.contains("Stabilized group g generation 1 (__consumer_offsets-7) with 3 members"))
         let f1 = h.sync(members[1].id, generation: 1)
         #expect(h.syncs[f1] == nil)  // followers wait for the leader
-        let l = h.sync(leader, generation: 1, assignments: members.enumerated().map { ($0.element.id, [UInt8($0.offset)]) })
+        let l = h.sync(
+            leader, generation: 1, assignments: members.enumerated().map { ($0.element.id, [UInt8($0.offset)]) })
         #expect(h.group.state == .stable)
         #expect(h.syncs[f1]?.assignment == [1])
         #expect(h.syncs[l]?.assignment == [0])
         let f2 = h.sync(members[2].id, generation: 1)
         #expect(h.syncs[f2]?.assignment == [2])
         #expect(h.persisted.last?.members.count == 3)
-        #expect(h.logs.contains {
-            $0 == "Assignment received from leader \(leader) for group g for generation 1. The group has 3 members, 0 of which are static."
-        })
-        #expect(h.group.heartbeat(memberId: members[2].id, groupInstanceId: nil, generationId: 1, now: h.now) == .noError)
-        #expect(h.group.heartbeat(memberId: members[2].id, groupInstanceId: nil, generationId: 0, now: h.now) == .illegalGeneration)
-        #expect(h.group.heartbeat(memberId: "nobody", groupInstanceId: nil, generationId: 1, now: h.now) == .unknownMemberId)
+        #expect(
+            h.logs.contains {
+                $0
+                    == "Assignment received from leader \(leader) for group g for generation 1. The group has 3 members, 0 of which are static."
+            })
+        #expect(
+            h.group.heartbeat(memberId: members[2].id, groupInstanceId: nil, generationId: 1, now: h.now) == .noError)
+        #expect(
+            h.group.heartbeat(memberId: members[2].id, groupInstanceId: nil, generationId: 0, now: h.now)
+                == .illegalGeneration)
+        #expect(
+            h.group.heartbeat(memberId: "nobody", groupInstanceId: nil, generationId: 1, now: h.now) == .unknownMemberId
+        )
     }
 
     @Test("the protocol vote picks the first supported candidate of most members; no common protocol is rejected")
     func protocolVote() {
         var h = Harness()
-        let a = h.join(Harness.input(version: 3, protocols: [.init(name: "roundrobin", metadata: []), .init(name: "range", metadata: [])]))
+        let a = h.join(
+            Harness.input(
+                version: 3, protocols: [.init(name: "roundrobin", metadata: []), .init(name: "range", metadata: [])]))
         _ = a
-        h.join(Harness.input(version: 3, protocols: [.init(name: "range", metadata: []), .init(name: "roundrobin", metadata: [])]))
-        h.join(Harness.input(version: 3, protocols: [.init(name: "range", metadata: []), .init(name: "sticky", metadata: [])]))
+        h.join(
+            Harness.input(
+                version: 3, protocols: [.init(name: "range", metadata: []), .init(name: "roundrobin", metadata: [])]))
+        h.join(
+            Harness.input(
+                version: 3, protocols: [.init(name: "range", metadata: []), .init(name: "sticky", metadata: [])]))
         #expect(h.group.selectProtocol() == "range")
         let bad = h.join(Harness.input(version: 3, protocols: [.init(name: "cooperative-sticky", metadata: [])]))
         #expect(h.joins[bad]?.error == .inconsistentGroupProtocol)
@@ -202,8 +220,13 @@ struct ClassicGroupTests {
         h.absorb(actions)
         #expect(errors == [.noError])
         #expect(h.group.state == .preparingRebalance)
-        #expect(h.logs.contains("Preparing to rebalance group g in state PreparingRebalance with old generation 1 (__consumer_offsets-7) (reason: removing member \(members[2].id) on LeaveGroup)"))
-        #expect(h.group.heartbeat(memberId: members[0].id, groupInstanceId: nil, generationId: 1, now: h.now) == .rebalanceInProgress)
+        #expect(
+            h.logs.contains(
+                "Preparing to rebalance group g in state PreparingRebalance with old generation 1 (__consumer_offsets-7) (reason: removing member \(members[2].id) on LeaveGroup)"
+            ))
+        #expect(
+            h.group.heartbeat(memberId: members[0].id, groupInstanceId: nil, generationId: 1, now: h.now)
+                == .rebalanceInProgress)
         let r0 = h.join(Harness.input(members[0].id, client: "c0"))
         #expect(h.joins[r0] == nil)
         let r1 = h.join(Harness.input(members[1].id, client: "c1"))
@@ -233,7 +256,8 @@ struct ClassicGroupTests {
         #expect(h.persisted.last?.members == [])
     }
 
-    @Test("a static member rejoining with a new member id replaces the old one without a rebalance; the old id is fenced")
+    @Test(
+        "a static member rejoining with a new member id replaces the old one without a rebalance; the old id is fenced")
     func staticRejoin() {
         var h = Harness()
         let a = h.join(Harness.input(instance: "i-a", client: "a"))
@@ -255,9 +279,13 @@ struct ClassicGroupTests {
         #expect(h.persisted.count == persistedBefore + 1)
         let s = h.sync(r.memberId, generation: 1)
         #expect(h.syncs[s]?.assignment == [2])
-        #expect(h.group.heartbeat(memberId: idB, groupInstanceId: "i-b", generationId: 1, now: h.now) == .fencedInstanceId)
-        #expect(h.group.heartbeat(memberId: r.memberId, groupInstanceId: "i-b", generationId: 1, now: h.now) == .noError)
-        #expect(h.group.validateCommit(memberId: idB, groupInstanceId: "i-b", generationId: 1, now: h.now) == .fencedInstanceId)
+        #expect(
+            h.group.heartbeat(memberId: idB, groupInstanceId: "i-b", generationId: 1, now: h.now) == .fencedInstanceId)
+        #expect(
+            h.group.heartbeat(memberId: r.memberId, groupInstanceId: "i-b", generationId: 1, now: h.now) == .noError)
+        #expect(
+            h.group.validateCommit(memberId: idB, groupInstanceId: "i-b", generationId: 1, now: h.now)
+                == .fencedInstanceId)
     }
 
     @Test("generation −1 commits are accepted only while the group has no members")
@@ -265,11 +293,19 @@ struct ClassicGroupTests {
         var h = Harness()
         #expect(h.group.validateCommit(memberId: "", groupInstanceId: nil, generationId: -1, now: h.now) == .noError)
         let members = h.formGroup(1)
-        #expect(h.group.validateCommit(memberId: "", groupInstanceId: nil, generationId: -1, now: h.now) == .rebalanceInProgress)
+        #expect(
+            h.group.validateCommit(memberId: "", groupInstanceId: nil, generationId: -1, now: h.now)
+                == .rebalanceInProgress)
         h.sync(members[0].id, generation: 1)
-        #expect(h.group.validateCommit(memberId: "", groupInstanceId: nil, generationId: -1, now: h.now) == .unknownMemberId)
-        #expect(h.group.validateCommit(memberId: members[0].id, groupInstanceId: nil, generationId: 0, now: h.now) == .illegalGeneration)
-        #expect(h.group.validateCommit(memberId: members[0].id, groupInstanceId: nil, generationId: 1, now: h.now) == .noError)
+        #expect(
+            h.group.validateCommit(memberId: "", groupInstanceId: nil, generationId: -1, now: h.now) == .unknownMemberId
+        )
+        #expect(
+            h.group.validateCommit(memberId: members[0].id, groupInstanceId: nil, generationId: 0, now: h.now)
+                == .illegalGeneration)
+        #expect(
+            h.group.validateCommit(memberId: members[0].id, groupInstanceId: nil, generationId: 1, now: h.now)
+                == .noError)
     }
 
     @Test("session timeouts outside the broker bounds and joins beyond group.max.size are rejected")

@@ -51,7 +51,10 @@ struct FailoverTests {
         let p = await rt.partition(for: "g")
         #expect(await rt.beginLoading(partition: p, leaderEpoch: 3) != nil)
         #expect(await rt.join(groupId: "g", joinInput("a")).error == .coordinatorLoadInProgress)
-        #expect(await rt.commit(groupId: "g", memberId: "", groupInstanceId: nil, generationId: -1, offsets: [(tp0, offset(1, at: 0))]) == [.coordinatorLoadInProgress])
+        #expect(
+            await rt.commit(
+                groupId: "g", memberId: "", groupInstanceId: nil, generationId: -1, offsets: [(tp0, offset(1, at: 0))])
+                == [.coordinatorLoadInProgress])
         #expect(await rt.fetchOffsets(groupId: "g", partitions: nil).error == .coordinatorLoadInProgress)
         #expect(await rt.heartbeat(groupId: "g", memberId: "m", groupInstanceId: nil, generationId: 1) == .noError)
         #expect(await rt.describe(groupId: "g").error == .coordinatorLoadInProgress)
@@ -59,14 +62,19 @@ struct FailoverTests {
         #expect(await rt.beginLoading(partition: p, leaderEpoch: 3) == nil)
     }
 
-    @Test("becoming follower unloads the groups: parked joins and syncs complete with NOT_COORDINATOR, later requests get it too")
+    @Test(
+        "becoming follower unloads the groups: parked joins and syncs complete with NOT_COORDINATOR, later requests get it too"
+    )
     func unloadFailsParkedRequests() async {
         let env = TestEnv()
         let rt = env.runtime(config: GroupConfig(initialRebalanceDelayMs: 3_000))
         let p = await rt.partition(for: "g")
         let ticket = await rt.beginLoading(partition: p, leaderEpoch: 1)
         await rt.finishLoading(partition: p, ticket: ticket)
-        #expect(await rt.commit(groupId: "g", memberId: "", groupInstanceId: nil, generationId: -1, offsets: [(tp0, offset(5, at: 0))]) == [.noError])
+        #expect(
+            await rt.commit(
+                groupId: "g", memberId: "", groupInstanceId: nil, generationId: -1, offsets: [(tp0, offset(5, at: 0))])
+                == [.noError])
         async let a = rt.join(groupId: "g", joinInput("a"))
         async let b = rt.join(groupId: "g", joinInput("b"))
         while await rt.group("g")?.members.count != 2 { await Task.yield() }
@@ -76,7 +84,9 @@ struct FailoverTests {
         #expect(await rt.group("g") == nil)
         #expect(await rt.status(of: p) == nil)
         #expect(await rt.fetchOffsets(groupId: "g", partitions: nil).error == .notCoordinator)
-        #expect(await rt.heartbeat(groupId: "g", memberId: ra.memberId, groupInstanceId: nil, generationId: 1) == .notCoordinator)
+        #expect(
+            await rt.heartbeat(groupId: "g", memberId: ra.memberId, groupInstanceId: nil, generationId: 1)
+                == .notCoordinator)
         #expect(await rt.listGroups().isEmpty)
         // Groups of other partitions are untouched.
         #expect(await rt.ownership(of: p)?.isLeader == false)
@@ -111,7 +121,8 @@ struct FailoverTests {
         let source = env.runtime()
         let p = await source.partition(for: "g")
         await source.finishLoading(partition: p, ticket: await source.beginLoading(partition: p))
-        _ = await source.commit(groupId: "g", memberId: "", groupInstanceId: nil, generationId: -1, offsets: [(tp0, offset(9, at: 0))])
+        _ = await source.commit(
+            groupId: "g", memberId: "", groupInstanceId: nil, generationId: -1, offsets: [(tp0, offset(9, at: 0))])
         let log = storedLog(env)
 
         let rt = env.runtime()
@@ -129,7 +140,9 @@ struct FailoverTests {
         #expect(await rt.status(of: p) == .loaded)
     }
 
-    @Test("moving back to leader replays the partition: offsets come back, deleted groups and tombstoned offsets stay gone")
+    @Test(
+        "moving back to leader replays the partition: offsets come back, deleted groups and tombstoned offsets stay gone"
+    )
     func reloadAfterFailback() async {
         let env = TestEnv()
         let rt = env.runtime()
@@ -144,7 +157,9 @@ struct FailoverTests {
         await rt.finishLoading(partition: p, ticket: await rt.beginLoading(partition: p, leaderEpoch: 1))
         let tp1 = TopicPartitionKey(topic: "t", partition: 1)
         for n in names {
-            _ = await rt.commit(groupId: n, memberId: "", groupInstanceId: nil, generationId: -1, offsets: [(tp0, offset(1, at: 0)), (tp1, offset(2, at: 0))])
+            _ = await rt.commit(
+                groupId: n, memberId: "", groupInstanceId: nil, generationId: -1,
+                offsets: [(tp0, offset(1, at: 0)), (tp1, offset(2, at: 0))])
         }
         #expect(await rt.deleteGroup(names[1]) == .noError)
         #expect(await rt.deleteOffsets(groupId: names[2], partitions: [tp1]).error == .noError)
@@ -170,8 +185,12 @@ struct OffsetRetentionTests {
         let p = await rt.partition(for: "simple")
         await rt.finishLoading(partition: p, ticket: await rt.beginLoading(partition: p))
         let tp1 = TopicPartitionKey(topic: "t", partition: 1)
-        _ = await rt.commit(groupId: "simple", memberId: "", groupInstanceId: nil, generationId: -1, offsets: [(tp0, offset(1, at: 1_000))])
-        _ = await rt.commit(groupId: "simple", memberId: "", groupInstanceId: nil, generationId: -1, offsets: [(tp1, offset(2, at: 5_000))])
+        _ = await rt.commit(
+            groupId: "simple", memberId: "", groupInstanceId: nil, generationId: -1,
+            offsets: [(tp0, offset(1, at: 1_000))])
+        _ = await rt.commit(
+            groupId: "simple", memberId: "", groupInstanceId: nil, generationId: -1,
+            offsets: [(tp1, offset(2, at: 5_000))])
         env.appended.withLock { $0.removeAll() }
 
         env.now.withLock { $0 = 10_999 }
@@ -186,7 +205,10 @@ struct OffsetRetentionTests {
         #expect(await rt.group("simple") == nil)
         #expect(await rt.listGroups().isEmpty)
         let records = try appendedRecords(env)
-        #expect(records.suffix(2) == [.offset(OffsetCommitKey(group: "simple", topic: "t", partition: 1), nil), .group("simple", nil)])
+        #expect(
+            records.suffix(2) == [
+                .offset(OffsetCommitKey(group: "simple", topic: "t", partition: 1), nil), .group("simple", nil),
+            ])
     }
 
     @Test("a commit with an explicit retention time expires at its own timestamp and is written as a v1 value")
@@ -197,9 +219,15 @@ struct OffsetRetentionTests {
         await rt.finishLoading(partition: p, ticket: await rt.beginLoading(partition: p))
         var o = offset(4, at: 1_000)
         o.expireTimestamp = 3_000
-        _ = await rt.commit(groupId: "simple", memberId: "", groupInstanceId: nil, generationId: -1, offsets: [(tp0, o)])
+        _ = await rt.commit(
+            groupId: "simple", memberId: "", groupInstanceId: nil, generationId: -1, offsets: [(tp0, o)])
         let written = try appendedRecords(env)
-        #expect(written == [.offset(OffsetCommitKey(group: "simple", topic: "t", partition: 0), OffsetCommitValue(offset: 4, metadata: "", commitTimestamp: 1_000, expireTimestamp: 3_000))])
+        #expect(
+            written == [
+                .offset(
+                    OffsetCommitKey(group: "simple", topic: "t", partition: 0),
+                    OffsetCommitValue(offset: 4, metadata: "", commitTimestamp: 1_000, expireTimestamp: 3_000))
+            ])
         env.now.withLock { $0 = 2_999 }
         #expect(await rt.expireOffsets() == 0)
         env.now.withLock { $0 = 3_000 }
@@ -218,13 +246,21 @@ struct OffsetRetentionTests {
         await rt.tick()
         let member = await joined
         #expect(member.error == .noError)
-        let synced = await rt.sync(groupId: "g", .init(memberId: member.memberId, generationId: member.generationId, assignments: [(member.memberId, [])]))
+        let synced = await rt.sync(
+            groupId: "g",
+            .init(memberId: member.memberId, generationId: member.generationId, assignments: [(member.memberId, [])]))
         #expect(synced.error == .noError)
-        #expect(await rt.commit(groupId: "g", memberId: member.memberId, groupInstanceId: nil, generationId: member.generationId, offsets: [(tp0, offset(7, at: 1_000))]) == [.noError])
+        #expect(
+            await rt.commit(
+                groupId: "g", memberId: member.memberId, groupInstanceId: nil, generationId: member.generationId,
+                offsets: [(tp0, offset(7, at: 1_000))]) == [.noError])
 
         // Stable: the subscribed topic's offset stays however old; an unsubscribed topic's offset expires.
         let other = TopicPartitionKey(topic: "gone", partition: 0)
-        #expect(await rt.commit(groupId: "g", memberId: member.memberId, groupInstanceId: nil, generationId: member.generationId, offsets: [(other, offset(3, at: 1_000))]) == [.noError])
+        #expect(
+            await rt.commit(
+                groupId: "g", memberId: member.memberId, groupInstanceId: nil, generationId: member.generationId,
+                offsets: [(other, offset(3, at: 1_000))]) == [.noError])
         env.now.withLock { $0 = 50_000 }
         #expect(await rt.expireOffsets() == 1)
         #expect(await rt.fetchOffsets(groupId: "g", partitions: nil).offsets.map(\.0) == [tp0])
@@ -250,7 +286,9 @@ struct OffsetRetentionTests {
         let p = await failing.partition(for: "s")
         let ticket = await failing.beginLoading(partition: p)
         var b = RecordBatchBuilder()
-        b.append(timestamp: 0, key: OffsetCommitKey(group: "s", topic: "t", partition: 0).encoded(), value: OffsetCommitValue(offset: 1, commitTimestamp: 0).encoded())
+        b.append(
+            timestamp: 0, key: OffsetCommitKey(group: "s", topic: "t", partition: 0).encoded(),
+            value: OffsetCommitValue(offset: 1, commitTimestamp: 0).encoded())
         await failing.replay(partition: p, batches: try! b.build(), ticket: ticket)
         env.now.withLock { $0 = 1_000_000 }
         #expect(await failing.expireOffsets() == 0)

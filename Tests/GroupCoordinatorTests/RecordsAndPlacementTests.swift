@@ -7,10 +7,12 @@ import Testing
 
 @Suite("__consumer_offsets records and placement")
 struct RecordsAndPlacementTests {
-    @Test("group placement uses Java's String.hashCode and Kafka's Utils.abs", arguments: [
-        ("my-group", Int32(-1906497762), Int32(12)), ("test-group", 627841412, 12), ("group1", -1237460590, 40),
-        ("a", 97, 47), ("", 0, 0), ("polygenelubricants", Int32.min, 0),
-    ])
+    @Test(
+        "group placement uses Java's String.hashCode and Kafka's Utils.abs",
+        arguments: [
+            ("my-group", Int32(-1906497762), Int32(12)), ("test-group", 627841412, 12), ("group1", -1237460590, 40),
+            ("a", 97, 47), ("", 0, 0), ("polygenelubricants", Int32.min, 0),
+        ])
     func placement(group: String, hash: Int32, partition: Int32) {
         #expect(GroupPlacement.javaStringHash(group) == hash)
         #expect(GroupPlacement.partition(for: group, partitionCount: 50) == partition)
@@ -22,11 +24,15 @@ struct RecordsAndPlacementTests {
         #expect(key == [0, 1, 0, 1, 0x67, 0, 1, 0x74, 0, 0, 0, 2])
         let value = OffsetCommitValue(offset: 5, leaderEpoch: 3, metadata: "m", commitTimestamp: 0x0102).encoded()
         #expect(value == [0, 3, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 3, 0, 1, 0x6d, 0, 0, 0, 0, 0, 0, 1, 2])
-        #expect(try OffsetCommitValue(decoding: value) == OffsetCommitValue(offset: 5, leaderEpoch: 3, metadata: "m", commitTimestamp: 0x0102))
+        #expect(
+            try OffsetCommitValue(decoding: value)
+                == OffsetCommitValue(offset: 5, leaderEpoch: 3, metadata: "m", commitTimestamp: 0x0102))
         // v1 carries an expire timestamp and no leader epoch.
         let v1: [UInt8] = [0, 1, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 10]
         let decoded = try OffsetCommitValue(decoding: v1)
-        #expect(decoded.offset == 7 && decoded.commitTimestamp == 9 && decoded.expireTimestamp == 10 && decoded.leaderEpoch == -1)
+        #expect(
+            decoded.offset == 7 && decoded.commitTimestamp == 9 && decoded.expireTimestamp == 10
+                && decoded.leaderEpoch == -1)
         #expect(OffsetCommitValue(offset: 7, commitTimestamp: 9, expireTimestamp: 10).encoded() == v1)
         #expect(throws: ProtocolError.self) { try OffsetCommitValue(decoding: [0, 3, 0]) }
     }
@@ -36,17 +42,21 @@ struct RecordsAndPlacementTests {
         #expect(GroupMetadataValue.key(group: "g") == [0, 2, 0, 1, 0x67])
         let value = GroupMetadataValue(
             protocolType: "consumer", generation: 4, protocolName: "range", leader: "m1", currentStateTimestamp: 99,
-            members: [.init(
-                memberId: "m1", groupInstanceId: nil, clientId: "c", clientHost: "/h", rebalanceTimeoutMs: 300,
-                sessionTimeoutMs: 100, subscription: [1, 2], assignment: [3])])
+            members: [
+                .init(
+                    memberId: "m1", groupInstanceId: nil, clientId: "c", clientHost: "/h", rebalanceTimeoutMs: 300,
+                    sessionTimeoutMs: 100, subscription: [1, 2], assignment: [3])
+            ])
         let bytes = value.encoded()
         var expected: [UInt8] = [0, 3, 0, 8] + Array("consumer".utf8) + [0, 0, 0, 4, 0, 5] + Array("range".utf8)
         expected += [0, 2] + Array("m1".utf8) + [0, 0, 0, 0, 0, 0, 0, 99, 0, 0, 0, 1]
-        expected += [0, 2] + Array("m1".utf8) + [0xff, 0xff, 0, 1, 0x63, 0, 2, 0x2f, 0x68, 0, 0, 1, 0x2c, 0, 0, 0, 100]
+        expected +=
+            [0, 2] + Array("m1".utf8) + [0xff, 0xff, 0, 1, 0x63, 0, 2, 0x2f, 0x68, 0, 0, 1, 0x2c, 0, 0, 0, 100]
         expected += [0, 0, 0, 2, 1, 2, 0, 0, 0, 1, 3]
         #expect(bytes == expected)
         #expect(try GroupMetadataValue(decoding: bytes) == value)
-        let empty = GroupMetadataValue(protocolType: "", generation: 1, protocolName: nil, leader: nil, currentStateTimestamp: -1, members: [])
+        let empty = GroupMetadataValue(
+            protocolType: "", generation: 1, protocolName: nil, leader: nil, currentStateTimestamp: -1, members: [])
         #expect(try GroupMetadataValue(decoding: empty.encoded()) == empty)
     }
 
@@ -83,8 +93,14 @@ final class TestEnv: Sendable {
     func runtime(config: GroupConfig = GroupConfig(initialRebalanceDelayMs: 0)) -> GroupCoordinatorRuntime {
         GroupCoordinatorRuntime(
             config: config, partitionCount: 50, clock: { self.now.withLock { $0 } },
-            newId: { self.ids.withLock { $0 += 1; return "u\($0)" } }, log: { _ in },
-            appender: { p, batch in self.appended.withLock { $0.append((p, batch)) }; return .noError })
+            newId: {
+                self.ids.withLock {
+                    $0 += 1; return "u\($0)"
+                }
+            }, log: { _ in },
+            appender: { p, batch in
+                self.appended.withLock { $0.append((p, batch)) }; return .noError
+            })
     }
 }
 
@@ -106,7 +122,13 @@ struct RuntimeTests {
         #expect(errors == [.noError])
         let tooBig = await rt.commit(
             groupId: "kcat", memberId: "", groupInstanceId: nil, generationId: -1,
-            offsets: [(tp, CommittedOffset(offset: 43, leaderEpoch: -1, metadata: String(repeating: "m", count: 4097), commitTimestamp: 1))])
+            offsets: [
+                (
+                    tp,
+                    CommittedOffset(
+                        offset: 43, leaderEpoch: -1, metadata: String(repeating: "m", count: 4097), commitTimestamp: 1)
+                )
+            ])
         #expect(tooBig == [.offsetMetadataTooLarge])
         let fetched = await rt.fetchOffsets(groupId: "kcat", partitions: [tp, .init(topic: "t", partition: 1)])
         #expect(fetched.offsets[0].1?.offset == 42)

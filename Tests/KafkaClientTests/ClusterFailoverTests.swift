@@ -8,9 +8,10 @@ import Testing
 @Suite("Failover against fake brokers", .serialized)
 struct ClusterFailoverTests {
     private func client(_ cluster: FakeCluster, bootstrap: Int32) -> KafkaClient {
-        KafkaClient(configuration: KafkaClientConfiguration(
-            bootstrapServers: [cluster.bootstrap(bootstrap)], requestTimeoutMs: 5_000, connectTimeoutMs: 2_000,
-            retryBackoffMs: 5, retryBackoffMaxMs: 20, retryTimeoutMs: 5_000))
+        KafkaClient(
+            configuration: KafkaClientConfiguration(
+                bootstrapServers: [cluster.bootstrap(bootstrap)], requestTimeoutMs: 5_000, connectTimeoutMs: 2_000,
+                retryBackoffMs: 5, retryBackoffMaxMs: 20, retryTimeoutMs: 5_000))
     }
 
     private static func baseSequence(_ batch: [UInt8]) -> Int32 {
@@ -26,7 +27,8 @@ struct ClusterFailoverTests {
         // Broker 1 loses leadership to broker 2 while answering the first Produce.
         cluster.state.withLock { $0.onProduce[1] = (to: 2, error: .notLeaderOrFollower) }
         let client = client(cluster, bootstrap: 1)
-        let producer = KafkaProducer(client: client, configuration: ProducerConfiguration(lingerMs: 0, enableIdempotence: true))
+        let producer = KafkaProducer(
+            client: client, configuration: ProducerConfiguration(lingerMs: 0, enableIdempotence: true))
 
         let first = try await producer.send(ProducerRecord(topic: "t", partition: 0, value: Array("a".utf8)))
         let second = try await producer.send(ProducerRecord(topic: "t", partition: 0, value: Array("b".utf8)))

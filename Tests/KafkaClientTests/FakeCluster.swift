@@ -152,7 +152,9 @@ final class FakeCluster: Sendable {
             var response = MetadataResponse()
             response.controllerId = 1
             response.clusterId = "fake"
-            response.brokers = s.ports.keys.sorted().map { .init(nodeId: $0, host: "127.0.0.1", port: Int32(s.ports[$0] ?? 0)) }
+            response.brokers = s.ports.keys.sorted().map {
+                .init(nodeId: $0, host: "127.0.0.1", port: Int32(s.ports[$0] ?? 0))
+            }
             let names = request.topics?.compactMap(\.name) ?? Array(s.partitionCount.keys)
             response.topics = names.sorted().map { name in
                 var t = MetadataResponse.MetadataResponseTopic()

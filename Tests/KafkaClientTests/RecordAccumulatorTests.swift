@@ -78,8 +78,11 @@ struct RecordAccumulatorTests {
     @Test("a built batch carries the codec and decodes back to the appended records")
     func buildsWithCodec() throws {
         var acc = RecordAccumulator<Int>(batchSize: 16_384, lingerMs: 10, codec: .zstd)
-        _ = acc.append(to: tp0, timestamp: 10, key: Array("k".utf8), value: Array("v1".utf8), headers: [], token: 0, nowMs: 0)
-        _ = acc.append(to: tp0, timestamp: 12, key: nil, value: Array("v2".utf8), headers: [RecordHeader(key: "h", value: [1])], token: 1, nowMs: 0)
+        _ = acc.append(
+            to: tp0, timestamp: 10, key: Array("k".utf8), value: Array("v1".utf8), headers: [], token: 0, nowMs: 0)
+        _ = acc.append(
+            to: tp0, timestamp: 12, key: nil, value: Array("v2".utf8), headers: [RecordHeader(key: "h", value: [1])],
+            token: 1, nowMs: 0)
         let batch = try #require(acc.drainAll().first)
         let bytes = try batch.builder.build()
         let parsed = try RecordBatch(parsing: bytes)
@@ -119,7 +122,10 @@ struct ConsumerDecodeTests {
 
     @Test("bootstrap lists parse host:port pairs and reject malformed ones")
     func bootstrapParsing() throws {
-        #expect(try BrokerAddress.list("a:1, b:2") == [BrokerAddress(host: "a", port: 1), BrokerAddress(host: "b", port: 2)])
+        #expect(
+            try BrokerAddress.list("a:1, b:2") == [
+                BrokerAddress(host: "a", port: 1), BrokerAddress(host: "b", port: 2),
+            ])
         #expect(try BrokerAddress(parsing: "[::1]:9092") == BrokerAddress(host: "::1", port: 9092))
         #expect(throws: KafkaClientError.self) { try BrokerAddress(parsing: "nohost") }
         #expect(throws: KafkaClientError.self) { try BrokerAddress(parsing: "h:99999") }

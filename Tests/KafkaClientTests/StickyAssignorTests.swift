@@ -9,12 +9,14 @@ struct StickyAssignorTests {
     @Test func everyPartitionIsAssignedOnceAndLoadsDifferByAtMostOne() {
         for memberCount in 1...5 {
             for partitions in Int32(0)...13 {
-                let members = Dictionary(uniqueKeysWithValues: (0..<memberCount).map { ("m\($0)", MemberSubscription(topics: ["t"])) })
+                let members = Dictionary(
+                    uniqueKeysWithValues: (0..<memberCount).map { ("m\($0)", MemberSubscription(topics: ["t"])) })
                 let out = StickyAssignor().assign(members: members, partitionCounts: ["t": partitions])
                 let all = out.values.flatMap { $0 }
                 #expect(all.count == Int(partitions) && Set(all).count == Int(partitions))
                 let counts = out.values.map(\.count)
-                #expect((counts.max() ?? 0) - (counts.min() ?? 0) <= 1, "\(memberCount) members, \(partitions) partitions")
+                #expect(
+                    (counts.max() ?? 0) - (counts.min() ?? 0) <= 1, "\(memberCount) members, \(partitions) partitions")
             }
         }
     }
@@ -81,7 +83,9 @@ struct StickyAssignorTests {
         let assignor = CooperativeStickyAssignor()
         var revokedTotal = 0
         for round in 1...2 {
-            let members = owned.mapValues { MemberSubscription(topics: ["t"], ownedPartitions: $0, generation: Int32(round)) }
+            let members = owned.mapValues {
+                MemberSubscription(topics: ["t"], ownedPartitions: $0, generation: Int32(round))
+            }
             let target = assignor.assign(members: members, partitionCounts: ["t": 6])
             let given = CooperativeRebalance.withholdingTransfers(target, owned: owned)
             // Nobody is handed a partition someone else still owns.

@@ -14,7 +14,8 @@ struct BrokerConfigTests {
     func defaults() throws {
         let c = try BrokerConfig(properties: minimal)
         #expect(c.brokerId == 0)
-        #expect(c.listeners == [Endpoint(listenerName: "PLAINTEXT", host: "", port: 9092, securityProtocol: .plaintext)])
+        #expect(
+            c.listeners == [Endpoint(listenerName: "PLAINTEXT", host: "", port: 9092, securityProtocol: .plaintext)])
         #expect(c.advertisedListeners == c.listeners)
         #expect(c.interBrokerListenerName == "PLAINTEXT")
         #expect(c.logDirs == ["/tmp/kafka-logs"])
@@ -74,8 +75,9 @@ struct BrokerConfigTests {
             #expect(!def.documentation.isEmpty)
         }
         #expect(BrokerConfig.definition(named: "num.partitions")?.validator.validValuesDescription == "[1,...]")
-        #expect(BrokerConfig.definition(named: "log.cleanup.policy")?.validator.validValuesDescription
-            == "[compact, delete]")
+        #expect(
+            BrokerConfig.definition(named: "log.cleanup.policy")?.validator.validValuesDescription
+                == "[compact, delete]")
         for def in TopicConfig.definitions {
             if let value = def.key.defaultValue { try def.key.check(value) }
             for synonym in def.brokerSynonyms {
@@ -120,9 +122,11 @@ struct BrokerConfigTests {
 
     @Test("listener problems are one-line errors")
     func listenerErrors() {
-        #expect(throws: ConfigError.invalidValue(
-            key: "listeners", value: "PLAINTEXT://nohostport",
-            reason: "Unable to parse PLAINTEXT://nohostport to a broker endpoint")) {
+        #expect(
+            throws: ConfigError.invalidValue(
+                key: "listeners", value: "PLAINTEXT://nohostport",
+                reason: "Unable to parse PLAINTEXT://nohostport to a broker endpoint")
+        ) {
             try config(["listeners": "PLAINTEXT://nohostport"])
         }
         #expect(throws: ConfigError.self) { try config(["listeners": "FOO://:9092"]) }
@@ -139,19 +143,34 @@ struct BrokerConfigTests {
         let cases: [([String: String], String)] = [
             (["num.partitions": "abc"], "Invalid value abc for configuration num.partitions: Not a number of type INT"),
             (["num.partitions": "0"], "Invalid value 0 for configuration num.partitions: Value must be at least 1"),
-            (["auto.create.topics.enable": "yes"],
-             "Invalid value yes for configuration auto.create.topics.enable: Expected value to be either true or false"),
-            (["log.retention.bytes": "1.5"],
-             "Invalid value 1.5 for configuration log.retention.bytes: Not a number of type LONG"),
-            (["offsets.topic.replication.factor": "70000"],
-             "Invalid value 70000 for configuration offsets.topic.replication.factor: Not a number of type SHORT"),
-            (["log.cleaner.min.cleanable.ratio": "1.5"],
-             "Invalid value 1.5 for configuration log.cleaner.min.cleanable.ratio: Value must be no more than 1"),
-            (["compression.type": "brotli"],
-             "Invalid value brotli for configuration compression.type: String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer"),
-            (["log.cleanup.policy": "delete,compacted"],
-             "Invalid value compacted for configuration log.cleanup.policy: String must be one of: compact, delete"),
-            (["num.io.threads": "4\n2"], "Invalid value 4\\n2 for configuration num.io.threads: Not a number of type INT"),
+            (
+                ["auto.create.topics.enable": "yes"],
+                "Invalid value yes for configuration auto.create.topics.enable: Expected value to be either true or false"
+            ),
+            (
+                ["log.retention.bytes": "1.5"],
+                "Invalid value 1.5 for configuration log.retention.bytes: Not a number of type LONG"
+            ),
+            (
+                ["offsets.topic.replication.factor": "70000"],
+                "Invalid value 70000 for configuration offsets.topic.replication.factor: Not a number of type SHORT"
+            ),
+            (
+                ["log.cleaner.min.cleanable.ratio": "1.5"],
+                "Invalid value 1.5 for configuration log.cleaner.min.cleanable.ratio: Value must be no more than 1"
+            ),
+            (
+                ["compression.type": "brotli"],
+                "Invalid value brotli for configuration compression.type: String must be one of: uncompressed, zstd, lz4, snappy, gzip, producer"
+            ),
+            (
+                ["log.cleanup.policy": "delete,compacted"],
+                "Invalid value compacted for configuration log.cleanup.policy: String must be one of: compact, delete"
+            ),
+            (
+                ["num.io.threads": "4\n2"],
+                "Invalid value 4\\n2 for configuration num.io.threads: Not a number of type INT"
+            ),
         ]
         for (props, message) in cases {
             do {
@@ -177,8 +196,9 @@ struct BrokerConfigTests {
         #expect(throws: ConfigError.missingRequired(key: "zookeeper.connect")) {
             try BrokerConfig(properties: ["broker.id": "1"])
         }
-        #expect(ConfigError.missingRequired(key: "zookeeper.connect").description
-            == "Missing required configuration \"zookeeper.connect\" which has no default value.")
+        #expect(
+            ConfigError.missingRequired(key: "zookeeper.connect").description
+                == "Missing required configuration \"zookeeper.connect\" which has no default value.")
         #expect(throws: ConfigError.self) { try BrokerConfig(properties: ["zookeeper.connect": "zk:2181"]) }
         #expect(throws: ConfigError.self) { try config(["broker.id": "1001"]) }
         #expect(try config(["broker.id": "1001", "broker.id.generation.enable": "false"]).brokerId == 1001)
@@ -205,7 +225,8 @@ struct BrokerConfigTests {
 
     @Test("dynamic updates are refused for read-only keys")
     func dynamicValidation() throws {
-        try BrokerConfig.validateDynamicConfigs(["log.retention.ms": "1000", "message.max.bytes": "10"], perBroker: false)
+        try BrokerConfig.validateDynamicConfigs(
+            ["log.retention.ms": "1000", "message.max.bytes": "10"], perBroker: false)
         try BrokerConfig.validateDynamicConfigs(["listeners": "PLAINTEXT://:9092"], perBroker: true)
         #expect(throws: ConfigError.notDynamicallyUpdatable(keys: ["listeners"])) {
             try BrokerConfig.validateDynamicConfigs(["listeners": "PLAINTEXT://:9092"], perBroker: false)
@@ -229,16 +250,19 @@ struct BrokerConfigTests {
         let hours = try #require(byName["log.retention.hours"])
         #expect(hours.value == "24")
         #expect(hours.source == .staticBrokerConfig && !hours.isDefault && hours.readOnly)
-        #expect(hours.synonyms == [
-            ConfigSynonym(name: "log.retention.hours", value: "24", source: .staticBrokerConfig),
-            ConfigSynonym(name: "log.retention.hours", value: "168", source: .defaultConfig),
-        ])
+        #expect(
+            hours.synonyms == [
+                ConfigSynonym(name: "log.retention.hours", value: "24", source: .staticBrokerConfig),
+                ConfigSynonym(name: "log.retention.hours", value: "168", source: .defaultConfig),
+            ])
         #expect(hours.configType == .int)
 
         let ms = try #require(byName["log.retention.ms"])
         #expect(ms.value == "1000" && ms.source == .dynamicDefaultBrokerConfig && !ms.readOnly)
-        #expect(ms.synonyms.first == ConfigSynonym(
-            name: "log.retention.ms", value: "1000", source: .dynamicDefaultBrokerConfig))
+        #expect(
+            ms.synonyms.first
+                == ConfigSynonym(
+                    name: "log.retention.ms", value: "1000", source: .dynamicDefaultBrokerConfig))
 
         let minutes = try #require(byName["log.retention.minutes"])
         #expect(minutes.value == nil && minutes.source == .defaultConfig && minutes.isDefault)
@@ -249,7 +273,8 @@ struct BrokerConfigTests {
         let partitions = try #require(byName["num.partitions"])
         #expect(partitions.value == "1" && partitions.source == .defaultConfig && partitions.isDefault)
 
-        let selected = c.describe(keys: ["num.partitions", "nope"], includeSynonyms: false, includeDocumentation: false)
+        let selected = c.describe(
+            keys: ["num.partitions", "nope"], includeSynonyms: false, includeDocumentation: false)
         #expect(selected.map(\.name) == ["num.partitions"])
         #expect(selected.first?.synonyms == [] && selected.first?.documentation == nil)
     }

@@ -28,7 +28,8 @@ struct LoadingTests {
     func environmentExclusions() {
         for variable in [
             "KAFKA_HEAP_OPTS", "KAFKA_OPTS", "KAFKA_JMX_PORT", "KAFKA_JMX_HOSTNAME", "KAFKA_LOG4J_ROOT_LOGLEVEL",
-            "KAFKA_LOG4J_LOGGERS", "KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_VERSION", "KAFKA_", "KAFKA_CFG_", "PATH", "ZOOKEEPER_CONNECT",
+            "KAFKA_LOG4J_LOGGERS", "KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_VERSION", "KAFKA_", "KAFKA_CFG_", "PATH",
+            "ZOOKEEPER_CONNECT",
         ] {
             #expect(KafkaEnvironment.propertyName(forVariable: variable) == nil, "\(variable)")
         }
@@ -63,12 +64,13 @@ struct LoadingTests {
 
     @Test("file, then environment, then --override: the later source wins")
     func precedence() throws {
-        let file = try PropertiesFile(parsing: """
-            broker.id=1
-            zookeeper.connect=file:2181
-            num.partitions=2
-            log.retention.hours=10
-            """)
+        let file = try PropertiesFile(
+            parsing: """
+                broker.id=1
+                zookeeper.connect=file:2181
+                num.partitions=2
+                log.retention.hours=10
+                """)
         let loaded = try BrokerConfig.load(
             file: ("server.properties", file),
             environment: ["KAFKA_NUM_PARTITIONS": "3", "KAFKA_LOG_RETENTION_HOURS": "20"],
@@ -100,16 +102,22 @@ struct LoadingTests {
             overrides: [])
         #expect(loaded.warnings.map(\.key) == ["confluent.support.metrics.enable", "log.retention.dayz"])
         #expect(loaded.warnings.last?.origin == .file(path: "s.properties", line: 3))
-        #expect(loaded.warnings.last?.message == "The configuration 'log.retention.dayz' was supplied but isn't a known config.")
+        #expect(
+            loaded.warnings.last?.message
+                == "The configuration 'log.retention.dayz' was supplied but isn't a known config.")
     }
 
     @Test("an invalid value from the environment is a typed one-line error")
     func invalidFromEnvironment() {
-        #expect(throws: ConfigError.invalidValue(
-            key: "num.partitions", value: "abc", reason: "Not a number of type INT")) {
+        #expect(
+            throws: ConfigError.invalidValue(
+                key: "num.partitions", value: "abc", reason: "Not a number of type INT")
+        ) {
             try BrokerConfig.load(
                 propertiesFile: nil,
-                environment: ["KAFKA_BROKER_ID": "1", "KAFKA_ZOOKEEPER_CONNECT": "zk:2181", "KAFKA_NUM_PARTITIONS": "abc"])
+                environment: [
+                    "KAFKA_BROKER_ID": "1", "KAFKA_ZOOKEEPER_CONNECT": "zk:2181", "KAFKA_NUM_PARTITIONS": "abc",
+                ])
         }
     }
 
@@ -127,8 +135,9 @@ struct ConfFilesTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("conf")
 
-    @Test("every key in every conf/*.properties file is known and every value parses",
-          arguments: ["server.properties", "broker-1.properties", "broker-2.properties", "broker-3.properties"])
+    @Test(
+        "every key in every conf/*.properties file is known and every value parses",
+        arguments: ["server.properties", "broker-1.properties", "broker-2.properties", "broker-3.properties"])
     func confFileLoads(name: String) throws {
         let path = Self.confDirectory.appendingPathComponent(name).path
         let file = try PropertiesFile(contentsOfFile: path)
@@ -145,7 +154,9 @@ struct ConfFilesTests {
 
     @Test("the sample files describe a single broker and the 3-broker local cluster under run/cluster")
     func confValues() throws {
-        let single = try BrokerConfig.load(propertiesFile: Self.confDirectory.appendingPathComponent("server.properties").path).config
+        let single = try BrokerConfig.load(
+            propertiesFile: Self.confDirectory.appendingPathComponent("server.properties").path
+        ).config
         #expect(single.brokerId == 1)
         #expect(single.advertisedListeners.map(\.description) == ["PLAINTEXT://localhost:9092"])
         #expect(single.logDirs == ["data/broker-1"])
@@ -155,7 +166,8 @@ struct ConfFilesTests {
         var dirs: [String] = []
         for i in 1...3 {
             let c = try BrokerConfig.load(
-                propertiesFile: Self.confDirectory.appendingPathComponent("broker-\(i).properties").path).config
+                propertiesFile: Self.confDirectory.appendingPathComponent("broker-\(i).properties").path
+            ).config
             #expect(c.brokerId == Int32(i))
             ports += c.listeners.map(\.port)
             dirs += c.logDirs

@@ -22,10 +22,12 @@ struct TopicConfigTests {
         ]
         #expect(Set(TopicConfig.names) == expected)
         #expect(TopicConfig.names.count == expected.count)
-        #expect(TopicConfig.definition(named: "retention.ms")?.brokerSynonyms.map(\.name)
-            == ["log.retention.ms", "log.retention.minutes", "log.retention.hours"])
-        #expect(TopicConfig.definition(named: "min.cleanable.dirty.ratio")?.brokerSynonyms.map(\.name)
-            == ["log.cleaner.min.cleanable.ratio"])
+        #expect(
+            TopicConfig.definition(named: "retention.ms")?.brokerSynonyms.map(\.name)
+                == ["log.retention.ms", "log.retention.minutes", "log.retention.hours"])
+        #expect(
+            TopicConfig.definition(named: "min.cleanable.dirty.ratio")?.brokerSynonyms.map(\.name)
+                == ["log.cleaner.min.cleanable.ratio"])
     }
 
     @Test("accepts valid overrides")
@@ -47,18 +49,30 @@ struct TopicConfigTests {
             (["retention.ms": "-2"], "Invalid value -2 for configuration retention.ms: Value must be at least -1"),
             (["segment.bytes": "10"], "Invalid value 10 for configuration segment.bytes: Value must be at least 14"),
             (["segment.ms": "soon"], "Invalid value soon for configuration segment.ms: Not a number of type LONG"),
-            (["max.message.bytes": "3000000000"],
-             "Invalid value 3000000000 for configuration max.message.bytes: Not a number of type INT"),
-            (["cleanup.policy": "compact,remove"],
-             "Invalid value remove for configuration cleanup.policy: String must be one of: compact, delete"),
-            (["message.timestamp.type": "createtime"],
-             "Invalid value createtime for configuration message.timestamp.type: String must be one of: CreateTime, LogAppendTime"),
-            (["min.cleanable.dirty.ratio": "x"],
-             "Invalid value x for configuration min.cleanable.dirty.ratio: Not a number of type DOUBLE"),
-            (["unclean.leader.election.enable": "1"],
-             "Invalid value 1 for configuration unclean.leader.election.enable: Expected value to be either true or false"),
-            (["min.compaction.lag.ms": "10", "max.compaction.lag.ms": "5"],
-             "conflict topic config setting min.compaction.lag.ms (10) > max.compaction.lag.ms (5)"),
+            (
+                ["max.message.bytes": "3000000000"],
+                "Invalid value 3000000000 for configuration max.message.bytes: Not a number of type INT"
+            ),
+            (
+                ["cleanup.policy": "compact,remove"],
+                "Invalid value remove for configuration cleanup.policy: String must be one of: compact, delete"
+            ),
+            (
+                ["message.timestamp.type": "createtime"],
+                "Invalid value createtime for configuration message.timestamp.type: String must be one of: CreateTime, LogAppendTime"
+            ),
+            (
+                ["min.cleanable.dirty.ratio": "x"],
+                "Invalid value x for configuration min.cleanable.dirty.ratio: Not a number of type DOUBLE"
+            ),
+            (
+                ["unclean.leader.election.enable": "1"],
+                "Invalid value 1 for configuration unclean.leader.election.enable: Expected value to be either true or false"
+            ),
+            (
+                ["min.compaction.lag.ms": "10", "max.compaction.lag.ms": "5"],
+                "conflict topic config setting min.compaction.lag.ms (10) > max.compaction.lag.ms (5)"
+            ),
         ]
         for (configs, message) in cases {
             do {
@@ -108,8 +122,10 @@ struct TopicConfigTests {
         #expect(inherited.flushMs == 777)
 
         let overridden = try EffectiveTopicConfig(
-            topicOverrides: ["retention.ms": "1000", "max.message.bytes": "100", "cleanup.policy": "compact,delete",
-                             "max.compaction.lag.ms": "60000", "unknown.future.key": "x"],
+            topicOverrides: [
+                "retention.ms": "1000", "max.message.bytes": "100", "cleanup.policy": "compact,delete",
+                "max.compaction.lag.ms": "60000", "unknown.future.key": "x",
+            ],
             broker: b)
         #expect(overridden.retentionMs == 1000)
         #expect(overridden.maxMessageBytes == 100)
@@ -131,17 +147,19 @@ struct TopicConfigTests {
     func describeSources() throws {
         let b = try broker(["log.retention.hours": "24", "log.segment.bytes": "2000000"])
             .withDynamicConfigs(default: ["message.max.bytes": "3000"], broker: ["min.insync.replicas": "2"])
-        let entries = TopicConfig.describe(topicOverrides: ["cleanup.policy": "compact", "retention.ms": "5000"], broker: b)
+        let entries = TopicConfig.describe(
+            topicOverrides: ["cleanup.policy": "compact", "retention.ms": "5000"], broker: b)
         #expect(entries.map(\.name) == TopicConfig.names)
         let byName = Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0) })
 
         let retention = try #require(byName["retention.ms"])
         #expect(retention.value == "5000" && retention.source == .topicConfig && !retention.isDefault)
-        #expect(retention.synonyms == [
-            ConfigSynonym(name: "retention.ms", value: "5000", source: .topicConfig),
-            ConfigSynonym(name: "log.retention.hours", value: "24", source: .staticBrokerConfig),
-            ConfigSynonym(name: "log.retention.hours", value: "168", source: .defaultConfig),
-        ])
+        #expect(
+            retention.synonyms == [
+                ConfigSynonym(name: "retention.ms", value: "5000", source: .topicConfig),
+                ConfigSynonym(name: "log.retention.hours", value: "24", source: .staticBrokerConfig),
+                ConfigSynonym(name: "log.retention.hours", value: "168", source: .defaultConfig),
+            ])
         #expect(retention.configType == .long && !retention.readOnly && !retention.isSensitive)
 
         let segment = try #require(byName["segment.bytes"])
@@ -159,7 +177,10 @@ struct TopicConfigTests {
 
         let ratio = try #require(byName["min.cleanable.dirty.ratio"])
         #expect(ratio.value == "0.5" && ratio.source == .defaultConfig && ratio.isDefault)
-        #expect(ratio.synonyms == [ConfigSynonym(name: "log.cleaner.min.cleanable.ratio", value: "0.5", source: .defaultConfig)])
+        #expect(
+            ratio.synonyms == [
+                ConfigSynonym(name: "log.cleaner.min.cleanable.ratio", value: "0.5", source: .defaultConfig)
+            ])
         #expect(ratio.documentation?.isEmpty == false)
 
         let throttled = try #require(byName["leader.replication.throttled.replicas"])

@@ -28,8 +28,10 @@ struct TopicNameTests {
 
     @Test("error messages are single lines in Kafka's wording")
     func messages() {
-        #expect(TopicNameError.illegalCharacters("a\nb").description
-            == "Topic name \"a\\nb\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'")
+        #expect(
+            TopicNameError.illegalCharacters("a\nb").description
+                == "Topic name \"a\\nb\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'"
+        )
         #expect(TopicNameError.dotOrDotDot("..").description == "Topic name cannot be \".\" or \"..\"")
     }
 
@@ -40,7 +42,8 @@ struct TopicNameTests {
         #expect(TopicName.collides("x.y_z", "x_y.z"))
         #expect(!TopicName.collides("a.b", "a.b"))
         #expect(!TopicName.collides("a.b", "a-b"))
-        #expect(TopicName.collisions(of: "metrics.cpu", in: ["metrics_cpu", "metrics.cpu", "other"]) == ["metrics_cpu"])
+        #expect(
+            TopicName.collisions(of: "metrics.cpu", in: ["metrics_cpu", "metrics.cpu", "other"]) == ["metrics_cpu"])
         #expect(TopicName.collisions(of: "plain", in: ["plain"]) == [])
     }
 

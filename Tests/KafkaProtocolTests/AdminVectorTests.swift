@@ -1,11 +1,13 @@
 import Testing
+
 @testable import KafkaProtocol
 
 @Suite("Admin API wire vectors")
 struct AdminVectorTests {
     @Test("CreateTopics v0 request decodes topics, assignments and configs")
     func createTopicsRequestV0() throws {
-        let bytes = hex("""
+        let bytes = hex(
+            """
             00000001                    # topics: 1
             0006 6f7264657273           #   name "orders"
             00000003                    #   num_partitions 3
@@ -29,7 +31,8 @@ struct AdminVectorTests {
 
     @Test("CreateTopics v5 response echoes configs and decodes the config error tag")
     func createTopicsResponseV5() throws {
-        let bytes = hex("""
+        let bytes = hex(
+            """
             00000000                    # throttle_time_ms
             02                          # topics: 1
             07 6f7264657273             #   name "orders"
@@ -63,7 +66,8 @@ struct AdminVectorTests {
             #expect(r.topicNames == ["orders"])
             #expect(r.timeoutMs == 30000)
         }
-        let response = hex("""
+        let response = hex(
+            """
             00000000                    # throttle_time_ms
             02                          # responses: 1
             07 6f7264657273             #   name "orders"
@@ -80,7 +84,8 @@ struct AdminVectorTests {
 
     @Test("CreatePartitions v1 request and v2 response decode")
     func createPartitions() throws {
-        let request = hex("""
+        let request = hex(
+            """
             00000001                    # topics: 1
             0006 6f7264657273           #   name "orders"
             00000006                    #   count 6
@@ -100,7 +105,8 @@ struct AdminVectorTests {
 
     @Test("DeleteRecords v1 request and v2 response decode")
     func deleteRecords() throws {
-        let request = hex("""
+        let request = hex(
+            """
             00000001 0006 6f7264657273  # topics: 1, "orders"
             00000001 00000000           #   partitions: 1, index 0
             ffffffffffffffff            #     offset -1 (high watermark)
@@ -109,7 +115,8 @@ struct AdminVectorTests {
         try checkVector(DeleteRecordsRequest.self, version: 1, request) { r in
             #expect(r.topics == [.init(name: "orders", partitions: [.init(partitionIndex: 0, offset: -1)])])
         }
-        let response = hex("""
+        let response = hex(
+            """
             00000000                    # throttle_time_ms
             02 07 6f7264657273          # topics: 1, "orders"
             02 00000000                 #   partitions: 1, index 0
@@ -123,7 +130,8 @@ struct AdminVectorTests {
 
     @Test("DescribeConfigs v1 request and v4 response decode")
     func describeConfigs() throws {
-        let request = hex("""
+        let request = hex(
+            """
             00000001                    # resources: 1
             02                          #   resource_type topic
             0006 6f7264657273           #   resource_name "orders"
@@ -134,7 +142,8 @@ struct AdminVectorTests {
             #expect(r.resources == [.init(resourceType: 2, resourceName: "orders", configurationKeys: nil)])
             #expect(r.includeSynonyms)
         }
-        let response = hex("""
+        let response = hex(
+            """
             00000000                    # throttle_time_ms
             02                          # results: 1
             0000 00                     #   error_code, error_message null
@@ -163,7 +172,8 @@ struct AdminVectorTests {
 
     @Test("AlterConfigs v0 request and v2 response decode")
     func alterConfigs() throws {
-        let request = hex("""
+        let request = hex(
+            """
             00000001 02 0006 6f7264657273       # resources: 1, topic "orders"
             00000001                            #   configs: 1
             000c 726574656e74696f6e2e6d73       #     "retention.ms"
@@ -173,14 +183,16 @@ struct AdminVectorTests {
         try checkVector(AlterConfigsRequest.self, version: 0, request) { r in
             #expect(r.resources.first?.configs == [.init(name: "retention.ms", value: "3600000")])
         }
-        try checkVector(AlterConfigsResponse.self, version: 2, hex("00000000 02 0000 00 02 07 6f7264657273 00 00")) { r in
+        try checkVector(AlterConfigsResponse.self, version: 2, hex("00000000 02 0000 00 02 07 6f7264657273 00 00")) {
+            r in
             #expect(r.responses == [.init(errorCode: 0, errorMessage: nil, resourceType: 2, resourceName: "orders")])
         }
     }
 
     @Test("IncrementalAlterConfigs v0 request and v1 response decode")
     func incrementalAlterConfigs() throws {
-        let request = hex("""
+        let request = hex(
+            """
             00000001 02 0006 6f7264657273       # resources: 1, topic "orders"
             00000001                            #   configs: 1
             000c 726574656e74696f6e2e6d73       #     "retention.ms"
@@ -191,7 +203,8 @@ struct AdminVectorTests {
         try checkVector(IncrementalAlterConfigsRequest.self, version: 0, request) { r in
             #expect(r.resources.first?.configs == [.init(name: "retention.ms", configOperation: 0, value: "3600000")])
         }
-        let response = hex("""
+        let response = hex(
+            """
             00000000                            # throttle_time_ms
             02 0028                             # responses: 1, error 40 INVALID_CONFIG
             0e 696e76616c69642076616c7565       #   error_message "invalid value"
@@ -235,7 +248,8 @@ struct AdminVectorTests {
             #expect(r.includeClusterAuthorizedOperations)
             #expect(r.endpointType == 2)
         }
-        let response = hex("""
+        let response = hex(
+            """
             00000000                    # throttle_time_ms
             0000 00                     # error_code, error_message null
             01                          # endpoint_type brokers

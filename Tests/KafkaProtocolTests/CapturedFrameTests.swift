@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KafkaProtocol
 
 /// Request frames (size prefix stripped) captured from kcat 1.7.1 / librdkafka 2.0.2 talking to a capture stub:
@@ -43,7 +44,8 @@ struct CapturedFrameTests {
 
     @Test("kcat's Produce v7 request carries one v2 record batch")
     func produceV7() throws {
-        let frame = hex("""
+        let frame = hex(
+            """
             0000 0007 00000003 0007 72646b61666b61      # header v1: Produce v7, correlation 3, "rdkafka"
             ffff ffff 00007530                          # transactional_id null, acks -1, timeout 30000
             00000001 0006 6f7264657273                  # 1 topic "orders"
@@ -63,7 +65,8 @@ struct CapturedFrameTests {
 
     @Test("kcat's Fetch v11 request is read_committed with session epoch -1")
     func fetchV11() throws {
-        let frame = hex("""
+        let frame = hex(
+            """
             0001 000b 00000004 0007 72646b61666b61      # header v1: Fetch v11
             ffffffff 000001f4 00000001 03200000 01      # replica -1, max wait 500, min 1, max 50 MiB, read_committed
             00000000 ffffffff                           # session id 0, epoch -1
@@ -76,7 +79,12 @@ struct CapturedFrameTests {
         #expect(r.isolationLevel == 1)
         #expect(r.sessionId == 0)
         #expect(r.sessionEpoch == -1)
-        #expect(r.topics.first?.partitions == [.init(partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1_048_576)])
+        #expect(
+            r.topics.first?.partitions == [
+                .init(
+                    partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1,
+                    partitionMaxBytes: 1_048_576)
+            ])
         #expect(r.rackId == "")
     }
 }

@@ -1,5 +1,6 @@
 import TestSupport
 import Testing
+
 @testable import KafkaProtocol
 
 @Suite("decoding is robust against unknown tags and bad input")
@@ -18,7 +19,8 @@ struct DecodingRobustnessTests {
 
     @Test("unknown tags inside nested structs are skipped alongside known ones")
     func unknownNestedTagIsSkipped() throws {
-        let bytes = hex("""
+        let bytes = hex(
+            """
             00000000 0000 00000000      # throttle, error, session
             02 02 74 02                 # responses: 1, topic "t", partitions: 1
             00000000 0000               #   partition 0, error 0
@@ -80,11 +82,20 @@ struct DecodingRobustnessTests {
             ("ProduceResponse", ProduceRequest.versions, { _ = try ProduceResponse(decoding: $0, version: $1) }),
             ("FetchRequest", FetchRequest.versions, { _ = try FetchRequest(decoding: $0, version: $1) }),
             ("FetchResponse", FetchRequest.versions, { _ = try FetchResponse(decoding: $0, version: $1) }),
-            ("ListOffsetsRequest", ListOffsetsRequest.versions, { _ = try ListOffsetsRequest(decoding: $0, version: $1) }),
+            (
+                "ListOffsetsRequest", ListOffsetsRequest.versions,
+                { _ = try ListOffsetsRequest(decoding: $0, version: $1) }
+            ),
             ("MetadataRequest", MetadataRequest.versions, { _ = try MetadataRequest(decoding: $0, version: $1) }),
             ("MetadataResponse", MetadataRequest.versions, { _ = try MetadataResponse(decoding: $0, version: $1) }),
-            ("CreateTopicsRequest", CreateTopicsRequest.versions, { _ = try CreateTopicsRequest(decoding: $0, version: $1) }),
-            ("DescribeConfigsResponse", DescribeConfigsRequest.versions, { _ = try DescribeConfigsResponse(decoding: $0, version: $1) }),
+            (
+                "CreateTopicsRequest", CreateTopicsRequest.versions,
+                { _ = try CreateTopicsRequest(decoding: $0, version: $1) }
+            ),
+            (
+                "DescribeConfigsResponse", DescribeConfigsRequest.versions,
+                { _ = try DescribeConfigsResponse(decoding: $0, version: $1) }
+            ),
         ]
         let seeds: [[UInt8]] = [
             Samples.produceRequest.encoded(version: 9), Samples.fetchRequest.encoded(version: 12),
@@ -97,10 +108,14 @@ struct DecodingRobustnessTests {
                 for round in 0..<40 {
                     var input: [UInt8]
                     if round % 2 == 0 {
-                        input = (0..<Int.random(in: 0...64, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                        input = (0..<Int.random(in: 0...64, using: &rng)).map { _ in
+                            UInt8.random(in: 0...255, using: &rng)
+                        }
                     } else {
                         input = seeds[round / 2 % seeds.count]
-                        for _ in 0..<3 { input[Int.random(in: 0..<input.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
+                        for _ in 0..<3 {
+                            input[Int.random(in: 0..<input.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+                        }
                     }
                     if (try? decode(input, version)) != nil { decodedCount += 1 }
                 }
@@ -132,14 +147,16 @@ struct ErrorCodeTests {
 
     @Test("retriable errors are the ones clients retry after a metadata refresh")
     func retriable() {
-        for code in [ErrorCode.unknownTopicOrPartition, .leaderNotAvailable, .notLeaderOrFollower, .requestTimedOut,
-                     .notEnoughReplicas, .coordinatorLoadInProgress, .notCoordinator, .notController, .fencedLeaderEpoch]
-        {
+        for code in [
+            ErrorCode.unknownTopicOrPartition, .leaderNotAvailable, .notLeaderOrFollower, .requestTimedOut,
+            .notEnoughReplicas, .coordinatorLoadInProgress, .notCoordinator, .notController, .fencedLeaderEpoch,
+        ] {
             #expect(code.isRetriable, "\(code)")
         }
-        for code in [ErrorCode.noError, .unknownServerError, .offsetOutOfRange, .messageTooLarge, .topicAlreadyExists,
-                     .invalidReplicationFactor, .rebalanceInProgress, .unknownMemberId, .saslAuthenticationFailed]
-        {
+        for code in [
+            ErrorCode.noError, .unknownServerError, .offsetOutOfRange, .messageTooLarge, .topicAlreadyExists,
+            .invalidReplicationFactor, .rebalanceInProgress, .unknownMemberId, .saslAuthenticationFailed,
+        ] {
             #expect(!code.isRetriable, "\(code)")
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KafkaProtocol
 
 /// One frame (size prefix stripped) recorded by `tools/capture-proxy` between a real client and a needletail broker.
@@ -86,7 +87,8 @@ func decodeGolden<T: KafkaRequest & Equatable>(
 
 /// The version a response frame is encoded at: its request's, except for a refused ApiVersions request.
 func responseVersion<T: KafkaRequest>(_: T.Type, _ frame: GoldenFrame) -> Int16 {
-    let refusedApiVersions = T.apiKey == .apiVersions && frame.bytes.count >= 6 && frame.bytes[4] == 0
+    let refusedApiVersions =
+        T.apiKey == .apiVersions && frame.bytes.count >= 6 && frame.bytes[4] == 0
         && frame.bytes[5] == 35
     return refusedApiVersions ? 0 : frame.version
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KafkaProtocol
 
 /// Golden frames captured with `tools/capture-proxy` between real clients and a needletail broker (the table is in
@@ -18,14 +19,16 @@ import Testing
 /// 4. `tools/capture-proxy --emit-swift /tmp/golden-cap/frames.jsonl > GoldenFrameData.swift`.
 @Suite("golden frames captured from real clients")
 struct GoldenFrameTests {
-    @Test("every captured frame decodes at its captured version and re-encodes byte for byte",
-          arguments: GoldenFrame.captured)
+    @Test(
+        "every captured frame decodes at its captured version and re-encodes byte for byte",
+        arguments: GoldenFrame.captured)
     func roundTrip(_ frame: GoldenFrame) throws {
         #expect(try checkGolden(frame), "no message type for \(frame)")
     }
 
-    @Test("every strict prefix of a captured body throws instead of trapping or succeeding",
-          arguments: GoldenFrame.captured)
+    @Test(
+        "every strict prefix of a captured body throws instead of trapping or succeeding",
+        arguments: GoldenFrame.captured)
     func truncated(_ frame: GoldenFrame) throws {
         #expect(try checkGolden(frame, .everyPrefixThrows), "no message type for \(frame)")
     }
@@ -51,12 +54,14 @@ struct GoldenFrameTests {
 
     @Test("librdkafka's ApiVersions v3 request names its client software and re-encodes byte for byte")
     func librdkafkaApiVersions() throws {
-        let kcat = try decodeGolden(ApiVersionsRequest.self, try #require(GoldenFrame.find("kcat", .apiVersions, .request, version: 3).first))
+        let kcat = try decodeGolden(
+            ApiVersionsRequest.self, try #require(GoldenFrame.find("kcat", .apiVersions, .request, version: 3).first))
         #expect(kcat.requestHeader?.clientId == "rdkafka")
         #expect(kcat.body.clientSoftwareName == "librdkafka")
         #expect(kcat.body.clientSoftwareVersion == "2.0.2")
         let confluent = try decodeGolden(
-            ApiVersionsRequest.self, try #require(GoldenFrame.find("confluent", .apiVersions, .request, version: 3).first))
+            ApiVersionsRequest.self,
+            try #require(GoldenFrame.find("confluent", .apiVersions, .request, version: 3).first))
         #expect(confluent.body.clientSoftwareName == "confluent-kafka-python")
         #expect(confluent.body.clientSoftwareVersion == "2.16.1-rdkafka-2.16.0")
     }
@@ -64,17 +69,20 @@ struct GoldenFrameTests {
     @Test("kafka-python's ApiVersions v4 request gets a v0 UNSUPPORTED_VERSION answer and it retries at v3")
     func kafkaPythonDowngrade() throws {
         let request = try decodeGolden(
-            ApiVersionsRequest.self, try #require(GoldenFrame.find("kafkapython", .apiVersions, .request, version: 4).first))
+            ApiVersionsRequest.self,
+            try #require(GoldenFrame.find("kafkapython", .apiVersions, .request, version: 4).first))
         #expect(request.body.clientSoftwareName == "kafka-python")
         #expect(request.body.clientSoftwareVersion == "3.0.12")
         let refusal = try decodeGoldenResponse(
-            ApiVersionsRequest.self, try #require(GoldenFrame.find("kafkapython", .apiVersions, .response, version: 4).first))
+            ApiVersionsRequest.self,
+            try #require(GoldenFrame.find("kafkapython", .apiVersions, .response, version: 4).first))
         #expect(refusal.correlationId == request.correlationId)
         #expect(refusal.body.errorCode == 35)
         let own = try #require(refusal.body.apiKeys.first { $0.apiKey == APIKey.apiVersions.rawValue })
         #expect(own.maxVersion == 3)
         let retry = try decodeGoldenResponse(
-            ApiVersionsRequest.self, try #require(GoldenFrame.find("kafkapython", .apiVersions, .response, version: 3).first))
+            ApiVersionsRequest.self,
+            try #require(GoldenFrame.find("kafkapython", .apiVersions, .response, version: 3).first))
         #expect(retry.body.errorCode == 0)
         #expect(retry.body.apiKeys.count > 10)
     }
@@ -90,7 +98,8 @@ struct GoldenFrameTests {
     @Test("aiokafka's ApiVersions v0 request has an empty body")
     func aiokafkaApiVersions() throws {
         let request = try decodeGolden(
-            ApiVersionsRequest.self, try #require(GoldenFrame.find("aiokafka", .apiVersions, .request, version: 0).first))
+            ApiVersionsRequest.self,
+            try #require(GoldenFrame.find("aiokafka", .apiVersions, .request, version: 0).first))
         #expect(request.body == ApiVersionsRequest())
         #expect(request.requestHeader?.clientId?.hasPrefix("aiokafka") == true)
     }
@@ -126,9 +135,10 @@ struct GoldenFrameTests {
     @Test("librdkafka 2.16's all-topics Metadata v12 request reads as a null topic list followed by 3 stray bytes")
     func librdkafkaAllTopicsQuirk() throws {
         // Finding, not a decoder bug: see GoldenFrame.librdkafkaAllTopicsMetadataV12.
-        let frame = try #require(GoldenFrame.find("confluent", .metadata, .request, version: 12).first {
-            GoldenFrame.knownTrailingBytes($0) == 3
-        })
+        let frame = try #require(
+            GoldenFrame.find("confluent", .metadata, .request, version: 12).first {
+                GoldenFrame.knownTrailingBytes($0) == 3
+            })
         let request = try decodeGolden(MetadataRequest.self, frame)
         #expect(request.body.topics == nil)
         #expect(request.body.allowAutoTopicCreation == false)
@@ -141,9 +151,10 @@ struct GoldenFrameTests {
     func kcatProduceCodecs() throws {
         let codecs: [(String, Int16)] = [("none", 0), ("gzip", 1), ("snappy", 2), ("lz4", 3), ("zstd", 4)]
         for (name, bits) in codecs {
-            let frame = try #require(GoldenFrame.captured.first {
-                $0.label == "kcat-P-\(name)" && $0.apiKey == APIKey.produce.rawValue && $0.direction == .request
-            })
+            let frame = try #require(
+                GoldenFrame.captured.first {
+                    $0.label == "kcat-P-\(name)" && $0.apiKey == APIKey.produce.rawValue && $0.direction == .request
+                })
             #expect(frame.version == 7)
             let request = try decodeGolden(ProduceRequest.self, frame)
             let partition = try #require(request.body.topicData.first?.partitionData.first)
@@ -159,13 +170,15 @@ struct GoldenFrameTests {
     func idempotentProduce() throws {
         for (client, version) in [("confluent", Int16(4)), ("aiokafka", 0)] {
             let initRequest = try decodeGolden(
-                InitProducerIdRequest.self, try #require(GoldenFrame.find(client, .initProducerId, .request, version: version).first))
+                InitProducerIdRequest.self,
+                try #require(GoldenFrame.find(client, .initProducerId, .request, version: version).first))
             #expect(initRequest.body.transactionalId == nil)
             let initResponse = try decodeGoldenResponse(
                 InitProducerIdRequest.self, try #require(GoldenFrame.find(client, .initProducerId, .response).first))
             #expect(initResponse.body.errorCode == 0)
             #expect(initResponse.body.producerId >= 0)
-            let produce = try decodeGolden(ProduceRequest.self, try #require(GoldenFrame.find(client, .produce, .request).first))
+            let produce = try decodeGolden(
+                ProduceRequest.self, try #require(GoldenFrame.find(client, .produce, .request).first))
             let records = try #require(produce.body.topicData.first?.partitionData.first?.records)
             let producerId = records[43..<51].reduce(Int64(0)) { $0 << 8 | Int64($1) }
             #expect(producerId == initResponse.body.producerId, "\(client)")
@@ -210,7 +223,8 @@ struct GoldenFrameTests {
     @Test("confluent-kafka's CreateTopics v4 request carries partitions, replication factor and a config")
     func confluentCreateTopics() throws {
         let request = try decodeGolden(
-            CreateTopicsRequest.self, try #require(GoldenFrame.find("confluent", .createTopics, .request, version: 4).first))
+            CreateTopicsRequest.self,
+            try #require(GoldenFrame.find("confluent", .createTopics, .request, version: 4).first))
         let topic = try #require(request.body.topics.first)
         #expect(topic.name == "ck-admin")
         #expect(topic.numPartitions == 2)
@@ -224,13 +238,15 @@ struct GoldenFrameTests {
     @Test("kafka-python's CreateTopics v7 and DeleteTopics v6 requests are flexible and name kp-admin")
     func kafkaPythonAdmin() throws {
         let create = try decodeGolden(
-            CreateTopicsRequest.self, try #require(GoldenFrame.find("kafkapython", .createTopics, .request, version: 7).first))
+            CreateTopicsRequest.self,
+            try #require(GoldenFrame.find("kafkapython", .createTopics, .request, version: 7).first))
         #expect(create.body.topics.map(\.name) == ["kp-admin"])
         let created = try decodeGoldenResponse(
             CreateTopicsRequest.self, try #require(GoldenFrame.find("kafkapython", .createTopics, .response).first))
         #expect(created.body.topics.first?.numPartitions == 2)
         let delete = try decodeGolden(
-            DeleteTopicsRequest.self, try #require(GoldenFrame.find("kafkapython", .deleteTopics, .request, version: 6).first))
+            DeleteTopicsRequest.self,
+            try #require(GoldenFrame.find("kafkapython", .deleteTopics, .request, version: 6).first))
         #expect(delete.body.topics.map(\.name) == ["kp-admin"])
         let deleted = try decodeGoldenResponse(
             DeleteTopicsRequest.self, try #require(GoldenFrame.find("kafkapython", .deleteTopics, .response).first))
@@ -240,7 +256,8 @@ struct GoldenFrameTests {
     @Test("confluent-kafka's DeleteTopics v4 request names ck-admin")
     func confluentDeleteTopics() throws {
         let delete = try decodeGolden(
-            DeleteTopicsRequest.self, try #require(GoldenFrame.find("confluent", .deleteTopics, .request, version: 4).first))
+            DeleteTopicsRequest.self,
+            try #require(GoldenFrame.find("confluent", .deleteTopics, .request, version: 4).first))
         #expect(delete.body.topicNames == ["ck-admin"])
     }
 
@@ -294,10 +311,12 @@ struct GoldenFrameTests {
     @Test("the leader's SyncGroup request carries its own assignment and the response echoes it")
     func syncGroups() throws {
         for client in ["kcat", "confluent", "kafkapython", "aiokafka"] {
-            let request = try decodeGolden(SyncGroupRequest.self, try #require(GoldenFrame.find(client, .syncGroup, .request).first))
+            let request = try decodeGolden(
+                SyncGroupRequest.self, try #require(GoldenFrame.find(client, .syncGroup, .request).first))
             let assignment = try #require(request.body.assignments.first)
             #expect(assignment.memberId == request.body.memberId)
-            let response = try decodeGoldenResponse(SyncGroupRequest.self, try #require(GoldenFrame.find(client, .syncGroup, .response).first))
+            let response = try decodeGoldenResponse(
+                SyncGroupRequest.self, try #require(GoldenFrame.find(client, .syncGroup, .response).first))
             #expect(response.body.errorCode == 0)
             #expect(response.body.assignment == assignment.assignment, "\(client)")
         }
@@ -306,7 +325,8 @@ struct GoldenFrameTests {
     @Test("OffsetCommit requests commit offset 5 after five records; OffsetFetch answers without error")
     func offsets() throws {
         for client in ["confluent", "kafkapython", "aiokafka"] {
-            let commit = try decodeGolden(OffsetCommitRequest.self, try #require(GoldenFrame.find(client, .offsetCommit, .request).first))
+            let commit = try decodeGolden(
+                OffsetCommitRequest.self, try #require(GoldenFrame.find(client, .offsetCommit, .request).first))
             let partition = try #require(commit.body.topics.first?.partitions.first)
             #expect(partition.committedOffset == 5, "\(client)")
             let committed = try decodeGoldenResponse(
@@ -343,7 +363,8 @@ struct GoldenFrameTests {
             #expect(leave.body.memberId.isEmpty == false)
         }
         let leave = try decodeGolden(
-            LeaveGroupRequest.self, try #require(GoldenFrame.find("kafkapython", .leaveGroup, .request, version: 5).first))
+            LeaveGroupRequest.self,
+            try #require(GoldenFrame.find("kafkapython", .leaveGroup, .request, version: 5).first))
         #expect(leave.body.members.count == 1)
         let response = try decodeGoldenResponse(
             LeaveGroupRequest.self, try #require(GoldenFrame.find("kafkapython", .leaveGroup, .response).first))
@@ -354,10 +375,12 @@ struct GoldenFrameTests {
     @Test("Heartbeat v3 from librdkafka carries the generation and member id")
     func heartbeats() throws {
         for client in ["kcat", "confluent"] {
-            let beat = try decodeGolden(HeartbeatRequest.self, try #require(GoldenFrame.find(client, .heartbeat, .request, version: 3).first))
+            let beat = try decodeGolden(
+                HeartbeatRequest.self, try #require(GoldenFrame.find(client, .heartbeat, .request, version: 3).first))
             #expect(beat.body.generationId >= 1)
             #expect(beat.body.memberId.hasPrefix("rdkafka-"))
-            _ = try decodeGoldenResponse(HeartbeatRequest.self, try #require(GoldenFrame.find(client, .heartbeat, .response).first))
+            _ = try decodeGoldenResponse(
+                HeartbeatRequest.self, try #require(GoldenFrame.find(client, .heartbeat, .response).first))
         }
     }
 
@@ -393,12 +416,14 @@ struct GoldenFrameTests {
     @Test("confluent-kafka's ListGroups v5 and DescribeGroups v5 see the consumer groups the other runs made")
     func confluentGroupAdmin() throws {
         let list = try decodeGoldenResponse(
-            ListGroupsRequest.self, try #require(GoldenFrame.find(label: "confluent-groups", .listGroups, .response).first))
+            ListGroupsRequest.self,
+            try #require(GoldenFrame.find(label: "confluent-groups", .listGroups, .response).first))
         #expect(list.body.errorCode == 0)
         #expect(Set(list.body.groups.map(\.groupId)).isSuperset(of: ["ck-group", "kp-group", "aio-group"]))
         #expect(list.body.groups.allSatisfy { $0.protocolType == "consumer" })
         let describe = try decodeGolden(
-            DescribeGroupsRequest.self, try #require(GoldenFrame.find(label: "confluent-groups", .describeGroups, .request).first))
+            DescribeGroupsRequest.self,
+            try #require(GoldenFrame.find(label: "confluent-groups", .describeGroups, .request).first))
         #expect(describe.body.groups == ["ck-group"])
         let described = try decodeGoldenResponse(
             DescribeGroupsRequest.self,

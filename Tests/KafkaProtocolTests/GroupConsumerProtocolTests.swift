@@ -15,7 +15,9 @@ struct GroupConsumerProtocolTests {
         #expect(version == 0)
         #expect(value == ConsumerProtocolSubscription(topics: ["t"]))
         #expect(value.encoded(version: 0) == wire)
-        for n in 0..<wire.count { #expect(throws: ProtocolError.self) { try ConsumerProtocolSubscription.decode(Array(wire[0..<n])) } }
+        for n in 0..<wire.count {
+            #expect(throws: ProtocolError.self) { try ConsumerProtocolSubscription.decode(Array(wire[0..<n])) }
+        }
     }
 
     @Test("a v3 subscription carries owned partitions, generation and rack")
@@ -38,7 +40,9 @@ struct GroupConsumerProtocolTests {
         #expect(value.generationId == 5)
         #expect(value.rackId == "r")
         #expect(value.encoded(version: 3) == wire)
-        for n in 0..<wire.count { #expect(throws: ProtocolError.self) { try ConsumerProtocolSubscription.decode(Array(wire[0..<n])) } }
+        for n in 0..<wire.count {
+            #expect(throws: ProtocolError.self) { try ConsumerProtocolSubscription.decode(Array(wire[0..<n])) }
+        }
     }
 
     @Test("a subscription from a newer version is read with the v3 layout, ignoring trailing bytes")
@@ -70,14 +74,20 @@ struct GroupConsumerProtocolTests {
         let a3 = try ConsumerProtocolAssignment.decode(v3)
         #expect(a3.value.userData == [])
         #expect(a3.value.encoded(version: 3) == v3)
-        for n in 1..<v3.count { #expect(throws: ProtocolError.self) { try ConsumerProtocolAssignment.decode(Array(v3[0..<n])) } }
+        for n in 1..<v3.count {
+            #expect(throws: ProtocolError.self) { try ConsumerProtocolAssignment.decode(Array(v3[0..<n])) }
+        }
         #expect(try ConsumerProtocolAssignment.decode([]).value == ConsumerProtocolAssignment())
     }
 
     @Test("a negative version is rejected")
     func negativeVersion() {
-        #expect(throws: ProtocolError.self) { try ConsumerProtocolSubscription.decode([0xFF, 0xFF, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]) }
-        #expect(throws: ProtocolError.self) { try ConsumerProtocolAssignment.decode([0xFF, 0xFF, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]) }
+        #expect(throws: ProtocolError.self) {
+            try ConsumerProtocolSubscription.decode([0xFF, 0xFF, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF])
+        }
+        #expect(throws: ProtocolError.self) {
+            try ConsumerProtocolAssignment.decode([0xFF, 0xFF, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF])
+        }
     }
 
     @Test("subscriptions and assignments round trip at every version 0–3")

@@ -25,7 +25,10 @@ struct GroupOffsetCommitTests {
         #expect(v.generationIdOrMemberEpoch == 1)
         #expect(v.memberId == "m")
         #expect(v.retentionTimeMs == -1)
-        #expect(v.topics == [.init(name: "t", partitions: [.init(partitionIndex: 0, committedOffset: 42, committedMetadata: "")])])
+        #expect(
+            v.topics == [
+                .init(name: "t", partitions: [.init(partitionIndex: 0, committedOffset: 42, committedMetadata: "")])
+            ])
     }
 
     @Test("v8 request is flexible and carries the leader epoch")
@@ -92,7 +95,8 @@ struct GroupOffsetCommitTests {
         GroupWire.roundTrip(request, versions: OffsetCommitRequest.versions)
         GroupWire.roundTrip(
             OffsetCommitResponse(
-                throttleTimeMs: 7, topics: [.init(name: "orders", partitions: [.init(partitionIndex: 1, errorCode: 0)])]),
+                throttleTimeMs: 7, topics: [.init(name: "orders", partitions: [.init(partitionIndex: 1, errorCode: 0)])]
+            ),
             versions: OffsetCommitRequest.versions, exactAt: [3, 4, 5, 6, 7, 8, 9])
     }
 }
@@ -151,7 +155,8 @@ struct GroupOffsetFetchTests {
             0x00, 0x00,  // error_code
         ]
         let v = try GroupWire.vector(OffsetFetchResponse.self, wire, version: 1)
-        #expect(v.topics == [.init(name: "t", partitions: [.init(partitionIndex: 0, committedOffset: 42, metadata: "")])])
+        #expect(
+            v.topics == [.init(name: "t", partitions: [.init(partitionIndex: 0, committedOffset: 42, metadata: "")])])
     }
 
     @Test("v8 response carries one result per group")
@@ -178,7 +183,10 @@ struct GroupOffsetFetchTests {
         let g = try #require(v.groups.first)
         #expect(g.groupId == "g")
         #expect(g.errorCode == 0)
-        #expect(g.topics.first?.partitions == [.init(partitionIndex: 0, committedOffset: 42, committedLeaderEpoch: -1, metadata: "")])
+        #expect(
+            g.topics.first?.partitions == [
+                .init(partitionIndex: 0, committedOffset: 42, committedLeaderEpoch: -1, metadata: "")
+            ])
     }
 
     @Test("round trips at every version 0–9")
@@ -187,18 +195,33 @@ struct GroupOffsetFetchTests {
             OffsetFetchRequest(
                 groupId: "g", topics: [.init(name: "t", partitionIndexes: [0, 1])],
                 groups: [
-                    .init(groupId: "g", memberId: "m", memberEpoch: 3, topics: [.init(name: "t", partitionIndexes: [2])]),
+                    .init(
+                        groupId: "g", memberId: "m", memberEpoch: 3, topics: [.init(name: "t", partitionIndexes: [2])]),
                     .init(groupId: "h", topics: nil),
                 ], requireStable: true),
             versions: OffsetFetchRequest.versions)
         GroupWire.roundTrip(
-            OffsetFetchRequest(groupId: "g", topics: nil), versions: OffsetFetchRequest.versions, exactAt: [2, 3, 4, 5, 6, 7])
+            OffsetFetchRequest(groupId: "g", topics: nil), versions: OffsetFetchRequest.versions,
+            exactAt: [2, 3, 4, 5, 6, 7])
         GroupWire.roundTrip(
             OffsetFetchResponse(
                 throttleTimeMs: 1,
-                topics: [.init(name: "t", partitions: [.init(partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: 2, metadata: nil, errorCode: 0)])],
+                topics: [
+                    .init(
+                        name: "t",
+                        partitions: [
+                            .init(
+                                partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: 2, metadata: nil,
+                                errorCode: 0)
+                        ])
+                ],
                 errorCode: 0,
-                groups: [.init(groupId: "g", topics: [.init(name: "t", partitions: [.init(partitionIndex: 0, committedOffset: 5)])], errorCode: 0)]),
+                groups: [
+                    .init(
+                        groupId: "g",
+                        topics: [.init(name: "t", partitions: [.init(partitionIndex: 0, committedOffset: 5)])],
+                        errorCode: 0)
+                ]),
             versions: OffsetFetchRequest.versions)
     }
 }
@@ -214,7 +237,10 @@ struct GroupOffsetDeleteTests {
             0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,  // partitions: [0]
         ]
         let request = try GroupWire.vector(OffsetDeleteRequest.self, requestWire, version: 0)
-        #expect(request == OffsetDeleteRequest(groupId: "g", topics: [.init(name: "t", partitions: [.init(partitionIndex: 0)])]))
+        #expect(
+            request
+                == OffsetDeleteRequest(groupId: "g", topics: [.init(name: "t", partitions: [.init(partitionIndex: 0)])])
+        )
         let responseWire: [UInt8] = [
             0x00, 0x00,  // error_code
             0x00, 0x00, 0x00, 0x00,  // throttle_time_ms
@@ -234,7 +260,9 @@ struct GroupOffsetDeleteTests {
             OffsetDeleteRequest(groupId: "g", topics: [.init(name: "t", partitions: [.init(partitionIndex: 3)])]),
             versions: OffsetDeleteRequest.versions, exactAt: [0])
         GroupWire.roundTrip(
-            OffsetDeleteResponse(errorCode: 0, throttleTimeMs: 2, topics: [.init(name: "t", partitions: [.init(partitionIndex: 3, errorCode: 0)])]),
+            OffsetDeleteResponse(
+                errorCode: 0, throttleTimeMs: 2,
+                topics: [.init(name: "t", partitions: [.init(partitionIndex: 3, errorCode: 0)])]),
             versions: OffsetDeleteRequest.versions, exactAt: [0])
     }
 }

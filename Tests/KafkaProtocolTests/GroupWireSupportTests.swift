@@ -36,7 +36,8 @@ enum GroupWire {
             var r = ProtocolReader(Array(bytes[0..<length]))
             do {
                 _ = try T(reading: &r, version: version)
-                Issue.record("prefix of \(length)/\(bytes.count) bytes decoded at v\(version)", sourceLocation: sourceLocation)
+                Issue.record(
+                    "prefix of \(length)/\(bytes.count) bytes decoded at v\(version)", sourceLocation: sourceLocation)
             } catch {}
         }
     }
@@ -51,8 +52,9 @@ enum GroupWire {
             let bytes = encode(value, version: version)
             do {
                 let decoded = try decode(T.self, bytes, version: version)
-                #expect(encode(decoded, version: version) == bytes, "v\(version) re-encoding differs",
-                        sourceLocation: sourceLocation)
+                #expect(
+                    encode(decoded, version: version) == bytes, "v\(version) re-encoding differs",
+                    sourceLocation: sourceLocation)
                 if exactAt.contains(version) {
                     #expect(decoded == value, "v\(version) value differs", sourceLocation: sourceLocation)
                 }

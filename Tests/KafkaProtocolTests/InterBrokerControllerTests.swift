@@ -96,7 +96,8 @@ struct InterBrokerLeaderAndIsrTests {
                 0x00,  // tags
             ]
         let v5 = try GroupWire.vector(LeaderAndIsrResponse.self, v5wire, version: 5)
-        #expect(v5.topics == [.init(topicId: UUIDValue(bytes: topicIdBytes), partitionErrors: [.init(partitionIndex: 0)])])
+        #expect(
+            v5.topics == [.init(topicId: UUIDValue(bytes: topicIdBytes), partitionErrors: [.init(partitionIndex: 0)])])
     }
 
     @Test("round trips at every version 0–7")
@@ -188,7 +189,10 @@ struct InterBrokerUpdateMetadataTests {
         let v = try GroupWire.vector(UpdateMetadataRequest.self, wire, version: 8)
         #expect(v.type == 2)
         #expect(v.topicStates.first?.topicId == UUIDValue(bytes: topicIdBytes))
-        #expect(v.liveBrokers == [.init(id: 1, endpoints: [.init(port: 9092, host: "h", listener: "P", securityProtocol: 0)])])
+        #expect(
+            v.liveBrokers == [
+                .init(id: 1, endpoints: [.init(port: 9092, host: "h", listener: "P", securityProtocol: 0)])
+            ])
     }
 
     @Test("a default type is never written as a tagged field")
@@ -221,7 +225,8 @@ struct InterBrokerUpdateMetadataTests {
                         rack: "r1")
                 ]),
             versions: UpdateMetadataRequest.versions)
-        GroupWire.roundTrip(UpdateMetadataResponse(errorCode: 0), versions: UpdateMetadataRequest.versions, exactAt: Set(0...8))
+        GroupWire.roundTrip(
+            UpdateMetadataResponse(errorCode: 0), versions: UpdateMetadataRequest.versions, exactAt: Set(0...8))
     }
 }
 
@@ -261,12 +266,18 @@ struct InterBrokerStopReplicaTests {
             0x00, 0x00, 0x00,  // tags
         ]
         let v3 = try GroupWire.vector(StopReplicaRequest.self, v3wire, version: 3)
-        #expect(v3.topicStates == [.init(topicName: "t", partitionStates: [.init(partitionIndex: 0, leaderEpoch: 5, deletePartition: true)])])
+        #expect(
+            v3.topicStates == [
+                .init(
+                    topicName: "t", partitionStates: [.init(partitionIndex: 0, leaderEpoch: 5, deletePartition: true)])
+            ])
     }
 
     @Test("v0 and v2 responses carry partition errors")
     func responses() throws {
-        let v0wire: [UInt8] = [0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x74, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]
+        let v0wire: [UInt8] = [
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x74, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        ]
         let v0 = try GroupWire.vector(StopReplicaResponse.self, v0wire, version: 0)
         #expect(v0.partitionErrors == [.init(topicName: "t", partitionIndex: 0, errorCode: 0)])
         let v2wire: [UInt8] = [0x00, 0x00, 0x02, 0x02, 0x74, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]
@@ -281,10 +292,15 @@ struct InterBrokerStopReplicaTests {
                 controllerId: 1, isKRaftController: true, controllerEpoch: 2, brokerEpoch: 3, deletePartitions: true,
                 ungroupedPartitions: [.init(topicName: "t", partitionIndex: 0)],
                 topics: [.init(name: "t", partitionIndexes: [0, 1])],
-                topicStates: [.init(topicName: "t", partitionStates: [.init(partitionIndex: 0, leaderEpoch: 1, deletePartition: true)])]),
+                topicStates: [
+                    .init(
+                        topicName: "t",
+                        partitionStates: [.init(partitionIndex: 0, leaderEpoch: 1, deletePartition: true)])
+                ]),
             versions: StopReplicaRequest.versions)
         GroupWire.roundTrip(
-            StopReplicaResponse(errorCode: 0, partitionErrors: [.init(topicName: "t", partitionIndex: 0, errorCode: 0)]),
+            StopReplicaResponse(
+                errorCode: 0, partitionErrors: [.init(topicName: "t", partitionIndex: 0, errorCode: 0)]),
             versions: StopReplicaRequest.versions, exactAt: Set(0...4))
     }
 }

@@ -18,7 +18,8 @@ struct InterBrokerOffsetForLeaderEpochTests {
         ]
         let v = try GroupWire.vector(OffsetForLeaderEpochRequest.self, wire, version: 2)
         #expect(v.replicaId == -2)
-        #expect(v.topics == [.init(topic: "t", partitions: [.init(partition: 0, currentLeaderEpoch: 3, leaderEpoch: 2)])])
+        #expect(
+            v.topics == [.init(topic: "t", partitions: [.init(partition: 0, currentLeaderEpoch: 3, leaderEpoch: 2)])])
     }
 
     @Test("v4 request is flexible and names the replica")
@@ -67,11 +68,15 @@ struct InterBrokerOffsetForLeaderEpochTests {
     func roundTrips() {
         GroupWire.roundTrip(
             OffsetForLeaderEpochRequest(
-                replicaId: 2, topics: [.init(topic: "t", partitions: [.init(partition: 1, currentLeaderEpoch: 4, leaderEpoch: 3)])]),
+                replicaId: 2,
+                topics: [.init(topic: "t", partitions: [.init(partition: 1, currentLeaderEpoch: 4, leaderEpoch: 3)])]),
             versions: OffsetForLeaderEpochRequest.versions, exactAt: [3, 4])
         GroupWire.roundTrip(
             OffsetForLeaderEpochResponse(
-                throttleTimeMs: 1, topics: [.init(topic: "t", partitions: [.init(errorCode: 0, partition: 1, leaderEpoch: 3, endOffset: 9)])]),
+                throttleTimeMs: 1,
+                topics: [
+                    .init(topic: "t", partitions: [.init(errorCode: 0, partition: 1, leaderEpoch: 3, endOffset: 9)])
+                ]),
             versions: OffsetForLeaderEpochRequest.versions, exactAt: [2, 3, 4])
     }
 }
@@ -143,14 +148,21 @@ struct InterBrokerDescribeLogDirsTests {
         GroupWire.roundTrip(
             DescribeLogDirsRequest(topics: [.init(topic: "t", partitions: [0, 1])]),
             versions: DescribeLogDirsRequest.versions, exactAt: [0, 1, 2, 3, 4])
-        GroupWire.roundTrip(DescribeLogDirsRequest(topics: nil), versions: DescribeLogDirsRequest.versions, exactAt: [0, 4])
+        GroupWire.roundTrip(
+            DescribeLogDirsRequest(topics: nil), versions: DescribeLogDirsRequest.versions, exactAt: [0, 4])
         GroupWire.roundTrip(
             DescribeLogDirsResponse(
                 throttleTimeMs: 1, errorCode: 0,
                 results: [
                     .init(
                         errorCode: 0, logDir: "/data",
-                        topics: [.init(name: "t", partitions: [.init(partitionIndex: 0, partitionSize: 10, offsetLag: 1, isFutureKey: true)])],
+                        topics: [
+                            .init(
+                                name: "t",
+                                partitions: [
+                                    .init(partitionIndex: 0, partitionSize: 10, offsetLag: 1, isFutureKey: true)
+                                ])
+                        ],
                         totalBytes: 100, usableBytes: 50)
                 ]),
             versions: DescribeLogDirsRequest.versions, exactAt: [4])
@@ -185,7 +197,8 @@ struct InterBrokerElectLeadersTests {
             0xFF, 0xFF,  // error_message null
         ]
         let v0 = try GroupWire.vector(ElectLeadersResponse.self, v0wire, version: 0)
-        #expect(v0.replicaElectionResults == [.init(topic: "t", partitionResult: [.init(partitionId: 0, errorCode: 84)])])
+        #expect(
+            v0.replicaElectionResults == [.init(topic: "t", partitionResult: [.init(partitionId: 0, errorCode: 84)])])
         let v2wire: [UInt8] = [
             0x00, 0x00, 0x00, 0x00,  // throttle_time_ms
             0x00, 0x00,  // error_code
@@ -203,12 +216,15 @@ struct InterBrokerElectLeadersTests {
     @Test("round trips at every version 0–2")
     func roundTrips() {
         GroupWire.roundTrip(
-            ElectLeadersRequest(electionType: 1, topicPartitions: [.init(topic: "t", partitions: [0, 2])], timeoutMs: 30000),
+            ElectLeadersRequest(
+                electionType: 1, topicPartitions: [.init(topic: "t", partitions: [0, 2])], timeoutMs: 30000),
             versions: ElectLeadersRequest.versions, exactAt: [1, 2])
         GroupWire.roundTrip(
             ElectLeadersResponse(
                 throttleTimeMs: 1, errorCode: 0,
-                replicaElectionResults: [.init(topic: "t", partitionResult: [.init(partitionId: 0, errorCode: 0, errorMessage: "ok")])]),
+                replicaElectionResults: [
+                    .init(topic: "t", partitionResult: [.init(partitionId: 0, errorCode: 0, errorMessage: "ok")])
+                ]),
             versions: ElectLeadersRequest.versions, exactAt: [1, 2])
     }
 }

@@ -1,11 +1,13 @@
 import Testing
+
 @testable import KafkaProtocol
 
 @Suite("ListOffsets and Metadata wire vectors")
 struct ListOffsetsMetadataVectorTests {
     @Test("ListOffsets v0 request and response use MaxNumOffsets and OldStyleOffsets")
     func listOffsetsV0() throws {
-        let request = hex("""
+        let request = hex(
+            """
             ffffffff                    # replica_id -1
             00000001                    # topics: 1
             0006 6f7264657273           #   name "orders"
@@ -19,7 +21,8 @@ struct ListOffsetsMetadataVectorTests {
             #expect(r.topics.first?.name == "orders")
             #expect(r.topics.first?.partitions == [.init(partitionIndex: 0, timestamp: -1, maxNumOffsets: 1)])
         }
-        let response = hex("""
+        let response = hex(
+            """
             00000001                    # topics: 1
             0006 6f7264657273           #   name "orders"
             00000001                    #   partitions: 1
@@ -37,7 +40,8 @@ struct ListOffsetsMetadataVectorTests {
 
     @Test("ListOffsets v7 request and response decode with compact fields")
     func listOffsetsV7() throws {
-        let request = hex("""
+        let request = hex(
+            """
             ffffffff                    # replica_id -1
             01                          # isolation_level read_committed
             02                          # topics: 1
@@ -53,7 +57,8 @@ struct ListOffsetsMetadataVectorTests {
             #expect(r.topics.first?.partitions.first?.timestamp == -3)
             #expect(r.topics.first?.partitions.first?.currentLeaderEpoch == -1)
         }
-        let response = hex("""
+        let response = hex(
+            """
             00000000                    # throttle_time_ms
             02                          # topics: 1
             07 6f7264657273             #   name "orders"
@@ -66,7 +71,8 @@ struct ListOffsetsMetadataVectorTests {
             00 00 00                    # tags
             """)
         try checkVector(ListOffsetsResponse.self, version: 7, response) { r in
-            #expect(r.topics.first?.partitions == [.init(partitionIndex: 0, timestamp: 100, offset: 10, leaderEpoch: 0)])
+            #expect(
+                r.topics.first?.partitions == [.init(partitionIndex: 0, timestamp: 100, offset: 10, leaderEpoch: 0)])
         }
     }
 
@@ -79,7 +85,8 @@ struct ListOffsetsMetadataVectorTests {
 
     @Test("Metadata v9 request decodes flags and compact topic names")
     func metadataRequestV9() throws {
-        let bytes = hex("""
+        let bytes = hex(
+            """
             02                          # topics: 1
             07 6f7264657273 00          #   name "orders", tags
             00                          # allow_auto_topic_creation false
@@ -97,7 +104,8 @@ struct ListOffsetsMetadataVectorTests {
 
     @Test("Metadata v1 response decodes brokers, controller and partitions")
     func metadataResponseV1() throws {
-        let bytes = hex("""
+        let bytes = hex(
+            """
             00000001                    # brokers: 1
             00000001                    #   node_id 1
             0009 6c6f63616c686f7374     #   host "localhost"
@@ -128,7 +136,8 @@ struct ListOffsetsMetadataVectorTests {
 
     @Test("Metadata v12 response decodes cluster id, topic id and authorized operations")
     func metadataResponseV12() throws {
-        let bytes = hex("""
+        let bytes = hex(
+            """
             00000000                    # throttle_time_ms
             02                          # brokers: 1
             00000001                    #   node_id 1

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KafkaProtocol
 
 /// Fully populated values (every field away from its default, tagged fields included) for every API in this part.
@@ -9,7 +10,8 @@ enum Samples {
     static let produceRequest = ProduceRequest(
         transactionalId: "tx-1", acks: -1, timeoutMs: 1500,
         topicData: [
-            .init(name: "orders", partitionData: [.init(index: 0, records: [1, 2, 3]), .init(index: 1, records: nil)]),
+            .init(
+                name: "orders", partitionData: [.init(index: 0, records: [1, 2, 3]), .init(index: 1, records: nil)]),
             .init(name: "empty", partitionData: []),
         ])
 
@@ -46,8 +48,10 @@ enum Samples {
                 partitions: [
                     .init(
                         partitionIndex: 1, errorCode: 0, highWatermark: 500, lastStableOffset: 490, logStartOffset: 2,
-                        divergingEpoch: .init(epoch: 3, endOffset: 400), currentLeader: .init(leaderId: 1, leaderEpoch: 4),
-                        snapshotId: .init(endOffset: 300, epoch: 2), abortedTransactions: [.init(producerId: 9, firstOffset: 450)],
+                        divergingEpoch: .init(epoch: 3, endOffset: 400),
+                        currentLeader: .init(leaderId: 1, leaderEpoch: 4),
+                        snapshotId: .init(endOffset: 300, epoch: 2),
+                        abortedTransactions: [.init(producerId: 9, firstOffset: 450)],
                         preferredReadReplica: -1, records: .bytes([0, 1, 2, 3, 4])),
                     .init(partitionIndex: 2, errorCode: 1, highWatermark: 0),
                 ])
@@ -78,14 +82,16 @@ enum Samples {
         includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true)
 
     static let metadataResponse = MetadataResponse(
-        throttleTimeMs: 2, brokers: [.init(nodeId: 1, host: "h1", port: 9092, rack: "r1"), .init(nodeId: 2, host: "h2", port: 9093)],
+        throttleTimeMs: 2,
+        brokers: [.init(nodeId: 1, host: "h1", port: 9092, rack: "r1"), .init(nodeId: 2, host: "h2", port: 9093)],
         clusterId: "cluster-x", controllerId: 1,
         topics: [
             .init(
                 errorCode: 0, name: "orders", topicId: uuid, isInternal: true,
                 partitions: [
                     .init(
-                        errorCode: 0, partitionIndex: 0, leaderId: 1, leaderEpoch: 3, replicaNodes: [1, 2], isrNodes: [1],
+                        errorCode: 0, partitionIndex: 0, leaderId: 1, leaderEpoch: 3, replicaNodes: [1, 2],
+                        isrNodes: [1],
                         offlineReplicas: [2])
                 ], topicAuthorizedOperations: 248)
         ], clusterAuthorizedOperations: 3000)
@@ -142,11 +148,14 @@ enum Samples {
         validateOnly: true)
 
     static let alterConfigsResponse = AlterConfigsResponse(
-        throttleTimeMs: 1, responses: [.init(errorCode: 40, errorMessage: "bad", resourceType: 2, resourceName: "orders")])
+        throttleTimeMs: 1,
+        responses: [.init(errorCode: 40, errorMessage: "bad", resourceType: 2, resourceName: "orders")])
 
     static let incrementalAlterConfigsRequest = IncrementalAlterConfigsRequest(
         resources: [
-            .init(resourceType: 4, resourceName: "1", configs: [.init(name: "log.cleaner.threads", configOperation: 1, value: nil)])
+            .init(
+                resourceType: 4, resourceName: "1",
+                configs: [.init(name: "log.cleaner.threads", configOperation: 1, value: nil)])
         ], validateOnly: true)
 
     static let incrementalAlterConfigsResponse = IncrementalAlterConfigsResponse(
@@ -168,7 +177,8 @@ enum Samples {
         throttleTimeMs: 2,
         topics: [.init(name: "orders", partitions: [.init(partitionIndex: 1, lowWatermark: 50, errorCode: 0)])])
 
-    static let describeClusterRequest = DescribeClusterRequest(includeClusterAuthorizedOperations: true, endpointType: 2)
+    static let describeClusterRequest = DescribeClusterRequest(
+        includeClusterAuthorizedOperations: true, endpointType: 2)
 
     static let describeClusterResponse = DescribeClusterResponse(
         throttleTimeMs: 1, errorCode: 0, errorMessage: "m", endpointType: 2, clusterId: "c", controllerId: 3,
@@ -258,7 +268,11 @@ struct MessageRoundTripTests {
         var fetchResponse = Samples.fetchResponse
         fetchResponse.responses[0].topic = ""
         #expect(try FetchResponse(decoding: fetchResponse.encoded(version: 17), version: 17) == fetchResponse)
-        #expect(try ProduceResponse(decoding: Samples.produceResponse.encoded(version: 11), version: 11) == Samples.produceResponse)
-        #expect(try CreateTopicsResponse(decoding: Samples.createTopicsResponse.encoded(version: 7), version: 7) == Samples.createTopicsResponse)
+        #expect(
+            try ProduceResponse(decoding: Samples.produceResponse.encoded(version: 11), version: 11)
+                == Samples.produceResponse)
+        #expect(
+            try CreateTopicsResponse(decoding: Samples.createTopicsResponse.encoded(version: 7), version: 7)
+                == Samples.createTopicsResponse)
     }
 }

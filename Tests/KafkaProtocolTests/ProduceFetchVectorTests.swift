@@ -1,9 +1,11 @@
 import Testing
+
 @testable import KafkaProtocol
 
 @Suite("Produce and Fetch wire vectors")
 struct ProduceFetchVectorTests {
-    static let produceRequestV9 = hex("""
+    static let produceRequestV9 = hex(
+        """
         00                              # transactional_id: null (compact)
         ffff                            # acks -1
         00001388                        # timeout_ms 5000
@@ -19,7 +21,8 @@ struct ProduceFetchVectorTests {
 
     @Test("Produce v3 request decodes field by field and re-encodes byte-exact")
     func produceRequestV3() throws {
-        let bytes = hex("""
+        let bytes = hex(
+            """
             ffff                        # transactional_id: null
             0001                        # acks 1
             00007530                    # timeout_ms 30000
@@ -46,14 +49,16 @@ struct ProduceFetchVectorTests {
             #expect(r.transactionalId == nil)
             #expect(r.acks == -1)
             #expect(r.timeoutMs == 5000)
-            #expect(r.topicData == [.init(name: "orders", partitionData: [.init(index: 2, records: [10, 11, 12, 13])])])
+            #expect(
+                r.topicData == [.init(name: "orders", partitionData: [.init(index: 2, records: [10, 11, 12, 13])])])
         }
         expectEveryPrefixThrows(ProduceRequest.self, Self.produceRequestV9, version: 9)
     }
 
     @Test("Produce v2 response decodes field by field and re-encodes byte-exact")
     func produceResponseV2() throws {
-        let bytes = hex("""
+        let bytes = hex(
+            """
             00000001                    # responses: 1
             0006 6f7264657273           #   name "orders"
             00000001                    #   partition_responses: 1
@@ -76,7 +81,8 @@ struct ProduceFetchVectorTests {
 
     @Test("Produce v10 response carries current leader and node endpoints as tagged fields")
     func produceResponseV10() throws {
-        let bytes = hex("""
+        let bytes = hex(
+            """
             02                          # responses: 1
             07 6f7264657273             #   name "orders"
             02                          #   partition_responses: 1
@@ -113,7 +119,8 @@ struct ProduceFetchVectorTests {
 
     @Test("Fetch v4 request decodes field by field and re-encodes byte-exact")
     func fetchRequestV4() throws {
-        let bytes = hex("""
+        let bytes = hex(
+            """
             ffffffff                    # replica_id -1
             000001f4                    # max_wait_ms 500
             00000001                    # min_bytes 1
@@ -140,7 +147,8 @@ struct ProduceFetchVectorTests {
 
     @Test("Fetch v12 request decodes the cluster id tag and re-encodes byte-exact")
     func fetchRequestV12() throws {
-        let bytes = hex("""
+        let bytes = hex(
+            """
             ffffffff                    # replica_id -1
             000001f4                    # max_wait_ms 500
             00000001                    # min_bytes 1
@@ -176,7 +184,8 @@ struct ProduceFetchVectorTests {
 
     @Test("Fetch v4 response decodes field by field and re-encodes byte-exact")
     func fetchResponseV4() throws {
-        let bytes = hex("""
+        let bytes = hex(
+            """
             00000000                    # throttle_time_ms
             00000001                    # responses: 1
             0006 6f7264657273           #   topic "orders"
@@ -200,7 +209,8 @@ struct ProduceFetchVectorTests {
 
     @Test("Fetch v12 response decodes aborted transactions and the current-leader tag")
     func fetchResponseV12() throws {
-        let bytes = hex("""
+        let bytes = hex(
+            """
             00000000                    # throttle_time_ms
             0000                        # error_code
             00000000                    # session_id 0
@@ -239,7 +249,8 @@ struct ProduceFetchVectorTests {
 
     @Test("external Fetch records write a length prefix and a splice point, not bytes")
     func externalRecords() {
-        let partition = FetchResponse.PartitionData(highWatermark: 10, lastStableOffset: 10, records: .external(length: 300, id: 7))
+        let partition = FetchResponse.PartitionData(
+            highWatermark: 10, lastStableOffset: 10, records: .external(length: 300, id: 7))
         let response = FetchResponse(responses: [.init(topic: "orders", partitions: [partition])])
         var w = ProtocolWriter()
         response.write(to: &w, version: 12)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KafkaProtocol
 
 /// Bytes from hex text. Whitespace is ignored and `#` starts a comment running to the end of the line, so a vector
@@ -38,7 +39,8 @@ func checkVector<T: KafkaMessage & Equatable>(
 ) throws {
     let value = try decodeAll(T.self, bytes, version: version)
     check(value)
-    #expect(value.encoded(version: version) == bytes, "re-encoding \(T.self) v\(version)", sourceLocation: sourceLocation)
+    #expect(
+        value.encoded(version: version) == bytes, "re-encoding \(T.self) v\(version)", sourceLocation: sourceLocation)
 }
 
 /// Every strict prefix of a valid encoding must throw (never trap, never succeed).

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KafkaRecords
 
 @Suite("Batch validation and leader-append rewrites")
@@ -105,10 +106,19 @@ struct BatchValidatorTests {
         let b = try makeBatch()
         expectInvalidRecord(patched(b) { $0.lastOffsetDelta = 3 })
         expectInvalidRecord(patched(b) { $0.lastOffsetDelta = 5 })
-        expectInvalidRecord(patched(b) { $0.recordsCount = 0; $0.lastOffsetDelta = -1 })
+        expectInvalidRecord(
+            patched(b) {
+                $0.recordsCount = 0; $0.lastOffsetDelta = -1
+            })
         // header agrees with itself but not with the records
-        expectInvalidRecord(patched(b) { $0.recordsCount = 6; $0.lastOffsetDelta = 5 })
-        expectInvalidRecord(patched(b) { $0.recordsCount = 4; $0.lastOffsetDelta = 3 })
+        expectInvalidRecord(
+            patched(b) {
+                $0.recordsCount = 6; $0.lastOffsetDelta = 5
+            })
+        expectInvalidRecord(
+            patched(b) {
+                $0.recordsCount = 4; $0.lastOffsetDelta = 3
+            })
     }
 
     @Test("control batches, LogAppendTime batches and unknown codecs from clients are refused")
@@ -132,7 +142,9 @@ struct BatchValidatorTests {
         var b = RecordBatchBuilder()
         b.append(offsetDelta: 0, timestampDelta: 0, key: nil, value: bytes("a"))
         b.append(offsetDelta: 2, timestampDelta: 0, key: nil, value: bytes("b"))
-        let bytes = patched(try b.build()) { $0.recordsCount = 2; $0.lastOffsetDelta = 1 }
+        let bytes = patched(try b.build()) {
+            $0.recordsCount = 2; $0.lastOffsetDelta = 1
+        }
         expectInvalidRecord(bytes)
     }
 

@@ -1,5 +1,6 @@
-import Testing
 import CChecksum
+import Testing
+
 @testable import KafkaRecords
 
 @Suite("CRC-32C")

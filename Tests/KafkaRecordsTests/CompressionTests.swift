@@ -1,5 +1,6 @@
 import CCompression
 import Testing
+
 @testable import KafkaRecords
 
 @Suite("Compression codecs")
@@ -163,11 +164,14 @@ struct CompressionTests {
         ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 0)
         var out = [UInt8](repeating: 0, count: ZSTD_compressBound(Self.text.count))
         let n = Self.text.withUnsafeBytes { src in
-            out.withUnsafeMutableBytes { dst in ZSTD_compress2(cctx, dst.baseAddress, dst.count, src.baseAddress, src.count) }
+            out.withUnsafeMutableBytes { dst in
+                ZSTD_compress2(cctx, dst.baseAddress, dst.count, src.baseAddress, src.count)
+            }
         }
         #expect(ZSTD_isError(n) == 0)
         let frame = Array(out[0..<n])
-        #expect(frame.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) } == ZSTD_CONTENTSIZE_UNKNOWN)
+        #expect(
+            frame.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) } == ZSTD_CONTENTSIZE_UNKNOWN)
         #expect(try CompressionCodec.zstd.decompress(frame) == Self.text)
         #expect(try CompressionCodec.zstd.decompress(frame + frame) == Self.text + Self.text)
     }

@@ -1,5 +1,6 @@
 import CCompression
 import Testing
+
 @testable import KafkaRecords
 
 @Suite("Legacy message sets (magic 0 and 1)")
@@ -16,12 +17,22 @@ struct LegacyMessageSetTests {
         let out = try LegacyMessageSet.encode([m], magic: 1)
         #expect(out.count == 12 + 4 + 1 + 1 + 8 + 4 + 4 + 2)
         #expect(Array(out[0..<12]) == [0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 24])
-        let expectedCRC = out[16...].withUnsafeBytes { UInt32(crc32(0, $0.baseAddress!.assumingMemoryBound(to: Bytef.self), uInt($0.count))) }
-        #expect(Array(out[12..<16]) == [UInt8(expectedCRC >> 24), UInt8((expectedCRC >> 16) & 0xFF), UInt8((expectedCRC >> 8) & 0xFF), UInt8(expectedCRC & 0xFF)])
-        #expect(Array(out[16...]) == [1, 0, 0, 0, 0, 0, 0, 0, 0x03, 0xE8, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 2, 0x68, 0x69])
+        let expectedCRC = out[16...].withUnsafeBytes {
+            UInt32(crc32(0, $0.baseAddress!.assumingMemoryBound(to: Bytef.self), uInt($0.count)))
+        }
+        #expect(
+            Array(out[12..<16]) == [
+                UInt8(expectedCRC >> 24), UInt8((expectedCRC >> 16) & 0xFF), UInt8((expectedCRC >> 8) & 0xFF),
+                UInt8(expectedCRC & 0xFF),
+            ])
+        #expect(
+            Array(out[16...]) == [1, 0, 0, 0, 0, 0, 0, 0, 0x03, 0xE8, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 2, 0x68, 0x69])
         let v0 = try LegacyMessageSet.encode([m], magic: 0)
         #expect(v0.count == 12 + 4 + 1 + 1 + 4 + 4 + 2)
-        #expect(try LegacyMessageSet.decode(v0).messages == [LegacyMessage(offset: 7, magic: 0, timestamp: -1, key: nil, value: bytes("hi"))])
+        #expect(
+            try LegacyMessageSet.decode(v0).messages == [
+                LegacyMessage(offset: 7, magic: 0, timestamp: -1, key: nil, value: bytes("hi"))
+            ])
     }
 
     @Test("the CRC-32 of the classic magic-0 message is the well-known value")
@@ -133,7 +144,8 @@ struct LegacyMessageSetTests {
         var a = RecordBatchBuilder(baseOffset: 10, codec: .lz4)
         a.append(timestamp: 500, key: bytes("a"), value: bytes("1"), headers: [RecordHeader(key: "h", value: nil)])
         a.append(timestamp: 501, key: nil, value: bytes("2"))
-        var control = RecordBatchBuilder(baseOffset: 12, producerId: 4, producerEpoch: 0, isTransactional: true, isControl: true)
+        var control = RecordBatchBuilder(
+            baseOffset: 12, producerId: 4, producerEpoch: 0, isTransactional: true, isControl: true)
         control.append(timestamp: 502, key: [0, 0, 0, 1], value: [0, 0, 0, 0, 0, 0])
         var c = RecordBatchBuilder(baseOffset: 13, timestampType: .logAppendTime, logAppendTime: 9999)
         c.append(timestamp: 503, key: nil, value: bytes("3"))

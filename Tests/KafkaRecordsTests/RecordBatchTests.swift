@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KafkaRecords
 
 @Suite("Varints and records")
@@ -7,7 +8,8 @@ struct VarintTests {
     func zigzag() throws {
         let cases: [(Int32, [UInt8])] = [
             (0, [0x00]), (-1, [0x01]), (1, [0x02]), (-2, [0x03]), (63, [0x7E]), (64, [0x80, 0x01]),
-            (300, [0xD8, 0x04]), (Int32.max, [0xFE, 0xFF, 0xFF, 0xFF, 0x0F]), (Int32.min, [0xFF, 0xFF, 0xFF, 0xFF, 0x0F]),
+            (300, [0xD8, 0x04]), (Int32.max, [0xFE, 0xFF, 0xFF, 0xFF, 0x0F]),
+            (Int32.min, [0xFF, 0xFF, 0xFF, 0xFF, 0x0F]),
         ]
         for (value, encoded) in cases {
             var out: [UInt8] = []
@@ -95,7 +97,9 @@ struct RecordBatchTests {
         #expect(batch.records[0].key == [0, 0, 0, 1])
         #expect(batch.records[0].value == [0, 0, 0, 0, 0, 3])
         #expect(try ControlRecord(key: batch.records[0].key, value: batch.records[0].value) == marker)
-        #expect(throws: RecordValidationError.self) { try ControlRecord(key: [0, 0, 0, 9], value: [0, 0, 0, 0, 0, 0]) }
+        #expect(throws: RecordValidationError.self) {
+            try ControlRecord(key: [0, 0, 0, 9], value: [0, 0, 0, 0, 0, 0])
+        }
         #expect(throws: RecordValidationError.self) { try ControlRecord(key: nil, value: nil) }
         #expect(throws: RecordValidationError.self) { try BatchValidator().validate(bytes, now: 50) }
     }
@@ -116,7 +120,10 @@ struct RecordBatchTests {
         let plain = try RecordBatch(parsing: makeBatch(codec: .none))
         #expect(plain.records.count == 5)
         #expect(plain.records[2].key == nil && plain.records[3].value == nil)
-        #expect(plain.records[0].headers == [RecordHeader(key: "h0", value: bytes("v")), RecordHeader(key: "n", value: nil)])
+        #expect(
+            plain.records[0].headers == [
+                RecordHeader(key: "h0", value: bytes("v")), RecordHeader(key: "n", value: nil),
+            ])
         #expect(plain.header.maxTimestamp == 1_700_000_000_012)
         #expect(plain.timestamp(of: plain.records[2]) == 1_700_000_000_006 - 50)
         for codec in CompressionCodec.allCases {

@@ -22,7 +22,8 @@ func sampleRecords(count: Int = 5, base: Int64 = 1_700_000_000_000) -> [(Int64, 
     (0..<count).map { i in
         let key: [UInt8]? = i % 3 == 2 ? nil : bytes("key-\(i)")
         let value: [UInt8]? = i % 4 == 3 ? nil : Array(repeating: UInt8(i & 0xFF), count: 10 + i * 7)
-        let headers = i % 2 == 0 ? [RecordHeader(key: "h\(i)", value: bytes("v")), RecordHeader(key: "n", value: nil)] : []
+        let headers =
+            i % 2 == 0 ? [RecordHeader(key: "h\(i)", value: bytes("v")), RecordHeader(key: "n", value: nil)] : []
         return (base + Int64(i * 3) - (i == 2 ? 50 : 0), key, value, headers)
     }
 }
@@ -34,7 +35,9 @@ func makeBatch(
     var b = RecordBatchBuilder(
         codec: codec, producerId: producerId, producerEpoch: producerId >= 0 ? 0 : -1, baseSequence: baseSequence,
         isTransactional: transactional)
-    for (ts, k, v, h) in sampleRecords(count: count, base: base) { b.append(timestamp: ts, key: k, value: v, headers: h) }
+    for (ts, k, v, h) in sampleRecords(count: count, base: base) {
+        b.append(timestamp: ts, key: k, value: v, headers: h)
+    }
     return try b.build()
 }
 

@@ -15,7 +15,10 @@ struct AppendReadTests {
         let log = try manager.getOrCreateLog(topic: "orders", partition: 0)
         let r1 = try log.appendAsLeader(makeBatch(count: 3), leaderEpoch: 5, now: clock.now)
         let r2 = try log.appendAsLeader(makeBatch(count: 2), leaderEpoch: 5, now: clock.now)
-        #expect(r1 == LeaderAppendResult(baseOffset: 0, lastOffset: 2, logStartOffset: 0, maxTimestamp: 1000, isDuplicate: false))
+        #expect(
+            r1
+                == LeaderAppendResult(
+                    baseOffset: 0, lastOffset: 2, logStartOffset: 0, maxTimestamp: 1000, isDuplicate: false))
         #expect(r2.baseOffset == 3 && r2.lastOffset == 4)
         #expect(log.logEndOffset == 5)
 
@@ -38,7 +41,9 @@ struct AppendReadTests {
         let shared = request  // the produce request still holds these bytes while they are appended
         _ = try log.appendAsLeader(shared, leaderEpoch: 7, now: clock.now)
         #expect(request == makeBatch(count: 2))
-        #expect(try log.readBytes(from: 4, maxBytes: 1 << 20) == makeBatch(baseOffset: 4, count: 2, partitionLeaderEpoch: 7))
+        #expect(
+            try log.readBytes(from: 4, maxBytes: 1 << 20) == makeBatch(baseOffset: 4, count: 2, partitionLeaderEpoch: 7)
+        )
     }
 
     @Test("a read from inside a batch returns that whole batch; the log end offset reads empty; beyond is out of range")
@@ -111,7 +116,8 @@ struct AppendReadTests {
         #expect(log.segmentBaseOffsets == [0, 6, 12])
         #expect(dir.files("t-0").contains("00000000000000000006.log"))
         #expect(dir.files("t-0").contains("00000000000000000006.snapshot"))
-        #expect(headers(in: try log.readBytes(from: 0, maxBytes: 1 << 20)).map(\.baseOffset) == [0, 2, 4, 6, 8, 10, 12])
+        #expect(
+            headers(in: try log.readBytes(from: 0, maxBytes: 1 << 20)).map(\.baseOffset) == [0, 2, 4, 6, 8, 10, 12])
         // The rolled segment's indexes are trimmed to their entries (here none).
         #expect(fileSize(dir.path + "/t-0/00000000000000000000.index") == 0)
         #expect(fileSize(dir.path + "/t-0/00000000000000000012.index") == 10_485_760 / 8 * 8)
@@ -138,7 +144,8 @@ struct AppendReadTests {
         let config = LogConfig(indexIntervalBytes: batch.count * 2)
         let log = try makeManager(dir, config: config, clock: clock).getOrCreateLog(topic: "t", partition: 0)
         for i in 0..<20 {
-            _ = try log.appendAsLeader(makeBatch(count: 3, timestamp: 1000 + Int64(i) * 10, valueSize: 50), leaderEpoch: 0, now: clock.now)
+            _ = try log.appendAsLeader(
+                makeBatch(count: 3, timestamp: 1000 + Int64(i) * 10, valueSize: 50), leaderEpoch: 0, now: clock.now)
         }
         let segment = try #require(log.lock.withLock { log.segments.first })
         let index = try segment.offsetIndex
@@ -219,7 +226,8 @@ struct AppendReadTests {
         let log = try makeManager(dir, config: config, clock: clock).getOrCreateLog(topic: "t", partition: 0)
         for i in 0..<10 {
             _ = try log.appendAsLeader(
-                makeBatch(count: 4, timestamp: 1000 + Int64(i) * 100, timestampStep: 10), leaderEpoch: 0, now: clock.now)
+                makeBatch(count: 4, timestamp: 1000 + Int64(i) * 100, timestampStep: 10), leaderEpoch: 0, now: clock.now
+            )
         }
         #expect(try log.offsetForTimestamp(0)?.offset == 0)
         #expect(try log.offsetForTimestamp(1000)?.offset == 0)
@@ -242,7 +250,9 @@ struct HostileInputTests {
         huge.withUnsafeMutableBytes { $0.storeBytes(of: (Int64.max - 1).bigEndian, toByteOffset: 0, as: Int64.self) }
         #expect(throws: LogError.self) { try log.appendAsFollower(huge) }
         var negativeLength = makeBatch(count: 2)
-        negativeLength.withUnsafeMutableBytes { $0.storeBytes(of: Int32(-5).bigEndian, toByteOffset: 8, as: Int32.self) }
+        negativeLength.withUnsafeMutableBytes {
+            $0.storeBytes(of: Int32(-5).bigEndian, toByteOffset: 8, as: Int32.self)
+        }
         #expect(throws: LogError.self) { try log.appendAsFollower(negativeLength) }
         #expect(throws: LogError.self) { try log.appendAsLeader(negativeLength, leaderEpoch: 0, now: 0) }
         #expect(try log.appendAsFollower(Array(repeating: 0xFF, count: 30)) == nil)

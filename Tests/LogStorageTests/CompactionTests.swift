@@ -6,7 +6,9 @@ import Testing
 @testable import LogStorage
 
 /// One record per batch, keyed; nil value = tombstone.
-private func keyed(_ key: String, _ value: String?, timestamp: Int64 = 1_000, producerId: Int64 = -1, sequence: Int32 = -1)
+private func keyed(
+    _ key: String, _ value: String?, timestamp: Int64 = 1_000, producerId: Int64 = -1, sequence: Int32 = -1
+)
     -> [UInt8]
 {
     var b = RecordBatchBuilder(producerId: producerId, producerEpoch: producerId >= 0 ? 0 : -1, baseSequence: sequence)
@@ -15,7 +17,9 @@ private func keyed(_ key: String, _ value: String?, timestamp: Int64 = 1_000, pr
 }
 
 /// Every record of the log from `from`, read the way a consumer does (fetch, then continue after the last batch).
-private func consume(_ log: PartitionLog, from start: Int64 = 0) throws -> [(offset: Int64, key: String, value: String?)] {
+private func consume(_ log: PartitionLog, from start: Int64 = 0) throws -> [(
+    offset: Int64, key: String, value: String?
+)] {
     var out: [(Int64, String, String?)] = []
     var offset = max(start, log.logStartOffset)
     while offset < log.logEndOffset {
@@ -24,7 +28,11 @@ private func consume(_ log: PartitionLog, from start: Int64 = 0) throws -> [(off
         for entry in try RecordBatchIterator.batches(in: bytes).entries {
             let batch = try RecordBatch(parsing: Array(bytes[entry.range]))
             for r in batch.records where batch.offset(of: r) >= offset {
-                out.append((batch.offset(of: r), String(decoding: r.key ?? [], as: UTF8.self), r.value.map { String(decoding: $0, as: UTF8.self) }))
+                out.append(
+                    (
+                        batch.offset(of: r), String(decoding: r.key ?? [], as: UTF8.self),
+                        r.value.map { String(decoding: $0, as: UTF8.self) }
+                    ))
             }
             offset = entry.header.nextOffset
         }
@@ -57,7 +65,9 @@ struct CompactionTests {
     /// Three rounds of values for keys k0…k4, one record per batch, then a roll so everything is cleanable.
     private func fill(_ log: PartitionLog, clock: TestClock, rounds: Int = 3) throws {
         for round in 0..<rounds {
-            for k in 0..<5 { _ = try log.appendAsLeader(keyed("k\(k)", "v\(round)-\(k)"), leaderEpoch: 0, now: clock.now) }
+            for k in 0..<5 {
+                _ = try log.appendAsLeader(keyed("k\(k)", "v\(round)-\(k)"), leaderEpoch: 0, now: clock.now)
+            }
         }
         try log.roll()
         log.highWatermark = log.logEndOffset
@@ -100,7 +110,9 @@ struct CompactionTests {
         manager.cleaner.waitUntilIdle()
         #expect(manager.cleanerCheckpoint(topic: "t", partition: 0) == nil)
         let lines = LockedLines()
-        manager.cleanLogsIfDue(now: clock.now, enabled: true, backoffMs: 15_000, dedupeBufferBytes: 1 << 20) { lines.add($0) }
+        manager.cleanLogsIfDue(now: clock.now, enabled: true, backoffMs: 15_000, dedupeBufferBytes: 1 << 20) {
+            lines.add($0)
+        }
         manager.cleaner.waitUntilIdle()
         #expect(manager.cleanerCheckpoint(topic: "t", partition: 0) == 15)
         #expect(lines.all.count == 1)
@@ -262,7 +274,9 @@ struct CompactionTests {
         #expect(throws: Never.self) { try RecordBatch(parsing: try log.readBytes(from: 0, maxBytes: 1 << 20)) }
     }
 
-    @Test("a log below min.cleanable.dirty.ratio, the active segment and segments younger than min.compaction.lag.ms stay")
+    @Test(
+        "a log below min.cleanable.dirty.ratio, the active segment and segments younger than min.compaction.lag.ms stay"
+    )
     func cleanabilityRules() throws {
         let dir = TempDir()
         let clock = TestClock()
@@ -290,7 +304,9 @@ struct CompactionTests {
         var lagged = Self.compactConfig()
         lagged.compaction.minCompactionLagMs = 10_000
         let young = try manager.getOrCreateLog(topic: "y", partition: 0, config: lagged)
-        for i in 0..<3 { _ = try young.appendAsLeader(keyed("k", "v\(i)", timestamp: clock.now), leaderEpoch: 0, now: clock.now) }
+        for i in 0..<3 {
+            _ = try young.appendAsLeader(keyed("k", "v\(i)", timestamp: clock.now), leaderEpoch: 0, now: clock.now)
+        }
         try young.roll()
         young.highWatermark = young.logEndOffset
         #expect(manager.cleanLogs(now: clock.now + 5_000).cleanedLogs == 0)

@@ -16,7 +16,10 @@ struct LogManagerTests {
         #expect(String(decoding: CheckpointFile.encode(entries), as: UTF8.self) == "0\n2\norders 0 42\norders 1 7\n")
         #expect(String(decoding: CheckpointFile.encode([]), as: UTF8.self) == "0\n0\n")
         let decoded = try CheckpointFile.decode(Array("0\n2\norders 0 42\nmy-topic 11 99\n".utf8))
-        #expect(decoded == [TopicPartition(topic: "orders", partition: 0): 42, TopicPartition(topic: "my-topic", partition: 11): 99])
+        #expect(
+            decoded == [
+                TopicPartition(topic: "orders", partition: 0): 42, TopicPartition(topic: "my-topic", partition: 11): 99,
+            ])
         #expect(throws: LogError.self) { try CheckpointFile.decode(Array("0\n3\norders 0 42\n".utf8)) }
         #expect(throws: LogError.self) { try CheckpointFile.decode(Array("1\n0\n".utf8)) }
         #expect(throws: LogError.self) { try CheckpointFile.decode(Array("0\n1\norders x 42\n".utf8)) }
@@ -57,14 +60,17 @@ struct LogManagerTests {
         do { _ = try makeManager(dir, clock: clock) }
         let text = try #require(readText(dir.path + "/meta.properties"))
         #expect(text.hasPrefix("#\n#"))
-        #expect(text.contains("\nversion=0\n") && text.contains("\nbroker.id=1\n") && text.contains("\ncluster.id=test-cluster\n"))
+        #expect(
+            text.contains("\nversion=0\n") && text.contains("\nbroker.id=1\n")
+                && text.contains("\ncluster.id=test-cluster\n"))
         #expect(throws: LogError.inconsistentBrokerId(directory: dir.path, found: 1, expected: 2)) {
             try makeManager(dir, clock: clock, brokerId: 2)
         }
         #expect(throws: LogError.inconsistentClusterId(directory: dir.path, found: "test-cluster", expected: "other")) {
             try LogManager(logDirs: [dir.path], brokerId: 1, clusterId: "other", clock: clock.function)
         }
-        let meta = try BrokerMetadata.decode(Array("#c\n#d\ncluster.id = abc\nversion=0\nbroker.id:7\n".utf8), path: "m")
+        let meta = try BrokerMetadata.decode(
+            Array("#c\n#d\ncluster.id = abc\nversion=0\nbroker.id:7\n".utf8), path: "m")
         #expect(meta == BrokerMetadata(brokerId: 7, clusterId: "abc"))
     }
 
@@ -133,7 +139,8 @@ struct LogManagerTests {
         #expect(log.endOffset(forLeaderEpoch: 9) == (-1, -1))
         try manager.shutdown()
         let reopened = try #require(try makeManager(dir, clock: clock).log(topic: "t", partition: 0))
-        #expect(reopened.leaderEpochEntries == [EpochEntry(epoch: 1, startOffset: 0), EpochEntry(epoch: 4, startOffset: 6)])
+        #expect(
+            reopened.leaderEpochEntries == [EpochEntry(epoch: 1, startOffset: 0), EpochEntry(epoch: 4, startOffset: 6)])
     }
 
     @Test("partition directory names split at the last dash")

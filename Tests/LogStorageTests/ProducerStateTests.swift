@@ -125,7 +125,10 @@ struct ProducerStateTests {
         #expect(Array(bytes[0..<2]) == [0, 1])
         #expect(Array(bytes[6..<10]) == [0, 0, 0, 1])
         let crc = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[6...])) }
-        #expect(Array(bytes[2..<6]) == [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)])
+        #expect(
+            Array(bytes[2..<6]) == [
+                UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF),
+            ])
         // producerId 9, epoch 2, lastSeq 9, lastOffset 14, offsetDelta 4, timestamp 1234, coordinatorEpoch -1, txn -1
         #expect(Array(bytes[10..<18]) == [0, 0, 0, 0, 0, 0, 0, 9])
         #expect(Array(bytes[18..<20]) == [0, 2])
@@ -133,9 +136,11 @@ struct ProducerStateTests {
         #expect(Array(bytes[24..<32]) == [0, 0, 0, 0, 0, 0, 0, 14])
         #expect(Array(bytes[32..<36]) == [0, 0, 0, 4])
         let parsed = try ProducerStateManager.parseSnapshot(bytes)
-        #expect(parsed[9]?.batches == [
-            ProducerBatchMetadata(firstSequence: 5, lastSequence: 9, lastOffset: 14, offsetDelta: 4, timestamp: 1234)
-        ])
+        #expect(
+            parsed[9]?.batches == [
+                ProducerBatchMetadata(
+                    firstSequence: 5, lastSequence: 9, lastOffset: 14, offsetDelta: 4, timestamp: 1234)
+            ])
         var corrupt = bytes
         corrupt[30] ^= 1
         #expect(throws: LogError.self) { try ProducerStateManager.parseSnapshot(corrupt) }

@@ -8,7 +8,9 @@ import Testing
 @Suite("Recovery on open")
 struct RecoveryTests {
     /// Writes `batches` batches of 2 records, then either shuts down cleanly or "crashes" (drops the manager).
-    private func populate(_ dir: TempDir, batches: Int, clean: Bool, config: LogConfig = LogConfig(indexIntervalBytes: 100))
+    private func populate(
+        _ dir: TempDir, batches: Int, clean: Bool, config: LogConfig = LogConfig(indexIntervalBytes: 100)
+    )
         throws -> [UInt8]
     {
         let clock = TestClock()

@@ -8,14 +8,17 @@ import Testing
 @Suite("Retention and DeleteRecords")
 struct RetentionTests {
     /// Six segments of two batches each, batch i with timestamp 1000 * (i + 1).
-    private func sixSegments(_ dir: TempDir, config: LogConfig, clock: TestClock) throws -> (LogManager, PartitionLog, Int) {
+    private func sixSegments(_ dir: TempDir, config: LogConfig, clock: TestClock) throws -> (
+        LogManager, PartitionLog, Int
+    ) {
         let batch = makeBatch(count: 2)
         var config = config
         config.segmentBytes = batch.count * 2
         let manager = try makeManager(dir, config: config, clock: clock)
         let log = try manager.getOrCreateLog(topic: "t", partition: 0)
         for i in 0..<12 {
-            _ = try log.appendAsLeader(makeBatch(count: 2, timestamp: 1000 * Int64(i + 1)), leaderEpoch: 0, now: clock.now)
+            _ = try log.appendAsLeader(
+                makeBatch(count: 2, timestamp: 1000 * Int64(i + 1)), leaderEpoch: 0, now: clock.now)
         }
         log.highWatermark = log.logEndOffset
         #expect(log.segmentBaseOffsets == [0, 4, 8, 12, 16, 20])
@@ -26,7 +29,8 @@ struct RetentionTests {
     func byTime() throws {
         let dir = TempDir()
         let clock = TestClock()
-        let (manager, log, _) = try sixSegments(dir, config: LogConfig(retentionMs: 5000, fileDeleteDelayMs: 0), clock: clock)
+        let (manager, log, _) = try sixSegments(
+            dir, config: LogConfig(retentionMs: 5000, fileDeleteDelayMs: 0), clock: clock)
         // Segment maxima are 2000, 4000, 6000, 8000, 10000, 12000; at now = 10500 those ≤ 5500 are older than 5000 ms.
         #expect(try manager.runRetention(now: 10_500) == 2)
         #expect(log.segmentBaseOffsets == [8, 12, 16, 20])
@@ -55,7 +59,8 @@ struct RetentionTests {
     func respectsHighWatermark() throws {
         let dir = TempDir()
         let clock = TestClock()
-        let (manager, log, _) = try sixSegments(dir, config: LogConfig(retentionMs: 0, fileDeleteDelayMs: 0), clock: clock)
+        let (manager, log, _) = try sixSegments(
+            dir, config: LogConfig(retentionMs: 0, fileDeleteDelayMs: 0), clock: clock)
         log.highWatermark = 9
         #expect(try manager.runRetention(now: 1_000_000) == 2)
         #expect(log.segmentBaseOffsets == [8, 12, 16, 20])
@@ -65,7 +70,8 @@ struct RetentionTests {
     func delayedDelete() throws {
         let dir = TempDir()
         let clock = TestClock()
-        let (manager, log, _) = try sixSegments(dir, config: LogConfig(retentionMs: 5000, fileDeleteDelayMs: 60_000), clock: clock)
+        let (manager, log, _) = try sixSegments(
+            dir, config: LogConfig(retentionMs: 5000, fileDeleteDelayMs: 60_000), clock: clock)
         let inFlight = try log.read(from: 0, maxBytes: 1 << 20, upTo: .max, minOneBatch: true)
         #expect(try manager.runRetention(now: 10_500) == 2)
         #expect(dir.files("t-0").contains("00000000000000000000.log.deleted"))

@@ -17,7 +17,8 @@ struct CreateTopicsHandler: APIHandler {
             var result = CreateTopicsResponse.CreatableTopicResult(name: topic.name, errorCode: 0)
             if seen[topic.name, default: 0] > 1 {
                 result.errorCode = ErrorCode.invalidRequest.rawValue
-                result.errorMessage = "Create topics request from client `\(context.clientId)` contains multiple entries for the following topics: \(topic.name)"
+                result.errorMessage =
+                    "Create topics request from client `\(context.clientId)` contains multiple entries for the following topics: \(topic.name)"
                 response.topics.append(result)
                 continue
             }
@@ -36,8 +37,9 @@ struct CreateTopicsHandler: APIHandler {
                 result.replicationFactor = created.replicationFactor
                 if version >= 5 {
                     result.configs = created.configs.map {
-                        .init(name: $0.name, value: $0.value, readOnly: $0.readOnly, configSource: $0.source,
-                              isSensitive: $0.isSensitive)
+                        .init(
+                            name: $0.name, value: $0.value, readOnly: $0.readOnly, configSource: $0.source,
+                            isSensitive: $0.isSensitive)
                     }
                 }
             } catch {

@@ -20,7 +20,8 @@ struct ElectLeadersHandler: APIHandler {
             return Self.notController(wanted, version: context.apiVersion)
         }
         let strategy =
-            type == .preferred ? "PreferredReplicaPartitionLeaderElectionStrategy" : "OfflinePartitionLeaderElectionStrategy(true)"
+            type == .preferred
+            ? "PreferredReplicaPartitionLeaderElectionStrategy" : "OfflinePartitionLeaderElectionStrategy(true)"
         var rows: [(topic: String, result: ElectLeadersResponse.PartitionResult)] = []
         for (tp, outcome) in outcomes.sorted(by: { $0.key < $1.key }) {
             var r = ElectLeadersResponse.PartitionResult(partitionId: tp.partition, errorCode: 0, errorMessage: nil)
@@ -32,10 +33,12 @@ struct ElectLeadersHandler: APIHandler {
                 r.errorMessage = "Leader election not needed for topic partition."
             case .preferredLeaderNotAvailable:
                 r.errorCode = ErrorCode.preferredLeaderNotAvailable.rawValue
-                r.errorMessage = "Failed to elect leader for partition \(tp.topic)-\(tp.partition) under strategy \(strategy)"
+                r.errorMessage =
+                    "Failed to elect leader for partition \(tp.topic)-\(tp.partition) under strategy \(strategy)"
             case .eligibleLeadersNotAvailable:
                 r.errorCode = ErrorCode.eligibleLeadersNotAvailable.rawValue
-                r.errorMessage = "Failed to elect leader for partition \(tp.topic)-\(tp.partition) under strategy \(strategy)"
+                r.errorMessage =
+                    "Failed to elect leader for partition \(tp.topic)-\(tp.partition) under strategy \(strategy)"
             case .unknownPartition:
                 r.errorCode = ErrorCode.unknownTopicOrPartition.rawValue
                 r.errorMessage = "The partition does not exist."
@@ -55,7 +58,10 @@ struct ElectLeadersHandler: APIHandler {
         if version >= 1 { response.errorCode = ErrorCode.notController.rawValue }
         response.replicaElectionResults = grouped(
             (wanted ?? []).map {
-                ($0.topic, .init(partitionId: $0.partition, errorCode: ErrorCode.notController.rawValue, errorMessage: nil))
+                (
+                    $0.topic,
+                    .init(partitionId: $0.partition, errorCode: ErrorCode.notController.rawValue, errorMessage: nil)
+                )
             })
         return response
     }

@@ -13,9 +13,10 @@ struct FindCoordinatorHandler: APIHandler {
         if context.apiVersion >= 4 {
             for key in request.coordinatorKeys {
                 let a = await groups.findCoordinator(key: key, keyType: request.keyType, listener: listener)
-                response.coordinators.append(.init(
-                    key: key, nodeId: a.nodeId, host: a.host, port: a.port, errorCode: a.error.rawValue,
-                    errorMessage: a.error == .noError ? nil : "\(a.error)"))
+                response.coordinators.append(
+                    .init(
+                        key: key, nodeId: a.nodeId, host: a.host, port: a.port, errorCode: a.error.rawValue,
+                        errorMessage: a.error == .noError ? nil : "\(a.error)"))
             }
             return response
         }

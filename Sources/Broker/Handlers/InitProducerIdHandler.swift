@@ -15,7 +15,8 @@ struct InitProducerIdHandler: APIHandler {
         }
         // A producer re-initialising (v3+ with its current id and epoch) gets a bumped epoch.
         if request.producerId >= 0 && request.producerEpoch >= 0 && request.producerEpoch < Int16.max - 1 {
-            return InitProducerIdResponse(errorCode: 0, producerId: request.producerId, producerEpoch: request.producerEpoch + 1)
+            return InitProducerIdResponse(
+                errorCode: 0, producerId: request.producerId, producerEpoch: request.producerEpoch + 1)
         }
         do {
             let id = try await core.producerIds.nextId()

@@ -14,8 +14,10 @@ struct ListGroupsHandler: APIHandler {
         for g in await groups.runtime.listGroups() {
             if !states.isEmpty && !states.contains(g.state.rawValue.lowercased()) { continue }
             if !types.isEmpty && !types.contains("classic") { continue }
-            response.groups.append(.init(
-                groupId: g.groupId, protocolType: g.protocolType, groupState: g.state.rawValue, groupType: "classic"))
+            response.groups.append(
+                .init(
+                    groupId: g.groupId, protocolType: g.protocolType, groupState: g.state.rawValue, groupType: "classic"
+                ))
         }
         return response
     }

@@ -20,12 +20,14 @@ struct OffsetCommitHandler: APIHandler {
         for t in request.topics {
             for p in t.partitions {
                 let commitTimestamp = version == 1 && p.commitTimestamp != -1 ? p.commitTimestamp : now
-                entries.append((
-                    TopicPartitionKey(topic: t.name, partition: p.partitionIndex),
-                    CommittedOffset(
-                        offset: p.committedOffset, leaderEpoch: version >= 6 ? p.committedLeaderEpoch : -1,
-                        metadata: p.committedMetadata ?? "", commitTimestamp: commitTimestamp,
-                        expireTimestamp: expireTimestamp)))
+                entries.append(
+                    (
+                        TopicPartitionKey(topic: t.name, partition: p.partitionIndex),
+                        CommittedOffset(
+                            offset: p.committedOffset, leaderEpoch: version >= 6 ? p.committedLeaderEpoch : -1,
+                            metadata: p.committedMetadata ?? "", commitTimestamp: commitTimestamp,
+                            expireTimestamp: expireTimestamp)
+                    ))
             }
         }
         let errors: [ErrorCode]
@@ -42,7 +44,10 @@ struct OffsetCommitHandler: APIHandler {
         for t in request.topics {
             var topic = OffsetCommitResponse.OffsetCommitResponseTopic(name: t.name)
             for p in t.partitions {
-                topic.partitions.append(.init(partitionIndex: p.partitionIndex, errorCode: (i < errors.count ? errors[i] : .unknownServerError).rawValue))
+                topic.partitions.append(
+                    .init(
+                        partitionIndex: p.partitionIndex,
+                        errorCode: (i < errors.count ? errors[i] : .unknownServerError).rawValue))
                 i += 1
             }
             response.topics.append(topic)

@@ -11,13 +11,16 @@ struct OffsetFetchHandler: APIHandler {
     private func lookup(
         _ groupId: String, _ topics: [(name: String, partitions: [Int32])]?
     ) async -> (ErrorCode, [(TopicPartitionKey, CommittedOffset?)]) {
-        let wanted = topics.map { ts in ts.flatMap { t in t.partitions.map { TopicPartitionKey(topic: t.name, partition: $0) } } }
+        let wanted = topics.map { ts in
+            ts.flatMap { t in t.partitions.map { TopicPartitionKey(topic: t.name, partition: $0) } }
+        }
         let r = await groups.runtime.fetchOffsets(groupId: groupId, partitions: wanted)
         return (r.error, r.offsets)
     }
 
     /// Groups entries by topic, keeping first-appearance order.
-    private func byTopic(_ entries: [(TopicPartitionKey, CommittedOffset?)]) -> [(String, [(Int32, CommittedOffset?)])] {
+    private func byTopic(_ entries: [(TopicPartitionKey, CommittedOffset?)]) -> [(String, [(Int32, CommittedOffset?)])]
+    {
         var order: [String] = []
         var map: [String: [(Int32, CommittedOffset?)]] = [:]
         for (tp, o) in entries {
@@ -32,14 +35,18 @@ struct OffsetFetchHandler: APIHandler {
         var response = OffsetFetchResponse()
         if version >= 8 {
             for g in request.groups {
-                let (error, entries) = await lookup(g.groupId, g.topics.map { $0.map { ($0.name, $0.partitionIndexes) } })
+                let (error, entries) = await lookup(
+                    g.groupId, g.topics.map { $0.map { ($0.name, $0.partitionIndexes) } })
                 var group = OffsetFetchResponse.OffsetFetchResponseGroup(groupId: g.groupId, errorCode: error.rawValue)
                 group.topics = byTopic(entries).map { name, parts in
-                    .init(name: name, partitions: parts.map { p, o in
-                        .init(
-                            partitionIndex: p, committedOffset: o?.offset ?? -1, committedLeaderEpoch: o?.leaderEpoch ?? -1,
-                            metadata: o?.metadata ?? "", errorCode: 0)
-                    })
+                    .init(
+                        name: name,
+                        partitions: parts.map { p, o in
+                            .init(
+                                partitionIndex: p, committedOffset: o?.offset ?? -1,
+                                committedLeaderEpoch: o?.leaderEpoch ?? -1,
+                                metadata: o?.metadata ?? "", errorCode: 0)
+                        })
                 }
                 response.groups.append(group)
             }
@@ -52,18 +59,22 @@ struct OffsetFetchHandler: APIHandler {
         if error != .noError, let topics {
             // Keep the asked partitions in the answer so v0–1 clients see the error per partition.
             response.topics = topics.map { t in
-                .init(name: t.name, partitions: t.partitionIndexes.map {
-                    .init(partitionIndex: $0, committedOffset: -1, metadata: "", errorCode: partitionError)
-                })
+                .init(
+                    name: t.name,
+                    partitions: t.partitionIndexes.map {
+                        .init(partitionIndex: $0, committedOffset: -1, metadata: "", errorCode: partitionError)
+                    })
             }
             return response
         }
         response.topics = byTopic(entries).map { name, parts in
-            .init(name: name, partitions: parts.map { p, o in
-                .init(
-                    partitionIndex: p, committedOffset: o?.offset ?? -1, committedLeaderEpoch: o?.leaderEpoch ?? -1,
-                    metadata: o?.metadata ?? "", errorCode: 0)
-            })
+            .init(
+                name: name,
+                partitions: parts.map { p, o in
+                    .init(
+                        partitionIndex: p, committedOffset: o?.offset ?? -1, committedLeaderEpoch: o?.leaderEpoch ?? -1,
+                        metadata: o?.metadata ?? "", errorCode: 0)
+                })
         }
         return response
     }

@@ -71,4 +71,3 @@ final class RequestRouter: Sendable {
         return OutboundResponse(writer: writer, files: [])
     }
 }
-

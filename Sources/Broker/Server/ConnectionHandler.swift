@@ -42,13 +42,15 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         let logger = self.logger
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         // Kafka reports client hosts as "/<ip>" (DescribeGroups, logs).
-        let client = ClientInfo(address: "/" + (channel.remoteAddress?.ipAddress ?? "unknown"), listenerName: listenerName)
+        let client = ClientInfo(
+            address: "/" + (channel.remoteAddress?.ipAddress ?? "unknown"), listenerName: listenerName)
         let done: @Sendable (Int) -> Void = { bytes in
             channel.eventLoop.execute { loopBound.value.requestDone(channel: channel, bytes: bytes) }
         }
         let registry = self.registry
         let task = Task {
-            await KafkaConnectionHandler.serve(stream, router: router, channel: channel, client: client, logger: logger, done: done)
+            await KafkaConnectionHandler.serve(
+                stream, router: router, channel: channel, client: client, logger: logger, done: done)
             registry?.unregister(channel)
         }
         worker = task
@@ -108,7 +110,9 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if let tooLarge = error as? KafkaFrameDecoder.FrameTooLarge {
-            logger.warning("closing connection from \(context.remoteAddress?.description ?? "?"): frame size \(tooLarge.size) exceeds socket.request.max.bytes")
+            logger.warning(
+                "closing connection from \(context.remoteAddress?.description ?? "?"): frame size \(tooLarge.size) exceeds socket.request.max.bytes"
+            )
         } else {
             logger.debug("connection error: \(error)")
         }

@@ -20,17 +20,18 @@ public struct ZkTopicPartition: Sendable, Hashable, Comparable {
 /// Top-level paths.
 public enum ZkPaths {
     /// Persistent paths every broker creates at startup when missing (`ZkData.PersistentZkPaths`), parents first.
-    public static let persistentPaths: [String] = [
-        "/consumers",
-        BrokerIdsZNode.path,
-        TopicsZNode.path,
-        ConfigEntityChangeNotificationZNode.path,
-        DeleteTopicsZNode.path,
-        BrokerSequenceIdZNode.path,
-        IsrChangeNotificationZNode.path,
-        ProducerIdBlockZNode.path,
-        LogDirEventNotificationZNode.path,
-    ] + ConfigType.allCases.map { ConfigEntityTypeZNode.path($0) }
+    public static let persistentPaths: [String] =
+        [
+            "/consumers",
+            BrokerIdsZNode.path,
+            TopicsZNode.path,
+            ConfigEntityChangeNotificationZNode.path,
+            DeleteTopicsZNode.path,
+            BrokerSequenceIdZNode.path,
+            IsrChangeNotificationZNode.path,
+            ProducerIdBlockZNode.path,
+            LogDirEventNotificationZNode.path,
+        ] + ConfigType.allCases.map { ConfigEntityTypeZNode.path($0) }
 
     /// The parent of a path (`/a/b` → `/a`, `/a` → `/`), or nil for `/`.
     public static func parent(of path: String) -> String? {
@@ -196,9 +197,12 @@ public struct BrokerEndpoint: Sendable, Hashable {
     /// Parses `LISTENER://host:port` (`[v6]:port` and an empty host are accepted).
     static func parse(_ text: String, protocols: [String: String]) -> BrokerEndpoint? {
         let chars = Array(text.utf8)
-        guard let sep = (0..<max(0, chars.count - 2)).first(where: {
-            chars[$0] == UInt8(ascii: ":") && chars[$0 + 1] == UInt8(ascii: "/") && chars[$0 + 2] == UInt8(ascii: "/")
-        }) else { return nil }
+        guard
+            let sep = (0..<max(0, chars.count - 2)).first(where: {
+                chars[$0] == UInt8(ascii: ":") && chars[$0 + 1] == UInt8(ascii: "/")
+                    && chars[$0 + 2] == UInt8(ascii: "/")
+            })
+        else { return nil }
         let name = String(decoding: chars[..<sep], as: UTF8.self)
         let rest = Substring(String(decoding: chars[(sep + 3)...], as: UTF8.self))
         guard !name.isEmpty, let colon = rest.lastIndex(of: ":"), let port = Int32(rest[rest.index(after: colon)...])

@@ -4,7 +4,8 @@ extension KafkaZkClient {
     public func deleteTopicDeletionMarkers(_ names: [String], fence: ControllerElection) async throws {
         for name in names {
             do {
-                try await fencedMulti([.delete(path: DeleteTopicsTopicZNode.path(name), version: anyZkVersion)], fence: fence)
+                try await fencedMulti(
+                    [.delete(path: DeleteTopicsTopicZNode.path(name), version: anyZkVersion)], fence: fence)
             } catch ZooKeeperError.noNode {
             }
         }
@@ -13,7 +14,8 @@ extension KafkaZkClient {
     /// Removes `/admin/preferred_replica_election` once its elections ran.
     public func deletePreferredReplicaElection(fence: ControllerElection) async throws {
         do {
-            try await fencedMulti([.delete(path: PreferredReplicaElectionZNode.path, version: anyZkVersion)], fence: fence)
+            try await fencedMulti(
+                [.delete(path: PreferredReplicaElectionZNode.path, version: anyZkVersion)], fence: fence)
         } catch ZooKeeperError.noNode {
         }
     }

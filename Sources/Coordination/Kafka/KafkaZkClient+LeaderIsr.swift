@@ -21,7 +21,8 @@ extension KafkaZkClient {
     {
         let path = TopicPartitionStateZNode.path(topic, partition)
         do {
-            let stat = try await session.set(path, data: TopicPartitionStateZNode.encode(state), version: expectedVersion)
+            let stat = try await session.set(
+                path, data: TopicPartitionStateZNode.encode(state), version: expectedVersion)
             return stat.version
         } catch ZooKeeperError.badVersion {
             let stored = try await partitionState(topic: topic, partition: partition)

@@ -101,7 +101,8 @@ public final class KafkaZkClient: Sendable {
 
     private func readClusterId() async throws -> String? {
         guard let data = try await getIfExists(ClusterIdZNode.path) else { return nil }
-        return try decoding(ClusterIdZNode.path) { () throws(ZNodeDecodingError) in try ClusterIdZNode.decode(data.data) }
+        return try decoding(ClusterIdZNode.path) { () throws(ZNodeDecodingError) in try ClusterIdZNode.decode(data.data)
+        }
     }
 
     // MARK: Brokers
@@ -509,7 +510,8 @@ public final class KafkaZkClient: Sendable {
             }
             let start = previous.map { $0.lastProducerId + 1 } ?? 0
             guard start >= 0, start <= Int64.max - (blockSize - 1) else { throw KafkaZkError.producerIdsExhausted }
-            let block = ProducerIdBlock(brokerId: brokerId, firstProducerId: start, lastProducerId: start + blockSize - 1)
+            let block = ProducerIdBlock(
+                brokerId: brokerId, firstProducerId: start, lastProducerId: start + blockSize - 1)
             do {
                 try await session.set(path, data: ProducerIdBlockZNode.encode(block), version: stat.version)
                 return block

@@ -260,7 +260,8 @@ public final class ZooKeeperSession: Sendable {
     // MARK: Watches
 
     /// Reads a node and leaves a one-shot watch for its change or deletion. Throws `.noNode` (no watch is left).
-    public func getAndWatch(_ path: String) async throws -> (data: [UInt8], stat: ZooKeeperStat, watch: ZooKeeperWatch) {
+    public func getAndWatch(_ path: String) async throws -> (data: [UInt8], stat: ZooKeeperStat, watch: ZooKeeperWatch)
+    {
         let h = try handle()
         let watch = ZooKeeperWatch(path: path, registry: h.watches)
         let (data, stat) = try await h.get(path, watch: watch)

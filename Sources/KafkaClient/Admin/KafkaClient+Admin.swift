@@ -24,7 +24,8 @@ extension KafkaClient {
         let response = try await retrying("CreateTopics") { [request] in
             let r = try await self.sendToController(request)
             if let e = r.topics.first(where: { $0.errorCode == ErrorCode.notController.rawValue }) {
-                throw KafkaClientError.kafka(code: .notController, message: e.errorMessage, context: "create topic \(e.name)")
+                throw KafkaClientError.kafka(
+                    code: .notController, message: e.errorMessage, context: "create topic \(e.name)")
             }
             return r
         }
@@ -44,7 +45,8 @@ extension KafkaClient {
         let response = try await retrying("DeleteTopics") { [request] in
             let r = try await self.sendToController(request)
             if let e = r.responses.first(where: { $0.errorCode == ErrorCode.notController.rawValue }) {
-                throw KafkaClientError.kafka(code: .notController, message: e.errorMessage, context: "delete topic \(e.name ?? "")")
+                throw KafkaClientError.kafka(
+                    code: .notController, message: e.errorMessage, context: "delete topic \(e.name ?? "")")
             }
             return r
         }
@@ -81,12 +83,14 @@ extension KafkaClient {
         let response = try await retrying("CreatePartitions") { [request] in
             let r = try await self.sendToController(request)
             if let e = r.results.first(where: { $0.errorCode == ErrorCode.notController.rawValue }) {
-                throw KafkaClientError.kafka(code: .notController, message: e.errorMessage, context: "create partitions")
+                throw KafkaClientError.kafka(
+                    code: .notController, message: e.errorMessage, context: "create partitions")
             }
             return r
         }
         for r in response.results {
-            try KafkaClientError.check(r.errorCode, message: r.errorMessage, context: "alter partitions of topic \(r.name)")
+            try KafkaClientError.check(
+                r.errorCode, message: r.errorMessage, context: "alter partitions of topic \(r.name)")
         }
     }
 
@@ -102,7 +106,9 @@ extension KafkaClient {
         _ resource: ConfigResource, keys: [String]? = nil, includeSynonyms: Bool = true
     ) async throws -> [ConfigEntry] {
         var request = DescribeConfigsRequest()
-        request.resources = [.init(resourceType: resource.kind.rawValue, resourceName: resource.name, configurationKeys: keys)]
+        request.resources = [
+            .init(resourceType: resource.kind.rawValue, resourceName: resource.name, configurationKeys: keys)
+        ]
         request.includeSynonyms = includeSynonyms
         let target = configTarget(resource)
         let response = try await retrying("DescribeConfigs") { [request] in
@@ -115,22 +121,27 @@ extension KafkaClient {
         if result.errorCode == ErrorCode.unknownTopicOrPartition.rawValue, resource.kind == .topic {
             throw KafkaClientError.unknownTopic(resource.name)
         }
-        try KafkaClientError.check(result.errorCode, message: result.errorMessage, context: "describe configs of \(resource)")
+        try KafkaClientError.check(
+            result.errorCode, message: result.errorMessage, context: "describe configs of \(resource)")
         return result.configs.map { c in
             let source = ConfigSource(rawValue: c.configSource) ?? (c.isDefault ? .defaultConfig : .unknown)
             return ConfigEntry(
                 name: c.name, value: c.value, source: source, isReadOnly: c.readOnly, isSensitive: c.isSensitive,
                 isDefault: c.configSource >= 0 ? source == .defaultConfig : c.isDefault,
-                synonyms: c.synonyms.map { .init(name: $0.name, value: $0.value, source: ConfigSource(rawValue: $0.source) ?? .unknown) })
+                synonyms: c.synonyms.map {
+                    .init(name: $0.name, value: $0.value, source: ConfigSource(rawValue: $0.source) ?? .unknown)
+                })
         }
     }
 
     /// Replaces a resource's whole dynamic config (legacy AlterConfigs: keys not given are removed).
     public func alterConfigs(_ resource: ConfigResource, _ configs: [String: String]) async throws {
         var request = AlterConfigsRequest()
-        request.resources = [.init(
-            resourceType: resource.kind.rawValue, resourceName: resource.name,
-            configs: configs.keys.sorted().map { .init(name: $0, value: configs[$0]) })]
+        request.resources = [
+            .init(
+                resourceType: resource.kind.rawValue, resourceName: resource.name,
+                configs: configs.keys.sorted().map { .init(name: $0, value: configs[$0]) })
+        ]
         let target = configTarget(resource)
         let response = try await retrying("AlterConfigs") { [request] in
             if let target { return try await self.send(request, toBroker: target) }
@@ -144,16 +155,18 @@ extension KafkaClient {
     /// Sets, deletes, appends to or subtracts from individual configs (IncrementalAlterConfigs).
     public func incrementalAlterConfigs(_ resource: ConfigResource, _ operations: [ConfigOperation]) async throws {
         var request = IncrementalAlterConfigsRequest()
-        request.resources = [.init(
-            resourceType: resource.kind.rawValue, resourceName: resource.name,
-            configs: operations.map { op in
-                switch op {
-                case .set(let k, let v): .init(name: k, configOperation: 0, value: v)
-                case .delete(let k): .init(name: k, configOperation: 1, value: nil)
-                case .append(let k, let v): .init(name: k, configOperation: 2, value: v)
-                case .subtract(let k, let v): .init(name: k, configOperation: 3, value: v)
-                }
-            })]
+        request.resources = [
+            .init(
+                resourceType: resource.kind.rawValue, resourceName: resource.name,
+                configs: operations.map { op in
+                    switch op {
+                    case .set(let k, let v): .init(name: k, configOperation: 0, value: v)
+                    case .delete(let k): .init(name: k, configOperation: 1, value: nil)
+                    case .append(let k, let v): .init(name: k, configOperation: 2, value: v)
+                    case .subtract(let k, let v): .init(name: k, configOperation: 3, value: v)
+                    }
+                })
+        ]
         let target = configTarget(resource)
         let response = try await retrying("IncrementalAlterConfigs") { [request] in
             if let target { return try await self.send(request, toBroker: target) }
@@ -229,9 +242,11 @@ extension KafkaClient {
                 var request = DeleteRecordsRequest(timeoutMs: timeoutMs)
                 let byTopic = Dictionary(grouping: tps, by: \.topic)
                 request.topics = byTopic.keys.sorted().map { topic in
-                    .init(name: topic, partitions: byTopic[topic, default: []].map {
-                        .init(partitionIndex: $0.partition, offset: before[$0] ?? -1)
-                    })
+                    .init(
+                        name: topic,
+                        partitions: byTopic[topic, default: []].map {
+                            .init(partitionIndex: $0.partition, offset: before[$0] ?? -1)
+                        })
                 }
                 let response = try await self.send(request, toRoleHolder: leader)
                 for t in response.topics {

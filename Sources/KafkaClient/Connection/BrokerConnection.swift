@@ -39,7 +39,6 @@ public struct BrokerAddress: Sendable, Hashable, CustomStringConvertible {
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
-
 /// One TCP connection to one broker, with the API versions negotiated when it opened.
 ///
 /// Requests may be sent concurrently from any task: they are pipelined on the socket and matched to answers in
@@ -174,7 +173,8 @@ public final class BrokerConnection: Sendable {
     }
 
     /// Sends a request at the negotiated version (or `version` when given) and awaits its response.
-    public func send<R: KafkaRequest>(_ request: R, version: Int16? = nil) async throws(KafkaClientError) -> R.Response {
+    public func send<R: KafkaRequest>(_ request: R, version: Int16? = nil) async throws(KafkaClientError) -> R.Response
+    {
         let v: Int16
         if let version { v = version } else { v = try self.version(for: R.self) }
         return try await Self.raw(

@@ -57,8 +57,10 @@ final class RequestPipelineHandler: ChannelDuplexHandler {
         let id = nextCorrelationId
         nextCorrelationId = nextCorrelationId == Int32.max ? 1 : nextCorrelationId + 1
         var header = ProtocolWriter(capacity: 64)
-        RequestHeader(apiKey: request.apiKey, apiVersion: request.apiVersion, correlationId: id, clientId: request.clientId)
-            .write(to: &header, headerVersion: request.requestHeaderVersion)
+        RequestHeader(
+            apiKey: request.apiKey, apiVersion: request.apiVersion, correlationId: id, clientId: request.clientId
+        )
+        .write(to: &header, headerVersion: request.requestHeaderVersion)
         // Size, header and body straight into the socket buffer (the body is copied once).
         let size = header.bytes.count + request.body.count
         var buffer = context.channel.allocator.buffer(capacity: 4 + size)
@@ -66,7 +68,8 @@ final class RequestPipelineHandler: ChannelDuplexHandler {
         buffer.writeBytes(header.bytes)
         buffer.writeBytes(request.body)
         if let response = request.response {
-            let what = "\(APIKey(rawValue: request.apiKey).map { "\($0)" } ?? "api \(request.apiKey)") response from \(host):\(port)"
+            let what =
+                "\(APIKey(rawValue: request.apiKey).map { "\($0)" } ?? "api \(request.apiKey)") response from \(host):\(port)"
             let ms = Int(request.timeout.nanoseconds / 1_000_000)
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let task = context.eventLoop.scheduleTask(in: request.timeout) {
@@ -75,7 +78,10 @@ final class RequestPipelineHandler: ChannelDuplexHandler {
                 handler.failAll(.timeout(ms: ms, what: what))
                 context.close(promise: nil)
             }
-            pending.append(Pending(correlationId: id, responseHeaderVersion: request.responseHeaderVersion, promise: response, timeoutTask: task))
+            pending.append(
+                Pending(
+                    correlationId: id, responseHeaderVersion: request.responseHeaderVersion, promise: response,
+                    timeoutTask: task))
         }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
     }
@@ -95,7 +101,8 @@ final class RequestPipelineHandler: ChannelDuplexHandler {
             guard header.correlationId == first.correlationId else {
                 let error = KafkaClientError.malformedResponse(
                     api: .apiVersions,
-                    reason: "correlation id \(header.correlationId) from \(host):\(port), expected \(first.correlationId)")
+                    reason:
+                        "correlation id \(header.correlationId) from \(host):\(port), expected \(first.correlationId)")
                 first.promise.fail(error)
                 failAll(error)
                 context.close(promise: nil)
@@ -103,7 +110,8 @@ final class RequestPipelineHandler: ChannelDuplexHandler {
             }
             first.promise.succeed(ResponseFrame(bytes: bytes, bodyStart: reader.position))
         } catch {
-            first.promise.fail(KafkaClientError.malformedResponse(api: .apiVersions, reason: "bad response header: \(error)"))
+            first.promise.fail(
+                KafkaClientError.malformedResponse(api: .apiVersions, reason: "bad response header: \(error)"))
         }
     }
 

@@ -73,7 +73,9 @@ public actor KafkaConsumer {
 
     /// Changes the assignment incrementally (cooperative rebalancing): partitions in `removing` are dropped,
     /// `adding` ones start at their resolved positions, and every other partition keeps its position.
-    public func incrementalAssign(adding starts: [TopicPartition: StartPosition], removing: Set<TopicPartition>) async throws {
+    public func incrementalAssign(adding starts: [TopicPartition: StartPosition], removing: Set<TopicPartition>)
+        async throws
+    {
         let added = try await resolve(starts)
         for tp in removing { positions[tp] = nil }
         positions.merge(added) { _, new in new }
@@ -143,13 +145,15 @@ public actor KafkaConsumer {
                 request.sessionEpoch = -1
                 let byTopic = Dictionary(grouping: tps, by: \.topic)
                 request.topics = byTopic.keys.sorted().map { topic in
-                    .init(topic: topic, partitions: byTopic[topic, default: []].map { tp in
-                        var p = FetchRequest.FetchPartition()
-                        p.partition = tp.partition
-                        p.fetchOffset = snapshot[tp] ?? 0
-                        p.partitionMaxBytes = config.partitionMaxBytes
-                        return p
-                    })
+                    .init(
+                        topic: topic,
+                        partitions: byTopic[topic, default: []].map { tp in
+                            var p = FetchRequest.FetchPartition()
+                            p.partition = tp.partition
+                            p.fetchOffset = snapshot[tp] ?? 0
+                            p.partitionMaxBytes = config.partitionMaxBytes
+                            return p
+                        })
                 }
                 group.addTask {
                     do {
@@ -243,9 +247,10 @@ public actor KafkaConsumer {
                 for r in batch.records {
                     let offset = batch.offset(of: r)
                     guard offset >= position else { continue }
-                    out.append(ConsumerRecord(
-                        topic: tp.topic, partition: tp.partition, offset: offset, timestamp: batch.timestamp(of: r),
-                        timestampType: type, key: r.key, value: r.value, headers: r.headers))
+                    out.append(
+                        ConsumerRecord(
+                            topic: tp.topic, partition: tp.partition, offset: offset, timestamp: batch.timestamp(of: r),
+                            timestampType: type, key: r.key, value: r.value, headers: r.headers))
                 }
             }
             next = max(next, entry.header.nextOffset)

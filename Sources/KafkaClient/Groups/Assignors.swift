@@ -16,7 +16,9 @@ public struct RangeAssignor: PartitionAssignor {
     public var name: String { "range" }
     public init() {}
 
-    public func assign(subscriptions: [String: [String]], partitionCounts: [String: Int32]) -> [String: [TopicPartition]] {
+    public func assign(subscriptions: [String: [String]], partitionCounts: [String: Int32]) -> [String:
+        [TopicPartition]]
+    {
         var out: [String: [TopicPartition]] = Dictionary(uniqueKeysWithValues: subscriptions.keys.map { ($0, []) })
         let topics = Set(subscriptions.values.joined()).sorted()
         for topic in topics {
@@ -44,7 +46,9 @@ public struct RoundRobinAssignor: PartitionAssignor {
     public var name: String { "roundrobin" }
     public init() {}
 
-    public func assign(subscriptions: [String: [String]], partitionCounts: [String: Int32]) -> [String: [TopicPartition]] {
+    public func assign(subscriptions: [String: [String]], partitionCounts: [String: Int32]) -> [String:
+        [TopicPartition]]
+    {
         var out: [String: [TopicPartition]] = Dictionary(uniqueKeysWithValues: subscriptions.keys.map { ($0, []) })
         let members = subscriptions.keys.sorted()
         guard !members.isEmpty else { return out }

@@ -90,7 +90,9 @@ public actor GroupConsumer {
         }
         // Like the Java client, auto commit runs at the start of a poll: it covers the records handed out by
         // earlier polls, never the ones this poll is about to return.
-        if configuration.autoCommit, ContinuousClock.now - lastCommit >= .milliseconds(configuration.autoCommitIntervalMs) {
+        if configuration.autoCommit,
+            ContinuousClock.now - lastCommit >= .milliseconds(configuration.autoCommitIntervalMs)
+        {
             try? await commit()
         }
         let assigned = await consumer.assignment
@@ -157,9 +159,10 @@ public actor GroupConsumer {
     private func leaveOnSeparateConnection(_ request: LeaveGroupRequest) async {
         guard let id = coordinator, let node = await client.cachedMetadata?.brokers[id] else { return }
         let config = client.configuration
-        guard let conn = try? await BrokerConnection.connect(
-            to: node.address, clientId: config.clientId, connectTimeoutMs: config.connectTimeoutMs,
-            requestTimeoutMs: config.requestTimeoutMs)
+        guard
+            let conn = try? await BrokerConnection.connect(
+                to: node.address, clientId: config.clientId, connectTimeoutMs: config.connectTimeoutMs,
+                requestTimeoutMs: config.requestTimeoutMs)
         else { return }
         _ = try? await conn.send(request)
         await conn.close()
@@ -203,7 +206,8 @@ public actor GroupConsumer {
 
     private func join() async throws {
         guard !topics.isEmpty else { throw KafkaClientError.invalidArgument("no topics subscribed") }
-        let deadline = ContinuousClock.now
+        let deadline =
+            ContinuousClock.now
             + .milliseconds(Int(configuration.rebalanceTimeoutMs) + client.configuration.retryTimeoutMs)
         var backoff = client.configuration.retryBackoffMs
         joining = true
@@ -303,16 +307,21 @@ public actor GroupConsumer {
             for t in assignment.assignedPartitions { tps += t.partitions.map { TopicPartition(t.topic, $0) } }
             let cooperative = configuration.assignors.first { $0.name == protocolName }?.isCooperative ?? false
             let owned = Set(await consumer.assignment.keys)
-            let change = cooperative
+            let change =
+                cooperative
                 ? CooperativeRebalance.reconcile(owned: owned, assigned: Set(tps))
                 : (revoked: owned, added: Set(tps), rejoin: false)
             if cooperative, !change.revoked.isEmpty, configuration.autoCommit {
                 // Commit what was consumed from the partitions this member gives up, before another takes them.
-                let positions = await consumer.assignment.filter { change.revoked.contains($0.key) && lastCommitted[$0.key] != $0.value }
+                let positions = await consumer.assignment.filter {
+                    change.revoked.contains($0.key) && lastCommitted[$0.key] != $0.value
+                }
                 if !positions.isEmpty { try? await commit(positions) }
             }
             let fresh = change.added.sorted()
-            let committed = fresh.isEmpty ? [:] : try await client.fetchCommittedOffsets(group: configuration.groupId, partitions: fresh)
+            let committed =
+                fresh.isEmpty
+                ? [:] : try await client.fetchCommittedOffsets(group: configuration.groupId, partitions: fresh)
             var starts: [TopicPartition: StartPosition] = [:]
             for tp in fresh {
                 if let o = committed[tp] {
@@ -339,7 +348,9 @@ public actor GroupConsumer {
 
     static func protocolPartitions(_ tps: [TopicPartition]) -> [ConsumerProtocolSubscription.TopicPartition] {
         let byTopic = Dictionary(grouping: tps, by: \.topic)
-        return byTopic.keys.sorted().map { .init(topic: $0, partitions: byTopic[$0, default: []].map(\.partition).sorted()) }
+        return byTopic.keys.sorted().map {
+            .init(topic: $0, partitions: byTopic[$0, default: []].map(\.partition).sorted())
+        }
     }
 
     /// Sleeps `backoff` ms and doubles it; throws once `deadline` has passed.
@@ -380,9 +391,10 @@ public actor GroupConsumer {
         return subscriptions.keys.sorted().map { member in
             let tps = result[member] ?? []
             let byTopic = Dictionary(grouping: tps, by: \.topic)
-            let a = ConsumerProtocolAssignment(assignedPartitions: byTopic.keys.sorted().map { t in
-                .init(topic: t, partitions: byTopic[t, default: []].map(\.partition).sorted())
-            })
+            let a = ConsumerProtocolAssignment(
+                assignedPartitions: byTopic.keys.sorted().map { t in
+                    .init(topic: t, partitions: byTopic[t, default: []].map(\.partition).sorted())
+                })
             return .init(memberId: member, assignment: a.encoded(version: 0))
         }
     }

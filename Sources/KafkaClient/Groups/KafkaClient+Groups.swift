@@ -42,7 +42,8 @@ extension KafkaClient {
                 guard let c = response.coordinators.first else {
                     throw KafkaClientError.malformedResponse(api: .findCoordinator, reason: "no coordinator in answer")
                 }
-                try KafkaClientError.check(c.errorCode, message: c.errorMessage, context: "find coordinator for \(group)")
+                try KafkaClientError.check(
+                    c.errorCode, message: c.errorMessage, context: "find coordinator for \(group)")
                 return c.nodeId
             }
             try KafkaClientError.check(
@@ -73,7 +74,9 @@ extension KafkaClient {
             for id in md.brokers.keys.sorted() {
                 let response = try await self.send(ListGroupsRequest(), toRoleHolder: id)
                 try KafkaClientError.check(response.errorCode, context: "list groups on broker \(id)")
-                out += response.groups.map { ListedGroup(groupId: $0.groupId, protocolType: $0.protocolType, state: $0.groupState) }
+                out += response.groups.map {
+                    ListedGroup(groupId: $0.groupId, protocolType: $0.protocolType, state: $0.groupState)
+                }
             }
             return out
         }
@@ -104,9 +107,10 @@ extension KafkaClient {
                         memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId,
                         clientHost: m.clientHost, assignment: tps)
                 }
-                out.append(GroupDescription(
-                    groupId: g.groupId, errorCode: g.errorCode, state: g.groupState, protocolType: g.protocolType,
-                    protocolName: g.protocolData, members: members))
+                out.append(
+                    GroupDescription(
+                        groupId: g.groupId, errorCode: g.errorCode, state: g.groupState, protocolType: g.protocolType,
+                        protocolName: g.protocolData, members: members))
             }
         }
         return out
@@ -171,8 +175,11 @@ extension KafkaClient {
                     try KafkaClientError.check(g.errorCode, context: "offset fetch for \(group)")
                     for t in g.topics {
                         for p in t.partitions {
-                            try KafkaClientError.check(p.errorCode, context: "offset fetch \(t.name)-\(p.partitionIndex)")
-                            if p.committedOffset >= 0 { out[TopicPartition(t.name, p.partitionIndex)] = p.committedOffset }
+                            try KafkaClientError.check(
+                                p.errorCode, context: "offset fetch \(t.name)-\(p.partitionIndex)")
+                            if p.committedOffset >= 0 {
+                                out[TopicPartition(t.name, p.partitionIndex)] = p.committedOffset
+                            }
                         }
                     }
                 }

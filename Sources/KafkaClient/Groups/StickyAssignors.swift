@@ -16,7 +16,9 @@ extension PartitionAssignor {
     public var isCooperative: Bool { false }
 
     /// Assignors that do not look at current ownership use the subscriptions only.
-    public func assign(members: [String: MemberSubscription], partitionCounts: [String: Int32]) -> [String: [TopicPartition]] {
+    public func assign(members: [String: MemberSubscription], partitionCounts: [String: Int32]) -> [String:
+        [TopicPartition]]
+    {
         assign(subscriptions: members.mapValues(\.topics), partitionCounts: partitionCounts)
     }
 }
@@ -106,11 +108,16 @@ public struct StickyAssignor: PartitionAssignor {
     public var name: String { "sticky" }
     public init() {}
 
-    public func assign(subscriptions: [String: [String]], partitionCounts: [String: Int32]) -> [String: [TopicPartition]] {
-        StickyAssignment.compute(members: subscriptions.mapValues { MemberSubscription(topics: $0) }, partitionCounts: partitionCounts)
+    public func assign(subscriptions: [String: [String]], partitionCounts: [String: Int32]) -> [String:
+        [TopicPartition]]
+    {
+        StickyAssignment.compute(
+            members: subscriptions.mapValues { MemberSubscription(topics: $0) }, partitionCounts: partitionCounts)
     }
 
-    public func assign(members: [String: MemberSubscription], partitionCounts: [String: Int32]) -> [String: [TopicPartition]] {
+    public func assign(members: [String: MemberSubscription], partitionCounts: [String: Int32]) -> [String:
+        [TopicPartition]]
+    {
         StickyAssignment.compute(members: members, partitionCounts: partitionCounts)
     }
 }
@@ -123,11 +130,16 @@ public struct CooperativeStickyAssignor: PartitionAssignor {
     public var isCooperative: Bool { true }
     public init() {}
 
-    public func assign(subscriptions: [String: [String]], partitionCounts: [String: Int32]) -> [String: [TopicPartition]] {
-        StickyAssignment.compute(members: subscriptions.mapValues { MemberSubscription(topics: $0) }, partitionCounts: partitionCounts)
+    public func assign(subscriptions: [String: [String]], partitionCounts: [String: Int32]) -> [String:
+        [TopicPartition]]
+    {
+        StickyAssignment.compute(
+            members: subscriptions.mapValues { MemberSubscription(topics: $0) }, partitionCounts: partitionCounts)
     }
 
-    public func assign(members: [String: MemberSubscription], partitionCounts: [String: Int32]) -> [String: [TopicPartition]] {
+    public func assign(members: [String: MemberSubscription], partitionCounts: [String: Int32]) -> [String:
+        [TopicPartition]]
+    {
         StickyAssignment.compute(members: members, partitionCounts: partitionCounts)
     }
 }

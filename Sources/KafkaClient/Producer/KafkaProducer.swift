@@ -496,7 +496,8 @@ public actor KafkaProducer {
     private func ensureProducerId() async throws {
         guard configuration.enableIdempotence, producerId < 0 else { return }
         let response = try await client.retrying("InitProducerId") {
-            let r = try await self.client.sendToAnyBroker(InitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: -1))
+            let r = try await self.client.sendToAnyBroker(
+                InitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: -1))
             try KafkaClientError.check(r.errorCode, context: "InitProducerId")
             return r
         }
@@ -524,7 +525,8 @@ public actor KafkaProducer {
             builder.producerEpoch = producerEpoch
             builder.baseSequence = seq
             let next = Int64(seq) + Int64(builder.recordCount)
-            sequences[batch.partition] = Int32(truncatingIfNeeded: next > Int64(Int32.max) ? next - Int64(Int32.max) - 1 : next)
+            sequences[batch.partition] = Int32(
+                truncatingIfNeeded: next > Int64(Int32.max) ? next - Int64(Int32.max) - 1 : next)
             unacknowledged[batch.partition, default: []].insert(seq)
         }
         let bytes = try builder.build(encodedRecords: payload ?? builder.encodedRecords())
@@ -636,7 +638,11 @@ public actor KafkaProducer {
         request.timeoutMs = configuration.produceTimeoutMs
         let byTopic = Dictionary(grouping: batches, by: \.partition.topic)
         request.topicData = byTopic.keys.sorted().map { topic in
-            .init(name: topic, partitionData: byTopic[topic, default: []].map { .init(index: $0.partition.partition, records: $0.bytes) })
+            .init(
+                name: topic,
+                partitionData: byTopic[topic, default: []].map {
+                    .init(index: $0.partition.partition, records: $0.bytes)
+                })
         }
         return request
     }

@@ -11,7 +11,8 @@ public enum Partitioner {
         let blocks = length / 4
         for i in 0..<blocks {
             let j = i * 4
-            var k = UInt32(bytes[j]) | UInt32(bytes[j + 1]) << 8 | UInt32(bytes[j + 2]) << 16 | UInt32(bytes[j + 3]) << 24
+            var k =
+                UInt32(bytes[j]) | UInt32(bytes[j + 1]) << 8 | UInt32(bytes[j + 2]) << 16 | UInt32(bytes[j + 3]) << 24
             k = k &* m
             k ^= k >> r
             k = k &* m

@@ -92,10 +92,13 @@ public struct ProtocolWriter: Sendable {
 
     public mutating func writeBytes(_ b: [UInt8], compact: Bool = false) { writeNullableBytes(b, compact: compact) }
 
-    public mutating func writeArrayCount(_ n: Int?, compact: Bool = false) { writeLength(n, compact: compact, wide: true) }
+    public mutating func writeArrayCount(_ n: Int?, compact: Bool = false) {
+        writeLength(n, compact: compact, wide: true)
+    }
 
-    public mutating func writeArray<T>(_ items: [T], compact: Bool = false, _ element: (inout ProtocolWriter, T) -> Void)
-    {
+    public mutating func writeArray<T>(
+        _ items: [T], compact: Bool = false, _ element: (inout ProtocolWriter, T) -> Void
+    ) {
         writeArrayCount(items.count, compact: compact)
         for item in items { element(&self, item) }
     }

@@ -136,7 +136,8 @@ extension PartitionLog {
         for group in groups {
             let installed = try cleanGroup(plan, group, map: map, now: now, throttle: throttle, outcome: &outcome)
             guard installed else {
-                outcome.stats.failures.append("\(topicPartition.directoryName): log changed while cleaning, retrying later")
+                outcome.stats.failures.append(
+                    "\(topicPartition.directoryName): log changed while cleaning, retrying later")
                 return outcome
             }
             outcome.cleanedUpTo = max(outcome.cleanedUpTo, min(plan.ends[group.upperBound - 1], mapEnd))
