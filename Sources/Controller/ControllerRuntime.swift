@@ -256,7 +256,7 @@ public actor ControllerRuntime {
         }
     }
 
-    // MARK: Failover (facts §2.2)
+    // MARK: Failover (Kafka's `KafkaController.onControllerFailover`)
 
     private func onControllerFailover() async throws {
         logger.info("[Controller id=\(settings.brokerId)] starting failover (epoch \(election.epoch))")
@@ -358,7 +358,7 @@ public actor ControllerRuntime {
         }
     }
 
-    // MARK: Brokers (facts §2.3)
+    // MARK: Brokers (`onBrokerStartup`, `onBrokerFailure`)
 
     private func onBrokerChange() async throws {
         var current: [Int32: ControllerBroker] = [:]
@@ -586,7 +586,7 @@ public actor ControllerRuntime {
         return written
     }
 
-    // MARK: Topics (facts §2.6)
+    // MARK: Topics (`onNewPartitionCreation`)
 
     private func onTopicChange() async throws {
         let names = Set(try await zk.allTopics())
@@ -644,7 +644,7 @@ public actor ControllerRuntime {
         try await onNewPartitions(added.map { TopicPartition(topic: name, partition: $0) })
     }
 
-    // MARK: Deletion (facts §2.7)
+    // MARK: Deletion (Kafka's `TopicDeletionManager`)
 
     private func onTopicDeletionChange() async throws {
         let marked = try await zk.topicsMarkedForDeletion()
@@ -708,7 +708,7 @@ public actor ControllerRuntime {
         state.removeTopic(name)
     }
 
-    // MARK: ISR change notifications (facts §2.11)
+    // MARK: ISR change notifications (`/isr_change_notification`)
 
     private func onIsrChangeNotification() async throws {
         let children = try await zk.isrChangeNotificationChildren()
@@ -730,7 +730,7 @@ public actor ControllerRuntime {
         try await zk.deleteIsrChangeNotifications(children, fence: election)
     }
 
-    // MARK: Preferred replica election (facts §2.5)
+    // MARK: Preferred replica election (`onReplicaElection`, auto leader rebalance)
 
     private func onPreferredReplicaElectionZNode() async throws {
         guard let requested = try await zk.preferredReplicaElection() else { return }
@@ -790,7 +790,7 @@ public actor ControllerRuntime {
         try await runPreferredElections(plans)
     }
 
-    // MARK: ElectLeaders and ControlledShutdown (facts §2.9)
+    // MARK: ElectLeaders and ControlledShutdown (`doControlledShutdown`)
 
     private func onElectLeaders(_ type: ElectionType, partitions: [TopicPartition]?) async throws
         -> [TopicPartition: ElectionOutcome]

@@ -10,7 +10,7 @@ import Synchronization
 /// rewrites it for the topic's compression and timestamp type, and hands it to `PartitionLog.appendAsLeader`,
 /// which assigns offsets and runs the idempotent-producer checks. Thread-safe; never called on an event loop.
 ///
-/// As leader it also keeps each follower's fetch state, moves the high watermark (facts §4.2) and proposes ISR
+/// As leader it also keeps each follower's fetch state, moves the high watermark (`Partition.maybeIncrementLeaderHW`) and proposes ISR
 /// changes (§4.3); `ReplicaManager` writes them through the `LeaderIsrWriter` port, one change in flight at a time.
 public final class Partition: Sendable {
     public struct Runtime: Sendable {
@@ -271,7 +271,7 @@ public final class Partition: Sendable {
         return changed
     }
 
-    /// Moves the HW forward when the ISR members (and caught-up live followers) have the data (facts §4.2).
+    /// Moves the HW forward when the ISR members (and caught-up live followers) have the data (Kafka's `maybeIncrementLeaderHW`).
     func maybeIncrementHighWatermark(now: Int64) {
         let advanced = runtime.withLock { r -> Bool in
             guard r.leader == localBrokerId else { return false }

@@ -179,7 +179,7 @@ extension ReplicaManager {
         }
     }
 
-    /// Leader bookkeeping of one follower fetch (facts §4.1): its LEO and catch-up time, the HW, and an ISR
+    /// Leader bookkeeping of one follower fetch (Kafka's `Partition.updateFollowerFetchState`): its LEO and catch-up time, the HW, and an ISR
     /// expansion written in the background when it caught up.
     func recordFollowerFetch(
         topic: String, partition index: Int32, replicaId: Int32, fetchOffset: Int64, followerLogStartOffset: Int64,

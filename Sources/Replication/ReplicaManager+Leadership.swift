@@ -60,7 +60,7 @@ extension ReplicaManager {
         public var error: ReplicationError?
     }
 
-    /// Applies a LeaderAndIsr request's partition states (facts §2.8, `ReplicaManager.becomeLeaderOrFollower`) under
+    /// Applies a LeaderAndIsr request's partition states (Kafka's `ReplicaManager.becomeLeaderOrFollower`) under
     /// the state-change lock, then tells the leadership listener (the group coordinator) about its topic's
     /// partitions; the caller checked the controller and broker epochs. New replicas open their log with
     /// `configFor(topic)`. `liveLeaders` are the leaders' addresses the request carries.
@@ -173,7 +173,7 @@ extension ReplicaManager {
 
     /// Points the partition's fetcher at `leader` (address from the request's live leaders, else the `LiveBrokers`
     /// port: the metadata cache on `inter.broker.listener.name`). A log without leader epochs truncates to its HW
-    /// first (facts §4.5).
+    /// first (KIP-101).
     private func startFollowing(
         _ p: Partition, tp: TopicPartition, leader: Int32, leaderEpoch: Int32, liveLeaders: [Int32: FetchSource]
     ) {
@@ -280,7 +280,7 @@ extension ReplicaManager {
 
     // MARK: OffsetForLeaderEpoch
 
-    /// The leader's end offset for `leaderEpoch` (facts §4.5), fenced by `currentLeaderEpoch`.
+    /// The leader's end offset for `leaderEpoch` (KIP-101/KIP-279), fenced by `currentLeaderEpoch`.
     public func endOffsetForLeaderEpoch(
         topic: String, partition index: Int32, currentLeaderEpoch: Int32, leaderEpoch: Int32
     ) throws(ReplicationError) -> (epoch: Int32, endOffset: Int64) {

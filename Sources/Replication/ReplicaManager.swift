@@ -131,7 +131,7 @@ public final class ReplicaManager: Sendable {
         _ = try? logManager.deleteLog(topic: topic, partition: index)
     }
 
-    /// ZooKeeper session lost (CONTRACT item 6): every partition led here stops acting as leader — produce,
+    /// ZooKeeper session lost: every partition led here stops acting as leader — produce,
     /// consumer fetches and follower fetches get NOT_LEADER_OR_FOLLOWER, waiting acks=all produces fail — until a
     /// LeaderAndIsr arrives after re-registration. Followers keep fetching (harmless: the leader fences them).
     public func resignAllLeadership() {

@@ -26,7 +26,7 @@ public struct FollowerState: Sendable, Equatable {
         return next
     }
 
-    /// A follower fetch at `fetchOffset` while the leader's LEO was `leaderLogEndOffset` (facts §4.1,
+    /// A follower fetch at `fetchOffset` while the leader's LEO was `leaderLogEndOffset` (Kafka's
     /// `Replica.updateFetchStateOrThrow`).
     func afterFetch(fetchOffset: Int64, logStartOffset: Int64, leaderLogEndOffset: Int64, now: Int64) -> FollowerState {
         var next = self
@@ -50,7 +50,7 @@ public struct FollowerState: Sendable, Equatable {
 
 /// The pure decisions of replication, kept as functions of values so tests need no sockets or clocks.
 enum ReplicationRules {
-    /// The leader's high watermark after a change (facts §4.2, `Partition.maybeIncrementLeaderHW`): the smallest LEO
+    /// The leader's high watermark after a change (Kafka's `Partition.maybeIncrementLeaderHW`): the smallest LEO
     /// among the leader and every follower that is in the maximal ISR, or caught up and alive. Nil when the HW
     /// would not move forward.
     static func advancedHighWatermark(
@@ -68,7 +68,7 @@ enum ReplicationRules {
         return candidate > currentHighWatermark ? candidate : nil
     }
 
-    /// ISR members (other than the leader) that have fallen out of sync (facts §4.3, `getOutOfSyncReplicas`).
+    /// ISR members (other than the leader) that have fallen out of sync (Kafka's `Partition.getOutOfSyncReplicas`).
     static func outOfSyncReplicas(
         isr: [Int32], leaderId: Int32, followers: [Int32: FollowerState], leaderLogEndOffset: Int64, now: Int64,
         maxLagMs: Int64
@@ -88,7 +88,7 @@ enum ReplicationRules {
         isAlive && follower.logEndOffset >= highWatermark && follower.logEndOffset >= leaderEpochStartOffset
     }
 
-    /// What a broker does with one partition of a LeaderAndIsr request (facts §2.8, `becomeLeaderOrFollower`).
+    /// What a broker does with one partition of a LeaderAndIsr request (Kafka's `becomeLeaderOrFollower`).
     enum LeaderAndIsrDecision: Sendable, Equatable {
         /// A newer leader epoch: become leader or follower.
         case apply
@@ -101,7 +101,7 @@ enum ReplicationRules {
     }
 
     /// `currentEpoch` is -1 for a partition this broker does not host yet. A replica fenced by session loss
-    /// (CONTRACT item 6) also takes the same epoch again: the first LeaderAndIsr after re-registration restores it.
+    /// (after a ZooKeeper session expiry) also takes the same epoch again: the first LeaderAndIsr after re-registration restores it.
     static func leaderAndIsrDecision(
         requestEpoch: Int32, currentEpoch: Int32, replicas: [Int32], localBrokerId: Int32,
         requestHasTopicId: Bool, replicaHasTopicId: Bool, replicaIsFenced: Bool = false
@@ -119,7 +119,7 @@ enum ReplicationRules {
     }
 
     /// Where a follower truncates after the leader reported a diverging epoch, or answered OffsetsForLeaderEpoch
-    /// (facts §4.5, `AbstractFetcherThread.getOffsetTruncationState`).
+    /// (KIP-279, Kafka's `AbstractFetcherThread.getOffsetTruncationState`).
     /// - Parameters:
     ///   - leaderEpoch / leaderEndOffset: the leader's answer (-1 when undefined).
     ///   - followerEndForLeaderEpoch: the follower's own `endOffset(forLeaderEpoch: leaderEpoch)` (epoch -1 = none).

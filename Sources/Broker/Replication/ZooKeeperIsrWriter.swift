@@ -3,7 +3,7 @@ import LogStorage
 import Logging
 import Replication
 
-/// The `LeaderIsrWriter` port in ZooKeeper (CONTRACT item 4): the conditional state-znode write and the batched
+/// The `LeaderIsrWriter` port in ZooKeeper (Kafka's `ReplicaManager` ISR updates): the conditional state-znode write and the batched
 /// `/isr_change_notification`.
 struct ZooKeeperIsrWriter: LeaderIsrWriter {
     let zk: KafkaZkClient
