@@ -25,6 +25,8 @@ final class RequestContext: Sendable {
 
     var apiVersion: Int16 { header.apiVersion }
     var clientId: String { header.clientId ?? "" }
+    /// The authenticated principal (`User:ANONYMOUS` without authentication).
+    var principal: String { client.principal }
 
     /// The attached chunks, in id order.
     var files: [any FileChunkSource] { attached.withLock { $0 } }

@@ -160,4 +160,7 @@ struct ClientInfo: Sendable {
     var address: String
     /// The listener the connection came through (Metadata answers with its advertised addresses).
     var listenerName: String
+    /// Kafka's principal string, `User:<name>`: set by authentication (SASL or the TLS certificate), read by the
+    /// authorizer. Connections that never authenticate are `User:ANONYMOUS`, as in Kafka.
+    var principal: String = "User:ANONYMOUS"
 }
