@@ -7,6 +7,8 @@ public struct GroupLagReport: Sendable, Equatable {
         public var committedOffset: Int64
         /// Nil when the high watermark is not known here.
         public var lag: Int64?
+        /// The timestamp of the first record the group has not consumed (nil: caught up, or not known here).
+        public var firstUnconsumedTimestamp: Int64?
 
         public init(topic: String, partition: Int32, committedOffset: Int64, lag: Int64?) {
             self.topic = topic
@@ -19,11 +21,14 @@ public struct GroupLagReport: Sendable, Equatable {
     public var groupId: String
     public var members: Int
     public var partitions: [PartitionLag]
+    /// Rebalances since this coordinator loaded the group.
+    public var rebalances: RebalanceStats
 
-    public init(groupId: String, members: Int, partitions: [PartitionLag]) {
+    public init(groupId: String, members: Int, partitions: [PartitionLag], rebalances: RebalanceStats = .init()) {
         self.groupId = groupId
         self.members = members
         self.partitions = partitions
+        self.rebalances = rebalances
     }
 }
 
@@ -40,7 +45,8 @@ extension GroupCoordinatorRuntime {
                     topic: key.topic, partition: key.partition, committedOffset: committed.offset,
                     lag: highWatermark(key.topic, key.partition).map { max(0, $0 - committed.offset) })
             }
-            return GroupLagReport(groupId: entry.groupId, members: g.size, partitions: partitions)
+            return GroupLagReport(
+                groupId: entry.groupId, members: g.size, partitions: partitions, rebalances: g.rebalances)
         }
     }
 }

@@ -250,3 +250,85 @@ def test_prometheus_sums_match_the_truth_before_and_after_the_leader_and_coordin
     rc.restart_after_kill(victim)
     prometheus.wait_for("sum(kafka_server_replicamanager_underreplicatedpartitions)", 0.0, timeout=120)
     check_sums(brokers=3)
+
+
+def test_lag_of_partitions_led_elsewhere_sums_to_the_truth_when_a_leader_and_then_the_coordinator_die(
+        metrics_cluster, prometheus):
+    """Most partitions here are led by a broker that is not the group's coordinator and holds no replica of them
+    (an RF=1 topic spread over all three brokers), so their lag needs the leader's high watermark; an RF=2 topic
+    keeps every partition online when one broker dies. Prometheus sums over all targets must equal the truth with
+    all brokers up, after kill -9 of a leader that is not the coordinator, and after kill -9 of the coordinator."""
+    rc = metrics_cluster
+    rc.ensure_healthy()
+    spread, replicated, group, n = "metrics-spread", "metrics-replicated", "metrics-remote-group", 6
+    create_topic(rc.bootstrap, spread, partitions=n, replication=1)
+    create_topic(rc.bootstrap, replicated, partitions=n, replication=2)
+    rc.wait_full_isr(spread, n, timeout=HANG_S)
+    rc.wait_full_isr(replicated, n, timeout=HANG_S)
+    assert set(rc.leaders(spread).values()) == {1, 2, 3}, rc.leaders(spread)
+    produced = {p: 100 * (p + 1) for p in range(n)}  # a different count per partition: a wrong sum shows
+    committed = {p: 10 * (p + 1) for p in range(n)}
+    for topic in (spread, replicated):
+        confluent_produce(rc.bootstrap, topic,
+                          [(None, b"r%05d" % i, None, p) for p in range(n) for i in range(produced[p])])
+    committer = Consumer({"bootstrap.servers": rc.bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        committer.commit(offsets=[TopicPartition(t, p, committed[p]) for t in (spread, replicated) for p in range(n)],
+                         asynchronous=False)
+    finally:
+        committer.close()
+    # The coordinator leads the group's __consumer_offsets partition (Kafka's partitionFor: the group id's Java
+    # hashCode through Utils.abs, modulo the partition count), read from ZooKeeper so that no admin client has to
+    # ride out the coordinator's death.
+    java_hash = 0
+    for ch in group:
+        java_hash = (31 * java_hash + ord(ch)) & 0xFFFFFFFF
+    java_hash = java_hash - (1 << 32) if java_hash >= 1 << 31 else java_hash
+    offsets_partition = (0 if java_hash == -(1 << 31) else abs(java_hash)) % len(rc.assignment("__consumer_offsets"))
+
+    def coordinator() -> int | None:
+        leader = rc.leaders("__consumer_offsets").get(offsets_partition, -1)
+        return leader if leader >= 0 else None
+
+    topics = f'topic=~"{spread}|{replicated}"'
+
+    def check_sums(dead: int | None) -> None:
+        # A partition whose only replica is dead has no leader: no broker exports it, as kafka_exporter skips it.
+        online = [(t, p) for t in (spread, replicated) for p in range(n)
+                  if not (t == spread and dead is not None and rc.assignment(spread)[p] == [dead])]
+        prometheus.wait_for(f"sum(kafka_topic_partition_current_offset{{{topics}}})",
+                            float(sum(produced[p] for _, p in online)))
+        prometheus.wait_for(f"count(kafka_topic_partition_current_offset{{{topics}}})", float(len(online)))
+        prometheus.wait_for(f'sum(kafka_consumergroup_lag{{consumergroup="{group}"}})',
+                            float(sum(produced[p] - committed[p] for _, p in online)))
+        prometheus.wait_for(f'count(kafka_consumergroup_lag{{consumergroup="{group}"}})', float(len(online)))
+        prometheus.wait_for(f'count(kafka_consumergroup_current_offset{{consumergroup="{group}"}})', float(2 * n))
+        prometheus.wait_for("sum(kafka_brokers)", float(3 if dead is None else 2))
+        prometheus.wait_for("count(kafka_brokers)", 1.0)
+
+    check_sums(dead=None)
+    holder = wait_until(coordinator, HANG_S, "the group's coordinator")
+    assert [p for p in range(n) if holder not in rc.assignment(spread)[p]], "every partition local to the coordinator"
+
+    # A leader of the replicated topic that is not the coordinator: its partitions move to their other replica.
+    leader = next(b for b in rc.leaders(replicated).values() if b != holder)
+    victim = rc.broker_by_id(leader)
+    victim.kill9()
+    started = time.monotonic()
+    check_sums(dead=leader)
+    record_timing("metrics: remote lag correct again after a leader was killed", time.monotonic() - started)
+    rc.restart_after_kill(victim)
+    rc.wait_full_isr(replicated, n, timeout=HANG_S)
+    check_sums(dead=None)
+
+    # The coordinator: the group moves to another broker, which asks the leaders for their end offsets.
+    holder = wait_until(coordinator, HANG_S, "the group's coordinator")
+    victim = rc.broker_by_id(holder)
+    victim.kill9()
+    started = time.monotonic()
+    wait_until(lambda: coordinator() not in (None, holder), HANG_S, "the group's coordinator moved", interval=0.5)
+    check_sums(dead=holder)
+    record_timing("metrics: remote lag correct again after the coordinator was killed", time.monotonic() - started)
+    rc.restart_after_kill(victim)
+    rc.wait_full_isr(replicated, n, timeout=HANG_S)
+    check_sums(dead=None)
