@@ -24,6 +24,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case deleteRecords = 21
     case initProducerId = 22
     case offsetForLeaderEpoch = 23
+    case writeTxnMarkers = 27
     case describeConfigs = 32
     case alterConfigs = 33
     case describeLogDirs = 35
@@ -34,6 +35,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case incrementalAlterConfigs = 44
     case offsetDelete = 47
     case describeCluster = 60
+    case describeProducers = 61
 
     public var description: String {
         switch self {
@@ -61,6 +63,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .deleteRecords: "DeleteRecords"
         case .initProducerId: "InitProducerId"
         case .offsetForLeaderEpoch: "OffsetForLeaderEpoch"
+        case .writeTxnMarkers: "WriteTxnMarkers"
         case .describeConfigs: "DescribeConfigs"
         case .alterConfigs: "AlterConfigs"
         case .describeLogDirs: "DescribeLogDirs"
@@ -71,6 +74,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .incrementalAlterConfigs: "IncrementalAlterConfigs"
         case .offsetDelete: "OffsetDelete"
         case .describeCluster: "DescribeCluster"
+        case .describeProducers: "DescribeProducers"
         }
     }
 }
