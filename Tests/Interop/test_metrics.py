@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -111,6 +112,65 @@ def test_messages_in_totals_equal_what_was_produced(metrics_broker):
         assert samples(text, "kafka_consumergroup_members", consumergroup="metrics-single") == [1]
     finally:
         consumer.close()
+
+
+def http_json(port: int, path: str, method: str = "GET") -> tuple[int, dict]:
+    request = urllib.request.Request(f"http://{HOST}:{port}{path}", method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            assert r.headers["Content-Type"].startswith("application/json")
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        assert e.headers["Content-Type"].startswith("application/json")
+        return e.code, json.load(e)
+
+
+def commit(bootstrap: str, group: str, topic: str, offset: int) -> None:
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        c.commit(offsets=[TopicPartition(topic, 0, offset)], asynchronous=False)
+    finally:
+        c.close()
+
+
+def test_burrow_api_reports_caught_up_stopped_and_rewound_groups_with_burrows_statuses(metrics_broker):
+    topic = "metrics-burrow"
+    port = http_port(metrics_broker)
+    confluent_produce(metrics_broker.bootstrap, topic, [(None, b"b%03d" % i, None) for i in range(100)])
+    status, clusters = http_json(port, "/v3/kafka")
+    assert status == 200 and clusters["error"] is False and len(clusters["clusters"]) == 1
+    base = f"/v3/kafka/{clusters['clusters'][0]}/consumer"
+
+    commit(metrics_broker.bootstrap, "burrow-caught-up", topic, 100)
+    commit(metrics_broker.bootstrap, "burrow-stopped", topic, 40)
+    commit(metrics_broker.bootstrap, "burrow-rewound", topic, 80)
+    status, listing = http_json(port, base)
+    assert status == 200 and {"burrow-caught-up", "burrow-stopped", "burrow-rewound"} <= set(listing["consumers"])
+    time.sleep(0.01)  # a later commit timestamp than the first, whatever the clock's resolution
+    commit(metrics_broker.bootstrap, "burrow-rewound", topic, 30)
+
+    status, body = http_json(port, f"{base}/burrow-caught-up/status")
+    assert status == 200 and body["error"] is False, body
+    assert body["status"]["status"] == "OK" and body["status"]["totallag"] == 0
+    assert body["status"]["partitions"] == []  # /status lists only partitions that are not OK
+
+    status, body = http_json(port, f"{base}/burrow-stopped/lag")
+    assert status == 200
+    [p] = body["status"]["partitions"]
+    assert (p["topic"], p["partition"], p["status"], p["current_lag"]) == (topic, 0, "STOP", 60), p
+    assert p["end"]["offset"] == 40 and p["end"]["lag"] == 60
+    assert body["status"]["status"] == "ERR" and body["status"]["maxlag"]["current_lag"] == 60
+
+    status, body = http_json(port, f"{base}/burrow-rewound/status")
+    assert status == 200
+    [p] = body["status"]["partitions"]
+    assert p["status"] == "REWIND" and p["start"]["offset"] == 80 and p["end"]["offset"] == 30, p
+    assert body["status"]["status"] == "ERR" and body["status"]["totallag"] == 70
+
+    status, body = http_json(port, f"{base}/no-such-group/status")
+    assert status == 404 and body["error"] is True
+    status, body = http_json(port, f"{base}/burrow-stopped/status", method="POST")
+    assert status == 405 and body["error"] is True
 
 
 # Three brokers and a real Prometheus.

@@ -27,6 +27,8 @@ final class BrokerObservability: Sendable {
     /// The batch timestamp last read for each (partition, committed offset): a scrape reads a header again only
     /// when a group's committed offset moved.
     private let unconsumedTimestamps = Mutex<[LagPartition: (committed: Int64, timestamp: Int64)]>([:])
+    /// Burrow's window of commits per group and partition, fed by every scrape and API request.
+    let burrowWindows = Mutex<[String: [LagPartition: BurrowWindow]]>([:])
 
     init(
         brokerId: Int32, metrics: BrokerMetrics, replicas: ReplicaManager, metadata: MetadataCache,
@@ -47,6 +49,8 @@ final class BrokerObservability: Sendable {
         self.controller = controller
         self.zk = zk
     }
+
+    var metadataSnapshot: ClusterSnapshot { metadata.snapshot }
 
     func render() async -> String {
         var out = MetricsText()
@@ -285,6 +289,7 @@ final class BrokerObservability: Sendable {
 
     private func writeGroups(into out: inout MetricsText) async {
         let reports = await groupLagReports()
+        observeCommits(reports)
         var members: [Sample] = []
         var current: [Sample] = []
         var currentSum: [Sample] = []
