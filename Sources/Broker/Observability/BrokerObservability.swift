@@ -255,6 +255,8 @@ final class BrokerObservability: Sendable {
         var replicaCount: [Sample] = []
         var preferred: [Sample] = []
         var under: [Sample] = []
+        var underMinIsr: [Sample] = []
+        var atMinIsr: [Sample] = []
         for (p, s) in local {
             let view = SeriesOwnership.ReplicaView(
                 topic: p.topic, partition: p.index, leader: s.leader, fenced: s.fenced)
@@ -267,6 +269,8 @@ final class BrokerObservability: Sendable {
             replicaCount.append(Sample(Int64(s.replicas.count), labels: labels))
             preferred.append(Sample(s.replicas.first == s.leader ? 1 : 0, labels: labels))
             under.append(Sample(s.isr.count < s.replicas.count ? 1 : 0, labels: labels))
+            underMinIsr.append(Sample(s.isr.count < s.config.minInsyncReplicas ? 1 : 0, labels: labels))
+            atMinIsr.append(Sample(s.isr.count == s.config.minInsyncReplicas ? 1 : 0, labels: labels))
         }
         let prefix = "kafka_topic_partition_"
         out.family(
@@ -283,6 +287,13 @@ final class BrokerObservability: Sendable {
             prefix + "under_replicated_partition", .gauge,
             help: "1 if the partition's ISR is smaller than its replicas.",
             under)
+        // Kafka's kafka.cluster:type=Partition gauges, from the partition's leader only (as Kafka registers them).
+        out.family(
+            "kafka_cluster_partition_underminisr", .gauge,
+            help: "1 if the partition has fewer in-sync replicas than min.insync.replicas.", underMinIsr)
+        out.family(
+            "kafka_cluster_partition_atminisr", .gauge,
+            help: "1 if the partition has exactly min.insync.replicas in-sync replicas.", atMinIsr)
     }
 
     // MARK: consumer groups (coordinator only)
