@@ -167,14 +167,14 @@ public struct ClassicGroup: Sendable {
     private mutating func transition(to next: GroupStateName, now: Int64) {
         state = next
         stateTimestamp = now
-        if next == .stable || next == .empty { rebalances.settled(now: now) }
+        if next == .stable || next == .empty { rebalances.settled(now: now, members: members.count) }
     }
 
     /// Moves to PreparingRebalance (from Empty, Stable or CompletingRebalance) and arms the join deadline.
     private mutating func prepareRebalance(
-        reason: String, trigger: RebalanceTrigger, now: Int64, actions: inout [GroupAction]
+        reason: String, cause: RebalanceCause, now: Int64, actions: inout [GroupAction]
     ) {
-        rebalances.began(trigger, now: now)
+        rebalances.began(cause, now: now)
         if state == .completingRebalance {
             // Pending SyncGroups of the abandoned generation learn that a new rebalance started.
             for id in memberOrder {
@@ -206,10 +206,10 @@ public struct ClassicGroup: Sendable {
     }
 
     private mutating func maybePrepareRebalance(
-        reason: String, trigger: RebalanceTrigger, now: Int64, actions: inout [GroupAction]
+        reason: String, cause: RebalanceCause, now: Int64, actions: inout [GroupAction]
     ) {
         if state == .stable || state == .completingRebalance || state == .empty {
-            prepareRebalance(reason: reason, trigger: trigger, now: now, actions: &actions)
+            prepareRebalance(reason: reason, cause: cause, now: now, actions: &actions)
         }
     }
 
@@ -225,6 +225,7 @@ public struct ClassicGroup: Sendable {
         for id in memberOrder {
             guard let m = members[id], m.awaitingJoin == nil, !m.isStatic else { continue }
             actions.append(.log("Removing member \(id) from group \(groupId) (\(tp)): it did not rejoin in time"))
+            rebalances.removedOnRebalanceTimeout(id)
             removeMember(id, actions: &actions)
         }
         if !members.isEmpty {
@@ -242,6 +243,7 @@ public struct ClassicGroup: Sendable {
         initialDelayActive = false
         lastMemberAddedAt = nil
         generationId += 1
+        rebalances.joinCompleted(now: now, generation: generationId)
         if members.isEmpty {
             protocolName = nil
             leaderId = nil
@@ -278,12 +280,15 @@ public struct ClassicGroup: Sendable {
     private mutating func removeMemberAndUpdateGroup(
         _ id: String, reason: String, trigger: RebalanceTrigger, now: Int64, actions: inout [GroupAction]
     ) {
+        let cause = RebalanceCause(
+            trigger: trigger, memberId: id, clientId: members[id]?.clientId ?? "",
+            clientHost: members[id]?.clientHost ?? "")
         removeMember(id, actions: &actions)
         switch state {
         case .dead, .empty:
             break
         case .stable, .completingRebalance:
-            prepareRebalance(reason: reason, trigger: trigger, now: now, actions: &actions)
+            prepareRebalance(reason: reason, cause: cause, now: now, actions: &actions)
         case .preparingRebalance:
             maybeCompleteJoin(now: now, actions: &actions)
         }
@@ -404,7 +409,10 @@ public struct ClassicGroup: Sendable {
         if state == .preparingRebalance {
             maybeCompleteJoin(now: now, actions: &actions)
         } else {
-            maybePrepareRebalance(reason: reason, trigger: .memberJoined, now: now, actions: &actions)
+            let cause = RebalanceCause(
+                trigger: .memberJoined, memberId: memberId, clientId: input.clientId, clientHost: input.clientHost,
+                clientReason: input.reason)
+            maybePrepareRebalance(reason: reason, cause: cause, now: now, actions: &actions)
         }
     }
 
@@ -430,7 +438,10 @@ public struct ClassicGroup: Sendable {
         if state == .preparingRebalance {
             maybeCompleteJoin(now: now, actions: &actions)
         } else {
-            prepareRebalance(reason: reason, trigger: .metadataChanged, now: now, actions: &actions)
+            let cause = RebalanceCause(
+                trigger: .metadataChanged, memberId: member.memberId, clientId: input.clientId,
+                clientHost: input.clientHost, clientReason: input.reason)
+            prepareRebalance(reason: reason, cause: cause, now: now, actions: &actions)
         }
     }
 
@@ -467,6 +478,9 @@ public struct ClassicGroup: Sendable {
         staticMembers[iid] = newId
         if leaderId == oldId { leaderId = newId }
 
+        let staticCause = RebalanceCause(
+            trigger: .staticMemberReplaced, memberId: newId, clientId: input.clientId, clientHost: input.clientHost,
+            clientReason: input.reason)
         switch state {
         case .stable:
             if selectProtocol() == protocolName {
@@ -480,14 +494,14 @@ public struct ClassicGroup: Sendable {
                 prepareRebalance(
                     reason:
                         "Group's selectedProtocol will change because static member \(newId) with instance id \(iid) joined with change of protocol",
-                    trigger: .staticMemberReplaced, now: now, actions: &actions)
+                    cause: staticCause, now: now, actions: &actions)
             }
             _ = oldProtocols
         case .completingRebalance:
             members[newId]?.awaitingJoin = token
             prepareRebalance(
                 reason: "Updating metadata for static member \(newId) with instance id \(iid)",
-                trigger: .staticMemberReplaced, now: now,
+                cause: staticCause, now: now,
                 actions: &actions)
         case .preparingRebalance:
             members[newId]?.awaitingJoin = token

@@ -24,7 +24,8 @@ struct RebalanceStatsTests {
         var h = Harness()
         var members = h.formGroup(3)
         h.sync(members[0].id, generation: 1, assignments: members.map { ($0.id, []) })
-        _ = h.group.leave([(memberId: members[2].id, groupInstanceId: nil)], now: h.now)
+        let leaver = members[2]
+        _ = h.group.leave([(memberId: leaver.id, groupInstanceId: nil)], now: h.now)
         #expect(h.group.rebalances.started[.memberLeft] == 1)
         members.removeLast()
         for m in members { h.join(Harness.input(m.id)) }
@@ -41,5 +42,34 @@ struct RebalanceStatsTests {
         h.advance(10_001)  // neither heartbeats: both sessions expire
         #expect(h.group.rebalances.started[.sessionTimeout] == 1)
         #expect(h.group.rebalances.started[.memberJoined] == 1)
+        h.advance(60_000)
+        #expect(h.group.state == .empty)
+        let history = h.group.rebalances.history
+        #expect(
+            history.map { $0.causes.first?.trigger } == [.memberJoined, .memberLeft, .metadataChanged, .sessionTimeout])
+        #expect(history.map(\.generation) == [1, 2, 3, 4])
+        #expect(history[1].causes.first?.memberId == leaver.id)
+        #expect(history[1].causes.first?.clientId == "c2")
+        #expect(history[0].causes.first?.clientHost == "/127.0.0.1")
+        #expect(history[0].preparingMs > 0 && history[0].completingMs == 0)
+        #expect(history.last?.members == 0)
+    }
+}
+
+@Suite("rebalance verdict")
+struct RebalanceVerdictTests {
+    @Test("a member that timed out repeatedly is named with its host and count; single causes give no verdict")
+    func repeatedTimeoutsAreNamed() {
+        var stats = RebalanceStats()
+        let flaky = RebalanceCause(
+            trigger: .sessionTimeout, memberId: "m", clientId: "consumer-3", clientHost: "/10.0.0.7")
+        for i in Int64(0)..<4 {
+            stats.began(flaky, now: 1_000 + i * 100)
+            stats.settled(now: 1_050 + i * 100, members: 2)
+        }
+        stats.began(RebalanceCause(trigger: .memberJoined, memberId: "n", clientId: "c", clientHost: "/h"), now: 2_000)
+        stats.settled(now: 2_010, members: 3)
+        #expect(stats.verdict(since: 0) == "consumer-3 on /10.0.0.7 timed out 4 times in the last hour")
+        #expect(stats.verdict(since: 1_250) == nil)
     }
 }

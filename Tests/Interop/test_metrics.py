@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -171,6 +172,102 @@ def test_burrow_api_reports_caught_up_stopped_and_rewound_groups_with_burrows_st
     assert status == 404 and body["error"] is True
     status, body = http_json(port, f"{base}/burrow-stopped/status", method="POST")
     assert status == 405 and body["error"] is True
+
+
+class Poller:
+    """A confluent-kafka group member kept alive by a thread that polls it."""
+
+    def __init__(self, bootstrap: str, group: str, client_id: str, topics: list[str]):
+        import threading
+        self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "client.id": client_id,
+                                  "session.timeout.ms": 6000, "heartbeat.interval.ms": 500,
+                                  "auto.offset.reset": "earliest"})
+        self.consumer.subscribe(topics)
+        self.stop = False
+        self.resubscribe: list[str] | None = None  # a confluent-kafka consumer is driven from one thread only
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stop:
+            if self.resubscribe is not None:
+                self.consumer.subscribe(self.resubscribe)
+                self.resubscribe = None
+            self.consumer.poll(0.2)
+
+    def close(self):
+        self.stop = True
+        self.thread.join(10)
+        self.consumer.close()  # LeaveGroup
+
+
+MEMBER_SCRIPT = """
+import sys
+from confluent_kafka import Consumer
+c = Consumer({"bootstrap.servers": sys.argv[1], "group.id": sys.argv[2], "client.id": "rb-3",
+              "session.timeout.ms": 6000, "heartbeat.interval.ms": 500})
+c.subscribe([sys.argv[3]])
+while True:
+    c.poll(0.2)
+"""
+
+
+def test_rebalance_history_names_each_trigger_in_order_with_who_and_a_verdict(metrics_broker):
+    topic_a, topic_b, group = "metrics-rb-a", "metrics-rb-b", "metrics-rebalances"
+    create_topic(metrics_broker.bootstrap, topic_a, partitions=2)
+    create_topic(metrics_broker.bootstrap, topic_b, partitions=2)
+    port = http_port(metrics_broker)
+
+    def history() -> dict:
+        status, body = http_json(port, f"/api/groups/{group}/rebalances")
+        return body if status == 200 else {"rebalances": []}
+
+    def causes() -> list[str]:
+        return [c["trigger"] for r in history()["rebalances"] for c in r["causes"]]
+
+    def wait_causes(expected: list[str]) -> None:
+        wait_until(lambda: causes() == expected and "inProgress" not in history() and
+                   "in_progress" not in history(), HANG_S,
+                   lambda: f"rebalance causes {expected}; the broker has {history()}", interval=0.3)
+
+    expected = ["member_joined"]
+    c1 = Poller(metrics_broker.bootstrap, group, "rb-1", [topic_a])
+    c2 = None
+    member = None
+    try:
+        wait_causes(expected)
+        c2 = Poller(metrics_broker.bootstrap, group, "rb-2", [topic_a])
+        expected.append("member_joined")
+        wait_causes(expected)
+        c2.close()
+        c2 = None
+        expected.append("member_left")
+        wait_causes(expected)
+        member = subprocess.Popen([sys.executable, "-c", MEMBER_SCRIPT, metrics_broker.bootstrap, group, topic_a])
+        expected.append("member_joined")
+        wait_causes(expected)
+        member.kill()  # SIGKILL: no LeaveGroup, the session expires
+        member.wait()
+        expected.append("session_timeout")
+        wait_causes(expected)
+        c1.resubscribe = [topic_a, topic_b]
+        expected.append("metadata_changed")
+        wait_causes(expected)
+    finally:
+        if member is not None and member.poll() is None:
+            member.kill()
+        for c in (c1, c2):
+            if c is not None:
+                c.close()
+    body = history()
+    first = [r["causes"][0] for r in body["rebalances"]]
+    assert [c["clientId"] if "clientId" in c else c["client_id"] for c in first][:2] == ["rb-1", "rb-2"], first
+    timed_out = [c for c in first if c["trigger"] == "session_timeout"]
+    assert timed_out and (timed_out[0].get("client_id") or timed_out[0].get("clientId")) == "rb-3", first
+    assert all(r["generation"] > 0 for r in body["rebalances"])
+    text = scrape(port)
+    assert samples(text, "needletail_consumergroup_rebalances_total", consumergroup=group, reason="session_timeout") == [1]
+    assert samples(text, "needletail_consumergroup_rebalance_duration_seconds_count", consumergroup=group)[0] >= 6
 
 
 # Three brokers and a real Prometheus.

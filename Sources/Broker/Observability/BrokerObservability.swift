@@ -19,7 +19,7 @@ final class BrokerObservability: Sendable {
     let metrics: BrokerMetrics
     private let replicas: ReplicaManager
     private let metadata: MetadataCache
-    private let groups: GroupService
+    let groups: GroupService
     private let controller: ControllerHost
     private let zk: KafkaZkClient
     /// High watermarks of partitions led elsewhere, for the lag of the groups coordinated here.

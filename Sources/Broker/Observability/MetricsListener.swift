@@ -15,7 +15,11 @@ extension BrokerLauncher {
         do {
             let server = try await MetricsHTTPServer.start(
                 host: host, port: endpoint.port, group: group, render: { await observability.render() },
-                api: { path, requestHost in await observability.burrowAnswer(path: path, host: requestHost) })
+                api: { path, requestHost in
+                    path.hasPrefix("/api/")
+                        ? await observability.apiAnswer(path: path, host: requestHost)
+                        : await observability.burrowAnswer(path: path, host: requestHost)
+                })
             logger.info("Serving Prometheus metrics at http://\(host):\(server.boundPort)/metrics")
             return server
         } catch {
