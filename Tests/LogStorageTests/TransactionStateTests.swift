@@ -48,6 +48,18 @@ struct TransactionStateTests {
         #expect(log.producerStateEntry(producerId: 7)?.currentTxnFirstOffset == -1)
     }
 
+    @Test("an open transaction whose first batches were deleted holds the LSO at the log start")
+    func lsoNotBelowLogStart() throws {
+        let dir = TempDir()
+        let (_, log) = try openLog(dir)
+        _ = try log.appendAsLeader(transactionalBatch(sequence: 0), leaderEpoch: 0, now: 0)  // 0-1, open
+        _ = try log.appendAsLeader(makeBatch(count: 2), leaderEpoch: 0, now: 0)  // 2-3
+        log.highWatermark = log.logEndOffset
+        #expect(log.lastStableOffset == 0)
+        try log.deleteRecords(before: 2)
+        #expect(log.lastStableOffset == 2)
+    }
+
     @Test("without transactions the LSO is the high watermark")
     func lsoWithoutTransactions() throws {
         let dir = TempDir()

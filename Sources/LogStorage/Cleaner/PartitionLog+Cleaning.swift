@@ -53,7 +53,7 @@ extension PartitionLog {
             let settings = config.compaction
             // Never at or past the LSO (Kafka's `firstUncleanableOffset`): an open transaction's records could
             // still be aborted, and the markers that decide them are not written yet.
-            var uncleanable = min(active.baseOffset, producerState.lastStableOffset(highWatermark: highWatermarkValue))
+            var uncleanable = min(active.baseOffset, lastStableOffsetLocked)
             if settings.minCompactionLagMs > 0 {
                 for i in 0..<(segments.count - 1) where segments[i + 1].baseOffset > firstDirty {
                     // A segment whose time index cannot be read counts as too young to clean.
