@@ -182,6 +182,24 @@ def test_read_uncommitted_consumers_see_every_record(broker, scenario):
     assert [m.value for m in got] == everything
 
 
+def test_needletail_console_consumer_honours_isolation_level(broker, scenario):
+    def console(*extra: str) -> list[bytes]:
+        out = subprocess.run([str(NEEDLETAIL_BIN), "console-consumer", "--bootstrap-server", broker.bootstrap,
+                              "--topic", TOPIC, "--from-beginning", "--timeout-ms", "3000", *extra],
+                             capture_output=True, timeout=60)
+        assert out.returncode == 0, out.stderr.decode(errors="replace")
+        return out.stdout.splitlines()
+
+    assert console("--isolation-level", "read_committed") == COMMITTED
+    assert console() == EVERYTHING + [b"d0"]
+
+
+def test_transactional_records_without_a_transactional_id_are_refused(broker, scenario):
+    a = scenario["a"]
+    error, _ = produce(broker.port, transactional_batch(a.pid, a.epoch, a.sequence, [b"x"]), None)
+    assert error == 53  # TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as Kafka's handleProduceRequest
+
+
 def test_stale_markers_are_fenced_per_partition(broker, scenario):
     a = scenario["a"]
     assert a.end(commit=True, coordinator_epoch=5) == 0
