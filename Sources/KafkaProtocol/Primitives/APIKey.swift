@@ -24,6 +24,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case deleteRecords = 21
     case initProducerId = 22
     case offsetForLeaderEpoch = 23
+    case writeTxnMarkers = 27
     case describeConfigs = 32
     case alterConfigs = 33
     case describeLogDirs = 35
@@ -39,6 +40,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case describeQuorum = 55
     case fetchSnapshot = 59
     case describeCluster = 60
+    case describeProducers = 61
 
     public var description: String {
         switch self {
@@ -66,6 +68,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .deleteRecords: "DeleteRecords"
         case .initProducerId: "InitProducerId"
         case .offsetForLeaderEpoch: "OffsetForLeaderEpoch"
+        case .writeTxnMarkers: "WriteTxnMarkers"
         case .describeConfigs: "DescribeConfigs"
         case .alterConfigs: "AlterConfigs"
         case .describeLogDirs: "DescribeLogDirs"
@@ -81,6 +84,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .describeQuorum: "DescribeQuorum"
         case .fetchSnapshot: "FetchSnapshot"
         case .describeCluster: "DescribeCluster"
+        case .describeProducers: "DescribeProducers"
         }
     }
 }
