@@ -290,4 +290,47 @@ struct QuorumRulesTests {
         let response = fetchResponses(fetch(&node, from: 2, offset: 1, lastEpoch: 1)).first
         #expect(response?.error == .notLeaderOrFollower)
     }
+    @Test("a follower below the leader's log start installs its snapshot and fetches on from there")
+    func followerInstallsSnapshot() {
+        var node = makeNode(state: ElectionState(epoch: 3, leaderId: 2, voters: [1, 2, 3]))
+        let first = sent(node.tick(now: 1)).compactMap { if case .fetchRequest(let r) = $0.1 { r } else { nil } }.first
+        guard let first else { Issue.record("no fetch"); return }
+        let snapshotId = OffsetAndEpoch(offset: 10, epoch: 2)
+        let asked = node.receive(
+            .fetchResponse(
+                .init(correlationId: first.correlationId, leaderEpoch: 3, leaderId: 2, snapshotId: snapshotId)),
+            from: 2, now: 2)
+        let request = sent(asked).compactMap { if case .fetchSnapshotRequest(let r) = $0.1 { r } else { nil } }.first
+        #expect(request?.snapshotId == snapshotId)
+        guard let request else { return }
+        let installed = node.receive(
+            .fetchSnapshotResponse(
+                .init(
+                    correlationId: request.correlationId, leaderEpoch: 3, leaderId: 2,
+                    snapshot: RaftSnapshot(id: snapshotId, data: [1, 2, 3]))), from: 2, now: 3)
+        #expect(installed.contains(.snapshotInstalled(snapshotId)))
+        #expect(node.log.startOffset == 10 && node.log.endOffset == 10)
+        #expect(node.highWatermark == 10)
+        let next = sent(installed).compactMap { if case .fetchRequest(let r) = $0.1 { r } else { nil } }.first
+        #expect(next?.fetchOffset == 10 && next?.lastFetchedEpoch == 2)
+    }
+
+    @Test("DescribeQuorum reports each voter's fetched offset as the leader saw it")
+    func describeQuorum() {
+        var node = makeNode()
+        #expect(node.describeQuorum(now: 0) == nil)
+        _ = elect(&node, at: 10_000)
+        _ = fetch(&node, from: 2, offset: 1, lastEpoch: node.epoch, now: 10_500)
+        guard let description = node.describeQuorum(now: 11_000) else {
+            Issue.record("leader did not describe"); return
+        }
+        #expect(description.leaderId == 1 && description.leaderEpoch == node.epoch)
+        #expect(description.highWatermark == 1)
+        #expect(description.currentVoters.map(\.replicaId) == [1, 2, 3])
+        #expect(description.currentVoters.map(\.logEndOffset) == [1, 1, -1])
+        #expect(description.currentVoters[1].lastFetchTimestamp == 10_500)
+        #expect(description.currentVoters[1].lastCaughtUpTimestamp == 10_500)
+        #expect(description.currentVoters[2].lastFetchTimestamp == -1)
+        #expect(description.observers.isEmpty)
+    }
 }
