@@ -56,7 +56,13 @@ extension RaftNode {
             } else {
                 respond(false, &effects)
             }
-        case .candidate, .leader, .follower, .resigned:
+        case .candidate(var s):
+            // Another candidate in our epoch: a split vote. Neither may win when a voter is down, so both back off
+            // by a random, growing amount instead of waiting out the election timeout.
+            s.electionDeadline = min(s.electionDeadline, now + electionBackoff())
+            role = .candidate(s)
+            respond(false, &effects)
+        case .leader, .follower, .resigned:
             respond(false, &effects)
         }
     }
@@ -79,7 +85,15 @@ extension RaftNode {
             }
             // A voter behind us may still grant a pre-vote: it only says our log is good enough.
             guard case .prospective(var s) = role else { return }
-            if response.voteGranted { s.granted.insert(sender) } else { s.rejected.insert(sender) }
+            if response.voteGranted {
+                s.granted.insert(sender)
+            } else if s.rejected.insert(sender).inserted
+                && (s.rejected.count == majority || (response.leaderEpoch == epoch && response.leaderId != nil))
+            {
+                // Lost, or refused by a voter still following our epoch's leader: its fetch timer runs out about
+                // when ours did, so ask again shortly rather than after a whole election timeout.
+                s.electionDeadline = min(s.electionDeadline, now + electionBackoff())
+            }
             role = .prospective(s)
             if s.granted.count >= majority { becomeCandidate(now: now, effects: &effects) }
             return
@@ -87,7 +101,11 @@ extension RaftNode {
         guard observe(epoch: response.leaderEpoch, leader: response.leaderId, now: now, effects: &effects),
             case .candidate(var s) = role, response.leaderEpoch == epoch
         else { return }
-        if response.voteGranted { s.granted.insert(sender) } else { s.rejected.insert(sender) }
+        if response.voteGranted {
+            s.granted.insert(sender)
+        } else if s.rejected.insert(sender).inserted && s.rejected.count == majority {
+            s.electionDeadline = min(s.electionDeadline, now + electionBackoff())
+        }
         role = .candidate(s)
         if s.granted.count >= majority { becomeLeader(now: now, effects: &effects) }
     }

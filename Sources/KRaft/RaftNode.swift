@@ -21,6 +21,8 @@ public struct RaftNode<Log: RaftLog>: Sendable {
     public internal(set) var highWatermark: Int64?
     var jitter: JitterGenerator
     var nextCorrelationId: Int64 = 1
+    /// Elections lost in a row (a majority refused), for the exponential back-off; reset once a leader is known.
+    var failedElections = 0
 
     /// Starts (or restarts) a voter from its log and its `quorum-state`, as `QuorumState.initialize` does: a node
     /// that was leader comes back Resigned, a follower comes back following, a vote is kept.
@@ -116,6 +118,16 @@ public struct RaftNode<Log: RaftLog>: Sendable {
         return min(config.electionBackoffMaxMs, exponential + jitterMs)
     }
 
+    /// After a majority refused: try again soon, but spread out more with every failure (Kafka's
+    /// `binaryExponentialElectionBackoffMs`, capped by `controller.quorum.election.backoff.max.ms`). Refusals
+    /// usually come from voters whose fetch timers are about to expire too, so waiting a whole election timeout
+    /// would only delay the failover.
+    mutating func electionBackoff() -> Int64 {
+        failedElections += 1
+        let slots = UInt64(2) << UInt64(min(failedElections - 1, 10))
+        return min(config.electionBackoffMaxMs, config.retryBackoffMs * Int64(1 + jitter.next() % slots))
+    }
+
     mutating func newCorrelationId() -> Int64 {
         defer { nextCorrelationId += 1 }
         return nextCorrelationId
@@ -128,6 +140,10 @@ public struct RaftNode<Log: RaftLog>: Sendable {
         let oldLeader = leaderId
         let oldEpoch = epoch
         role = newRole
+        switch newRole {
+        case .leader, .follower: failedElections = 0
+        default: break
+        }
         if case .prospective = newRole {
         } else {
             effects.append(.persist(electionState))

@@ -67,9 +67,12 @@ struct QuorumSimulationTests {
             guard Self.progress(&sim, by: 10, within: 20_000), let old = sim.leader else { return "no first leader" }
             let oldEpoch = sim.nodes[old]!.epoch
             sim.kill(old)
+            // Issue #16: a new leader within controller.quorum.fetch.timeout.ms + election.timeout.ms (simulated
+            // time, so this is deterministic, not a wall-clock assertion).
+            let bound = sim.config.fetchTimeoutMs + sim.config.electionTimeoutMs
             guard
-                sim.run(until: sim.now + 20_000, stop: { s in s.leader.map { s.nodes[$0]!.epoch > oldEpoch } ?? false })
-            else { return sim.violation ?? "no new leader after killing \(sim.ids[old])" }
+                sim.run(until: sim.now + bound, stop: { s in s.leader.map { s.nodes[$0]!.epoch > oldEpoch } ?? false })
+            else { return sim.violation ?? "no new leader within \(bound) ms of killing \(sim.ids[old])" }
             guard Self.progress(&sim, by: 10, within: 20_000) else { return sim.violation ?? "no progress" }
             sim.restart(old)
             sim.run(until: sim.now + 5_000)
