@@ -333,4 +333,15 @@ struct QuorumRulesTests {
         #expect(description.currentVoters[2].lastFetchTimestamp == -1)
         #expect(description.observers.isEmpty)
     }
+    @Test("a candidate that meets a rival candidate in its epoch refuses it and retries after a short back-off")
+    func splitVoteBackoff() {
+        var node = makeNode(state: ElectionState(epoch: 3, voters: [1, 2, 3]), preVote: false)
+        _ = node.tick(now: 5_000)
+        guard case .candidate = node.role else { Issue.record("expected Candidate"); return }
+        #expect(node.nextWakeup >= 6_000)
+        let effects = node.receive(vote(epoch: 4, from: 3), from: 3, now: 5_010)
+        #expect(voteResponses(effects).first?.voteGranted == false)
+        // Kafka's binary exponential back-off: the first retry comes within 2 × retry.backoff.ms.
+        #expect(node.nextWakeup <= 5_010 + 2 * node.config.retryBackoffMs)
+    }
 }
