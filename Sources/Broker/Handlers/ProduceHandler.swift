@@ -4,6 +4,8 @@ import Replication
 /// Produce: maps the request to one `ReplicaManager.produce` call and its results back to the response (nothing
 /// for acks=0). The path: ProduceHandler → `Replication.ReplicaManager.produce` (acks, min.insync, append, the
 /// acks=all wait) → `Partition.appendAsLeader` (validation, recompression) → `LogStorage.PartitionLog`.
+/// Transactional batches are appended like idempotent ones (producer epoch and sequence checks in the log's
+/// producer state) and open the producer's transaction in the partition until a WriteTxnMarkers ends it.
 struct ProduceHandler: APIHandler {
     typealias Request = ProduceRequest
     let versions: ClosedRange<Int16> = 0...9
@@ -12,15 +14,12 @@ struct ProduceHandler: APIHandler {
     func handle(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
         let version = context.apiVersion
         var response = ProduceResponse()
-        let transactional = request.transactionalId != nil
         var entries: [ProduceEntry] = []
-        if !transactional {
-            for topic in request.topicData {
-                for partitionData in topic.partitionData {
-                    entries.append(
-                        ProduceEntry(
-                            topic: topic.name, partition: partitionData.index, records: partitionData.records ?? []))
-                }
+        for topic in request.topicData {
+            for partitionData in topic.partitionData {
+                entries.append(
+                    ProduceEntry(
+                        topic: topic.name, partition: partitionData.index, records: partitionData.records ?? []))
             }
         }
         let origin = ProduceOrigin.client(ClientRecordFormats(zstd: version >= 7, legacyMagic: version <= 2))
@@ -35,9 +34,7 @@ struct ProduceHandler: APIHandler {
             for partitionData in topic.partitionData {
                 var result = ProduceResponse.PartitionProduceResponse(
                     index: partitionData.index, errorCode: 0, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1)
-                if transactional {
-                    result.errorCode = ErrorCode.transactionalIdAuthorizationFailed.rawValue
-                } else if let produced = next.next() {
+                if let produced = next.next() {
                     result.baseOffset = produced.baseOffset
                     result.logAppendTimeMs = produced.logAppendTime
                     result.logStartOffset = produced.logStartOffset

@@ -51,7 +51,9 @@ extension PartitionLog {
             var firstDirty = checkpoint ?? logStart
             if firstDirty < logStart || firstDirty > leo { firstDirty = logStart }
             let settings = config.compaction
-            var uncleanable = min(active.baseOffset, highWatermarkValue)
+            // Never at or past the LSO (Kafka's `firstUncleanableOffset`): an open transaction's records could
+            // still be aborted, and the markers that decide them are not written yet.
+            var uncleanable = min(active.baseOffset, producerState.lastStableOffset(highWatermark: highWatermarkValue))
             if settings.minCompactionLagMs > 0 {
                 for i in 0..<(segments.count - 1) where segments[i + 1].baseOffset > firstDirty {
                     // A segment whose time index cannot be read counts as too young to clean.
@@ -157,7 +159,7 @@ extension PartitionLog {
         for suffix in [".cleaned", ".swap"] {
             for path in [
                 LogSegment.logPath(directory, base), LogSegment.indexPath(directory, base),
-                LogSegment.timeIndexPath(directory, base),
+                LogSegment.timeIndexPath(directory, base), TransactionIndexFormat.path(directory, base),
             ] { try FS.remove(path + suffix) }
         }
         let out = try LogSegment(directory: directory, baseOffset: base, now: now, suffix: ".cleaned")
@@ -203,6 +205,8 @@ extension PartitionLog {
             for seg in sources { try scheduleDeletion(seg, now: now) }
             try out.renameFiles(suffix: "")
             segments.replaceSubrange(first..<(first + sources.count), with: [out])
+            // The old segments' `.txnindex` files went with them; their entries now belong to the cleaned segment.
+            try abortedIndex.merge(segments: Set(sources.map(\.baseOffset)), into: base, directory: directory)
             return true
         }
         FS.syncDirectory(directory)
