@@ -72,9 +72,12 @@ extension GroupCoordinatorRuntime {
     /// A transaction marker was written to `__consumer_offsets` partition `partition` (Kafka's
     /// `GroupCoordinator.onTransactionCompleted`): the producer's pending offsets of the groups placed there become
     /// committed (appended as offset records) or are dropped.
-    public func completeTransaction(producerId: Int64, producerEpoch: Int16, partition p: Int32, commit: Bool) async {
-        let known = pendingTransactionalOffsets.markerEpochs[producerId] ?? -1
-        pendingTransactionalOffsets.markerEpochs[producerId] = max(known, producerEpoch)
+    /// `producerEpoch` (when the marker's sender tells it) fences later TxnOffsetCommits of older epochs.
+    public func completeTransaction(producerId: Int64, producerEpoch: Int16?, partition p: Int32, commit: Bool) async {
+        if let producerEpoch {
+            let known = pendingTransactionalOffsets.markerEpochs[producerId] ?? -1
+            pendingTransactionalOffsets.markerEpochs[producerId] = max(known, producerEpoch)
+        }
         guard let byGroup = pendingTransactionalOffsets.byProducer[producerId] else { return }
         for (groupId, entry) in byGroup where partition(for: groupId) == p {
             pendingTransactionalOffsets.byProducer[producerId]?[groupId] = nil

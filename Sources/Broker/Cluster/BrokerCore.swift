@@ -63,7 +63,7 @@ final class BrokerCore: Sendable {
             Route(handler: ControlledShutdownHandler(core: self)),
             Route(handler: DescribeLogDirsHandler(core: self)),
             // The partition side of transactions.
-            Route(handler: WriteTxnMarkersHandler(core: self)),
+            Route(handler: WriteTxnMarkersHandler(core: self, markerListener: groups)),
             Route(handler: DescribeProducersHandler(core: self)),
             // Controller-to-broker APIs and replication (replication branch).
             Route(handler: LeaderAndIsrHandler(core: self)),
