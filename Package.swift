@@ -126,7 +126,7 @@ let package = Package(
             name: "NeedletailCLI",
             dependencies: [
                 "Broker", "GroupCoordinator", "KafkaConfig", "KafkaClient", "KafkaProtocol", "KafkaRecords",
-                "LogStorage",
+                "LogStorage", "TransactionCoordinator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

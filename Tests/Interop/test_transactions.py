@@ -255,3 +255,42 @@ def test_aiokafka_transactional_producer_commits_and_aborts(txn_broker):
 
     assert asyncio.run(run()) == [b"aio-committed"]
     assert read_all(b, topic, 1, "read_uncommitted") == [b"aio-committed", b"aio-aborted"]
+
+
+def test_transactions_cli_lists_and_describes_an_open_transaction_like_kafka_transactions_sh(txn_broker):
+    import subprocess
+
+    from conftest import NEEDLETAIL_BIN, BACKEND
+    if BACKEND != "needletail":
+        pytest.skip("needletail's CLI")
+    b = txn_broker.bootstrap
+    topic, txn_id = fresh("cli"), fresh("cli-tx")
+    create_topic(b, topic, partitions=2)
+    p = txn_producer(b, txn_id)
+    p.begin_transaction()
+    p.produce(topic, value=b"open", partition=1)
+    p.flush(30)
+
+    def cli(*args: str) -> list[list[str]]:
+        out = subprocess.run([str(NEEDLETAIL_BIN), "transactions", "--bootstrap-server", b, *args],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        return [[cell.strip() for cell in line.split("\t")[:-1]] for line in out.stdout.splitlines()]
+
+    listed = cli("list")
+    assert listed[0] == ["TransactionalId", "Coordinator", "ProducerId", "TransactionState"]
+    row = next(r for r in listed[1:] if r[0] == txn_id)
+    assert row[1] == "1" and row[3] == "Ongoing"
+    described = cli("describe", "--transactional-id", txn_id)
+    assert described[0] == ["CoordinatorId", "TransactionalId", "ProducerId", "ProducerEpoch", "TransactionState",
+                            "TransactionTimeoutMs", "CurrentTransactionStartTimeMs", "TransactionDurationMs",
+                            "TopicPartitions"]
+    assert described[1][:2] == ["1", txn_id] and described[1][2] == row[2]
+    assert described[1][4] == "Ongoing" and described[1][8] == f"{topic}-1"
+    producers = cli("describe-producers", "--topic", topic, "--partition", "1")
+    assert producers[0] == ["ProducerId", "ProducerEpoch", "LatestCoordinatorEpoch", "LastSequence", "LastTimestamp",
+                            "CurrentTransactionStartOffset"]
+    assert producers[1][0] == row[2] and producers[1][5] == "0"
+    p.abort_transaction(30)
+    wait_until(lambda: cli("describe", "--transactional-id", txn_id)[1][4] == "CompleteAbort", 30,
+               "the transaction to be aborted")
