@@ -294,3 +294,34 @@ def test_transactions_cli_lists_and_describes_an_open_transaction_like_kafka_tra
     p.abort_transaction(30)
     wait_until(lambda: cli("describe", "--transactional-id", txn_id)[1][4] == "CompleteAbort", 30,
                "the transaction to be aborted")
+
+
+def test_transactions_cli_aborts_a_transaction_at_its_start_offset(txn_broker):
+    import subprocess
+
+    from conftest import NEEDLETAIL_BIN, BACKEND
+    if BACKEND != "needletail":
+        pytest.skip("needletail's CLI")
+    b = txn_broker.bootstrap
+    topic = fresh("hanging")
+    create_topic(b, topic, partitions=1)
+    p = txn_producer(b, fresh("hanging-tx"))
+    p.begin_transaction()
+    p.produce(topic, value=b"will-be-aborted")
+    p.flush(30)
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(NEEDLETAIL_BIN), "transactions", "--bootstrap-server", b, *args],
+                              capture_output=True, text=True, timeout=60)
+
+    # Known to its coordinator and younger than the timeout: not hanging.
+    hanging = cli("find-hanging", "--broker-id", "1", "--max-transaction-timeout", "0")
+    assert hanging.returncode == 0, hanging.stderr
+    assert hanging.stdout.splitlines()[0].split("\t")[0].strip() == "Topic"
+    assert topic not in hanging.stdout
+    aborted = cli("abort", "--topic", topic, "--partition", "0", "--start-offset", "0")
+    assert aborted.returncode == 0, aborted.stderr
+    later = Producer({"bootstrap.servers": b})
+    later.produce(topic, value=b"plain")
+    later.flush(30)
+    assert read_all(b, topic, 1, "read_committed") == [b"plain"]
