@@ -129,6 +129,7 @@ extension PartitionLog {
 
         recoveryPointValue = clean ? leo : min(recoveryPointCheckpoint ?? 0, leo)
         highWatermarkValue = min(max(hwCheckpoint ?? 0, logStart), leo)
+        producerState.onHighWatermarkUpdated(highWatermarkValue)
         loadInfo = info
     }
 }

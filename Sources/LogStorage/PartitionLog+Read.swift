@@ -33,7 +33,7 @@ extension PartitionLog {
             if offset < logStart || offset > end {
                 throw .offsetOutOfRange(requested: offset, logStartOffset: logStart, logEndOffset: end)
             }
-            let lso = producerState.lastStableOffset(highWatermark: highWatermarkValue)
+            let lso = lastStableOffsetLocked
             guard offset < end, let first = segmentIndex(containing: offset) else {
                 return ([], logStart, end, highWatermarkValue, lso)
             }

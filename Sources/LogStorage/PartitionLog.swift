@@ -116,8 +116,12 @@ public final class PartitionLog: @unchecked Sendable {
 
     /// The last stable offset: below it every transaction is decided and replicated (read_committed reads stop
     /// here). Equal to the HW when no transaction is open.
-    public var lastStableOffset: Int64 {
-        lock.withLock { producerState.lastStableOffset(highWatermark: highWatermarkValue) }
+    public var lastStableOffset: Int64 { lock.withLock { lastStableOffsetLocked } }
+
+    /// Never below the log start offset: an open transaction whose first batches were deleted (retention,
+    /// DeleteRecords) holds the LSO at the log start, as Kafka's `maybeIncrementFirstUnstableOffset` does.
+    var lastStableOffsetLocked: Int64 {
+        max(producerState.lastStableOffset(highWatermark: highWatermarkValue), min(logStart, highWatermarkValue))
     }
 
     /// The aborted transactions overlapping [from, upTo) (Kafka's `collectAbortedTransactions`), oldest marker first.

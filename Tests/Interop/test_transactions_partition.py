@@ -182,6 +182,24 @@ def test_read_uncommitted_consumers_see_every_record(broker, scenario):
     assert [m.value for m in got] == everything
 
 
+def test_needletail_console_consumer_honours_isolation_level(broker, scenario):
+    def console(*extra: str) -> list[bytes]:
+        out = subprocess.run([str(NEEDLETAIL_BIN), "console-consumer", "--bootstrap-server", broker.bootstrap,
+                              "--topic", TOPIC, "--from-beginning", "--timeout-ms", "3000", *extra],
+                             capture_output=True, timeout=60)
+        assert out.returncode == 0, out.stderr.decode(errors="replace")
+        return out.stdout.splitlines()
+
+    assert console("--isolation-level", "read_committed") == COMMITTED
+    assert console() == EVERYTHING + [b"d0"]
+
+
+def test_transactional_records_without_a_transactional_id_are_refused(broker, scenario):
+    a = scenario["a"]
+    error, _ = produce(broker.port, transactional_batch(a.pid, a.epoch, a.sequence, [b"x"]), None)
+    assert error == 53  # TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as Kafka's handleProduceRequest
+
+
 def test_stale_markers_are_fenced_per_partition(broker, scenario):
     a = scenario["a"]
     assert a.end(commit=True, coordinator_epoch=5) == 0
@@ -202,6 +220,33 @@ def test_lso_and_aborted_index_survive_kill_9_and_the_open_transaction_can_still
     got = aiokafka_consume(broker.bootstrap, TOPIC, [0], len(COMMITTED), timeout=30,
                            isolation_level="read_committed")
     assert [m.value for m in got] == COMMITTED
+
+
+def test_kafka_python_admin_finds_the_open_transaction_and_aborts_it_at_the_leader(broker, scenario):
+    from kafka import KafkaAdminClient, TopicPartition
+    from kafka.admin import AbortTransactionSpec
+
+    a = scenario["a"]
+    hanging = a.send(b"e0")
+    tp = TopicPartition(TOPIC, 0)
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    try:
+        producers = admin.describe_producers([tp])[tp].active_producers
+        by_id = {p.producer_id: p for p in producers}
+        assert set(by_id) == {a.pid, scenario["b"].pid}
+        state = by_id[a.pid]
+        assert state.current_transaction_start_offset == hanging
+        assert state.producer_epoch == a.epoch and state.last_sequence == a.sequence - 1
+        assert by_id[scenario["b"].pid].current_transaction_start_offset == -1
+        assert list_latest(broker.port, isolation=1) == hanging
+        # As kafka-transactions.sh abort: the producer's own coordinator epoch (0 when unknown).
+        admin.abort_transaction(AbortTransactionSpec(tp, a.pid, a.epoch, max(state.coordinator_epoch, 0)))
+        after = {p.producer_id: p for p in admin.describe_producers([tp])[tp].active_producers}
+        assert after[a.pid].current_transaction_start_offset == -1
+    finally:
+        admin.close()
+    assert list_latest(broker.port, isolation=1) == list_latest(broker.port, isolation=0)
+    assert kcat_values(broker.bootstrap, "read_committed") == COMMITTED
 
 
 def test_dump_log_shows_markers_and_the_txnindex_kafkas_way(broker, scenario):

@@ -48,6 +48,18 @@ struct TransactionStateTests {
         #expect(log.producerStateEntry(producerId: 7)?.currentTxnFirstOffset == -1)
     }
 
+    @Test("an open transaction whose first batches were deleted holds the LSO at the log start")
+    func lsoNotBelowLogStart() throws {
+        let dir = TempDir()
+        let (_, log) = try openLog(dir)
+        _ = try log.appendAsLeader(transactionalBatch(sequence: 0), leaderEpoch: 0, now: 0)  // 0-1, open
+        _ = try log.appendAsLeader(makeBatch(count: 2), leaderEpoch: 0, now: 0)  // 2-3
+        log.highWatermark = log.logEndOffset
+        #expect(log.lastStableOffset == 0)
+        try log.deleteRecords(before: 2)
+        #expect(log.lastStableOffset == 2)
+    }
+
     @Test("without transactions the LSO is the high watermark")
     func lsoWithoutTransactions() throws {
         let dir = TempDir()
@@ -199,6 +211,37 @@ struct TransactionStateTests {
         follower.highWatermark = follower.logEndOffset
         #expect(follower.lastStableOffset == 3)
         #expect(follower.abortedTransactions(from: 0, upTo: 100) == leader.abortedTransactions(from: 0, upTo: 100))
+    }
+
+    @Test("compaction discards aborted transactions, so a committed value outlives a later aborted one")
+    func cleanerDropsAbortedData() throws {
+        let dir = TempDir()
+        let clock = TestClock()
+        var config = LogConfig(fileDeleteDelayMs: 0, cleanupPolicy: .compact)
+        config.compaction = .init(deleteRetentionMs: 60_000, minCleanableDirtyRatio: 0)
+        let manager = try makeManager(dir, config: config, clock: clock)
+        let log = try manager.getOrCreateLog(topic: "t", partition: 0)
+        _ = try log.appendAsLeader(transactionalBatch(sequence: 0, count: 1, key: "k"), leaderEpoch: 0, now: 0)  // 0
+        _ = try log.appendAsLeader(markerBatch(commit: true), leaderEpoch: 0, now: 0)  // 1
+        _ = try log.appendAsLeader(transactionalBatch(pid: 8, sequence: 0, count: 1, key: "k"), leaderEpoch: 0, now: 0)
+        _ = try log.appendAsLeader(markerBatch(pid: 8, commit: false), leaderEpoch: 0, now: 0)  // 3
+        _ = try log.appendAsLeader(transactionalBatch(sequence: 1, count: 1, key: "other"), leaderEpoch: 0, now: 0)
+        _ = try log.appendAsLeader(markerBatch(commit: true), leaderEpoch: 0, now: 0)  // 5
+        try log.roll()
+        log.highWatermark = log.logEndOffset
+        let stats = manager.cleanLogs(now: clock.now)
+        #expect(stats.failures.isEmpty)
+        var kept: [(Int64, String?)] = []
+        for entry in try RecordBatchIterator.batches(in: try log.readBytes(from: 0, maxBytes: 1 << 20)).entries
+        where !entry.header.isControl {
+            let bytes = try log.readBytes(from: entry.header.baseOffset, maxBytes: 1 << 20)
+            let batch = try RecordBatch(parsing: bytes)
+            for r in batch.records {
+                kept.append((batch.offset(of: r), r.key.map { String(decoding: $0, as: UTF8.self) }))
+            }
+        }
+        // Offset 0 (committed "k") stays; offset 2 (aborted "k") is gone.
+        #expect(kept.map(\.0) == [0, 4])
     }
 
     @Test("the cleaner never plans to clean at or past the LSO")

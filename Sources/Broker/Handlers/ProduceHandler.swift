@@ -14,6 +14,17 @@ struct ProduceHandler: APIHandler {
     func handle(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
         let version = context.apiVersion
         var response = ProduceResponse()
+        // Kafka's handleProduceRequest: transactional records need a transactional id (and, with an authorizer,
+        // WRITE on it); otherwise the whole request is refused.
+        if request.transactionalId == nil,
+            request.topicData.contains(where: {
+                $0.partitionData.contains { p in
+                    Self.isTransactional(p.records)
+                }
+            })
+        {
+            return request.acks == 0 ? nil : Self.refusingEverything(request, code: .transactionalIdAuthorizationFailed)
+        }
         var entries: [ProduceEntry] = []
         for topic in request.topicData {
             for partitionData in topic.partitionData {
@@ -52,5 +63,26 @@ struct ProduceHandler: APIHandler {
             response.responses.append(topicResponse)
         }
         return request.acks == 0 ? nil : response
+    }
+
+    /// The transactional bit of a v2 batch's attributes (byte 22: the low byte of the int16 at offset 21).
+    static func isTransactional(_ records: [UInt8]?) -> Bool {
+        guard let records, records.count > 22, records[16] == 2 else { return false }
+        return records[22] & 0x10 != 0
+    }
+
+    static func refusingEverything(_ request: ProduceRequest, code: ErrorCode) -> ProduceResponse {
+        var response = ProduceResponse()
+        for topic in request.topicData {
+            response.responses.append(
+                .init(
+                    name: topic.name,
+                    partitionResponses: topic.partitionData.map {
+                        .init(
+                            index: $0.index, errorCode: code.rawValue, baseOffset: -1, logAppendTimeMs: -1,
+                            logStartOffset: -1)
+                    }))
+        }
+        return response
     }
 }
