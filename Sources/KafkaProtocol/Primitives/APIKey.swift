@@ -38,6 +38,11 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case electLeaders = 43
     case incrementalAlterConfigs = 44
     case offsetDelete = 47
+    case vote = 52
+    case beginQuorumEpoch = 53
+    case endQuorumEpoch = 54
+    case describeQuorum = 55
+    case fetchSnapshot = 59
     case describeCluster = 60
     case describeProducers = 61
     case describeTransactions = 65
@@ -83,6 +88,11 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .electLeaders: "ElectLeaders"
         case .incrementalAlterConfigs: "IncrementalAlterConfigs"
         case .offsetDelete: "OffsetDelete"
+        case .vote: "Vote"
+        case .beginQuorumEpoch: "BeginQuorumEpoch"
+        case .endQuorumEpoch: "EndQuorumEpoch"
+        case .describeQuorum: "DescribeQuorum"
+        case .fetchSnapshot: "FetchSnapshot"
         case .describeCluster: "DescribeCluster"
         case .describeProducers: "DescribeProducers"
         case .describeTransactions: "DescribeTransactions"
