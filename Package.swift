@@ -61,6 +61,12 @@ let package = Package(
             name: "GroupCoordinator", dependencies: ["KafkaProtocol", "KafkaRecords"], exclude: ["README.md"],
             swiftSettings: swiftSettings),
 
+        // The transaction coordinator (KIP-98): per-transactional-id state machine values, `__transaction_state`
+        // records, and an actor that loads, persists and finishes transactions through ports the broker implements.
+        .target(
+            name: "TransactionCoordinator", dependencies: ["KafkaProtocol", "KafkaRecords"], exclude: ["README.md"],
+            swiftSettings: swiftSettings),
+
         // The cluster controller: leader election, replica/partition state, topic lifecycle, as a value-type state
         // machine (sans-io) driven by an actor that talks to ZooKeeper and sends LeaderAndIsr/UpdateMetadata/StopReplica.
         .target(
@@ -103,7 +109,7 @@ let package = Package(
             name: "Broker",
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "LogStorage", "Coordination", "KafkaConfig", "GroupCoordinator",
-                "Controller", "Replication", "KafkaClient", "KafkaFraming", "CMalloc", "Observability",
+                "TransactionCoordinator", "Controller", "Replication", "KafkaClient", "KafkaFraming", "CMalloc", "Observability",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -127,7 +133,7 @@ let package = Package(
             name: "NeedletailCLI",
             dependencies: [
                 "Broker", "GroupCoordinator", "KafkaConfig", "KafkaClient", "KafkaProtocol", "KafkaRecords",
-                "LogStorage",
+                "LogStorage", "TransactionCoordinator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -158,6 +164,9 @@ let package = Package(
             name: "KafkaConfigTests", dependencies: ["KafkaConfig", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaProtocol", "KafkaRecords"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TransactionCoordinatorTests", dependencies: ["TransactionCoordinator", "KafkaProtocol", "KafkaRecords"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ControllerTests",
