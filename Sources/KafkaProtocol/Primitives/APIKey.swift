@@ -24,6 +24,9 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case deleteRecords = 21
     case initProducerId = 22
     case offsetForLeaderEpoch = 23
+    case describeAcls = 29
+    case createAcls = 30
+    case deleteAcls = 31
     case describeConfigs = 32
     case alterConfigs = 33
     case describeLogDirs = 35
@@ -61,6 +64,9 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .deleteRecords: "DeleteRecords"
         case .initProducerId: "InitProducerId"
         case .offsetForLeaderEpoch: "OffsetForLeaderEpoch"
+        case .describeAcls: "DescribeAcls"
+        case .createAcls: "CreateAcls"
+        case .deleteAcls: "DeleteAcls"
         case .describeConfigs: "DescribeConfigs"
         case .alterConfigs: "AlterConfigs"
         case .describeLogDirs: "DescribeLogDirs"
