@@ -131,10 +131,21 @@ public enum BrokerLauncher {
             configs: configs, producerIds: ProducerIdManager(zk: zk, brokerId: brokerId), groups: groups, logger: logger
         )
         let metrics = BrokerMetrics(metadata: metadata)
+        // authorizer.class.name: ACLs from ZooKeeper, loaded before the listener opens so no request slips through
+        // an empty cache.
+        let authority = try AclAuthority.configured(by: effectiveConfig, zk: zk, logger: logger)
+        if let authority {
+            do {
+                try await authority.reload()
+            } catch {
+                throw BrokerStartupError("Cannot load ACLs from ZooKeeper: \(error)")
+            }
+        }
+        let aclListener = authority.map { a in Task { await a.run() } }
         let routerBox = Shared<RequestRouter?>(nil)
         let router = RequestRouter(
             routes: core.routes(advertised: { routerBox.value?.advertisedVersions ?? [] }),
-            logger: logger, metrics: metrics)
+            logger: logger, metrics: metrics, authority: authority)
         routerBox.withLock { $0 = router }
 
         // Replication (fetchers, ISR writes) is wired before the listener opens: the controller sends LeaderAndIsr
@@ -226,6 +237,7 @@ public enum BrokerLauncher {
                 group: group, logger: logger)
         }
         watcher.cancel()
+        aclListener?.cancel()
         await cluster.shutdown()
         maintenance.cancel()
         replication.cancel()

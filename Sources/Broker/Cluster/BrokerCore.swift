@@ -74,6 +74,10 @@ final class BrokerCore: Sendable {
             Route(handler: DescribeGroupsHandler(groups: groups)),
             Route(handler: DeleteGroupsHandler(groups: groups)),
             Route(handler: OffsetDeleteHandler(groups: groups)),
+            // ACLs (AclAuthorizer in ZooKeeper; SECURITY_DISABLED without an authorizer).
+            Route(handler: DescribeAclsHandler()),
+            Route(handler: CreateAclsHandler()),
+            Route(handler: DeleteAclsHandler()),
         ]
     }
 }

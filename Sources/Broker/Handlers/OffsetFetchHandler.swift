@@ -1,3 +1,4 @@
+import Authorization
 import GroupCoordinator
 import KafkaProtocol
 
@@ -7,6 +8,19 @@ struct OffsetFetchHandler: APIHandler {
     typealias Request = OffsetFetchRequest
     let versions: ClosedRange<Int16> = 0...8
     let groups: GroupService
+
+    /// Group Describe (else GROUP_AUTHORIZATION_FAILED for the group), then Topic Describe: a topic asked for by
+    /// name is answered TOPIC_AUTHORIZATION_FAILED per partition; a fetch of all offsets leaves such topics out.
+    private func lookup(
+        _ groupId: String, _ topics: [(name: String, partitions: [Int32])]?, context: RequestContext
+    ) async -> (ErrorCode, [(TopicPartitionKey, CommittedOffset?)], denied: Set<String>) {
+        guard context.authorize(.describe, .group, groupId) else { return (.groupAuthorizationFailed, [], []) }
+        let (error, entries) = await lookup(groupId, topics)
+        let names = entries.map(\.0.topic)
+        let describable = context.authorized(.describe, .topic, names, logIfDenied: topics != nil)
+        if topics == nil { return (error, entries.filter { describable.contains($0.0.topic) }, []) }
+        return (error, entries, Set(names).subtracting(describable))
+    }
 
     private func lookup(
         _ groupId: String, _ topics: [(name: String, partitions: [Int32])]?
@@ -35,17 +49,21 @@ struct OffsetFetchHandler: APIHandler {
         var response = OffsetFetchResponse()
         if version >= 8 {
             for g in request.groups {
-                let (error, entries) = await lookup(
-                    g.groupId, g.topics.map { $0.map { ($0.name, $0.partitionIndexes) } })
+                let (error, entries, denied) = await lookup(
+                    g.groupId, g.topics.map { $0.map { ($0.name, $0.partitionIndexes) } }, context: context)
                 var group = OffsetFetchResponse.OffsetFetchResponseGroup(groupId: g.groupId, errorCode: error.rawValue)
                 group.topics = byTopic(entries).map { name, parts in
                     .init(
                         name: name,
                         partitions: parts.map { p, o in
-                            .init(
-                                partitionIndex: p, committedOffset: o?.offset ?? -1,
-                                committedLeaderEpoch: o?.leaderEpoch ?? -1,
-                                metadata: o?.metadata ?? "", errorCode: 0)
+                            denied.contains(name)
+                                ? .init(
+                                    partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: "",
+                                    errorCode: ErrorCode.topicAuthorizationFailed.rawValue)
+                                : .init(
+                                    partitionIndex: p, committedOffset: o?.offset ?? -1,
+                                    committedLeaderEpoch: o?.leaderEpoch ?? -1,
+                                    metadata: o?.metadata ?? "", errorCode: 0)
                         })
                 }
                 response.groups.append(group)
@@ -53,7 +71,8 @@ struct OffsetFetchHandler: APIHandler {
             return response
         }
         let topics = version >= 2 ? request.topics : (request.topics ?? [])
-        let (error, entries) = await lookup(request.groupId, topics.map { $0.map { ($0.name, $0.partitionIndexes) } })
+        let (error, entries, denied) = await lookup(
+            request.groupId, topics.map { $0.map { ($0.name, $0.partitionIndexes) } }, context: context)
         let partitionError: Int16 = version < 2 ? error.rawValue : 0
         if version >= 2 { response.errorCode = error.rawValue }
         if error != .noError, let topics {
@@ -71,9 +90,13 @@ struct OffsetFetchHandler: APIHandler {
             .init(
                 name: name,
                 partitions: parts.map { p, o in
-                    .init(
-                        partitionIndex: p, committedOffset: o?.offset ?? -1, committedLeaderEpoch: o?.leaderEpoch ?? -1,
-                        metadata: o?.metadata ?? "", errorCode: 0)
+                    denied.contains(name)
+                        ? .init(
+                            partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: "",
+                            errorCode: ErrorCode.topicAuthorizationFailed.rawValue)
+                        : .init(
+                            partitionIndex: p, committedOffset: o?.offset ?? -1,
+                            committedLeaderEpoch: o?.leaderEpoch ?? -1, metadata: o?.metadata ?? "", errorCode: 0)
                 })
         }
         return response

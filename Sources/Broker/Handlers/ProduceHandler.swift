@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 import Replication
 
@@ -13,9 +14,12 @@ struct ProduceHandler: APIHandler {
         let version = context.apiVersion
         var response = ProduceResponse()
         let transactional = request.transactionalId != nil
+        // Kafka checks Topic Write per topic before existence; an unauthorized topic's partitions are answered
+        // TOPIC_AUTHORIZATION_FAILED and the rest are written.
+        let writable = context.authorized(.write, .topic, request.topicData.map(\.name))
         var entries: [ProduceEntry] = []
         if !transactional {
-            for topic in request.topicData {
+            for topic in request.topicData where writable.contains(topic.name) {
                 for partitionData in topic.partitionData {
                     entries.append(
                         ProduceEntry(
@@ -37,6 +41,8 @@ struct ProduceHandler: APIHandler {
                     index: partitionData.index, errorCode: 0, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1)
                 if transactional {
                     result.errorCode = ErrorCode.transactionalIdAuthorizationFailed.rawValue
+                } else if !writable.contains(topic.name) {
+                    result.errorCode = ErrorCode.topicAuthorizationFailed.rawValue
                 } else if let produced = next.next() {
                     result.baseOffset = produced.baseOffset
                     result.logAppendTimeMs = produced.logAppendTime
