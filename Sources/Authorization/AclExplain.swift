@@ -45,7 +45,8 @@ public enum AclExplanation {
         let r = request.resource
         var lines: [String] = []
         lines.append(
-            "\(decision.allowed ? "ALLOWED" : "DENIED"): \(request.principal) from host \(request.host) "
+            "\(decision.allowed ? "ALLOWED" : "DENIED"): \(request.principal) from "
+                + "\(request.host == AccessControlEntry.wildcardHost ? "any host" : "host \(request.host)") "
                 + "\(request.operation.name) on \(r.type.name) '\(r.name)'")
         switch decision.reason {
         case .superUser:

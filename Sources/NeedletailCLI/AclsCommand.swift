@@ -361,10 +361,9 @@ struct AclsExplainCommand: AsyncParsableCommand {
             let authorizer = Authorizer(
                 acls: snapshot, superUsers: Authorizer.parseSuperUsers(superUsers),
                 allowEveryoneIfNoAclFound: allowEveryone)
-            // A host of "*" asks about a client anywhere: only ACLs for every host can decide.
+            // A host of "*" asks about a client anywhere: only ACLs for every host decide.
             let request = AuthorizationRequest(
-                principal: principal, host: host == "*" ? "0.0.0.0" : host, operation: op,
-                resource: Resource(type, name))
+                principal: principal, host: host, operation: op, resource: Resource(type, name))
             let hint =
                 target.bootstrapServer.map { "--bootstrap-server \($0)" }
                 ?? "--authorizer-properties \(target.authorizerProperties.joined(separator: " "))"
