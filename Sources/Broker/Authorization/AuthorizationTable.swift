@@ -228,3 +228,19 @@ extension ElectLeadersRequest: AuthorizationRefusable {
         return r
     }
 }
+
+extension WriteTxnMarkersRequest: AuthorizationRefusable {
+    func refusal(_ code: ErrorCode, version: Int16) -> any KafkaMessage {
+        var r = WriteTxnMarkersResponse()
+        r.markers = markers.map { m in
+            .init(
+                producerId: m.producerId,
+                topics: m.topics.map { t in
+                    .init(
+                        name: t.name,
+                        partitions: t.partitionIndexes.map { .init(partitionIndex: $0, errorCode: code.rawValue) })
+                })
+        }
+        return r
+    }
+}

@@ -24,6 +24,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case deleteRecords = 21
     case initProducerId = 22
     case offsetForLeaderEpoch = 23
+    case writeTxnMarkers = 27
     case describeAcls = 29
     case createAcls = 30
     case deleteAcls = 31
@@ -37,6 +38,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case incrementalAlterConfigs = 44
     case offsetDelete = 47
     case describeCluster = 60
+    case describeProducers = 61
 
     public var description: String {
         switch self {
@@ -64,6 +66,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .deleteRecords: "DeleteRecords"
         case .initProducerId: "InitProducerId"
         case .offsetForLeaderEpoch: "OffsetForLeaderEpoch"
+        case .writeTxnMarkers: "WriteTxnMarkers"
         case .describeAcls: "DescribeAcls"
         case .createAcls: "CreateAcls"
         case .deleteAcls: "DeleteAcls"
@@ -77,6 +80,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .incrementalAlterConfigs: "IncrementalAlterConfigs"
         case .offsetDelete: "OffsetDelete"
         case .describeCluster: "DescribeCluster"
+        case .describeProducers: "DescribeProducers"
         }
     }
 }
