@@ -65,6 +65,15 @@ def via(broker, *args: str) -> str:
     return acls("--bootstrap-server", broker.bootstrap, *args)
 
 
+def change(cluster, *args: str) -> str:
+    """Changes ACLs through broker 1, then waits until every broker's cache lists the same ACLs (each follows the
+    change notifications on its own; Kafka's brokers converge the same way)."""
+    out = via(cluster.brokers[1], *args)
+    brokers = list(cluster.brokers.values())
+    wait_until(lambda: len({via(b, "--list") for b in brokers}) == 1, HANG_S, "every broker lists the same ACLs")
+    return out
+
+
 def produce_error(bootstrap: str, topic: str) -> KafkaError | None:
     """Produces one message; returns the delivery error (None on success)."""
     errors: list[KafkaError | None] = []
@@ -105,7 +114,7 @@ def test_a_producer_needs_topic_write_and_gets_topic_authorization_failed_withou
     create_topic(secured.bootstrap, topic)
     err = produce_error(secured.bootstrap, topic)
     assert err is not None and err.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED, err
-    via(b1, "--add", "--allow-principal", ANON, "--operation", "Write", "--topic", topic)
+    change(secured, "--add", "--allow-principal", ANON, "--operation", "Write", "--topic", topic)
     wait_until(lambda: produce_error(secured.bootstrap, topic) is None, HANG_S, "produce allowed after Write")
 
 
@@ -113,18 +122,18 @@ def test_a_consumer_needs_group_read_then_topic_read(secured):
     b1 = secured.brokers[1]
     topic, group = unique("authz-read-"), unique("g-read-")
     create_topic(secured.bootstrap, topic)
-    via(b1, "--add", "--allow-principal", ANON, "--operation", "Write", "--topic", topic)
+    change(secured, "--add", "--allow-principal", ANON, "--operation", "Write", "--topic", topic)
     wait_until(lambda: produce_error(secured.bootstrap, topic) is None, HANG_S, "produce allowed")
     # Topic Read alone: FindCoordinator/JoinGroup refuse the group.
-    via(b1, "--add", "--allow-principal", ANON, "--operation", "Read", "--topic", topic)
+    change(secured, "--add", "--allow-principal", ANON, "--operation", "Read", "--topic", topic)
     err = consume_error(secured.bootstrap, topic, group)
     assert err is not None and err.code() == KafkaError.GROUP_AUTHORIZATION_FAILED, err
     # Group Read granted, topic Read removed (Describe stays, from the module's prefix): the fetch is refused.
-    via(b1, "--add", "--allow-principal", ANON, "--operation", "Read", "--group", group)
-    via(b1, "--remove", "--force", "--allow-principal", ANON, "--operation", "Read", "--topic", topic)
+    change(secured, "--add", "--allow-principal", ANON, "--operation", "Read", "--group", group)
+    change(secured, "--remove", "--force", "--allow-principal", ANON, "--operation", "Read", "--topic", topic)
     err = consume_error(secured.bootstrap, topic, group)
     assert err is not None and err.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED, err
-    via(b1, "--add", "--consumer", "--allow-principal", ANON, "--topic", topic, "--group", group)
+    change(secured, "--add", "--consumer", "--allow-principal", ANON, "--topic", topic, "--group", group)
     assert consume_error(secured.bootstrap, topic, group) is None
 
 
@@ -137,15 +146,16 @@ def test_metadata_hides_topics_the_principal_cannot_describe(secured):
     listed = admin.list_topics(timeout=30).topics
     assert visible in listed and hidden not in listed
     # Asked for by name, the hidden topic is TOPIC_AUTHORIZATION_FAILED, not its metadata.
-    md = kafka_wire.metadata(HOST, b1.port, [hidden, visible])
+    md = wait_until(lambda: (m := kafka_wire.metadata(HOST, b1.port, [hidden, visible]))["topics"][visible]["error"]
+                    == 0 and m, HANG_S, "broker 1 knows the visible topic's leader")
     assert md["topics"][hidden]["error"] == TOPIC_AUTHZ_FAILED and not md["topics"][hidden]["partitions"]
-    assert md["topics"][visible]["error"] == 0 and md["topics"][visible]["partitions"]
+    assert md["topics"][visible]["partitions"]
 
 
 def test_auto_creation_needs_create_and_is_refused_without_it(secured):
     b1 = secured.brokers[1]
     name = unique("noacl-auto-")
-    via(b1, "--add", "--allow-principal", ANON, "--operation", "Describe", "--topic", name)
+    change(secured, "--add", "--allow-principal", ANON, "--operation", "Describe", "--topic", name)
     md = kafka_wire.metadata(HOST, b1.port, [name])
     assert md["topics"][name]["error"] == TOPIC_AUTHZ_FAILED
     assert name not in kafka_wire.metadata(HOST, b1.port, None)["topics"]
@@ -161,12 +171,12 @@ def test_prefixed_acls_grant_by_prefix_and_a_deny_beats_them(secured):
     topic, other = prefix + "a", unique("authz-nopfx-")
     create_topic(secured.bootstrap, topic)
     create_topic(secured.bootstrap, other)
-    via(b1, "--add", "--allow-principal", ANON, "--operation", "Write", "--resource-pattern-type", "prefixed",
+    change(secured, "--add", "--allow-principal", ANON, "--operation", "Write", "--resource-pattern-type", "prefixed",
         "--topic", prefix)
     wait_until(lambda: produce_error(secured.bootstrap, topic) is None, HANG_S, "prefixed Write allows")
     err = produce_error(secured.bootstrap, other)
     assert err is not None and err.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
-    via(b1, "--add", "--deny-principal", ANON, "--operation", "Write", "--topic", topic)
+    change(secured, "--add", "--deny-principal", ANON, "--operation", "Write", "--topic", topic)
     err = produce_error(secured.bootstrap, topic)
     assert err is not None and err.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED, "DENY must beat ALLOW"
     listing = via(b1, "--list", "--topic", topic, "--resource-pattern-type", "match")
@@ -219,7 +229,7 @@ def test_kafka_python_and_kcat_see_topic_authorization_failed(secured):
 def test_an_acl_removed_on_one_broker_is_enforced_on_all_three(secured):
     b1, b2, b3 = (secured.brokers[i] for i in (1, 2, 3))
     topic = unique("spread-")
-    via(b1, "--add", "--allow-principal", ANON, "--operation", "Describe", "--topic", topic)
+    change(secured, "--add", "--allow-principal", ANON, "--operation", "Describe", "--topic", topic)
     create_topic(secured.bootstrap, topic)
 
     def errors():
@@ -234,7 +244,7 @@ def test_an_acl_removed_on_one_broker_is_enforced_on_all_three(secured):
 def test_acls_list_prints_kafkas_text_and_explain_says_why(secured):
     b1 = secured.brokers[1]
     topic = unique("authz-list-")
-    added = via(b1, "--add", "--allow-principal", "User:alice", "--operation", "Read", "--topic", topic)
+    added = change(secured, "--add", "--allow-principal", "User:alice", "--operation", "Read", "--topic", topic)
     header = f"ResourcePattern(resourceType=TOPIC, name={topic}, patternType=LITERAL)"
     assert f"Adding ACLs for resource `{header}`: \n \t(principal=User:alice, host=*, operation=READ, " \
            f"permissionType=ALLOW) \n" in added
@@ -248,3 +258,20 @@ def test_acls_list_prints_kafkas_text_and_explain_says_why(secured):
                   "--topic", topic)
     assert denied.startswith("DENIED")
     assert f"--add --allow-principal User:bob --operation Read --topic {topic}" in denied
+
+
+def test_followers_replicate_under_the_authorizer_with_cluster_clusteraction(secured):
+    # acks=all on a topic with min.insync.replicas=3 completes only when both followers' Fetch requests (replica id
+    # set, so they need Cluster ClusterAction) are served.
+    b1 = secured.brokers[1]
+    topic = unique("authz-replicated-")
+    create_topic(secured.bootstrap, topic, replication=3, config={"min.insync.replicas": "3"})
+    change(secured, "--add", "--allow-principal", ANON, "--operation", "Write", "--topic", topic)
+
+    delivered: list = []
+    p = Producer({"bootstrap.servers": secured.bootstrap, "acks": "all", "message.timeout.ms": 20000})
+    deadline = time.monotonic() + HANG_S
+    while time.monotonic() < deadline and None not in delivered:
+        p.produce(topic, b"replicated", on_delivery=lambda err, msg: delivered.append(err))
+        p.flush(30)
+    assert None in delivered, f"acks=all produce with three in-sync replicas never succeeded: {delivered}"
