@@ -148,10 +148,12 @@ public enum BrokerLauncher {
             }
         }
         let aclListener = authority.map { a in Task { await a.run() } }
+        let quotas = QuotaManager()
+        let quotaLoader = Task { await QuotaLoader.run(zk: zk, quotas: quotas, logger: logger) }
         let routerBox = Shared<RequestRouter?>(nil)
         let router = RequestRouter(
             routes: core.routes(advertised: { routerBox.value?.advertisedVersions ?? [] }),
-            logger: logger, metrics: metrics, authority: authority)
+            logger: logger, metrics: metrics, authority: authority, quotas: quotas)
         routerBox.withLock { $0 = router }
 
         // Replication (fetchers, ISR writes) is wired before the listener opens: the controller sends LeaderAndIsr
@@ -244,6 +246,7 @@ public enum BrokerLauncher {
         }
         watcher.cancel()
         aclListener?.cancel()
+        quotaLoader.cancel()
         await cluster.shutdown()
         maintenance.cancel()
         replication.cancel()

@@ -51,7 +51,7 @@ protocol RouteEntry: Sendable {
     func isFlexible(_ version: Int16) -> Bool
     func handle(
         header: RequestHeader, body: inout ProtocolReader, client: ClientInfo, metrics: BrokerMetrics?,
-        authority: AclAuthority?
+        authority: AclAuthority?, quotas: QuotaManager?
     ) async -> RouterOutcome
 }
 
@@ -63,7 +63,7 @@ struct Route<H: APIHandler>: RouteEntry {
 
     func handle(
         header: RequestHeader, body: inout ProtocolReader, client: ClientInfo, metrics: BrokerMetrics?,
-        authority: AclAuthority?
+        authority: AclAuthority?, quotas: QuotaManager?
     ) async -> RouterOutcome {
         let started = ContinuousClock.now
         let version = header.apiVersion
@@ -83,11 +83,29 @@ struct Route<H: APIHandler>: RouteEntry {
         case .refusedWithoutResponse: return .close(reason: "\(apiKey) refused: CLUSTER_AUTHORIZATION_FAILED")
         }
         defer { metrics?.observe(request, response: answer, version: version, elapsed: ContinuousClock.now - started) }
-        guard let response = answer else { return .noResponse }
-        var writer = ProtocolWriter(capacity: 512)
-        ResponseHeader(correlationId: header.correlationId)
-            .write(to: &writer, headerVersion: H.Request.responseHeaderVersion(version))
-        response.write(to: &writer, version: version)
-        return .respond(OutboundResponse(writer: writer, files: context.files))
+        guard var response = answer else { return .noResponse }
+        func encode(_ response: H.Request.Response) -> ProtocolWriter {
+            var writer = ProtocolWriter(capacity: 512)
+            ResponseHeader(correlationId: header.correlationId)
+                .write(to: &writer, headerVersion: H.Request.responseHeaderVersion(version))
+            response.write(to: &writer, version: version)
+            return writer
+        }
+        var writer = encode(response)
+        var muteFor: Duration?
+        // Byte-rate quotas (Kafka's ClientQuotaManager): produce counts the request, a consumer fetch the response.
+        if let quotas,
+            let throttle = ByteRateQuota.throttle(
+                request, response: writer, requestBytes: body.bytes.count, context: context, quotas: quotas),
+            var throttled = response as? any ThrottleReporting
+        {
+            throttled.throttleTimeMs = throttle.ms
+            if let reencoded = throttled as? H.Request.Response {
+                response = reencoded
+                writer = encode(response)
+            }
+            muteFor = .milliseconds(Int(throttle.ms))
+        }
+        return .respond(OutboundResponse(writer: writer, files: context.files, muteFor: muteFor))
     }
 }

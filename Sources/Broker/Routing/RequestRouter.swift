@@ -11,10 +11,16 @@ final class RequestRouter: Sendable {
     let metrics: BrokerMetrics?
     /// The authorizer handlers and the authorization table consult (nil: authorization disabled).
     let authority: AclAuthority?
+    /// Byte-rate quotas from `/config/users` and `/config/clients` (nil: none).
+    let quotas: QuotaManager?
 
-    init(routes: [any RouteEntry], logger: Logger, metrics: BrokerMetrics? = nil, authority: AclAuthority? = nil) {
+    init(
+        routes: [any RouteEntry], logger: Logger, metrics: BrokerMetrics? = nil, authority: AclAuthority? = nil,
+        quotas: QuotaManager? = nil
+    ) {
         self.metrics = metrics
         self.authority = authority
+        self.quotas = quotas
         var table = [Int16: any RouteEntry]()
         for route in routes {
             precondition(route.versions.lowerBound == 0, "\(route.apiKey) must advertise from version 0")
@@ -55,7 +61,7 @@ final class RequestRouter: Sendable {
             return .close(reason: "malformed request header: \(error)")
         }
         return await route.handle(
-            header: header, body: &reader, client: client, metrics: metrics, authority: authority)
+            header: header, body: &reader, client: client, metrics: metrics, authority: authority, quotas: quotas)
     }
 
     private func isFlexible(apiKey: Int16, version: Int16) -> Bool {
