@@ -148,11 +148,14 @@ public enum BrokerLauncher {
             }
         }
         let aclListener = authority.map { a in Task { await a.run() } }
-        let quotas = QuotaManager()
-        let quotaLoader = Task { await QuotaLoader.run(zk: zk, quotas: quotas, logger: logger) }
+        let quotas = QuotaManager(zk: zk)
+        let quotaLoader = Task { await QuotaLoader.run(quotas: quotas, logger: logger) }
         let routerBox = Shared<RequestRouter?>(nil)
         let router = RequestRouter(
-            routes: core.routes(advertised: { routerBox.value?.advertisedVersions ?? [] }),
+            routes: core.routes(advertised: { routerBox.value?.advertisedVersions ?? [] }) + [
+                Route(handler: DescribeClientQuotasHandler(quotas: quotas)),
+                Route(handler: AlterClientQuotasHandler(quotas: quotas)),
+            ],
             logger: logger, metrics: metrics, authority: authority, quotas: quotas)
         routerBox.withLock { $0 = router }
 

@@ -73,3 +73,38 @@ def test_a_producer_over_its_client_quota_is_throttled_near_its_byte_rate(broker
     # The window credits up to ten seconds of quota at the start, so the measured rate may exceed the quota;
     # an unthrottled producer on this machine does tens of MB/s.
     assert rate < 4 * QUOTA
+
+
+def test_configs_sets_and_describes_client_and_user_quotas_as_kafka_configs_does(broker, cluster):
+    import subprocess
+
+    from kazoo.client import KazooClient
+
+    from conftest import NEEDLETAIL_BIN
+
+    def configs(*args: str) -> str:
+        out = subprocess.run([str(NEEDLETAIL_BIN), "configs", "--bootstrap-server", broker.bootstrap, *args],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr + out.stdout
+        return out.stdout
+
+    assert configs("--entity-type", "clients", "--entity-name", "app2", "--alter", "--add-config",
+                   "producer_byte_rate=1024,consumer_byte_rate=2048") == "Completed updating config for client app2.\n"
+    assert configs("--entity-type", "users", "--entity-name", "alice", "--alter", "--add-config",
+                   "request_percentage=50") == "Completed updating config for user alice.\n"
+    assert configs("--entity-type", "clients", "--entity-name", "app2", "--describe") == (
+        "Quota configs for client-id 'app2' are consumer_byte_rate=2048.0, producer_byte_rate=1024.0\n")
+    zk = KazooClient(hosts=cluster.zk_connect)
+    zk.start(timeout=30)
+    try:
+        stored = json.loads(zk.get("/config/clients/app2")[0])
+        assert stored == {"version": 1, "config": {"consumer_byte_rate": "2048", "producer_byte_rate": "1024"}}
+        assert json.loads(zk.get("/config/users/alice")[0])["config"] == {"request_percentage": "50.0"}
+        changes = [json.loads(zk.get(f"/config/changes/{c}")[0]) for c in zk.get_children("/config/changes")]
+        assert {"version": 2, "entity_path": "clients/app2"} in changes
+    finally:
+        zk.stop()
+    assert configs("--entity-type", "clients", "--entity-name", "app2", "--alter", "--delete-config",
+                   "consumer_byte_rate") == "Completed updating config for client app2.\n"
+    assert configs("--entity-type", "clients", "--entity-name", "app2", "--describe") == (
+        "Quota configs for client-id 'app2' are producer_byte_rate=1024.0\n")

@@ -244,3 +244,24 @@ extension WriteTxnMarkersRequest: AuthorizationRefusable {
         return r
     }
 }
+
+extension DescribeClientQuotasRequest: AuthorizationRefusable {
+    func refusal(_ code: ErrorCode, version: Int16) -> any KafkaMessage {
+        var r = DescribeClientQuotasResponse()
+        r.errorCode = code.rawValue
+        r.errorMessage = "Cluster authorization failed."
+        return r
+    }
+}
+
+extension AlterClientQuotasRequest: AuthorizationRefusable {
+    func refusal(_ code: ErrorCode, version: Int16) -> any KafkaMessage {
+        var r = AlterClientQuotasResponse()
+        r.entries = entries.map { e in
+            .init(
+                errorCode: code.rawValue, errorMessage: "Cluster authorization failed.",
+                entity: e.entity.map { .init(entityType: $0.entityType, entityName: $0.entityName) })
+        }
+        return r
+    }
+}

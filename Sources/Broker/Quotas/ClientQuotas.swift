@@ -96,10 +96,37 @@ final class QuotaManager: Sendable {
     private let state = Mutex(State())
     private let windowMs: Int64
     private let samples: Int
+    /// Where the quota configs live (nil in tests that set them by hand).
+    let zk: KafkaZkClient?
 
-    init(windowMs: Int64 = 1000, samples: Int = 11) {
+    init(zk: KafkaZkClient? = nil, windowMs: Int64 = 1000, samples: Int = 11) {
+        self.zk = zk
         self.windowMs = windowMs
         self.samples = samples
+    }
+
+    /// Re-reads every quota entity from ZooKeeper and returns the configs now in force.
+    @discardableResult
+    func reload() async throws -> QuotaConfigs {
+        guard let zk else { return configs }
+        let e = try await zk.quotaEntities()
+        let loaded = QuotaConfigs(users: e.users, userClients: e.userClients, clients: e.clients)
+        update(loaded)
+        return loaded
+    }
+
+    /// Sets (value) or removes (nil) quota keys of one entity in ZooKeeper, keeping its other keys (SCRAM
+    /// credentials share the user node), then reloads.
+    func alter(_ entityPath: String, _ changes: [(String, String?)]) async throws(QuotaRequestError) {
+        guard let zk else { return }
+        do {
+            var config = try await zk.quotaEntityConfig(entityPath)
+            for (key, value) in changes { config[key] = value }
+            try await zk.setQuotaEntityConfig(entityPath, config)
+            try await reload()
+        } catch {
+            throw QuotaRequestError(code: .unknownServerError, message: "\(error)")
+        }
     }
 
     func update(_ configs: QuotaConfigs) {
@@ -168,12 +195,11 @@ enum ByteRateQuota {
 enum QuotaLoader {
     static let refreshInterval: Duration = .seconds(2)
 
-    static func run(zk: KafkaZkClient, quotas: QuotaManager, logger: Logger) async {
+    static func run(quotas: QuotaManager, logger: Logger) async {
         var warned = false
         while !Task.isCancelled {
             do {
-                let e = try await zk.quotaEntities()
-                quotas.update(QuotaConfigs(users: e.users, userClients: e.userClients, clients: e.clients))
+                try await quotas.reload()
                 warned = false
             } catch {
                 if !warned { logger.warning("cannot read client quotas from ZooKeeper: \(error)") }

@@ -50,3 +50,40 @@ extension KafkaZkClient {
         }
     }
 }
+
+extension KafkaZkClient {
+    /// The znode of a quota entity: `users/<u>`, `users/<u>/clients/<c>` or `clients/<c>` (names already
+    /// sanitized, `<default>` for the default entity).
+    public static func quotaEntityPath(user: String?, clientId: String?) -> String? {
+        switch (user, clientId) {
+        case (let u?, let c?): "users/\(u)/clients/\(c)"
+        case (let u?, nil): "users/\(u)"
+        case (nil, let c?): "clients/\(c)"
+        case (nil, nil): nil
+        }
+    }
+
+    /// Reads one quota entity's whole config (SCRAM credentials share `/config/users/<u>` and are kept).
+    public func quotaEntityConfig(_ entityPath: String) async throws -> [String: String] {
+        try await entityConfigIfExists("/config/\(entityPath)") ?? [:]
+    }
+
+    /// Writes one quota entity's whole config and queues `/config/changes/config_change_<seq>` naming it, as
+    /// Kafka's `AdminZkClient.changeConfigs` does.
+    public func setQuotaEntityConfig(_ entityPath: String, _ config: [String: String]) async throws {
+        let path = "/config/\(entityPath)"
+        let data = ConfigEntityZNode.encode(config)
+        do {
+            _ = try await session.set(path, data: data)
+        } catch ZooKeeperError.noNode {
+            do {
+                _ = try await session.createRecursive(path, data: data)
+            } catch ZooKeeperError.nodeExists {
+                _ = try await session.set(path, data: data)
+            }
+        }
+        _ = try await session.createRecursive(
+            ConfigEntityChangeNotificationZNode.sequentialPath,
+            data: ConfigEntityChangeNotificationZNode.encode(entityPath: entityPath), mode: .persistentSequential)
+    }
+}

@@ -37,6 +37,8 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case electLeaders = 43
     case incrementalAlterConfigs = 44
     case offsetDelete = 47
+    case describeClientQuotas = 48
+    case alterClientQuotas = 49
     case describeCluster = 60
     case describeProducers = 61
 
@@ -79,6 +81,8 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .electLeaders: "ElectLeaders"
         case .incrementalAlterConfigs: "IncrementalAlterConfigs"
         case .offsetDelete: "OffsetDelete"
+        case .describeClientQuotas: "DescribeClientQuotas"
+        case .alterClientQuotas: "AlterClientQuotas"
         case .describeCluster: "DescribeCluster"
         case .describeProducers: "DescribeProducers"
         }
