@@ -39,6 +39,11 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case offsetDelete = 47
     case describeClientQuotas = 48
     case alterClientQuotas = 49
+    case vote = 52
+    case beginQuorumEpoch = 53
+    case endQuorumEpoch = 54
+    case describeQuorum = 55
+    case fetchSnapshot = 59
     case describeCluster = 60
     case describeProducers = 61
 
@@ -83,6 +88,11 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .offsetDelete: "OffsetDelete"
         case .describeClientQuotas: "DescribeClientQuotas"
         case .alterClientQuotas: "AlterClientQuotas"
+        case .vote: "Vote"
+        case .beginQuorumEpoch: "BeginQuorumEpoch"
+        case .endQuorumEpoch: "EndQuorumEpoch"
+        case .describeQuorum: "DescribeQuorum"
+        case .fetchSnapshot: "FetchSnapshot"
         case .describeCluster: "DescribeCluster"
         case .describeProducers: "DescribeProducers"
         }
