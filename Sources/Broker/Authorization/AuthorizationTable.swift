@@ -119,6 +119,12 @@ enum AuthorizationTable {
         49: ("AlterClientQuotas", .cluster(.alterConfigs)),
         50: ("DescribeUserScramCredentials", .cluster(.describe)),
         51: ("AlterUserScramCredentials", .cluster(.alter)),
+        // KRaft quorum APIs (controller listener in Kafka): ClusterAction, DescribeQuorum Cluster Describe.
+        52: ("Vote", .cluster(.clusterAction)),
+        53: ("BeginQuorumEpoch", .cluster(.clusterAction)),
+        54: ("EndQuorumEpoch", .cluster(.clusterAction)),
+        55: ("DescribeQuorum", .cluster(.describe)),
+        59: ("FetchSnapshot", .cluster(.clusterAction)),
         60: ("DescribeCluster", .perResource([check(.describe, .cluster, "only for the authorized-operations field")])),
         61: ("DescribeProducers", .perResource([check(.read, .topic)])),
         65: ("DescribeTransactions", .perResource([check(.describe, .transactionalId)])),
