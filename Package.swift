@@ -39,9 +39,11 @@ let package = Package(
         // Kafka's on-disk log: segments, indexes, checkpoints, recovery, retention, producer state.
         .target(
             name: "LogStorage", dependencies: ["KafkaRecords"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        // Kafka's ACL model and AclAuthorizer's decision as a pure function; the ACL znode JSON (sans-io).
+        .target(name: "Authorization", exclude: ["README.md"], swiftSettings: swiftSettings),
         // libzookeeper behind an async Swift API, plus Kafka's znode layout.
         .target(
-            name: "Coordination", dependencies: ["CZooKeeper"], exclude: ["README.md"], swiftSettings: swiftSettings),
+            name: "Coordination", dependencies: ["CZooKeeper", "Authorization"], exclude: ["README.md"], swiftSettings: swiftSettings),
         // Prometheus text format, recording cells, `process_*`, export-ownership rules, the `/metrics` listener.
         .target(
             name: "Observability",
@@ -109,7 +111,8 @@ let package = Package(
             name: "Broker",
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "LogStorage", "Coordination", "KafkaConfig", "GroupCoordinator",
-                "TransactionCoordinator", "Controller", "Replication", "KafkaClient", "KafkaFraming", "CMalloc", "Observability",
+                "TransactionCoordinator", "Controller", "Replication", "KafkaClient", "KafkaFraming", "CMalloc",
+                "Observability", "Authorization",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -133,7 +136,7 @@ let package = Package(
             name: "NeedletailCLI",
             dependencies: [
                 "Broker", "GroupCoordinator", "KafkaConfig", "KafkaClient", "KafkaProtocol", "KafkaRecords",
-                "LogStorage", "TransactionCoordinator",
+                "LogStorage", "TransactionCoordinator", "Authorization", "Coordination",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -183,11 +186,12 @@ let package = Package(
             name: "BrokerTests",
             dependencies: [
                 "Broker", "Replication", "Controller", "Coordination", "KafkaConfig", "KafkaProtocol", "KafkaRecords",
-                "LogStorage",
+                "LogStorage", "Authorization",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
+        .testTarget(name: "AuthorizationTests", dependencies: ["Authorization"], swiftSettings: swiftSettings),
         // Optimised even in debug builds: the quorum simulation runs thousands of seeds inside `swift test`.
         .testTarget(
             name: "KRaftTests", dependencies: ["KRaft"],

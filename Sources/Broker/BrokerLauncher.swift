@@ -137,10 +137,26 @@ public enum BrokerLauncher {
             configs: configs, producerIds: ProducerIdManager(zk: zk, brokerId: brokerId), groups: groups, logger: logger
         )
         let metrics = BrokerMetrics(metadata: metadata)
+        // authorizer.class.name: ACLs from ZooKeeper, loaded before the listener opens so no request slips through
+        // an empty cache.
+        let authority = try AclAuthority.configured(by: effectiveConfig, zk: zk, logger: logger)
+        if let authority {
+            do {
+                try await authority.reload()
+            } catch {
+                throw BrokerStartupError("Cannot load ACLs from ZooKeeper: \(error)")
+            }
+        }
+        let aclListener = authority.map { a in Task { await a.run() } }
+        let quotas = QuotaManager(zk: zk)
+        let quotaLoader = Task { await QuotaLoader.run(quotas: quotas, logger: logger) }
         let routerBox = Shared<RequestRouter?>(nil)
         let router = RequestRouter(
-            routes: core.routes(advertised: { routerBox.value?.advertisedVersions ?? [] }),
-            logger: logger, metrics: metrics)
+            routes: core.routes(advertised: { routerBox.value?.advertisedVersions ?? [] }) + [
+                Route(handler: DescribeClientQuotasHandler(quotas: quotas)),
+                Route(handler: AlterClientQuotasHandler(quotas: quotas)),
+            ],
+            logger: logger, metrics: metrics, authority: authority, quotas: quotas)
         routerBox.withLock { $0 = router }
 
         // Replication (fetchers, ISR writes) is wired before the listener opens: the controller sends LeaderAndIsr
@@ -234,6 +250,8 @@ public enum BrokerLauncher {
                 group: group, logger: logger)
         }
         watcher.cancel()
+        aclListener?.cancel()
+        quotaLoader.cancel()
         await cluster.shutdown()
         maintenance.cancel()
         replication.cancel()

@@ -420,7 +420,14 @@ enum BrokerKeys {
             "SASL mechanism between brokers."),
         key(
             "authorizer.class.name", .string, .string(""), .none, .readOnly,
-            "Authorizer class; empty disables authorization."),
+            "Authorizer class; empty disables authorization (kafka.security.authorizer.AclAuthorizer: ACLs in ZooKeeper)."
+        ),
+        key(
+            "super.users", .string, .string(""), .none, .readOnly,
+            "Semicolon-separated principals (User:alice;User:bob) allowed everything by the authorizer."),
+        key(
+            "allow.everyone.if.no.acl.found", .boolean, .boolean(false), .none, .readOnly,
+            "Allow any principal on a resource no ACL names (Kafka's default false denies it)."),
     ]
 
     static let byName: [String: ConfigKeyDefinition] = {

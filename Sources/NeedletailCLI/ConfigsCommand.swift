@@ -22,7 +22,7 @@ struct ConfigsCommand: AsyncParsableCommand {
     @Option(name: .customLong("command-config"), help: "A properties file with client settings.")
     var commandConfig: String?
 
-    @Option(name: .customLong("entity-type"), help: "topics or brokers.") var entityType: String?
+    @Option(name: .customLong("entity-type"), help: "topics, brokers, users or clients.") var entityType: String?
     @Option(name: .customLong("entity-name"), help: "The topic name or broker id.") var entityName: String?
     @Flag(name: .customLong("entity-default"), help: "The cluster-wide broker default.") var entityDefault = false
     @Option(help: "Shorthand for --entity-type topics --entity-name T.") var topic: String?
@@ -76,6 +76,10 @@ struct ConfigsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Tool.run(errorPrefix: "Error while executing config command with args: ") {
+            if let entityType, Self.quotaEntityTypes[entityType] != nil {
+                try await runQuotas(entityType: entityType)
+                return
+            }
             var kind: ConfigResource.Kind
             var name = entityName
             var isDefault = entityDefault

@@ -89,6 +89,10 @@ final class BrokerCore: Sendable {
             Route(handler: TxnOffsetCommitHandler(groups: groups)),
             Route(handler: DescribeTransactionsHandler(core: self)),
             Route(handler: ListTransactionsHandler(core: self)),
+            // ACLs (AclAuthorizer in ZooKeeper; SECURITY_DISABLED without an authorizer).
+            Route(handler: DescribeAclsHandler()),
+            Route(handler: CreateAclsHandler()),
+            Route(handler: DeleteAclsHandler()),
         ]
     }
 }

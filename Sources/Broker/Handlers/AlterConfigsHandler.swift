@@ -12,6 +12,13 @@ struct AlterConfigsHandler: APIHandler {
             var result = AlterConfigsResponse.AlterConfigsResourceResponse(
                 errorCode: 0, errorMessage: nil, resourceType: resource.resourceType,
                 resourceName: resource.resourceName)
+            if let denied = ConfigResourceAccess.denial(
+                .alterConfigs, type: resource.resourceType, name: resource.resourceName, context: context)
+            {
+                result.errorCode = denied.rawValue
+                response.responses.append(result)
+                continue
+            }
             do {
                 try await core.configs.replace(
                     resourceType: resource.resourceType, name: resource.resourceName,

@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 
 /// CreatePartitions: grows a topic's partition count (never shrinks: INVALID_PARTITIONS), then waits up to the
@@ -11,6 +12,12 @@ struct CreatePartitionsHandler: APIHandler {
         var response = CreatePartitionsResponse()
         for topic in request.topics {
             var result = CreatePartitionsResponse.CreatePartitionsTopicResult(name: topic.name, errorCode: 0)
+            guard context.authorize(.alter, .topic, topic.name) else {
+                result.errorCode = ErrorCode.topicAuthorizationFailed.rawValue
+                result.errorMessage = "Authorization failed."
+                response.results.append(result)
+                continue
+            }
             do {
                 try await core.topics.createPartitions(
                     topic.name, count: topic.count, assignments: topic.assignments?.map(\.brokerIds),

@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 
 /// CreateTopics: validates names, counts and configs, assigns replicas with Kafka's algorithm, writes the
@@ -13,12 +14,23 @@ struct CreateTopicsHandler: APIHandler {
         var response = CreateTopicsResponse()
         var seen = [String: Int]()
         for topic in request.topics { seen[topic.name, default: 0] += 1 }
+        // Cluster Create covers every topic; without it, Topic Create per name (else TOPIC_AUTHORIZATION_FAILED).
+        let creatable =
+            context.authorize(.create, .cluster, Resource.clusterName, logIfDenied: false)
+            ? Set(request.topics.map(\.name)) : context.authorized(.create, .topic, request.topics.map(\.name))
         for topic in request.topics {
             var result = CreateTopicsResponse.CreatableTopicResult(name: topic.name, errorCode: 0)
             if seen[topic.name, default: 0] > 1 {
                 result.errorCode = ErrorCode.invalidRequest.rawValue
                 result.errorMessage =
                     "Create topics request from client `\(context.clientId)` contains multiple entries for the following topics: \(topic.name)"
+                response.topics.append(result)
+                continue
+            }
+            guard creatable.contains(topic.name) else {
+                result.errorCode = ErrorCode.topicAuthorizationFailed.rawValue
+                result.errorMessage = "Authorization failed."
+                if version >= 5 { result.numPartitions = -1; result.replicationFactor = -1 }
                 response.topics.append(result)
                 continue
             }

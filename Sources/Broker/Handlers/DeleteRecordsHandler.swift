@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 import Replication
 
@@ -10,11 +11,17 @@ struct DeleteRecordsHandler: APIHandler {
 
     func handle(_ request: DeleteRecordsRequest, context: RequestContext) async -> DeleteRecordsResponse? {
         var response = DeleteRecordsResponse()
+        let deletable = context.authorized(.delete, .topic, request.topics.map(\.name))
         for topic in request.topics {
             var topicResult = DeleteRecordsResponse.DeleteRecordsTopicResult(name: topic.name, partitions: [])
             for p in topic.partitions {
                 var result = DeleteRecordsResponse.DeleteRecordsPartitionResult(
                     partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: 0)
+                guard deletable.contains(topic.name) else {
+                    result.errorCode = ErrorCode.topicAuthorizationFailed.rawValue
+                    topicResult.partitions.append(result)
+                    continue
+                }
                 do {
                     let low = try core.replicas.deleteRecords(
                         topic: topic.name, partition: p.partitionIndex, before: p.offset)

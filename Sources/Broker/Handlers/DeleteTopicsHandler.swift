@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 
 /// DeleteTopics: marks the topics for deletion in ZooKeeper (`/admin/delete_topics`) and waits up to the
@@ -20,13 +21,21 @@ struct DeleteTopicsHandler: APIHandler {
         let byId = core.metadata.snapshot.topicsById
         for target in targets {
             var result = DeleteTopicsResponse.DeletableTopicResult(name: target.name, topicId: target.id, errorCode: 0)
-            let name = target.name ?? byId[target.id]
+            // By id the topic must first be describable (else it does not exist for this principal).
+            var name = target.name ?? byId[target.id]
+            if target.name == nil, let known = name, !context.authorize(.describe, .topic, known) { name = nil }
             guard let name else {
                 result.errorCode = ErrorCode.unknownTopicId.rawValue
                 response.responses.append(result)
                 continue
             }
             result.name = name
+            guard context.authorize(.delete, .topic, name) else {
+                result.errorCode = ErrorCode.topicAuthorizationFailed.rawValue
+                result.errorMessage = "Authorization failed."
+                response.responses.append(result)
+                continue
+            }
             do {
                 let id = try await core.topics.delete(name, timeoutMs: request.timeoutMs)
                 result.topicId = id

@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 
 /// DescribeCluster (Java admin's describeCluster): brokers, controller, cluster id.
@@ -15,6 +16,12 @@ struct DescribeClusterHandler: APIHandler {
         let listener = context.client.listenerName
         response.brokers = snapshot.brokers.values.sorted { $0.id < $1.id }.compactMap { b in
             b.address(on: listener).map { .init(brokerId: b.id, host: $0.host, port: $0.port, rack: b.rack) }
+        }
+        // Kafka checks nothing here but fills the authorized-operations field when asked (zero without Describe).
+        if request.includeClusterAuthorizedOperations {
+            response.clusterAuthorizedOperations =
+                context.authorize(.describe, .cluster, Resource.clusterName, logIfDenied: false)
+                ? context.authorizedOperations(.cluster, Resource.clusterName) : 0
         }
         if request.endpointType != 1 {
             response.errorCode = ErrorCode.unsupportedEndpointType.rawValue

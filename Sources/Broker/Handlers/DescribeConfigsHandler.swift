@@ -14,6 +14,13 @@ struct DescribeConfigsHandler: APIHandler {
             var result = DescribeConfigsResponse.DescribeConfigsResult(
                 errorCode: 0, errorMessage: nil, resourceType: resource.resourceType,
                 resourceName: resource.resourceName, configs: [])
+            if let denied = ConfigResourceAccess.denial(
+                .describeConfigs, type: resource.resourceType, name: resource.resourceName, context: context)
+            {
+                result.errorCode = denied.rawValue
+                response.results.append(result)
+                continue
+            }
             do {
                 let entries = try await core.configs.describe(
                     resourceType: resource.resourceType, name: resource.resourceName,

@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 
 /// DescribeGroups: unknown groups answer state "Dead" with error 0; protocol, member metadata and assignments are
@@ -10,6 +11,13 @@ struct DescribeGroupsHandler: APIHandler {
     func handle(_ request: DescribeGroupsRequest, context: RequestContext) async -> DescribeGroupsResponse? {
         var response = DescribeGroupsResponse()
         for id in request.groups {
+            guard context.authorize(.describe, .group, id) else {
+                var group = DescribeGroupsResponse.DescribedGroup()
+                group.errorCode = ErrorCode.groupAuthorizationFailed.rawValue
+                group.groupId = id
+                response.groups.append(group)
+                continue
+            }
             let (error, d) = await groups.runtime.describe(groupId: id)
             var group = DescribeGroupsResponse.DescribedGroup()
             group.errorCode = error.rawValue
@@ -26,6 +34,9 @@ struct DescribeGroupsHandler: APIHandler {
                 m.memberMetadata = $0.metadata
                 m.memberAssignment = $0.assignment
                 return m
+            }
+            if context.apiVersion >= 3 && request.includeAuthorizedOperations {
+                group.authorizedOperations = context.authorizedOperations(.group, id)
             }
             response.groups.append(group)
         }

@@ -12,6 +12,8 @@ struct DescribeLogDirsHandler: APIHandler {
         let filter: [String: Set<Int32>]? = request.topics.map {
             Dictionary($0.map { ($0.topic, Set($0.partitions)) }, uniquingKeysWith: { $0.union($1) })
         }
+        // Without Cluster Describe Kafka answers an empty list, not an error.
+        guard context.authorize(.describe, .cluster) else { return DescribeLogDirsResponse() }
         let manager = core.replicas.logManager
         var byDir: [String: [String: [DescribeLogDirsResponse.DescribeLogDirsPartition]]] = [:]
         for dir in manager.logDirs { byDir[dir] = [:] }

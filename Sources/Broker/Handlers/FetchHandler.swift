@@ -1,3 +1,4 @@
+import Authorization
 import Foundation
 import KafkaProtocol
 import LogStorage
@@ -21,9 +22,18 @@ struct FetchHandler: APIHandler {
         }
         // Only v13+ names topics by id; older versions skip building the id → name map.
         let names = version >= 13 ? core.metadata.snapshot.topicsById : [:]
+        // A follower (replica id >= 0) needs Cluster ClusterAction — trusting its id without it was CVE-2018-1288 —
+        // and a consumer Topic Read per topic; refused partitions are answered TOPIC_AUTHORIZATION_FAILED.
+        let replicaId = request.effectiveReplicaId(version: version)
+        let topicNames = request.topics.map { version >= 13 ? (names[$0.topicId] ?? "") : $0.topic }
+        let readable: Set<String> =
+            replicaId >= 0
+            ? (context.authorize(.clusterAction, .cluster) ? Set(topicNames) : [])
+            : context.authorized(.read, .topic, topicNames)
         var partitions: [FetchPartitionSpec] = []
         for topic in request.topics {
             let name = version >= 13 ? (names[topic.topicId] ?? "") : topic.topic
+            guard readable.contains(name) else { continue }
             for p in topic.partitions {
                 partitions.append(
                     FetchPartitionSpec(
@@ -37,7 +47,7 @@ struct FetchHandler: APIHandler {
         let readCommitted = version >= 4 && request.isolationLevel == 1
         let reads = await core.replicas.fetch(
             FetchParameters(
-                replicaId: request.effectiveReplicaId(version: version), readCommitted: readCommitted,
+                replicaId: replicaId, readCommitted: readCommitted,
                 minBytes: Int(request.minBytes), maxWait: .milliseconds(Int(request.maxWaitMs)),
                 responseMaxBytes: version >= 3 ? Int(max(request.maxBytes, 0)) : nil,
                 downConvertToMagic: version <= 1 ? 0 : (version <= 3 ? 1 : nil), partitions: partitions))
@@ -53,6 +63,14 @@ struct FetchHandler: APIHandler {
                     partitionIndex: p.partition, errorCode: 0, highWatermark: -1, lastStableOffset: -1,
                     logStartOffset: -1, abortedTransactions: nil, preferredReadReplica: -1, records: .bytes([]))
                 if version >= 4 { data.abortedTransactions = readCommitted ? [] : nil }
+                guard readable.contains(name) else {
+                    data.errorCode =
+                        (version >= 13 && names[topic.topicId] == nil
+                        ? ErrorCode.unknownTopicId : .topicAuthorizationFailed)
+                        .rawValue
+                    topicResponse.partitions.append(data)
+                    continue
+                }
                 switch next.next() {
                 case .success(let read):
                     data.highWatermark = read.highWatermark

@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 
 /// Heartbeat: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
@@ -7,6 +8,9 @@ struct HeartbeatHandler: APIHandler {
     let groups: GroupService
 
     func handle(_ request: HeartbeatRequest, context: RequestContext) async -> HeartbeatResponse? {
+        guard context.authorize(.read, .group, request.groupId) else {
+            return HeartbeatResponse(errorCode: ErrorCode.groupAuthorizationFailed.rawValue)
+        }
         let code = await groups.runtime.heartbeat(
             groupId: request.groupId, memberId: request.memberId, groupInstanceId: request.groupInstanceId,
             generationId: request.generationId)

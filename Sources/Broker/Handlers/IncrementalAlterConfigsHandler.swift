@@ -14,6 +14,13 @@ struct IncrementalAlterConfigsHandler: APIHandler {
             var result = IncrementalAlterConfigsResponse.AlterConfigsResourceResponse(
                 errorCode: 0, errorMessage: nil, resourceType: resource.resourceType,
                 resourceName: resource.resourceName)
+            if let denied = ConfigResourceAccess.denial(
+                .alterConfigs, type: resource.resourceType, name: resource.resourceName, context: context)
+            {
+                result.errorCode = denied.rawValue
+                response.responses.append(result)
+                continue
+            }
             do {
                 try await core.configs.alter(
                     resourceType: resource.resourceType, name: resource.resourceName,

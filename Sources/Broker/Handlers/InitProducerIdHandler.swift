@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 
 /// InitProducerId. Idempotent producers (no transactional id) get a fresh producer id from this broker's block of
@@ -9,6 +10,20 @@ struct InitProducerIdHandler: APIHandler {
     let core: BrokerCore
 
     func handle(_ request: InitProducerIdRequest, context: RequestContext) async -> InitProducerIdResponse? {
+        // TransactionalId Write for a transactional producer; an idempotent one needs Cluster IdempotentWrite or
+        // Write on at least one topic (KIP-679's authorizeByResourceType).
+        if let transactionalId = request.transactionalId {
+            guard context.authorize(.write, .transactionalId, transactionalId) else {
+                return InitProducerIdResponse(
+                    errorCode: ErrorCode.transactionalIdAuthorizationFailed.rawValue, producerId: -1, producerEpoch: -1)
+            }
+        } else if !context.authorize(.idempotentWrite, .cluster, Resource.clusterName, logIfDenied: false)
+            && !context.authorizeAny(.write, .topic)
+        {
+            _ = context.authorize(.idempotentWrite, .cluster)
+            return InitProducerIdResponse(
+                errorCode: ErrorCode.clusterAuthorizationFailed.rawValue, producerId: -1, producerEpoch: -1)
+        }
         if let transactionalId = request.transactionalId {
             let expected =
                 request.producerId >= 0 ? (producerId: request.producerId, epoch: request.producerEpoch) : nil

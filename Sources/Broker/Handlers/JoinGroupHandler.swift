@@ -1,3 +1,4 @@
+import Authorization
 import GroupCoordinator
 import KafkaProtocol
 
@@ -9,6 +10,11 @@ struct JoinGroupHandler: APIHandler {
 
     func handle(_ request: JoinGroupRequest, context: RequestContext) async -> JoinGroupResponse? {
         let version = context.apiVersion
+        guard context.authorize(.read, .group, request.groupId) else {
+            return JoinGroupResponse(
+                errorCode: ErrorCode.groupAuthorizationFailed.rawValue, generationId: -1, protocolType: nil,
+                protocolName: version >= 7 ? nil : "", leader: "", skipAssignment: false, memberId: request.memberId)
+        }
         let input = JoinGroupInput(
             apiVersion: version, memberId: request.memberId,
             groupInstanceId: version >= 5 ? request.groupInstanceId : nil, clientId: context.clientId,

@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 
 /// LeaveGroup: v0–2 name one member; v3+ a batch with optional group.instance.id each.
@@ -7,6 +8,9 @@ struct LeaveGroupHandler: APIHandler {
     let groups: GroupService
 
     func handle(_ request: LeaveGroupRequest, context: RequestContext) async -> LeaveGroupResponse? {
+        guard context.authorize(.read, .group, request.groupId) else {
+            return LeaveGroupResponse(errorCode: ErrorCode.groupAuthorizationFailed.rawValue)
+        }
         let batched = context.apiVersion >= 3
         let leaving: [(memberId: String, groupInstanceId: String?)] =
             batched ? request.members.map { ($0.memberId, $0.groupInstanceId) } : [(request.memberId, nil)]

@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 
 /// ListGroups: every group of the partitions this broker coordinates; v4 filters by state, v5 by type.
@@ -11,7 +12,11 @@ struct ListGroupsHandler: APIHandler {
         let states = version >= 4 ? Set(request.statesFilter.map { $0.lowercased() }) : []
         let types = version >= 5 ? Set(request.typesFilter.map { $0.lowercased() }) : []
         var response = ListGroupsResponse()
+        // Cluster Describe lists every group; without it, only the groups the principal may describe (never an
+        // authorization error).
+        let all = context.authorize(.describe, .cluster, Resource.clusterName, logIfDenied: false)
         for g in await groups.runtime.listGroups() {
+            if !all && !context.authorize(.describe, .group, g.groupId, logIfDenied: false) { continue }
             if !states.isEmpty && !states.contains(g.state.rawValue.lowercased()) { continue }
             if !types.isEmpty && !types.contains("classic") { continue }
             response.groups.append(

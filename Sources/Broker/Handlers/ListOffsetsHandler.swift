@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 import Replication
 
@@ -11,11 +12,17 @@ struct ListOffsetsHandler: APIHandler {
     func handle(_ request: ListOffsetsRequest, context: RequestContext) async -> ListOffsetsResponse? {
         let version = context.apiVersion
         var response = ListOffsetsResponse()
+        let describable = context.authorized(.describe, .topic, request.topics.map(\.name))
         for topic in request.topics {
             var topicResponse = ListOffsetsResponse.ListOffsetsTopicResponse(name: topic.name, partitions: [])
             for p in topic.partitions {
                 var result = ListOffsetsResponse.ListOffsetsPartitionResponse(
                     partitionIndex: p.partitionIndex, errorCode: 0, timestamp: -1, offset: -1, leaderEpoch: -1)
+                guard describable.contains(topic.name) else {
+                    result.errorCode = ErrorCode.topicAuthorizationFailed.rawValue
+                    topicResponse.partitions.append(result)
+                    continue
+                }
                 do {
                     let found = try core.replicas.offsetLookup(
                         topic: topic.name, partition: p.partitionIndex, timestamp: p.timestamp,

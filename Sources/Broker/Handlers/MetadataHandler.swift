@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 
 /// Metadata: brokers, controller, cluster id, topics with partition leadership.
@@ -22,9 +23,21 @@ struct MetadataHandler: APIHandler {
         let allowAutoCreate = version < 4 || request.allowAutoTopicCreation
         var autoCreated = Set<String>()
         var internalStates: [String: InternalTopicState] = [:]
+        // Kafka's checks: topics named explicitly need Topic Describe (else TOPIC_AUTHORIZATION_FAILED); a listing
+        // of all topics silently leaves out those the principal cannot describe; auto-creation needs Cluster Create,
+        // else Topic Create per topic (else TOPIC_AUTHORIZATION_FAILED).
+        let describable = wanted.map { context.authorized(.describe, .topic, $0) }
+        var createRefused = Set<String>()
         if let wanted, allowAutoCreate, core.settings.autoCreateTopicsEnable {
             let snapshot = core.metadata.snapshot
-            let missing = wanted.filter { snapshot.topics[$0] == nil && TopicNaming.isValid($0) }
+            var missing = wanted.filter {
+                snapshot.topics[$0] == nil && TopicNaming.isValid($0) && describable?.contains($0) != false
+            }
+            if !missing.isEmpty && !context.authorize(.create, .cluster, Resource.clusterName, logIfDenied: false) {
+                let creatable = context.authorized(.create, .topic, missing)
+                createRefused = Set(missing).subtracting(creatable)
+                missing = missing.filter { creatable.contains($0) }
+            }
             var ordinary: [String] = []
             for name in missing {
                 if let topic = InternalTopic(name: name) {
@@ -49,9 +62,20 @@ struct MetadataHandler: APIHandler {
         }
         response.clusterId = snapshot.clusterId
         response.controllerId = snapshot.controllerId
-        let names = wanted ?? snapshot.topics.keys.sorted()
+        let allTopics = snapshot.topics.keys.sorted()
+        let names =
+            wanted
+            ?? (context.authority == nil
+                ? allTopics : allTopics.filter { context.authorize(.describe, .topic, $0, logIfDenied: false) })
         var seen = Set<String>()
         for name in names where seen.insert(name).inserted {
+            if describable?.contains(name) == false || createRefused.contains(name) {
+                response.topics.append(
+                    .init(
+                        errorCode: ErrorCode.topicAuthorizationFailed.rawValue, name: name, topicId: .zero,
+                        isInternal: InternalTopic(name: name) != nil, partitions: []))
+                continue
+            }
             guard let topic = snapshot.topics[name] else {
                 // A topic just asked for is not in the controller's metadata yet: clients retry (Kafka's answer).
                 // An internal topic short of live brokers is INVALID_REPLICATION_FACTOR, as Kafka answers.
@@ -86,10 +110,16 @@ struct MetadataHandler: APIHandler {
                     isrNodes: version == 0 ? p.isr.filter { live.contains($0) } : p.isr,
                     offlineReplicas: offline)
             }
-            response.topics.append(
-                .init(
-                    errorCode: 0, name: name, topicId: topic.topicId, isInternal: topic.isInternal,
-                    partitions: partitions))
+            var described = MetadataResponse.MetadataResponseTopic(
+                errorCode: 0, name: name, topicId: topic.topicId, isInternal: topic.isInternal,
+                partitions: partitions)
+            if version >= 8 && request.includeTopicAuthorizedOperations {
+                described.topicAuthorizedOperations = context.authorizedOperations(.topic, name)
+            }
+            response.topics.append(described)
+        }
+        if (8...10).contains(version) && request.includeClusterAuthorizedOperations {
+            response.clusterAuthorizedOperations = context.authorizedOperations(.cluster, Resource.clusterName)
         }
         return response
     }

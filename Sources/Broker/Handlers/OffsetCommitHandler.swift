@@ -1,3 +1,4 @@
+import Authorization
 import Foundation
 import GroupCoordinator
 import KafkaProtocol
@@ -16,8 +17,12 @@ struct OffsetCommitHandler: APIHandler {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let expireTimestamp: Int64? =
             (2...4).contains(version) && request.retentionTimeMs != -1 ? now + request.retentionTimeMs : nil
+        // Group Read, else every partition GROUP_AUTHORIZATION_FAILED; then Topic Read per topic, else
+        // TOPIC_AUTHORIZATION_FAILED for its partitions while the others are committed.
+        let groupAllowed = context.authorize(.read, .group, request.groupId)
+        let readable = groupAllowed ? context.authorized(.read, .topic, request.topics.map(\.name)) : []
         var entries: [(TopicPartitionKey, CommittedOffset)] = []
-        for t in request.topics {
+        for t in request.topics where readable.contains(t.name) {
             for p in t.partitions {
                 let commitTimestamp = version == 1 && p.commitTimestamp != -1 ? p.commitTimestamp : now
                 entries.append(
@@ -31,7 +36,9 @@ struct OffsetCommitHandler: APIHandler {
             }
         }
         let errors: [ErrorCode]
-        if request.groupId.isEmpty && version >= 1 && request.generationIdOrMemberEpoch >= 0 {
+        if entries.isEmpty {
+            errors = []
+        } else if request.groupId.isEmpty && version >= 1 && request.generationIdOrMemberEpoch >= 0 {
             errors = entries.map { _ in .invalidGroupId }
         } else {
             errors = await groups.runtime.commit(
@@ -44,6 +51,11 @@ struct OffsetCommitHandler: APIHandler {
         for t in request.topics {
             var topic = OffsetCommitResponse.OffsetCommitResponseTopic(name: t.name)
             for p in t.partitions {
+                guard readable.contains(t.name) else {
+                    let code: ErrorCode = groupAllowed ? .topicAuthorizationFailed : .groupAuthorizationFailed
+                    topic.partitions.append(.init(partitionIndex: p.partitionIndex, errorCode: code.rawValue))
+                    continue
+                }
                 topic.partitions.append(
                     .init(
                         partitionIndex: p.partitionIndex,

@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 import Replication
 
@@ -13,10 +14,20 @@ struct OffsetForLeaderEpochHandler: APIHandler {
     {
         let version = context.apiVersion
         var response = OffsetForLeaderEpochResponse()
+        // Replicas hold Cluster ClusterAction; anyone else needs Topic Describe per topic.
+        let names = request.topics.map(\.topic)
+        let describable =
+            context.authorize(.clusterAction, .cluster, Resource.clusterName, logIfDenied: false)
+            ? Set(names) : context.authorized(.describe, .topic, names)
         for topic in request.topics {
             var result = OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult(topic: topic.topic, partitions: [])
             for p in topic.partitions {
                 var answer = OffsetForLeaderEpochResponse.EpochEndOffset(partition: p.partition)
+                guard describable.contains(topic.topic) else {
+                    answer.errorCode = ErrorCode.topicAuthorizationFailed.rawValue
+                    result.partitions.append(answer)
+                    continue
+                }
                 do {
                     let found = try core.replicas.endOffsetForLeaderEpoch(
                         topic: topic.topic, partition: p.partition,

@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 import Replication
 
@@ -25,8 +26,15 @@ struct ProduceHandler: APIHandler {
         {
             return request.acks == 0 ? nil : Self.refusingEverything(request, code: .transactionalIdAuthorizationFailed)
         }
+        if let transactionalId = request.transactionalId, !context.authorize(.write, .transactionalId, transactionalId)
+        {
+            return request.acks == 0 ? nil : Self.refusingEverything(request, code: .transactionalIdAuthorizationFailed)
+        }
+        // Kafka checks Topic Write per topic before existence; an unauthorized topic's partitions are answered
+        // TOPIC_AUTHORIZATION_FAILED and the rest are written.
+        let writable = context.authorized(.write, .topic, request.topicData.map(\.name))
         var entries: [ProduceEntry] = []
-        for topic in request.topicData {
+        for topic in request.topicData where writable.contains(topic.name) {
             for partitionData in topic.partitionData {
                 entries.append(
                     ProduceEntry(
@@ -45,7 +53,9 @@ struct ProduceHandler: APIHandler {
             for partitionData in topic.partitionData {
                 var result = ProduceResponse.PartitionProduceResponse(
                     index: partitionData.index, errorCode: 0, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1)
-                if let produced = next.next() {
+                if !writable.contains(topic.name) {
+                    result.errorCode = ErrorCode.topicAuthorizationFailed.rawValue
+                } else if let produced = next.next() {
                     result.baseOffset = produced.baseOffset
                     result.logAppendTimeMs = produced.logAppendTime
                     result.logStartOffset = produced.logStartOffset

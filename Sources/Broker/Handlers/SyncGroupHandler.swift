@@ -1,3 +1,4 @@
+import Authorization
 import GroupCoordinator
 import KafkaProtocol
 
@@ -8,6 +9,11 @@ struct SyncGroupHandler: APIHandler {
     let groups: GroupService
 
     func handle(_ request: SyncGroupRequest, context: RequestContext) async -> SyncGroupResponse? {
+        guard context.authorize(.read, .group, request.groupId) else {
+            return SyncGroupResponse(
+                errorCode: ErrorCode.groupAuthorizationFailed.rawValue, protocolType: nil, protocolName: nil,
+                assignment: [])
+        }
         let input = ClassicGroup.SyncInput(
             memberId: request.memberId, groupInstanceId: request.groupInstanceId, generationId: request.generationId,
             protocolType: request.protocolType, protocolName: request.protocolName,

@@ -18,9 +18,13 @@ final class RequestContext: Sendable {
     /// Touched by the one task handling the request; the mutex only makes that checkable.
     private let attached = Mutex<[any FileChunkSource]>([])
 
-    init(header: RequestHeader, client: ClientInfo) {
+    /// The authorizer (nil: `authorizer.class.name` is empty and every request is allowed, as in Kafka).
+    let authority: AclAuthority?
+
+    init(header: RequestHeader, client: ClientInfo, authority: AclAuthority? = nil) {
         self.header = header
         self.client = client
+        self.authority = authority
     }
 
     var apiVersion: Int16 { header.apiVersion }
@@ -45,8 +49,10 @@ protocol RouteEntry: Sendable {
     var apiKey: APIKey { get }
     var versions: ClosedRange<Int16> { get }
     func isFlexible(_ version: Int16) -> Bool
-    func handle(header: RequestHeader, body: inout ProtocolReader, client: ClientInfo, metrics: BrokerMetrics?) async
-        -> RouterOutcome
+    func handle(
+        header: RequestHeader, body: inout ProtocolReader, client: ClientInfo, metrics: BrokerMetrics?,
+        authority: AclAuthority?, quotas: QuotaManager?
+    ) async -> RouterOutcome
 }
 
 struct Route<H: APIHandler>: RouteEntry {
@@ -55,9 +61,10 @@ struct Route<H: APIHandler>: RouteEntry {
     var versions: ClosedRange<Int16> { handler.versions }
     func isFlexible(_ version: Int16) -> Bool { H.Request.isFlexible(version) }
 
-    func handle(header: RequestHeader, body: inout ProtocolReader, client: ClientInfo, metrics: BrokerMetrics?) async
-        -> RouterOutcome
-    {
+    func handle(
+        header: RequestHeader, body: inout ProtocolReader, client: ClientInfo, metrics: BrokerMetrics?,
+        authority: AclAuthority?, quotas: QuotaManager?
+    ) async -> RouterOutcome {
         let started = ContinuousClock.now
         let version = header.apiVersion
         let request: H.Request
@@ -66,14 +73,39 @@ struct Route<H: APIHandler>: RouteEntry {
         } catch {
             return .close(reason: "cannot decode \(apiKey) v\(version): \(error)")
         }
-        let context = RequestContext(header: header, client: client)
-        let answer = await handler.handle(request, context: context)
+        let context = RequestContext(header: header, client: client, authority: authority)
+        // Whole-request checks from the authorization table (Kafka's `authorizeClusterOperation`): a refusal is
+        // the request's own error response, as Kafka's `getErrorResponse` builds it.
+        let answer: H.Request.Response?
+        switch AuthorizationTable.verdict(for: request, context: context) {
+        case .allowed: answer = await handler.handle(request, context: context)
+        case .refused(let refusal): answer = refusal
+        case .refusedWithoutResponse: return .close(reason: "\(apiKey) refused: CLUSTER_AUTHORIZATION_FAILED")
+        }
         defer { metrics?.observe(request, response: answer, version: version, elapsed: ContinuousClock.now - started) }
-        guard let response = answer else { return .noResponse }
-        var writer = ProtocolWriter(capacity: 512)
-        ResponseHeader(correlationId: header.correlationId)
-            .write(to: &writer, headerVersion: H.Request.responseHeaderVersion(version))
-        response.write(to: &writer, version: version)
-        return .respond(OutboundResponse(writer: writer, files: context.files))
+        guard var response = answer else { return .noResponse }
+        func encode(_ response: H.Request.Response) -> ProtocolWriter {
+            var writer = ProtocolWriter(capacity: 512)
+            ResponseHeader(correlationId: header.correlationId)
+                .write(to: &writer, headerVersion: H.Request.responseHeaderVersion(version))
+            response.write(to: &writer, version: version)
+            return writer
+        }
+        var writer = encode(response)
+        var muteFor: Duration?
+        // Byte-rate quotas (Kafka's ClientQuotaManager): produce counts the request, a consumer fetch the response.
+        if let quotas,
+            let throttle = ByteRateQuota.throttle(
+                request, response: writer, requestBytes: body.bytes.count, context: context, quotas: quotas),
+            var throttled = response as? any ThrottleReporting
+        {
+            throttled.throttleTimeMs = throttle.ms
+            if let reencoded = throttled as? H.Request.Response {
+                response = reencoded
+                writer = encode(response)
+            }
+            muteFor = .milliseconds(Int(throttle.ms))
+        }
+        return .respond(OutboundResponse(writer: writer, files: context.files, muteFor: muteFor))
     }
 }

@@ -9,9 +9,18 @@ final class RequestRouter: Sendable {
     private let logger: Logger
     /// Request counters and timings for `/metrics` (nil: not recorded).
     let metrics: BrokerMetrics?
+    /// The authorizer handlers and the authorization table consult (nil: authorization disabled).
+    let authority: AclAuthority?
+    /// Byte-rate quotas from `/config/users` and `/config/clients` (nil: none).
+    let quotas: QuotaManager?
 
-    init(routes: [any RouteEntry], logger: Logger, metrics: BrokerMetrics? = nil) {
+    init(
+        routes: [any RouteEntry], logger: Logger, metrics: BrokerMetrics? = nil, authority: AclAuthority? = nil,
+        quotas: QuotaManager? = nil
+    ) {
         self.metrics = metrics
+        self.authority = authority
+        self.quotas = quotas
         var table = [Int16: any RouteEntry]()
         for route in routes {
             precondition(route.versions.lowerBound == 0, "\(route.apiKey) must advertise from version 0")
@@ -51,7 +60,8 @@ final class RequestRouter: Sendable {
         } catch {
             return .close(reason: "malformed request header: \(error)")
         }
-        return await route.handle(header: header, body: &reader, client: client, metrics: metrics)
+        return await route.handle(
+            header: header, body: &reader, client: client, metrics: metrics, authority: authority, quotas: quotas)
     }
 
     private func isFlexible(apiKey: Int16, version: Int16) -> Bool {

@@ -73,6 +73,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             let outcome = await router.handle(frame: frame, client: client)
             if case .respond(let response) = outcome {
                 send(response, on: channel, logger: logger)
+                if let mute = response.muteFor { try? await Task.sleep(for: mute) }
             } else if case .close(let reason) = outcome {
                 logger.debug("closing connection from \(client.address): \(reason)")
                 channel.close(promise: nil)

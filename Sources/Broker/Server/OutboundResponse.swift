@@ -11,6 +11,8 @@ protocol FileChunkSource: Sendable {
 struct OutboundResponse: Sendable {
     var writer: ProtocolWriter
     var files: [any FileChunkSource]
+    /// A quota throttle (KIP-219): the connection reads no further request for this long after sending.
+    var muteFor: Duration? = nil
 }
 
 /// What the router decided for one request frame.

@@ -11,6 +11,8 @@ public enum KafkaZkError: Error, Sendable, Equatable {
     case corruptZNode(path: String, error: ZNodeDecodingError)
     /// The producer id space is exhausted.
     case producerIdsExhausted
+    /// An ACL node kept changing under a conditional update (others writing it concurrently).
+    case aclUpdateConflict(path: String)
 }
 
 /// What winning the controller election yields; pass it to every fenced write.

@@ -29,6 +29,9 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case endTxn = 26
     case writeTxnMarkers = 27
     case txnOffsetCommit = 28
+    case describeAcls = 29
+    case createAcls = 30
+    case deleteAcls = 31
     case describeConfigs = 32
     case alterConfigs = 33
     case describeLogDirs = 35
@@ -38,6 +41,8 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case electLeaders = 43
     case incrementalAlterConfigs = 44
     case offsetDelete = 47
+    case describeClientQuotas = 48
+    case alterClientQuotas = 49
     case vote = 52
     case beginQuorumEpoch = 53
     case endQuorumEpoch = 54
@@ -79,6 +84,9 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .endTxn: "EndTxn"
         case .writeTxnMarkers: "WriteTxnMarkers"
         case .txnOffsetCommit: "TxnOffsetCommit"
+        case .describeAcls: "DescribeAcls"
+        case .createAcls: "CreateAcls"
+        case .deleteAcls: "DeleteAcls"
         case .describeConfigs: "DescribeConfigs"
         case .alterConfigs: "AlterConfigs"
         case .describeLogDirs: "DescribeLogDirs"
@@ -88,6 +96,8 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .electLeaders: "ElectLeaders"
         case .incrementalAlterConfigs: "IncrementalAlterConfigs"
         case .offsetDelete: "OffsetDelete"
+        case .describeClientQuotas: "DescribeClientQuotas"
+        case .alterClientQuotas: "AlterClientQuotas"
         case .vote: "Vote"
         case .beginQuorumEpoch: "BeginQuorumEpoch"
         case .endQuorumEpoch: "EndQuorumEpoch"

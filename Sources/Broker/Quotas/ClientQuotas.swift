@@ -1,0 +1,211 @@
+import Coordination
+import Foundation
+import KafkaProtocol
+import Logging
+import Synchronization
+
+/// Quota configs as ZooKeeper holds them (`/config/users/<user>`, `/config/users/<user>/clients/<client-id>`,
+/// `/config/clients/<client-id>`, `<default>` for the default entity), with Kafka's precedence
+/// (`ClientQuotaManager`, docs "Quotas"): user+client-id, user+default client, user, default user+client-id,
+/// default user+default client, default user, client-id, default client-id. The first entity that sets the key wins.
+struct QuotaConfigs: Sendable, Equatable {
+    static let defaultEntity = "<default>"
+    var users: [String: [String: String]] = [:]
+    var userClients: [String: [String: [String: String]]] = [:]
+    var clients: [String: [String: String]] = [:]
+
+    /// The quota for `key` (`producer_byte_rate`, `consumer_byte_rate`, `request_percentage`) that applies to a
+    /// user (the principal's name) and client id, or nil when no entity sets it.
+    func quota(_ key: String, user: String, clientId: String) -> Double? {
+        let d = Self.defaultEntity
+        let candidates: [[String: String]?] = [
+            userClients[user]?[clientId], userClients[user]?[d], users[user],
+            userClients[d]?[clientId], userClients[d]?[d], users[d],
+            clients[clientId], clients[d],
+        ]
+        for config in candidates {
+            if let value = config?[key], let number = Double(value) { return number }
+        }
+        return nil
+    }
+
+    var isEmpty: Bool { users.isEmpty && userClients.isEmpty && clients.isEmpty }
+}
+
+/// Kafka's windowed `Rate` (`quota.window.num` samples of `quota.window.size.seconds`): the rate is the total over
+/// the retained samples divided by the elapsed window, which counts as at least `num - 1` full windows so a
+/// first burst is not measured over a few milliseconds.
+struct RateWindow: Sendable, Equatable {
+    var windowMs: Int64 = 1000
+    var samples: Int = 11
+    private(set) var starts: [Int64] = []
+    private(set) var totals: [Double] = []
+
+    init(windowMs: Int64 = 1000, samples: Int = 11) {
+        self.windowMs = windowMs
+        self.samples = samples
+    }
+
+    mutating func record(_ value: Double, nowMs: Int64) {
+        if let last = starts.last, nowMs - last < windowMs {
+            totals[totals.count - 1] += value
+        } else {
+            starts.append(nowMs)
+            totals.append(value)
+        }
+        purge(nowMs: nowMs)
+    }
+
+    private mutating func purge(nowMs: Int64) {
+        let horizon = nowMs - windowMs * Int64(samples)
+        while let first = starts.first, first + windowMs <= horizon {
+            starts.removeFirst()
+            totals.removeFirst()
+        }
+    }
+
+    /// Per second, over the elapsed window (at least `samples - 1` windows, as Kafka's `Rate.windowSize`).
+    func rate(nowMs: Int64) -> Double {
+        guard let oldest = starts.first else { return 0 }
+        let elapsed = max(nowMs - oldest, windowMs * Int64(samples - 1))
+        return totals.reduce(0, +) / (Double(elapsed) / 1000)
+    }
+
+    /// `QuotaUtils.throttleTime`: how long to hold the client so its rate falls back to `quota`, capped at the
+    /// whole measurement span.
+    func throttleMs(quota: Double, nowMs: Int64) -> Int64 {
+        guard quota > 0, let oldest = starts.first else { return 0 }
+        let observed = rate(nowMs: nowMs)
+        guard observed > quota else { return 0 }
+        let elapsed = max(nowMs - oldest, windowMs * Int64(samples - 1))
+        let ms = (observed - quota) / quota * Double(elapsed)
+        return min(Int64(ms.rounded(.up)), windowMs * Int64(samples))
+    }
+}
+
+/// The broker's byte-rate quotas: one `RateWindow` per (kind, user, client id), throttle times as Kafka computes
+/// them. Owned by one `Mutex`; configs are replaced whole when ZooKeeper changes.
+final class QuotaManager: Sendable {
+    enum Kind: String, Sendable { case produce = "producer_byte_rate", fetch = "consumer_byte_rate" }
+
+    private struct State {
+        var configs = QuotaConfigs()
+        var windows: [String: RateWindow] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let windowMs: Int64
+    private let samples: Int
+    /// Where the quota configs live (nil in tests that set them by hand).
+    let zk: KafkaZkClient?
+
+    init(zk: KafkaZkClient? = nil, windowMs: Int64 = 1000, samples: Int = 11) {
+        self.zk = zk
+        self.windowMs = windowMs
+        self.samples = samples
+    }
+
+    /// Re-reads every quota entity from ZooKeeper and returns the configs now in force.
+    @discardableResult
+    func reload() async throws -> QuotaConfigs {
+        guard let zk else { return configs }
+        let e = try await zk.quotaEntities()
+        let loaded = QuotaConfigs(users: e.users, userClients: e.userClients, clients: e.clients)
+        update(loaded)
+        return loaded
+    }
+
+    /// Sets (value) or removes (nil) quota keys of one entity in ZooKeeper, keeping its other keys (SCRAM
+    /// credentials share the user node), then reloads.
+    func alter(_ entityPath: String, _ changes: [(String, String?)]) async throws(QuotaRequestError) {
+        guard let zk else { return }
+        do {
+            var config = try await zk.quotaEntityConfig(entityPath)
+            for (key, value) in changes { config[key] = value }
+            try await zk.setQuotaEntityConfig(entityPath, config)
+            try await reload()
+        } catch {
+            throw QuotaRequestError(code: .unknownServerError, message: "\(error)")
+        }
+    }
+
+    func update(_ configs: QuotaConfigs) {
+        state.withLock { $0.configs = configs }
+    }
+
+    var configs: QuotaConfigs { state.withLock { $0.configs } }
+
+    /// Records `bytes` for the client and returns the throttle time (ms) Kafka would report; 0 without a quota.
+    func record(_ kind: Kind, principal: String, clientId: String, bytes: Int, nowMs: Int64) -> Int32 {
+        let user = principal.hasPrefix("User:") ? String(principal.dropFirst(5)) : principal
+        return state.withLock { s in
+            guard let quota = s.configs.quota(kind.rawValue, user: user, clientId: clientId) else { return 0 }
+            let key = "\(kind.rawValue)\u{0}\(user)\u{0}\(clientId)"
+            var window = s.windows[key] ?? RateWindow(windowMs: windowMs, samples: samples)
+            window.record(Double(bytes), nowMs: nowMs)
+            s.windows[key] = window
+            return Int32(clamping: window.throttleMs(quota: quota, nowMs: nowMs))
+        }
+    }
+}
+
+/// Responses that carry `throttle_time_ms` (v1+; v0 clients only see the muted connection).
+protocol ThrottleReporting {
+    var throttleTimeMs: Int32 { get set }
+}
+
+extension ProduceResponse: ThrottleReporting {}
+extension FetchResponse: ThrottleReporting {}
+
+/// Which requests count against `producer_byte_rate` / `consumer_byte_rate`, and how the throttle is applied.
+enum ByteRateQuota {
+    /// The throttle time reported in the response; the connection is then muted for as long (KIP-219), which
+    /// also holds back pipelined requests of clients that do not wait by themselves.
+    struct Throttle {
+        var ms: Int32
+    }
+
+    static func throttle<R: KafkaRequest>(
+        _ request: R, response: ProtocolWriter, requestBytes: Int, context: RequestContext, quotas: QuotaManager
+    ) -> Throttle? {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let version = context.apiVersion
+        let ms: Int32
+        switch R.apiKey {
+        case .produce:
+            ms = quotas.record(
+                .produce, principal: context.principal, clientId: context.clientId, bytes: requestBytes, nowMs: now)
+        case .fetch:
+            // Followers are replication traffic (Kafka's separate replication quotas), not consumers.
+            guard let fetch = request as? FetchRequest, fetch.effectiveReplicaId(version: version) < 0 else {
+                return nil
+            }
+            let bytes = response.bytes.count + response.externals.reduce(0) { $0 + $1.length }
+            ms = quotas.record(
+                .fetch, principal: context.principal, clientId: context.clientId, bytes: bytes, nowMs: now)
+        default:
+            return nil
+        }
+        return ms > 0 ? Throttle(ms: ms) : nil
+    }
+}
+
+/// Keeps the quota configs current by re-reading `/config/users` and `/config/clients` every
+/// `refreshInterval` (Kafka follows `/config/changes`; a re-read is simpler and at most that much later).
+enum QuotaLoader {
+    static let refreshInterval: Duration = .seconds(2)
+
+    static func run(quotas: QuotaManager, logger: Logger) async {
+        var warned = false
+        while !Task.isCancelled {
+            do {
+                try await quotas.reload()
+                warned = false
+            } catch {
+                if !warned { logger.warning("cannot read client quotas from ZooKeeper: \(error)") }
+                warned = true
+            }
+            try? await Task.sleep(for: refreshInterval)
+        }
+    }
+}
