@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 import TransactionCoordinator
 
@@ -9,6 +10,13 @@ struct AddOffsetsToTxnHandler: APIHandler {
     let core: BrokerCore
 
     func handle(_ request: AddOffsetsToTxnRequest, context: RequestContext) async -> AddOffsetsToTxnResponse? {
+        // Kafka's handleAddOffsetsToTxnRequest: TransactionalId Write, then Group Read.
+        guard context.authorize(.write, .transactionalId, request.transactionalId) else {
+            return AddOffsetsToTxnResponse(errorCode: ErrorCode.transactionalIdAuthorizationFailed.rawValue)
+        }
+        guard context.authorize(.read, .group, request.groupId) else {
+            return AddOffsetsToTxnResponse(errorCode: ErrorCode.groupAuthorizationFailed.rawValue)
+        }
         let partition = await core.transactions.offsetsPartition(for: request.groupId, groups: core.groups)
         var code = await core.transactions.runtime.addPartitions(
             transactionalId: request.transactionalId, producerId: request.producerId,

@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 import TransactionCoordinator
 
@@ -12,12 +13,36 @@ struct AddPartitionsToTxnHandler: APIHandler {
     func handle(_ request: AddPartitionsToTxnRequest, context: RequestContext) async -> AddPartitionsToTxnResponse? {
         var response = AddPartitionsToTxnResponse()
         if context.apiVersion >= 4 {
+            // The batch form is broker-to-broker (KIP-890): Cluster ClusterAction for the whole request.
+            guard context.authorize(.clusterAction, .cluster) else {
+                response.errorCode = ErrorCode.clusterAuthorizationFailed.rawValue
+                return response
+            }
             for txn in request.transactions {
                 let results = await handle(
                     transactionalId: txn.transactionalId, producerId: txn.producerId, epoch: txn.producerEpoch,
                     topics: txn.topics, verifyOnly: txn.verifyOnly, version: context.apiVersion)
                 response.resultsByTransaction.append(
                     .init(transactionalId: txn.transactionalId, topicResults: results))
+            }
+            return response
+        }
+        // Kafka's handleAddPartitionsToTxnRequest: TransactionalId Write for all, then Topic Write per topic; any
+        // refusal answers the refused topics with their error and the rest OPERATION_NOT_ATTEMPTED.
+        let topicNames = request.v3AndBelowTopics.map(\.name)
+        let writable = context.authorized(.write, .topic, topicNames)
+        let idAllowed = context.authorize(.write, .transactionalId, request.v3AndBelowTransactionalId)
+        if !idAllowed || writable.count < Set(topicNames).count {
+            response.resultsByTopicV3AndBelow = request.v3AndBelowTopics.map { topic in
+                let code: ErrorCode =
+                    !idAllowed
+                    ? .transactionalIdAuthorizationFailed
+                    : writable.contains(topic.name) ? .operationNotAttempted : .topicAuthorizationFailed
+                return .init(
+                    name: topic.name,
+                    resultsByPartition: topic.partitions.map {
+                        .init(partitionIndex: $0, partitionErrorCode: code.rawValue)
+                    })
             }
             return response
         }

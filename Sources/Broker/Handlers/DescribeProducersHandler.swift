@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 import Replication
 
@@ -13,6 +14,15 @@ struct DescribeProducersHandler: APIHandler {
         var response = DescribeProducersResponse()
         for topic in request.topics {
             var topicResponse = DescribeProducersResponse.TopicResponse(name: topic.name, partitions: [])
+            guard context.authorize(.read, .topic, topic.name) else {
+                topicResponse.partitions = topic.partitionIndexes.map {
+                    var refused = DescribeProducersResponse.PartitionResponse(partitionIndex: $0)
+                    refused.errorCode = ErrorCode.topicAuthorizationFailed.rawValue
+                    return refused
+                }
+                response.topics.append(topicResponse)
+                continue
+            }
             for index in topic.partitionIndexes {
                 var partition = DescribeProducersResponse.PartitionResponse(partitionIndex: index)
                 do {

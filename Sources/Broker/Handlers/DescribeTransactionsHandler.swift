@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 import TransactionCoordinator
 
@@ -13,6 +14,14 @@ struct DescribeTransactionsHandler: APIHandler {
     {
         var response = DescribeTransactionsResponse()
         for id in request.transactionalIds {
+            guard context.authorize(.describe, .transactionalId, id) else {
+                response.transactionStates.append(
+                    .init(
+                        errorCode: ErrorCode.transactionalIdAuthorizationFailed.rawValue, transactionalId: id,
+                        transactionState: "", transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1,
+                        producerEpoch: -1, topics: []))
+                continue
+            }
             let (error, m) = await core.transactions.runtime.describe(transactionalId: id)
             var state = DescribeTransactionsResponse.TransactionState(
                 errorCode: error.rawValue, transactionalId: id, transactionState: "", transactionTimeoutMs: 0,

@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 
 /// EndTxn: the coordinator writes PrepareCommit or PrepareAbort, answers, then writes the markers and the Complete
@@ -8,6 +9,9 @@ struct EndTxnHandler: APIHandler {
     let core: BrokerCore
 
     func handle(_ request: EndTxnRequest, context: RequestContext) async -> EndTxnResponse? {
+        guard context.authorize(.write, .transactionalId, request.transactionalId) else {
+            return EndTxnResponse(errorCode: ErrorCode.transactionalIdAuthorizationFailed.rawValue)
+        }
         var code = await core.transactions.runtime.endTransaction(
             transactionalId: request.transactionalId, producerId: request.producerId,
             producerEpoch: request.producerEpoch, commit: request.committed)

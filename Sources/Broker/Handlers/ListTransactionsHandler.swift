@@ -1,3 +1,4 @@
+import Authorization
 import KafkaProtocol
 import TransactionCoordinator
 
@@ -23,7 +24,10 @@ struct ListTransactionsHandler: APIHandler {
         let (loading, transactions) = await core.transactions.runtime.list(
             states: states, producerIds: Set(request.producerIdFilters), minDurationMs: request.durationFilter)
         if loading { response.errorCode = ErrorCode.coordinatorLoadInProgress.rawValue }
-        response.transactionStates = transactions.map {
+        // Only the transactional ids the principal may describe are listed (Kafka filters, it does not fail).
+        let visible = context.authorized(
+            .describe, .transactionalId, transactions.map(\.transactionalId), logIfDenied: false)
+        response.transactionStates = transactions.filter { visible.contains($0.transactionalId) }.map {
             .init(
                 transactionalId: $0.transactionalId, producerId: $0.producerId, transactionState: $0.state.description)
         }

@@ -1,3 +1,4 @@
+import Authorization
 import Foundation
 import GroupCoordinator
 import KafkaProtocol
@@ -11,6 +12,27 @@ struct TxnOffsetCommitHandler: APIHandler {
     let groups: GroupService
 
     func handle(_ request: TxnOffsetCommitRequest, context: RequestContext) async -> TxnOffsetCommitResponse? {
+        // Kafka's handleTxnOffsetCommitRequest: TransactionalId Write and Group Read for the whole request (their
+        // error on every partition), then Topic Read per topic.
+        let whole: ErrorCode? =
+            !context.authorize(.write, .transactionalId, request.transactionalId)
+            ? .transactionalIdAuthorizationFailed
+            : !context.authorize(.read, .group, request.groupId) ? .groupAuthorizationFailed : nil
+        let readable = context.authorized(.read, .topic, request.topics.map(\.name))
+        if whole != nil || readable.count < Set(request.topics.map(\.name)).count {
+            var refused = TxnOffsetCommitResponse()
+            for topic in request.topics {
+                let code = whole ?? (readable.contains(topic.name) ? .operationNotAttempted : .topicAuthorizationFailed)
+                refused.topics.append(
+                    .init(
+                        name: topic.name,
+                        partitions: topic.partitions.map {
+                            .init(partitionIndex: $0.partitionIndex, errorCode: code.rawValue)
+                        }
+                    ))
+            }
+            return refused
+        }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var entries: [(TopicPartitionKey, CommittedOffset)] = []
         for topic in request.topics {
