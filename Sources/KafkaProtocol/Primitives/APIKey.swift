@@ -33,6 +33,8 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case electLeaders = 43
     case incrementalAlterConfigs = 44
     case offsetDelete = 47
+    case describeUserScramCredentials = 50
+    case alterUserScramCredentials = 51
     case describeCluster = 60
 
     public var description: String {
@@ -70,6 +72,8 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .electLeaders: "ElectLeaders"
         case .incrementalAlterConfigs: "IncrementalAlterConfigs"
         case .offsetDelete: "OffsetDelete"
+        case .describeUserScramCredentials: "DescribeUserScramCredentials"
+        case .alterUserScramCredentials: "AlterUserScramCredentials"
         case .describeCluster: "DescribeCluster"
         }
     }
