@@ -85,7 +85,9 @@ public struct ScramServer: SaslServerMechanism {
         guard attributes["c"] == Data(gs2Header.utf8).base64EncodedString() else {
             return .failed("Authentication failed: Invalid channel binding")
         }
-        guard let clientNonce = attributes["r"], clientNonce == nonce else {
+        // Kafka's `ScramSaslServer` accepts a client-final nonce that ends with the combined nonce (librdkafka 2.0
+        // prefixes its own); the proof below covers the exact text the client sent.
+        guard let clientNonce = attributes["r"], clientNonce.hasSuffix(nonce) else {
             return .failed("Invalid client nonce in the final client message.")
         }
         let authMessage = Array("\(clientFirstBare),\(serverFirst),\(withoutProof)".utf8)
