@@ -77,6 +77,11 @@ public enum BrokerLauncher {
         // throttled.
         let zooKeeperLogger = Logger(label: "needletail.zookeeper")
         ZooKeeperLogging.route { line in zooKeeperLogger.warning("\(line)") }
+        let startupLogDirs = initial.resolvedLogDirs(workingDirectory: FileManager.default.currentDirectoryPath)
+        let sessionFile = startupLogDirs.first.map { ZooKeeperSessionFile(logDir: $0) }
+        await sessionFile?.closeAbandonedSession(
+            connectString: initial.zookeeperConnect, sessionTimeoutMs: initial.zookeeperSessionTimeoutMs,
+            logger: logger)
         let zk: KafkaZkClient
         do {
             let session = try await ZooKeeperSession.connect(
@@ -115,6 +120,7 @@ public enum BrokerLauncher {
         } catch {
             throw BrokerStartupError("Cannot open log directories \(logDirs.joined(separator: ",")): \(error)")
         }
+        sessionFile?.save(zk.session.credentials, logger: logger)
         logger.info("Loaded \(logManager.allLogs.count) logs from \(logDirs.joined(separator: ","))")
         await StrayLogs.remove(from: logManager, zk: zk, logger: logger)
 
@@ -219,7 +225,7 @@ public enum BrokerLauncher {
         let cluster = ClusterMembership(
             zk: zk, brokerId: brokerId, clusterId: clusterId, metadata: metadata, election: election,
             registration: registration, brokerEpoch: core.brokerEpoch, controller: controllerHost, replicas: replicas,
-            logger: logger)
+            logger: logger, onNewSession: { session in sessionFile?.save(session.credentials, logger: logger) })
         try await cluster.refreshBrokers()
         try await cluster.electIfPossible()
         let groupTimers = await groups.start()  // loads __consumer_offsets partitions led here
@@ -255,6 +261,7 @@ public enum BrokerLauncher {
             logger.error("log shutdown failed: \(error)")
         }
         await zk.session.close()
+        sessionFile?.remove()
         logger.info("[KafkaServer id=\(brokerId)] shut down completed")
     }
 

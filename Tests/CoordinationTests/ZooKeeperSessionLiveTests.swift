@@ -102,6 +102,43 @@ struct ZooKeeperSessionLiveTests {
         }
     }
 
+    @Test("a session left by a dead process is resumed with its password and closed, deleting its ephemerals")
+    func abandonedSessionClosed() async throws {
+        try await LiveZooKeeper.withChroot { connect in
+            let abandoned = try await ZooKeeperSession.connect(connect)
+            let observer = try await ZooKeeperSession.connect(connect)
+            try await abandoned.create("/brokers-eph", data: bytes("x"), mode: .ephemeral)
+            let credentials = try #require(abandoned.credentials)
+            #expect(credentials.sessionId == abandoned.sessionId && credentials.password.count == 16)
+
+            let outcome = await ZooKeeperSession.closeAbandoned(
+                credentials, connectString: connect, sessionTimeout: .seconds(10), timeout: .seconds(10))
+            #expect(outcome == .closed)
+            #expect(try await observer.exists("/brokers-eph") == nil)
+
+            let again = await ZooKeeperSession.closeAbandoned(
+                credentials, connectString: connect, sessionTimeout: .seconds(10), timeout: .seconds(10))
+            #expect(again == .expired)
+            await abandoned.close()
+            await observer.close()
+        }
+    }
+
+    @Test("a wrong session password never resumes the session")
+    func wrongPasswordDoesNotResume() async throws {
+        try await LiveZooKeeper.withChroot { connect in
+            let owner = try await ZooKeeperSession.connect(connect)
+            try await owner.create("/kept", data: bytes("x"), mode: .ephemeral)
+            var forged = try #require(owner.credentials)
+            forged.password = [UInt8](repeating: 7, count: 16)
+            let outcome = await ZooKeeperSession.closeAbandoned(
+                forged, connectString: connect, sessionTimeout: .seconds(10), timeout: .seconds(10))
+            #expect(outcome != .closed)
+            #expect(try await owner.exists("/kept") != nil)
+            await owner.close()
+        }
+    }
+
     @Test("a child watch fires once when a child is added")
     func childWatch() async throws {
         try await LiveZooKeeper.withChroot { connect in

@@ -555,9 +555,8 @@ class ReplicatedCluster(Cluster):
                           lambda: f"a controller other than {not_id}; /controller is {self.controller_id()}")
 
     def restart_after_kill(self, b: BrokerProcess, timeout: float = 60) -> None:
-        """Start a killed broker again once ZooKeeper has dropped its old registration: like Kafka, a broker
-        cannot register while the previous process's ephemeral /brokers/ids/<id> still exists."""
-        self.wait_unregistered(b.broker_id)
+        """Start a killed broker again at once: it closes the session its previous process left behind (Kafka's
+        broker would wait for that session to expire before it could register again)."""
         b.start(timeout=timeout)
         self.wait_registered({b.broker_id})
 

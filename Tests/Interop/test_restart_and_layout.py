@@ -53,6 +53,27 @@ def test_kill_9_restart_keeps_topics_configs_and_data(broker, loaded):
     _check_everything_is_back(broker, loaded)
 
 
+def test_kill_9_restart_closes_the_old_zookeeper_session_and_registers_with_a_new_broker_epoch(broker, cluster, loaded):
+    """Kafka's restarted broker waits for its dead process's session to expire; ours resumes that session with the
+    credentials kept in its log directory and closes it, so /brokers/ids/<id> is re-created at once with a new
+    czxid (broker epoch): the controller sees a bounced broker, never one that kept its state."""
+    zk = _zk(cluster)
+    try:
+        _, before = zk.get(f"/brokers/ids/{broker.broker_id}")
+        session_file = broker.log_dir / "zookeeper-session"
+        assert session_file.exists() and (session_file.stat().st_mode & 0o777) == 0o600
+        assert f"session.id={before.ephemeralOwner:x}" in session_file.read_text()
+        broker.kill9()
+        broker.start()
+        _, after = zk.get(f"/brokers/ids/{broker.broker_id}")
+        assert after.czxid != before.czxid and after.ephemeralOwner != before.ephemeralOwner
+        assert f"closed ZooKeeper session 0x{before.ephemeralOwner:x}" in broker.log_tail()
+        assert "waiting up to" not in broker.log_tail(), "the broker waited for its old session to expire"
+        _check_everything_is_back(broker, loaded)
+    finally:
+        zk.stop()
+
+
 def test_partition_directories_hold_kafka_segment_and_index_files(broker, loaded):
     for p in range(2):
         d = broker.log_dir / f"{TOPIC}-{p}"

@@ -19,13 +19,17 @@ final class ClusterMembership: Sendable {
     /// box is shared with whoever checks controller requests against it).
     let brokerEpoch: Shared<Int64>
     private let logger: Logger
+    /// Called after an expired session was replaced (the broker records the new session's credentials).
+    private let onNewSession: @Sendable (ZooKeeperSession) -> Void
 
     init(
         zk: KafkaZkClient, brokerId: Int32, clusterId: String, metadata: MetadataCache,
         election: Shared<ControllerElection?>, registration: BrokerRegistration,
         brokerEpoch: Shared<Int64>,
-        controller: ControllerHost, replicas: ReplicaManager, logger: Logger
+        controller: ControllerHost, replicas: ReplicaManager, logger: Logger,
+        onNewSession: @escaping @Sendable (ZooKeeperSession) -> Void = { _ in }
     ) {
+        self.onNewSession = onNewSession
         self.zk = zk
         self.brokerId = brokerId
         self.metadata = metadata
@@ -166,6 +170,7 @@ final class ClusterMembership: Sendable {
             while !Task.isCancelled {
                 do {
                     try await zk.session.reconnect()
+                    onNewSession(zk.session)
                     brokerEpoch.withLock { $0 = -1 }
                     let epoch = try await zk.registerBroker(registration)
                     brokerEpoch.withLock { $0 = epoch }

@@ -43,6 +43,7 @@ final class ZooKeeperHandle: Sendable {
     /// Creates the handle (on the lifecycle queue) and waits until it is connected or `timeout` passes.
     static func open(
         connectString: String, sessionTimeout: Duration, connectTimeout: Duration,
+        resuming credentials: ZooKeeperSessionCredentials? = nil,
         onEvent: @escaping @Sendable (SessionEvent) -> Void
     ) async throws -> ZooKeeperHandle {
         let handle = ZooKeeperHandle(onEvent: onEvent)
@@ -50,9 +51,15 @@ final class ZooKeeperHandle: Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             zooKeeperLifecycleQueue.async {
                 let context = Unmanaged.passRetained(handle)
-                let zh = connectString.withCString { host in
-                    zookeeper_init2(
-                        host, sessionWatcher, timeoutMs, nil, context.toOpaque(), 0, ZooKeeperLogging.callback)
+                let zh = connectString.withCString { host -> OpaquePointer? in
+                    guard var clientId = credentials?.clientId else {
+                        return zookeeper_init2(
+                            host, sessionWatcher, timeoutMs, nil, context.toOpaque(), 0, ZooKeeperLogging.callback)
+                    }
+                    return withUnsafePointer(to: &clientId) { id in
+                        zookeeper_init2(
+                            host, sessionWatcher, timeoutMs, id, context.toOpaque(), 0, ZooKeeperLogging.callback)
+                    }
                 }
                 guard let zh else {
                     context.release()
@@ -73,6 +80,14 @@ final class ZooKeeperHandle: Sendable {
     }
 
     var sessionId: Int64 { inner.withLock { $0.sessionId } }
+
+    /// The session's id and password (nil before the first connection or after close).
+    var credentials: ZooKeeperSessionCredentials? {
+        inner.withLock { s in
+            guard s.connected || s.everConnected, let zh = s.zh, let id = zoo_client_id(zh.raw) else { return nil }
+            return ZooKeeperSessionCredentials(id.pointee)
+        }
+    }
     var isConnected: Bool { inner.withLock { $0.connected } }
 
     // MARK: Session events (completion thread)

@@ -133,6 +133,32 @@ public final class ZooKeeperSession: Sendable {
     /// The current session id (0 before the first connection).
     public var sessionId: Int64 { (try? handle().sessionId) ?? 0 }
 
+    /// The current session's id and password, to resume it from another process (nil when not connected yet).
+    public var credentials: ZooKeeperSessionCredentials? { try? handle().credentials }
+
+    /// Resumes a session a previous process left behind (it died without closing it) and closes it, so the server
+    /// deletes that session's ephemeral nodes now rather than after its timeout. ZooKeeper allows the resume only
+    /// with the session's password, and only while it is alive; an expired session is reported as such. Waits at
+    /// most `timeout`.
+    public static func closeAbandoned(
+        _ credentials: ZooKeeperSessionCredentials, connectString: String, sessionTimeout: Duration,
+        timeout: Duration
+    ) async -> AbandonedSessionOutcome {
+        ZooKeeperLogging.configureOnce()
+        do {
+            let handle = try await ZooKeeperHandle.open(
+                connectString: connectString, sessionTimeout: sessionTimeout, connectTimeout: timeout,
+                resuming: credentials, onEvent: { _ in })
+            let resumed = handle.sessionId == credentials.sessionId
+            await handle.close()
+            return resumed ? .closed : .unknown("the server gave a different session")
+        } catch ZooKeeperError.sessionExpired {
+            return .expired
+        } catch {
+            return .unknown("\(error)")
+        }
+    }
+
     /// Ids of the sessions this object had before `reconnect()` replaced them (oldest first).
     public var previousSessionIds: [Int64] { state.withLock { $0.previousSessionIds } }
 

@@ -24,6 +24,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case deleteRecords = 21
     case initProducerId = 22
     case offsetForLeaderEpoch = 23
+    case writeTxnMarkers = 27
     case describeConfigs = 32
     case alterConfigs = 33
     case describeLogDirs = 35
@@ -36,6 +37,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case describeUserScramCredentials = 50
     case alterUserScramCredentials = 51
     case describeCluster = 60
+    case describeProducers = 61
 
     public var description: String {
         switch self {
@@ -63,6 +65,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .deleteRecords: "DeleteRecords"
         case .initProducerId: "InitProducerId"
         case .offsetForLeaderEpoch: "OffsetForLeaderEpoch"
+        case .writeTxnMarkers: "WriteTxnMarkers"
         case .describeConfigs: "DescribeConfigs"
         case .alterConfigs: "AlterConfigs"
         case .describeLogDirs: "DescribeLogDirs"
@@ -75,6 +78,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .describeUserScramCredentials: "DescribeUserScramCredentials"
         case .alterUserScramCredentials: "AlterUserScramCredentials"
         case .describeCluster: "DescribeCluster"
+        case .describeProducers: "DescribeProducers"
         }
     }
 }
