@@ -239,7 +239,11 @@ def test_kafka_python_produces_and_consumes_over_the_secured_listener(secured, t
     p.flush(30)
     p.close()
     c = KafkaConsumer(topic, auto_offset_reset="earliest", consumer_timeout_ms=15000, **kw)
-    got = [m.value for m in c][:10]
+    got = []
+    for m in c:
+        got.append(m.value)
+        if len(got) == 10:
+            break
     c.close()
     assert got == [b"kp%d" % i for i in range(10)]
 
@@ -286,7 +290,7 @@ def test_kcat_produces_and_consumes_over_the_secured_listener(secured, topic, ro
 # --------------------------------------------------------------------------------------------------------------
 # Failures.
 
-@pytest.mark.parametrize("mechanism", MECHANISMS)
+@pytest.mark.parametrize("mechanism", ["PLAIN", "SCRAM-SHA-512"])
 @pytest.mark.parametrize("client", ["confluent-kafka", "kafka-python", "aiokafka", "kcat"])
 def test_a_wrong_password_fails_for_every_client(secured, client, mechanism):
     listener = "SASL_SSL"
@@ -296,14 +300,14 @@ def test_a_wrong_password_fails_for_every_client(secured, client, mechanism):
 
         admin = AdminClient(_confluent_conf(secured, listener, mechanism, password="wrong"))
         with pytest.raises(KafkaException):
-            admin.list_topics(timeout=10)
+            admin.list_topics(timeout=3)
     elif client == "kafka-python":
         from kafka import KafkaAdminClient
         from kafka.errors import KafkaError
 
         with pytest.raises(KafkaError):
             KafkaAdminClient(**_kafka_python_kwargs(secured, listener, mechanism, password="wrong"),
-                             request_timeout_ms=10000).close()
+                             request_timeout_ms=3000, api_version_auto_timeout_ms=3000).close()
     elif client == "aiokafka":
         from aiokafka import AIOKafkaProducer
         from aiokafka.errors import KafkaError
@@ -319,7 +323,7 @@ def test_a_wrong_password_fails_for_every_client(secured, client, mechanism):
         with pytest.raises(KafkaError):
             asyncio.run(attempt())
     else:
-        out = run_kcat([*_kcat_args(secured, listener, mechanism, password="wrong"), "-L", "-m", "10"], timeout=60)
+        out = run_kcat([*_kcat_args(secured, listener, mechanism, password="wrong"), "-L", "-m", "3"], timeout=60)
         assert out.returncode != 0
         assert b"Authentication failed" in out.stderr or b"authentication" in out.stderr.lower()
 
@@ -331,12 +335,12 @@ def test_mtls_refuses_a_client_without_a_certificate_and_maps_the_certificate_dn
     base = {"bootstrap.servers": secured.bootstrap("MTLS"), "security.protocol": "SSL",
             "ssl.ca.location": str(secured.certs / "ca.pem")}
     with pytest.raises(KafkaException):
-        AdminClient(base).list_topics(timeout=10)
+        AdminClient(base).list_topics(timeout=3)
     # A certificate whose DN matches no mapping rule gives no principal: refused too.
     stranger = {**base, "ssl.certificate.location": str(secured.certs / "stranger.pem"),
                 "ssl.key.location": str(secured.certs / "stranger.key")}
     with pytest.raises(KafkaException):
-        AdminClient(stranger).list_topics(timeout=10)
+        AdminClient(stranger).list_topics(timeout=3)
     client = {**base, "ssl.certificate.location": str(secured.certs / "client.pem"),
               "ssl.key.location": str(secured.certs / "client.key")}
     assert _confluent_round_trip(client, topic, 5) == [b"m%d" % i for i in range(5)]
