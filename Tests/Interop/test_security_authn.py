@@ -630,3 +630,48 @@ def test_sarama_produces_and_consumes_over_the_secured_listener(secured, topic, 
     assert run.returncode == 0 and run.stdout.strip().endswith("ok"), run.stdout + run.stderr[-2000:]
     wrong = subprocess.run(args[:5] + ["wrong"] + args[6:], capture_output=True, text=True, timeout=120)
     assert wrong.returncode != 0
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Inter-broker traffic over SASL_SSL with SCRAM (the secured tools/cluster variant's shape).
+
+def test_two_brokers_replicate_over_a_sasl_ssl_inter_broker_listener(secured, cluster, tmp_path_factory):
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    certs = secured.certs
+    root = tmp_path_factory.mktemp("interbroker")
+    zk = f"{cluster.zk_hosts}{cluster.chroot}-ib"
+    out = subprocess.run(
+        [str(NEEDLETAIL_BIN), "configs", "--zookeeper", zk, "--alter", "--add-config",
+         "SCRAM-SHA-512=[iterations=8192,password=broker-secret]", "--entity-type", "users", "--entity-name", "broker"],
+        capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    brokers = []
+    for broker_id in (11, 12):
+        b = cluster.broker(broker_id, start=False)
+        secure_port = free_port()
+        listeners = f"PLAINTEXT://{HOST}:{b.port},SASL_SSL://{HOST}:{secure_port}"
+        b.props.update({
+            "zookeeper.connect": zk, "log.dirs": str(root / f"b{broker_id}"),
+            "listeners": listeners, "advertised.listeners": listeners,
+            "inter.broker.listener.name": "SASL_SSL",
+            "sasl.enabled.mechanisms": "SCRAM-SHA-512", "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+            "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config":
+                'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" '
+                'password="broker-secret";',
+            "ssl.keystore.type": "PEM", "ssl.keystore.location": str(certs / "broker-keystore.pem"),
+            "ssl.truststore.type": "PEM", "ssl.truststore.location": str(certs / "ca.pem"),
+            "offsets.topic.replication.factor": "2", "default.replication.factor": "2",
+        })
+        brokers.append(b)
+    for b in brokers:
+        b.start()
+    bootstrap = ",".join(b.bootstrap for b in brokers)
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic("replicated", 1, 2, config={"min.insync.replicas": "2"})])["replicated"].result(60)
+    conf = {"bootstrap.servers": bootstrap, "acks": "all"}
+    # Leaders exist only if the controller reached both brokers over SASL_SSL, and acks=all with
+    # min.insync.replicas=2 succeeds only once the follower fetched over SASL_SSL.
+    assert _confluent_round_trip(conf, "replicated", 5) == [b"m%d" % i for i in range(5)]
+    for b in brokers:
+        b.stop()
