@@ -98,6 +98,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // KRaft's quorum (KIP-595/630/996) as a sans-io state machine: elections, pull replication, the high watermark,
+        // snapshots, `quorum-state`, `controller.quorum.*`. No networking, no storage: the broker drives it. Optimised
+        // in debug builds too, for the simulation in KRaftTests.
+        .target(
+            name: "KRaft", exclude: ["README.md"],
+            swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+
         // Kafka's TCP framing (int32 size + bytes) as one NIO decoder, shared by the broker and KafkaClient.
         .target(
             name: "KafkaFraming", dependencies: [.product(name: "NIOCore", package: "swift-nio")],
@@ -191,6 +198,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AuthenticationTests", dependencies: ["Authentication"], swiftSettings: swiftSettings),
+        // Optimised even in debug builds: the quorum simulation runs thousands of seeds inside `swift test`.
+        .testTarget(
+            name: "KRaftTests", dependencies: ["KRaft"],
+            swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KafkaClientTests",

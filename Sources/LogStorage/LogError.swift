@@ -16,6 +16,8 @@ public enum LogError: Error, Equatable, Sendable {
     case outOfOrderSequence(producerId: Int64, expected: Int32, received: Int32)
     /// The batch's producer epoch is older than the stored one (INVALID_PRODUCER_EPOCH).
     case invalidProducerEpoch(producerId: Int64, current: Int16, received: Int16)
+    /// A transaction marker from a coordinator epoch older than the last marker's (TRANSACTION_COORDINATOR_FENCED).
+    case transactionCoordinatorFenced(producerId: Int64, current: Int32, received: Int32)
     /// Reserved for pre-2.5 behaviour (UNKNOWN_PRODUCER_ID); the 3.x rules implemented here never raise it.
     case unknownProducerId(Int64)
     /// Reserved for pre-2.0 behaviour (DUPLICATE_SEQUENCE_NUMBER); duplicates are answered with the original offsets.

@@ -45,6 +45,8 @@ final class LogSegment {
     var logPath: String { Self.logPath(directory, baseOffset) + fileSuffix }
     var indexFilePath: String { Self.indexPath(directory, baseOffset) + fileSuffix }
     var timeIndexFilePath: String { Self.timeIndexPath(directory, baseOffset) + fileSuffix }
+    /// The aborted-transaction index; it exists only once a transaction aborted in this segment.
+    var txnIndexFilePath: String { TransactionIndexFormat.path(directory, baseOffset) + fileSuffix }
 
     /// The `.log`, opened if it was closed (holding the returned file keeps its descriptor open).
     var log: SegmentFile {
@@ -439,7 +441,7 @@ final class LogSegment {
         try renameFiles(suffix: fileSuffix + ".deleted")
     }
 
-    var filePaths: [String] { [logPath, indexFilePath, timeIndexFilePath] }
+    var filePaths: [String] { [logPath, indexFilePath, timeIndexFilePath, txnIndexFilePath] }
 
     /// Renames the three files to their canonical names plus `suffix` (the cleaner's `.cleaned` → `.swap` → "").
     /// Index files of a lazily opened segment that were never created are skipped.
@@ -456,6 +458,8 @@ final class LogSegment {
             if FS.exists(indexFilePath) { try FS.rename(indexFilePath, newIndex) }
             if FS.exists(timeIndexFilePath) { try FS.rename(timeIndexFilePath, newTimeIndex) }
         }
+        let newTxnIndex = TransactionIndexFormat.path(directory, baseOffset) + suffix
+        if FS.exists(txnIndexFilePath) { try FS.rename(txnIndexFilePath, newTxnIndex) }
         fileSuffix = suffix
     }
 

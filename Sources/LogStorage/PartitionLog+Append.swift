@@ -17,12 +17,13 @@ extension PartitionLog {
     {
         let bytes = batch
         var header = try Self.parseSingleBatch(bytes)
+        let marker = header.isControl ? bytes.withUnsafeBytes { Self.marker(in: $0, header: header) } : nil
         return try lock.withLock { () throws(LogError) -> LeaderAppendResult in
             try ensureOpen()
             if bytes.count > config.segmentBytes {
                 throw .recordTooLarge(size: bytes.count, limit: config.segmentBytes)
             }
-            if let dup = try producerState.checkLeaderAppend(header) {
+            if let dup = try producerState.checkLeaderAppend(header, marker: marker) {
                 return LeaderAppendResult(
                     baseOffset: dup.firstOffset, lastOffset: dup.lastOffset, logStartOffset: logStart,
                     maxTimestamp: dup.timestamp, isDuplicate: true)
@@ -47,7 +48,9 @@ extension PartitionLog {
                         indexIntervalBytes: config.indexIntervalBytes)
                 }
             }
-            producerState.apply(header)
+            if let done = producerState.apply(header, marker: marker) {
+                try recordAbort(done, segmentBase: segment.baseOffset)
+            }
             if epochCache.assign(epoch: leaderEpoch, startOffset: base) { try epochCache.persist() }
             unflushedMessages += Int64(max(1, header.recordsCount))
             if unflushedMessages >= config.flushMessages { try flushLocked(now: now) }
@@ -92,7 +95,16 @@ extension PartitionLog {
                         UnsafeRawBufferPointer(rebasing: p[start..<(start + groupBytes)]), batches: group,
                         indexIntervalBytes: config.indexIntervalBytes)
                     for span in spans[i..<j] {
-                        producerState.apply(span.header)
+                        // Followers derive the same open transactions, LSO and aborted index from the markers.
+                        let marker =
+                            span.header.isControl
+                            ? Self.marker(
+                                in: UnsafeRawBufferPointer(
+                                    rebasing: p[span.relativePosition..<(span.relativePosition + span.size)]),
+                                header: span.header) : nil
+                        if let done = producerState.apply(span.header, marker: marker) {
+                            try recordAbort(done, segmentBase: segment.baseOffset)
+                        }
                         if epochCache.assign(
                             epoch: span.header.partitionLeaderEpoch, startOffset: span.header.baseOffset)
                         {
@@ -183,7 +195,7 @@ extension PartitionLog {
         try active.onBecomeInactive()
         for path in [
             LogSegment.logPath(dir, base), LogSegment.indexPath(dir, base),
-            LogSegment.timeIndexPath(dir, base),
+            LogSegment.timeIndexPath(dir, base), TransactionIndexFormat.path(dir, base),
         ] { try FS.remove(path) }
         let segment = try LogSegment(directory: dir, baseOffset: base, now: now)
         try segment.becomeActive(maxIndexBytes: config.segmentIndexBytes)

@@ -11,7 +11,9 @@ extension PartitionLog {
     ///    `.log` opens on first read and its indexes are mapped and checked (rebuilt when bad) on first use;
     /// 3. an empty directory gets a segment at the checkpointed log start offset; an LEO below that start empties
     ///    the log;
-    /// 4. producer state = newest snapshot ≤ LEO + replay; the leader-epoch cache is trimmed to [start, LEO].
+    /// 4. producer state = newest snapshot ≤ LEO + replay (open transactions included); after an unclean shutdown the
+    ///    replay starts at or before the recovery point and re-derives the `.txnindex` entries from there; the
+    ///    leader-epoch cache is trimmed to [start, LEO].
     func load(recoveryPointCheckpoint: Int64?, logStartCheckpoint: Int64?, hwCheckpoint: Int64?, clean: Bool)
         throws(LogError)
     {
@@ -109,13 +111,25 @@ extension PartitionLog {
         if logStart > leo { logStart = leo }
         if let active = segments.last { try active.becomeActive(maxIndexBytes: config.segmentIndexBytes) }
 
-        try rebuildProducerState()
+        try abortedIndex.load(directory: dir, segmentBases: segments.map(\.baseOffset))
+        if clean {
+            try rebuildProducerState()
+        } else {
+            // Segments past the recovery point were re-read, so the producer state and the aborted-transaction
+            // index are re-derived from there: snapshots taken after it may describe batches that were cut.
+            let recoverFrom = min(recoveryPoint, leo)
+            for offset in try snapshotOffsets() where offset > recoverFrom {
+                try FS.remove(ProducerStateManager.snapshotPath(dir, offset))
+            }
+            try rebuildProducerState(abortedIndexFrom: recoverFrom)
+        }
         if epochCache.truncateFromEnd(leo) { epochChanged = true }
         if epochCache.truncateFromStart(logStart) { epochChanged = true }
         if epochChanged { try epochCache.persist() }
 
         recoveryPointValue = clean ? leo : min(recoveryPointCheckpoint ?? 0, leo)
         highWatermarkValue = min(max(hwCheckpoint ?? 0, logStart), leo)
+        producerState.onHighWatermarkUpdated(highWatermarkValue)
         loadInfo = info
     }
 }

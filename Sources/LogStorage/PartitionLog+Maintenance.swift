@@ -53,6 +53,7 @@ extension PartitionLog {
             recoveryPointValue = min(recoveryPointValue, end)
             logStart = min(logStart, end)
             if epochCache.truncateFromEnd(end) { try epochCache.persist() }
+            try abortedIndex.truncate(from: end, directory: dir)
             try rebuildProducerState()
         }
     }
@@ -73,8 +74,9 @@ extension PartitionLog {
         for snapshot in try snapshotOffsets() { try FS.remove(ProducerStateManager.snapshotPath(dir, snapshot)) }
         for path in [
             LogSegment.logPath(dir, offset), LogSegment.indexPath(dir, offset),
-            LogSegment.timeIndexPath(dir, offset),
+            LogSegment.timeIndexPath(dir, offset), TransactionIndexFormat.path(dir, offset),
         ] { try FS.remove(path) }
+        abortedIndex.removeAll()
         let segment = try LogSegment(directory: dir, baseOffset: offset, now: now)
         try segment.becomeActive(maxIndexBytes: config.segmentIndexBytes)
         segments = [segment]
@@ -136,6 +138,7 @@ extension PartitionLog {
     func deleteOldestSegment(now: Int64) throws(LogError) {
         let oldest = segments.removeFirst()
         try scheduleDeletion(oldest, now: now)
+        abortedIndex.dropSegments(below: segments.first?.baseOffset ?? leo)
         if let first = segments.first, first.baseOffset > logStart {
             logStart = first.baseOffset
             if epochCache.truncateFromStart(logStart) { try epochCache.persist() }

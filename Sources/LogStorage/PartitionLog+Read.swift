@@ -26,15 +26,16 @@ extension PartitionLog {
             /// The offset after the segment's last batch (next segment's base, or the LEO for the active one).
             var nextOffset: Int64
         }
-        let (views, start, end, hw) = try lock.withLock {
-            () throws(LogError) -> ([View], Int64, Int64, Int64) in
+        let (views, start, end, hw, lso) = try lock.withLock {
+            () throws(LogError) -> ([View], Int64, Int64, Int64, Int64) in
             try ensureOpen()
             let end = leo
             if offset < logStart || offset > end {
                 throw .offsetOutOfRange(requested: offset, logStartOffset: logStart, logEndOffset: end)
             }
+            let lso = lastStableOffsetLocked
             guard offset < end, let first = segmentIndex(containing: offset) else {
-                return ([], logStart, end, highWatermarkValue)
+                return ([], logStart, end, highWatermarkValue, lso)
             }
             var views: [View] = []
             for i in first..<min(segments.count, first + Self.maxSegmentsPerRead) {
@@ -46,10 +47,11 @@ extension PartitionLog {
                         file: i == first ? try seg.log : nil, handle: seg.logHandle, start: position, end: seg.size,
                         nextOffset: next))
             }
-            return (views, logStart, end, highWatermarkValue)
+            return (views, logStart, end, highWatermarkValue, lso)
         }
         var result = LogReadResult(
-            slices: [], byteCount: 0, logStartOffset: start, logEndOffset: end, highWatermark: hw)
+            slices: [], byteCount: 0, logStartOffset: start, logEndOffset: end, highWatermark: hw,
+            lastStableOffset: lso, nextOffset: offset)
         var first = true
         outer: for view in views {
             // The slices hold the file, so an eviction from the descriptor cache cannot close it mid-send.
@@ -87,12 +89,14 @@ extension PartitionLog {
                     if view.nextOffset <= maxOffset && result.byteCount + rest <= maxBytes {
                         if sliceStart < 0 { sliceStart = b.position }
                         sliceEnd = view.end
+                        result.nextOffset = view.nextOffset
                         result.byteCount += rest
                         first = false
                         continue outer
                     }
                     if sliceStart < 0 { sliceStart = b.position }
                     sliceEnd = b.position + Int64(b.size)
+                    result.nextOffset = h.nextOffset
                     result.byteCount += b.size
                     first = false
                 case .end:

@@ -26,6 +26,10 @@ public struct LogReadResult: Sendable {
     public var logStartOffset: Int64
     public var logEndOffset: Int64
     public var highWatermark: Int64
+    /// The LSO when the read started (Kafka's `lastStableOffset`; the HW when no transaction is open).
+    public var lastStableOffset: Int64 = -1
+    /// The offset after the last batch returned (the read's start when nothing was returned).
+    public var nextOffset: Int64 = -1
 }
 
 /// How the log was opened.
@@ -62,6 +66,7 @@ public final class PartitionLog: @unchecked Sendable {
     var highWatermarkValue: Int64 = 0
     var recoveryPointValue: Int64 = 0
     var producerState = ProducerStateManager()
+    var abortedIndex = AbortedTransactionIndex()
     var epochCache: LeaderEpochCache
     var pendingDeletes: [(dueAt: Int64, segment: LogSegment)] = []
     var unflushedMessages: Int64 = 0
@@ -101,7 +106,27 @@ public final class PartitionLog: @unchecked Sendable {
     /// The high watermark, persisted in `replication-offset-checkpoint`. Setting clamps to [logStart, LEO].
     public var highWatermark: Int64 {
         get { lock.withLock { highWatermarkValue } }
-        set { lock.withLock { highWatermarkValue = min(max(newValue, logStart), leo) } }
+        set {
+            lock.withLock {
+                highWatermarkValue = min(max(newValue, logStart), leo)
+                producerState.onHighWatermarkUpdated(highWatermarkValue)
+            }
+        }
+    }
+
+    /// The last stable offset: below it every transaction is decided and replicated (read_committed reads stop
+    /// here). Equal to the HW when no transaction is open.
+    public var lastStableOffset: Int64 { lock.withLock { lastStableOffsetLocked } }
+
+    /// Never below the log start offset: an open transaction whose first batches were deleted (retention,
+    /// DeleteRecords) holds the LSO at the log start, as Kafka's `maybeIncrementFirstUnstableOffset` does.
+    var lastStableOffsetLocked: Int64 {
+        max(producerState.lastStableOffset(highWatermark: highWatermarkValue), min(logStart, highWatermarkValue))
+    }
+
+    /// The aborted transactions overlapping [from, upTo) (Kafka's `collectAbortedTransactions`), oldest marker first.
+    public func abortedTransactions(from: Int64, upTo: Int64) -> [AbortedTransaction] {
+        lock.withLock { abortedIndex.overlapping(from: from, upTo: upTo) }
     }
 
     /// Total bytes of all segments.
@@ -173,7 +198,10 @@ public final class PartitionLog: @unchecked Sendable {
     }
 
     /// Rebuilds producer state for the current LEO: newest snapshot at or below it, then replay of later batches.
-    func rebuildProducerState() throws(LogError) {
+    /// With `abortedIndexFrom` (recovery after an unclean shutdown), the aborted-transaction entries of markers at or
+    /// after that offset are dropped and re-derived from the replayed markers, as Kafka's segment recovery rebuilds
+    /// the `.txnindex`.
+    func rebuildProducerState(abortedIndexFrom: Int64? = nil) throws(LogError) {
         let end = leo
         var snapshotOffset: Int64?
         for offset in try snapshotOffsets().reversed() {
@@ -193,11 +221,45 @@ public final class PartitionLog: @unchecked Sendable {
         }
         if snapshotOffset == nil { producerState.clear() }
         let from = max(snapshotOffset ?? 0, segments.first?.baseOffset ?? 0)
-        try forEachBatch(from: from) { h in producerState.apply(h) }
+        if let rebuildFrom = abortedIndexFrom {
+            let cut = max(rebuildFrom, from)
+            try abortedIndex.truncate(from: cut, directory: dir)
+            var completedAborts: [(CompletedTransaction, Int64)] = []
+            try forEachBatch(from: from) { h, marker, segmentBase in
+                if let done = producerState.apply(h, marker: marker), done.isAborted, done.lastOffset >= cut {
+                    completedAborts.append((done, segmentBase))
+                }
+            }
+            for (done, base) in completedAborts { try recordAbort(done, segmentBase: base) }
+        } else {
+            try forEachBatch(from: from) { h, marker, _ in producerState.apply(h, marker: marker) }
+        }
+        producerState.onHighWatermarkUpdated(highWatermarkValue)
     }
 
-    /// Calls `body` with every stored batch whose last offset is ≥ `offset`, in order.
-    func forEachBatch(from offset: Int64, _ body: (RecordBatchHeader) -> Void) throws(LogError) {
+    /// Appends an aborted transaction to the `.txnindex` of the segment holding its marker.
+    func recordAbort(_ done: CompletedTransaction, segmentBase: Int64) throws(LogError) {
+        guard done.isAborted else { return }
+        try abortedIndex.append(
+            AbortedTransaction(
+                producerId: done.producerId, firstOffset: done.firstOffset, lastOffset: done.lastOffset,
+                lastStableOffset: done.lastStableOffset), segmentBase: segmentBase, directory: dir)
+    }
+
+    /// The transaction marker of a control batch (nil for data batches and unreadable control records, which
+    /// Kafka skips too).
+    static func marker(in batch: UnsafeRawBufferPointer, header: RecordBatchHeader) -> ControlRecord? {
+        guard header.isControl, let parsed = try? RecordBatch(parsing: batch, verifyCRC: false),
+            let record = parsed.records.first
+        else { return nil }
+        return try? ControlRecord(key: record.key, value: record.value)
+    }
+
+    /// Calls `body` with every stored batch whose last offset is ≥ `offset`, in order, with its transaction marker
+    /// (control batches) and the base offset of its segment.
+    func forEachBatch(from offset: Int64, _ body: (RecordBatchHeader, ControlRecord?, Int64) -> Void)
+        throws(LogError)
+    {
         guard offset < leo else { return }
         let first = segmentIndex(containing: offset) ?? 0
         for i in first..<segments.count {
@@ -206,7 +268,13 @@ public final class PartitionLog: @unchecked Sendable {
             var scanner = BatchScanner(file: try seg.log, from: start, end: seg.size)
             scan: while true {
                 switch try scanner.next() {
-                case .batch(let b): if b.header.lastOffset >= offset { body(b.header) }
+                case .batch(let b):
+                    guard b.header.lastOffset >= offset else { continue }
+                    var marker: ControlRecord?
+                    if b.header.isControl, let bytes = try scanner.body(of: b) {
+                        marker = bytes.withUnsafeBytes { Self.marker(in: $0, header: b.header) }
+                    }
+                    body(b.header, marker, seg.baseOffset)
                 case .end: break scan
                 case .invalid(let position, let reason):
                     throw .corruptLog("\(seg.logPath) at \(position): \(reason)")

@@ -28,16 +28,34 @@ public struct ProducerStateEntry: Sendable, Equatable {
     public var lastSequence: Int32 { batches.last?.lastSequence ?? -1 }
 }
 
-/// The idempotent-producer state of a partition: validation of leader appends, replay of stored batches, and the
-/// `<offset>.snapshot` file format (version 1, CRC-32C, 46-byte entries).
+/// The producer state of a partition (Kafka's `ProducerStateManager`): validation of leader appends (sequences,
+/// producer epochs, coordinator epochs of transaction markers), replay of stored batches, the open transactions
+/// that hold back the last stable offset, and the `<offset>.snapshot` file format (version 1, CRC-32C, 46-byte
+/// entries).
+///
+/// LSO: a transaction is *ongoing* from its first transactional batch until its marker, then *unreplicated* until
+/// the high watermark passes the marker. `LSO = min(first offset of those, HW)`, so a read-committed consumer never
+/// sees a transaction whose outcome could still be lost with a leader change.
 struct ProducerStateManager {
     private(set) var producers: [Int64: ProducerStateEntry] = [:]
+    /// Open transactions: first offset → producer id (Kafka's `ongoingTxns`).
+    private(set) var ongoingTxns: [Int64: Int64] = [:]
+    /// Completed transactions whose marker may still be at or above the HW (Kafka's `unreplicatedTxns`).
+    private(set) var unreplicatedTxns: [CompletedTransaction] = []
 
-    mutating func clear() { producers.removeAll() }
+    mutating func clear() {
+        producers.removeAll()
+        ongoingTxns.removeAll()
+        unreplicatedTxns.removeAll()
+    }
 
-    /// Checks a client batch against the stored state (Kafka 3.x `ProducerStateManager` / `ProducerAppendInfo` rules).
+    /// Checks a batch against the stored state (Kafka 3.x `ProducerStateManager` / `ProducerAppendInfo` rules).
     /// Returns the original batch's metadata when the batch is a duplicate of one of the last five.
-    func checkLeaderAppend(_ h: RecordBatchHeader) throws(LogError) -> ProducerBatchMetadata? {
+    /// A transaction marker (`marker` set, from the transaction coordinator) needs a producer epoch no older than
+    /// the stored one and a coordinator epoch no older than the last marker's (TRANSACTION_COORDINATOR_FENCED).
+    func checkLeaderAppend(_ h: RecordBatchHeader, marker: ControlRecord? = nil) throws(LogError)
+        -> ProducerBatchMetadata?
+    {
         guard h.hasProducerId else { return nil }
         let stored = producers[h.producerId]
         let storedEpoch = stored?.producerEpoch ?? -1
@@ -52,7 +70,13 @@ struct ProducerStateManager {
         if h.producerEpoch < storedEpoch {
             throw .invalidProducerEpoch(producerId: h.producerId, current: storedEpoch, received: h.producerEpoch)
         }
-        if h.isControl { return nil }
+        if h.isControl {
+            if let marker, let stored, stored.coordinatorEpoch > marker.coordinatorEpoch {
+                throw .transactionCoordinatorFenced(
+                    producerId: h.producerId, current: stored.coordinatorEpoch, received: marker.coordinatorEpoch)
+            }
+            return nil
+        }
         if h.producerEpoch != storedEpoch {
             // A new epoch restarts sequences at 0, unless nothing is known about the producer at all.
             if h.baseSequence != 0 && storedEpoch != -1 {
@@ -73,15 +97,31 @@ struct ProducerStateManager {
     }
 
     /// Records a stored batch (offsets already assigned). No validation: used for leader, follower and replay.
-    mutating func apply(_ h: RecordBatchHeader) {
-        guard h.hasProducerId else { return }
+    /// A transactional data batch opens its producer's transaction; a marker (`marker`, the control record of a
+    /// control batch) closes it and returns the completed transaction, with the LSO Kafka records for an abort.
+    @discardableResult
+    mutating func apply(_ h: RecordBatchHeader, marker: ControlRecord? = nil) -> CompletedTransaction? {
+        guard h.hasProducerId else { return nil }
         var entry = producers[h.producerId] ?? ProducerStateEntry(producerId: h.producerId, producerEpoch: -1)
         if entry.producerEpoch != h.producerEpoch {
             entry.producerEpoch = h.producerEpoch
             entry.batches.removeAll(keepingCapacity: true)
         }
         entry.lastTimestamp = h.maxTimestamp
+        var completed: CompletedTransaction?
         if h.isControl {
+            if let marker {
+                let first = entry.currentTxnFirstOffset >= 0 ? entry.currentTxnFirstOffset : h.baseOffset
+                completed = CompletedTransaction(
+                    producerId: h.producerId, firstOffset: first, lastOffset: h.lastOffset,
+                    isAborted: marker.type == .abort,
+                    lastStableOffset: nextIncompleteTxnFirstOffset(excluding: h.producerId) ?? h.lastOffset + 1)
+                if entry.currentTxnFirstOffset >= 0 { ongoingTxns[entry.currentTxnFirstOffset] = nil }
+                entry.coordinatorEpoch = marker.coordinatorEpoch
+                if let completed { unreplicatedTxns.append(completed) }
+            } else if entry.currentTxnFirstOffset >= 0 {
+                ongoingTxns[entry.currentTxnFirstOffset] = nil
+            }
             entry.currentTxnFirstOffset = -1
         } else {
             if h.baseSequence >= 0 {
@@ -91,9 +131,43 @@ struct ProducerStateManager {
                         firstSequence: h.baseSequence, lastSequence: h.lastSequence, lastOffset: h.lastOffset,
                         offsetDelta: h.lastOffsetDelta, timestamp: h.maxTimestamp))
             }
-            if h.isTransactional && entry.currentTxnFirstOffset < 0 { entry.currentTxnFirstOffset = h.baseOffset }
+            if h.isTransactional && entry.currentTxnFirstOffset < 0 {
+                entry.currentTxnFirstOffset = h.baseOffset
+                ongoingTxns[h.baseOffset] = h.producerId
+            }
         }
         producers[h.producerId] = entry
+        return completed
+    }
+
+    /// The first offset of the oldest open transaction of another producer (Kafka's `findNextIncompleteTxn`).
+    private func nextIncompleteTxnFirstOffset(excluding producerId: Int64) -> Int64? {
+        ongoingTxns.filter { $0.value != producerId }.keys.min()
+    }
+
+    /// Completed transactions whose marker is below the new HW stop holding back the LSO.
+    mutating func onHighWatermarkUpdated(_ highWatermark: Int64) {
+        if unreplicatedTxns.contains(where: { $0.lastOffset < highWatermark }) {
+            unreplicatedTxns.removeAll { $0.lastOffset < highWatermark }
+        }
+    }
+
+    /// The first offset of the oldest transaction not yet both complete and replicated (Kafka's
+    /// `firstUnstableOffset`), nil when there is none.
+    func firstUnstableOffset(highWatermark: Int64) -> Int64? {
+        let unreplicated = unreplicatedTxns.lazy.filter { $0.lastOffset >= highWatermark }.map(\.firstOffset).min()
+        let ongoing = ongoingTxns.keys.min()
+        switch (unreplicated, ongoing) {
+        case (nil, nil): return nil
+        case (let a?, nil): return a
+        case (nil, let b?): return b
+        case (let a?, let b?): return min(a, b)
+        }
+    }
+
+    /// `min(firstUnstableOffset, HW)`.
+    func lastStableOffset(highWatermark: Int64) -> Int64 {
+        min(firstUnstableOffset(highWatermark: highWatermark) ?? highWatermark, highWatermark)
     }
 
     // MARK: Snapshot file
@@ -166,5 +240,13 @@ struct ProducerStateManager {
         return result
     }
 
-    mutating func load(_ entries: [Int64: ProducerStateEntry]) { producers = entries }
+    /// Takes a snapshot's entries; their `currentTxnFirstOffset`s are the open transactions.
+    mutating func load(_ entries: [Int64: ProducerStateEntry]) {
+        producers = entries
+        ongoingTxns = [:]
+        unreplicatedTxns = []
+        for e in entries.values where e.currentTxnFirstOffset >= 0 {
+            ongoingTxns[e.currentTxnFirstOffset] = e.producerId
+        }
+    }
 }

@@ -261,14 +261,20 @@ enum SegmentFileDump {
 
     // MARK: .txnindex
 
-    /// Aborted transactions (version i16, producer id, first, last and last stable offsets: 34 bytes each).
+    /// Aborted transactions (version i16, producer id, first, last and last stable offsets: 34 bytes each), read
+    /// with the log's own decoder; a torn tail is left out as Kafka's iterator stops at it.
     static func transactionIndex(_ bytes: [UInt8]) -> String {
+        let size = TransactionIndexFormat.entrySize
         var out = ""
-        for i in 0..<bytes.count / 34 {
-            let o = i * 34
+        for i in 0..<bytes.count / size {
+            let o = i * size
+            guard let e = try? TransactionIndexFormat.decode(Array(bytes[o..<(o + size)])).first else {
+                out += "version: \(int16(bytes, o)) (unknown version)\n"
+                continue
+            }
             out +=
-                "version: \(int16(bytes, o)) producerId: \(int64(bytes, o + 2)) firstOffset: \(int64(bytes, o + 10)) "
-            out += "lastOffset: \(int64(bytes, o + 18)) lastStableOffset: \(int64(bytes, o + 26))\n"
+                "version: \(TransactionIndexFormat.version) producerId: \(e.producerId) firstOffset: \(e.firstOffset) "
+            out += "lastOffset: \(e.lastOffset) lastStableOffset: \(e.lastStableOffset)\n"
         }
         return out
     }

@@ -333,6 +333,10 @@ public final class Partition: Sendable {
         let magic = records[16]
         var batch = records
         do {
+            if origin == .coordinator {
+                // A marker the broker built itself: appended as it is, no client validation or recompression.
+                return try appendLocked(records, logAppendTime: -1, leaderEpoch: rt.leaderEpoch, now: now)
+            }
             if magic < 2 {
                 guard origin.canWriteLegacyMagic else { throw ReplicationError.legacyRecordFormatNotAccepted }
                 batch = try LegacyMessageSet.upConvert(records)
@@ -354,22 +358,8 @@ public final class Partition: Sendable {
                 batch,
                 topicCompression: TargetCompression(configValue: rt.config.compressionType.rawValue) ?? .producer,
                 timestampType: timestampType, now: now)
-            // Leadership changes wait for an append in progress (Kafka's leaderIsrUpdateLock), so a batch is never
-            // stamped with an epoch older than one the epoch cache already started.
-            let result = try leadershipLock.withLock { _ throws -> LeaderAppendResult in
-                let current = state
-                guard current.leader == localBrokerId, !current.fenced, current.leaderEpoch == rt.leaderEpoch else {
-                    throw ReplicationError.notLeaderOrFollower
-                }
-                return try log.appendAsLeader(prepared.bytes, leaderEpoch: current.leaderEpoch, now: now)
-            }
-            if !result.isDuplicate {
-                maybeIncrementHighWatermark(now: now)
-                signal.notify()
-            }
-            return AppendOutcome(
-                baseOffset: result.baseOffset, lastOffset: result.lastOffset, logAppendTime: prepared.logAppendTime,
-                logStartOffset: result.logStartOffset)
+            return try appendLocked(
+                prepared.bytes, logAppendTime: prepared.logAppendTime, leaderEpoch: rt.leaderEpoch, now: now)
         } catch let error as ReplicationError {
             throw error
         } catch let error as RecordValidationError {
@@ -379,5 +369,26 @@ public final class Partition: Sendable {
         } catch {
             throw .unknownServerError("\(error)")
         }
+    }
+
+    /// The log append under the leadership lock: leadership changes wait for an append in progress (Kafka's
+    /// leaderIsrUpdateLock), so a batch is never stamped with an epoch older than one the epoch cache already started.
+    private func appendLocked(_ bytes: [UInt8], logAppendTime: Int64, leaderEpoch: Int32, now: Int64) throws
+        -> AppendOutcome
+    {
+        let result = try leadershipLock.withLock { _ throws -> LeaderAppendResult in
+            let current = state
+            guard current.leader == localBrokerId, !current.fenced, current.leaderEpoch == leaderEpoch else {
+                throw ReplicationError.notLeaderOrFollower
+            }
+            return try log.appendAsLeader(bytes, leaderEpoch: current.leaderEpoch, now: now)
+        }
+        if !result.isDuplicate {
+            maybeIncrementHighWatermark(now: now)
+            signal.notify()
+        }
+        return AppendOutcome(
+            baseOffset: result.baseOffset, lastOffset: result.lastOffset, logAppendTime: logAppendTime,
+            logStartOffset: result.logStartOffset)
     }
 }

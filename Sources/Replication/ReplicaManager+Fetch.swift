@@ -70,6 +70,9 @@ extension ReplicaManager {
         public var highWatermark: Int64
         public var lastStableOffset: Int64
         public var logStartOffset: Int64
+        /// read_committed only: the aborted transactions overlapping the returned data (Fetch v4+
+        /// `aborted_transactions`); nil for other readers.
+        public var abortedTransactions: [AbortedTransaction]? = nil
         var watch: AppendWatch
         /// The leader's LEO when the read started (follower bookkeeping).
         var logEndOffset: Int64 = -1
@@ -157,21 +160,33 @@ extension ReplicaManager {
             }
         }
         let hw = log.highWatermark
-        let upTo: Int64 = isolation == .logEnd ? log.logEndOffset : hw
+        let lso = log.lastStableOffset
+        let upTo: Int64 =
+            switch isolation {
+            case .logEnd: log.logEndOffset
+            case .highWatermark: hw
+            case .committed: lso
+            }
         do {
             if let magic = downConvertToMagic {
                 let bytes = try log.readBytes(from: offset, maxBytes: maxBytes, upTo: upTo, minOneBatch: minOneBatch)
                 let converted =
                     bytes.isEmpty ? [] : try LegacyMessageSet.downConvert(bytes, toMagic: magic, fromOffset: offset)
                 return PartitionRead(
-                    payload: .bytes(converted), size: converted.count, highWatermark: hw, lastStableOffset: hw,
+                    payload: .bytes(converted), size: converted.count, highWatermark: hw, lastStableOffset: lso,
                     logStartOffset: log.logStartOffset, watch: watch, logEndOffset: log.logEndOffset)
             }
             let result = try log.read(from: offset, maxBytes: maxBytes, upTo: upTo, minOneBatch: minOneBatch)
-            return PartitionRead(
+            var read = PartitionRead(
                 payload: .file(result.slices), size: result.byteCount,
-                highWatermark: result.highWatermark, lastStableOffset: result.highWatermark,
+                highWatermark: result.highWatermark, lastStableOffset: result.lastStableOffset,
                 logStartOffset: result.logStartOffset, watch: watch, logEndOffset: result.logEndOffset)
+            if isolation == .committed {
+                // Kafka's `addAbortedTransactions`: the aborted transactions overlapping the data sent.
+                read.abortedTransactions =
+                    result.byteCount > 0 ? log.abortedTransactions(from: offset, upTo: result.nextOffset) : []
+            }
+            return read
         } catch let error as LogError {
             throw ReplicationError(error)
         } catch {

@@ -16,18 +16,21 @@ public enum ProduceOrigin: Sendable, Equatable {
     case client(ClientRecordFormats)
     /// A writer inside the broker (the group coordinator): magic 2 batches in any codec.
     case `internal`
+    /// Transaction markers (Kafka's `AppendOrigin.COORDINATOR`): control batches built by the broker itself from a
+    /// WriteTxnMarkers request, appended as they are (a client may never send a control batch).
+    case coordinator
 
     var canWriteZstd: Bool {
         switch self {
         case .client(let formats): formats.zstd
-        case .internal: true
+        case .internal, .coordinator: true
         }
     }
 
     var canWriteLegacyMagic: Bool {
         switch self {
         case .client(let formats): formats.legacyMagic
-        case .internal: false
+        case .internal, .coordinator: false
         }
     }
 }

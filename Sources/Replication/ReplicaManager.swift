@@ -175,8 +175,8 @@ public final class ReplicaManager: Sendable {
         }
         switch timestamp {
         case -1:
-            return OffsetLookup(
-                offset: fromReplica ? log.logEndOffset : log.highWatermark, timestamp: -1, leaderEpoch: epoch)
+            let latest = fromReplica ? log.logEndOffset : (readCommitted ? log.lastStableOffset : log.highWatermark)
+            return OffsetLookup(offset: latest, timestamp: -1, leaderEpoch: epoch)
         case -2:
             return OffsetLookup(offset: log.logStartOffset, timestamp: -1, leaderEpoch: epoch)
         case -3:
@@ -186,7 +186,8 @@ public final class ReplicaManager: Sendable {
             return OffsetLookup(offset: max.offset, timestamp: max.timestamp, leaderEpoch: epoch)
         default:
             do {
-                guard let found = try log.offsetForTimestamp(timestamp), found.offset < log.highWatermark else {
+                let fetchable = readCommitted ? log.lastStableOffset : log.highWatermark
+                guard let found = try log.offsetForTimestamp(timestamp), found.offset < fetchable else {
                     return OffsetLookup(offset: -1, timestamp: -1, leaderEpoch: -1)
                 }
                 return OffsetLookup(offset: found.offset, timestamp: found.timestamp, leaderEpoch: epoch)

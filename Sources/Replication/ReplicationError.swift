@@ -27,6 +27,8 @@ public enum ReplicationError: Error, Sendable, Equatable {
     case unsupportedCompressionType
     case outOfOrderSequence(String)
     case invalidProducerEpoch
+    /// A transaction marker from an older coordinator epoch than the partition's last marker.
+    case transactionCoordinatorFenced
     case unknownProducerId
     case duplicateSequence
     case storage(String)
@@ -62,6 +64,7 @@ extension ReplicationError {
             self = .outOfOrderSequence(
                 "Out of order sequence number for producer \(pid): expected \(expected), received \(received)")
         case .invalidProducerEpoch: self = .invalidProducerEpoch
+        case .transactionCoordinatorFenced: self = .transactionCoordinatorFenced
         case .unknownProducerId: self = .unknownProducerId
         case .duplicateSequence: self = .duplicateSequence
         case .recordTooLarge(let size, let limit):

@@ -57,6 +57,9 @@ final class BrokerCore: Sendable {
             Route(handler: ElectLeadersHandler(core: self)),
             Route(handler: ControlledShutdownHandler(core: self)),
             Route(handler: DescribeLogDirsHandler(core: self)),
+            // The partition side of transactions.
+            Route(handler: WriteTxnMarkersHandler(core: self)),
+            Route(handler: DescribeProducersHandler(core: self)),
             // Controller-to-broker APIs and replication (replication branch).
             Route(handler: LeaderAndIsrHandler(core: self)),
             Route(handler: UpdateMetadataHandler(core: self)),

@@ -32,6 +32,7 @@ enum BrokerError: Error, Sendable, Equatable {
     case unsupportedCompressionType
     case outOfOrderSequence(String)
     case invalidProducerEpoch
+    case transactionCoordinatorFenced
     case unknownProducerId
     case duplicateSequence
     case storage(String)
@@ -83,6 +84,7 @@ extension BrokerError {
         case .unsupportedCompressionType: self = .unsupportedCompressionType
         case .outOfOrderSequence(let m): self = .outOfOrderSequence(m)
         case .invalidProducerEpoch: self = .invalidProducerEpoch
+        case .transactionCoordinatorFenced: self = .transactionCoordinatorFenced
         case .unknownProducerId: self = .unknownProducerId
         case .duplicateSequence: self = .duplicateSequence
         case .storage(let m): self = .storage(m)
@@ -124,6 +126,7 @@ extension ErrorCode {
         case .unsupportedCompressionType: self = .unsupportedCompressionType
         case .outOfOrderSequence: self = .outOfOrderSequenceNumber
         case .invalidProducerEpoch: self = .invalidProducerEpoch
+        case .transactionCoordinatorFenced: self = .transactionCoordinatorFenced
         case .unknownProducerId: self = .unknownProducerId
         case .duplicateSequence: self = .duplicateSequenceNumber
         case .storage: self = .kafkaStorageError

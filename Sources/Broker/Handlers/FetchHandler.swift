@@ -58,6 +58,11 @@ struct FetchHandler: APIHandler {
                     data.highWatermark = read.highWatermark
                     data.lastStableOffset = read.lastStableOffset
                     data.logStartOffset = read.logStartOffset
+                    if version >= 4, let aborted = read.abortedTransactions {
+                        data.abortedTransactions = aborted.map {
+                            .init(producerId: $0.producerId, firstOffset: $0.firstOffset)
+                        }
+                    }
                     switch read.payload {
                     case .bytes(let bytes):
                         data.records = .bytes(bytes)

@@ -4,6 +4,8 @@ import Replication
 /// Produce: maps the request to one `ReplicaManager.produce` call and its results back to the response (nothing
 /// for acks=0). The path: ProduceHandler → `Replication.ReplicaManager.produce` (acks, min.insync, append, the
 /// acks=all wait) → `Partition.appendAsLeader` (validation, recompression) → `LogStorage.PartitionLog`.
+/// Transactional batches are appended like idempotent ones (producer epoch and sequence checks in the log's
+/// producer state) and open the producer's transaction in the partition until a WriteTxnMarkers ends it.
 struct ProduceHandler: APIHandler {
     typealias Request = ProduceRequest
     let versions: ClosedRange<Int16> = 0...9
@@ -12,15 +14,23 @@ struct ProduceHandler: APIHandler {
     func handle(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
         let version = context.apiVersion
         var response = ProduceResponse()
-        let transactional = request.transactionalId != nil
-        var entries: [ProduceEntry] = []
-        if !transactional {
-            for topic in request.topicData {
-                for partitionData in topic.partitionData {
-                    entries.append(
-                        ProduceEntry(
-                            topic: topic.name, partition: partitionData.index, records: partitionData.records ?? []))
+        // Kafka's handleProduceRequest: transactional records need a transactional id (and, with an authorizer,
+        // WRITE on it); otherwise the whole request is refused.
+        if request.transactionalId == nil,
+            request.topicData.contains(where: {
+                $0.partitionData.contains { p in
+                    Self.isTransactional(p.records)
                 }
+            })
+        {
+            return request.acks == 0 ? nil : Self.refusingEverything(request, code: .transactionalIdAuthorizationFailed)
+        }
+        var entries: [ProduceEntry] = []
+        for topic in request.topicData {
+            for partitionData in topic.partitionData {
+                entries.append(
+                    ProduceEntry(
+                        topic: topic.name, partition: partitionData.index, records: partitionData.records ?? []))
             }
         }
         let origin = ProduceOrigin.client(ClientRecordFormats(zstd: version >= 7, legacyMagic: version <= 2))
@@ -35,9 +45,7 @@ struct ProduceHandler: APIHandler {
             for partitionData in topic.partitionData {
                 var result = ProduceResponse.PartitionProduceResponse(
                     index: partitionData.index, errorCode: 0, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1)
-                if transactional {
-                    result.errorCode = ErrorCode.transactionalIdAuthorizationFailed.rawValue
-                } else if let produced = next.next() {
+                if let produced = next.next() {
                     result.baseOffset = produced.baseOffset
                     result.logAppendTimeMs = produced.logAppendTime
                     result.logStartOffset = produced.logStartOffset
@@ -55,5 +63,26 @@ struct ProduceHandler: APIHandler {
             response.responses.append(topicResponse)
         }
         return request.acks == 0 ? nil : response
+    }
+
+    /// The transactional bit of a v2 batch's attributes (byte 22: the low byte of the int16 at offset 21).
+    static func isTransactional(_ records: [UInt8]?) -> Bool {
+        guard let records, records.count > 22, records[16] == 2 else { return false }
+        return records[22] & 0x10 != 0
+    }
+
+    static func refusingEverything(_ request: ProduceRequest, code: ErrorCode) -> ProduceResponse {
+        var response = ProduceResponse()
+        for topic in request.topicData {
+            response.responses.append(
+                .init(
+                    name: topic.name,
+                    partitionResponses: topic.partitionData.map {
+                        .init(
+                            index: $0.index, errorCode: code.rawValue, baseOffset: -1, logAppendTimeMs: -1,
+                            logStartOffset: -1)
+                    }))
+        }
+        return response
     }
 }

@@ -203,7 +203,8 @@ public actor KafkaConsumer {
                     }
                     try KafkaClientError.check(p.errorCode, context: "fetch \(tp)")
                     guard case .bytes(let bytes) = p.records, !bytes.isEmpty else { continue }
-                    let (decoded, next) = try Self.decode(bytes, partition: tp, from: position)
+                    let aborted = config.isolationLevel == 1 ? (p.abortedTransactions ?? []) : nil
+                    let (decoded, next) = try Self.decode(bytes, partition: tp, from: position, aborted: aborted)
                     records += decoded
                     positions[tp] = next
                 }
@@ -225,13 +226,21 @@ public actor KafkaConsumer {
     }
 
     /// Decodes the complete v2 batches in a fetch payload, keeping records at or after `position`. Returns the
-    /// records and the next position (past the last complete batch). Older message formats are skipped.
-    static func decode(_ bytes: [UInt8], partition tp: TopicPartition, from position: Int64) throws
-        -> ([ConsumerRecord], Int64)
-    {
+    /// records and the next position (past the last complete batch). Older message formats are skipped; control
+    /// batches (transaction markers) are never records.
+    ///
+    /// `aborted` (read_committed: the response's aborted transactions) drops aborted data the way Java's
+    /// `CompletedFetch` does: a producer whose aborted transaction starts at or before a batch is skipped until
+    /// its ABORT marker.
+    static func decode(
+        _ bytes: [UInt8], partition tp: TopicPartition, from position: Int64,
+        aborted: [FetchResponse.AbortedTransaction]? = nil
+    ) throws -> ([ConsumerRecord], Int64) {
         var out: [ConsumerRecord] = []
         var next = position
         let (entries, _) = try RecordBatchIterator.batches(in: bytes)
+        var pendingAborts = (aborted ?? []).sorted { $0.firstOffset < $1.firstOffset }[...]
+        var abortedProducers = Set<Int64>()
         for entry in entries {
             guard entry.header.magic == 2 else {
                 next = max(next, entry.header.baseOffset + 1)
@@ -239,7 +248,26 @@ public actor KafkaConsumer {
             }
             let last = entry.header.lastOffset
             guard last >= position else { continue }
-            if !entry.header.isControl {
+            var skip = false
+            if aborted != nil, entry.header.hasProducerId {
+                while let first = pendingAborts.first, first.firstOffset <= last {
+                    abortedProducers.insert(first.producerId)
+                    pendingAborts.removeFirst()
+                }
+                if entry.header.isControl {
+                    let batch = try bytes.withUnsafeBytes {
+                        try RecordBatch(parsing: UnsafeRawBufferPointer(rebasing: $0[entry.range]))
+                    }
+                    if let r = batch.records.first, let marker = try? ControlRecord(key: r.key, value: r.value),
+                        marker.type == .abort
+                    {
+                        abortedProducers.remove(entry.header.producerId)
+                    }
+                } else if entry.header.isTransactional, abortedProducers.contains(entry.header.producerId) {
+                    skip = true
+                }
+            }
+            if !entry.header.isControl && !skip {
                 let batch = try bytes.withUnsafeBytes {
                     try RecordBatch(parsing: UnsafeRawBufferPointer(rebasing: $0[entry.range]))
                 }

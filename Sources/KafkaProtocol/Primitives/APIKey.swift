@@ -36,6 +36,11 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case offsetDelete = 47
     case describeUserScramCredentials = 50
     case alterUserScramCredentials = 51
+    case vote = 52
+    case beginQuorumEpoch = 53
+    case endQuorumEpoch = 54
+    case describeQuorum = 55
+    case fetchSnapshot = 59
     case describeCluster = 60
     case describeProducers = 61
 
@@ -77,6 +82,11 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .offsetDelete: "OffsetDelete"
         case .describeUserScramCredentials: "DescribeUserScramCredentials"
         case .alterUserScramCredentials: "AlterUserScramCredentials"
+        case .vote: "Vote"
+        case .beginQuorumEpoch: "BeginQuorumEpoch"
+        case .endQuorumEpoch: "EndQuorumEpoch"
+        case .describeQuorum: "DescribeQuorum"
+        case .fetchSnapshot: "FetchSnapshot"
         case .describeCluster: "DescribeCluster"
         case .describeProducers: "DescribeProducers"
         }

@@ -6,7 +6,7 @@ import KafkaRecords
 ///  logStart      firstDirtyOffset          firstUncleanableOffset   active
 ///  [ clean (cleaned before) ][ dirty (new since) ][ uncleanable   ][ seg ]*
 /// ```
-/// Only whole, non-active segments below `min(active base, high watermark, first segment younger than
+/// Only whole, non-active segments below `min(active base, last stable offset, first segment younger than
 /// min.compaction.lag.ms)` take part.
 struct CleaningPlan {
     var firstDirtyOffset: Int64
@@ -22,6 +22,15 @@ struct CleaningPlan {
     var config: LogConfig
     /// Producer id → last offset of its newest batch: that batch is kept (possibly empty) so producer state stays.
     var producerLastOffsets: [Int64: Int64]
+    /// Producer id → [first, marker] ranges of its aborted transactions (from the `.txnindex`): their data is
+    /// discarded, as Kafka's cleaner does, so an aborted value never wins over a committed one for its key.
+    var abortedRanges: [Int64: [ClosedRange<Int64>]] = [:]
+
+    /// A data batch of an aborted transaction.
+    func isAborted(_ h: RecordBatchHeader) -> Bool {
+        guard h.isTransactional, !h.isControl, let ranges = abortedRanges[h.producerId] else { return false }
+        return ranges.contains { $0.contains(h.baseOffset) }
+    }
 
     var dirtyRatio: Double {
         let total = cleanBytes + dirtyBytes
@@ -51,7 +60,9 @@ extension PartitionLog {
             var firstDirty = checkpoint ?? logStart
             if firstDirty < logStart || firstDirty > leo { firstDirty = logStart }
             let settings = config.compaction
-            var uncleanable = min(active.baseOffset, highWatermarkValue)
+            // Never at or past the LSO (Kafka's `firstUncleanableOffset`): an open transaction's records could
+            // still be aborted, and the markers that decide them are not written yet.
+            var uncleanable = min(active.baseOffset, lastStableOffsetLocked)
             if settings.minCompactionLagMs > 0 {
                 for i in 0..<(segments.count - 1) where segments[i + 1].baseOffset > firstDirty {
                     // A segment whose time index cannot be read counts as too young to clean.
@@ -86,6 +97,9 @@ extension PartitionLog {
             for (id, entry) in producerState.producers {
                 if let last = entry.batches.last?.lastOffset { plan.producerLastOffsets[id] = last }
             }
+            for e in abortedIndex.overlapping(from: logStart, upTo: uncleanable) {
+                plan.abortedRanges[e.producerId, default: []].append(e.firstOffset...e.lastOffset)
+            }
             return plan
         }
     }
@@ -108,7 +122,7 @@ extension PartitionLog {
             try forEachStoredBatch(seg, size: plan.sizes[i]) { (h, bytes) throws(LogError) in
                 outcome.stats.bytesRead += Int64(bytes.count)
                 throttle(bytes.count)
-                guard !h.isControl else { return }
+                guard !h.isControl, !plan.isAborted(h) else { return }
                 for record in try decode(bytes, h, seg) {
                     if let key = record.key { map.put(key, offset: h.baseOffset + Int64(record.offsetDelta)) }
                 }
@@ -157,7 +171,7 @@ extension PartitionLog {
         for suffix in [".cleaned", ".swap"] {
             for path in [
                 LogSegment.logPath(directory, base), LogSegment.indexPath(directory, base),
-                LogSegment.timeIndexPath(directory, base),
+                LogSegment.timeIndexPath(directory, base), TransactionIndexFormat.path(directory, base),
             ] { try FS.remove(path + suffix) }
         }
         let out = try LogSegment(directory: directory, baseOffset: base, now: now, suffix: ".cleaned")
@@ -203,6 +217,8 @@ extension PartitionLog {
             for seg in sources { try scheduleDeletion(seg, now: now) }
             try out.renameFiles(suffix: "")
             segments.replaceSubrange(first..<(first + sources.count), with: [out])
+            // The old segments' `.txnindex` files went with them; their entries now belong to the cleaned segment.
+            try abortedIndex.merge(segments: Set(sources.map(\.baseOffset)), into: base, directory: directory)
             return true
         }
         FS.syncDirectory(directory)
@@ -239,7 +255,7 @@ extension PartitionLog {
     }
 
     /// Kafka's retention rule for one batch (`Cleaner.shouldRetainRecord` and `MemoryRecords.filterTo`):
-    /// - control batches stay;
+    /// - control batches stay; the records of aborted transactions go;
     /// - a record stays when it has a key and is the latest for it (or its key is not in the map);
     /// - a tombstone stays until its batch's delete horizon; a batch that keeps a tombstone and has no horizon yet
     ///   gets one (now + `delete.retention.ms`, written as the base timestamp with attribute bit 6);
@@ -256,7 +272,8 @@ extension PartitionLog {
         let horizon: Int64? = h.attributes & deleteHorizonFlag != 0 ? h.baseTimestamp : nil
         var kept: [Record] = []
         var keptTombstone = false
-        for record in records {
+        let aborted = plan.isAborted(h)
+        for record in records where !aborted {
             guard let key = record.key else { continue }
             let offset = h.baseOffset + Int64(record.offsetDelta)
             if let latest = map.latestOffset(of: key), offset < latest { continue }
