@@ -184,7 +184,7 @@ public enum BrokerLauncher {
                 effectiveConfig.httpListeners,
                 observability: BrokerObservability(
                     brokerId: brokerId, metrics: metrics, replicas: replicas, metadata: metadata, groups: groups,
-                    controller: controllerHost, zk: zk),
+                    controller: controllerHost, zk: zk, config: brokerConfig),
                 group: group, logger: logger)
         } catch {
             replication.cancel()

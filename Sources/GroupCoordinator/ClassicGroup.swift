@@ -29,6 +29,8 @@ public struct ClassicGroup: Sendable {
     public private(set) var staticMembers: [String: String] = [:]
     /// Committed offsets.
     public var offsets: [TopicPartitionKey: CommittedOffset] = [:]
+    /// Rebalances started per trigger and their durations, for the coordinator's metrics.
+    public private(set) var rebalances = RebalanceStats()
 
     /// When the current join phase ends (PreparingRebalance only).
     public private(set) var joinDeadline: Int64?
@@ -165,10 +167,14 @@ public struct ClassicGroup: Sendable {
     private mutating func transition(to next: GroupStateName, now: Int64) {
         state = next
         stateTimestamp = now
+        if next == .stable || next == .empty { rebalances.settled(now: now, members: members.count) }
     }
 
     /// Moves to PreparingRebalance (from Empty, Stable or CompletingRebalance) and arms the join deadline.
-    private mutating func prepareRebalance(reason: String, now: Int64, actions: inout [GroupAction]) {
+    private mutating func prepareRebalance(
+        reason: String, cause: RebalanceCause, now: Int64, actions: inout [GroupAction]
+    ) {
+        rebalances.began(cause, now: now)
         if state == .completingRebalance {
             // Pending SyncGroups of the abandoned generation learn that a new rebalance started.
             for id in memberOrder {
@@ -199,9 +205,11 @@ public struct ClassicGroup: Sendable {
         maybeCompleteJoin(now: now, actions: &actions)
     }
 
-    private mutating func maybePrepareRebalance(reason: String, now: Int64, actions: inout [GroupAction]) {
+    private mutating func maybePrepareRebalance(
+        reason: String, cause: RebalanceCause, now: Int64, actions: inout [GroupAction]
+    ) {
         if state == .stable || state == .completingRebalance || state == .empty {
-            prepareRebalance(reason: reason, now: now, actions: &actions)
+            prepareRebalance(reason: reason, cause: cause, now: now, actions: &actions)
         }
     }
 
@@ -217,6 +225,7 @@ public struct ClassicGroup: Sendable {
         for id in memberOrder {
             guard let m = members[id], m.awaitingJoin == nil, !m.isStatic else { continue }
             actions.append(.log("Removing member \(id) from group \(groupId) (\(tp)): it did not rejoin in time"))
+            rebalances.removedOnRebalanceTimeout(id)
             removeMember(id, actions: &actions)
         }
         if !members.isEmpty {
@@ -234,6 +243,7 @@ public struct ClassicGroup: Sendable {
         initialDelayActive = false
         lastMemberAddedAt = nil
         generationId += 1
+        rebalances.joinCompleted(now: now, generation: generationId)
         if members.isEmpty {
             protocolName = nil
             leaderId = nil
@@ -268,14 +278,17 @@ public struct ClassicGroup: Sendable {
 
     /// Removes a member and moves the group on (Kafka's `removeMemberAndUpdateGroup`).
     private mutating func removeMemberAndUpdateGroup(
-        _ id: String, reason: String, now: Int64, actions: inout [GroupAction]
+        _ id: String, reason: String, trigger: RebalanceTrigger, now: Int64, actions: inout [GroupAction]
     ) {
+        let cause = RebalanceCause(
+            trigger: trigger, memberId: id, clientId: members[id]?.clientId ?? "",
+            clientHost: members[id]?.clientHost ?? "")
         removeMember(id, actions: &actions)
         switch state {
         case .dead, .empty:
             break
         case .stable, .completingRebalance:
-            prepareRebalance(reason: reason, now: now, actions: &actions)
+            prepareRebalance(reason: reason, cause: cause, now: now, actions: &actions)
         case .preparingRebalance:
             maybeCompleteJoin(now: now, actions: &actions)
         }
@@ -396,7 +409,10 @@ public struct ClassicGroup: Sendable {
         if state == .preparingRebalance {
             maybeCompleteJoin(now: now, actions: &actions)
         } else {
-            maybePrepareRebalance(reason: reason, now: now, actions: &actions)
+            let cause = RebalanceCause(
+                trigger: .memberJoined, memberId: memberId, clientId: input.clientId, clientHost: input.clientHost,
+                clientReason: input.reason)
+            maybePrepareRebalance(reason: reason, cause: cause, now: now, actions: &actions)
         }
     }
 
@@ -422,7 +438,10 @@ public struct ClassicGroup: Sendable {
         if state == .preparingRebalance {
             maybeCompleteJoin(now: now, actions: &actions)
         } else {
-            prepareRebalance(reason: reason, now: now, actions: &actions)
+            let cause = RebalanceCause(
+                trigger: .metadataChanged, memberId: member.memberId, clientId: input.clientId,
+                clientHost: input.clientHost, clientReason: input.reason)
+            prepareRebalance(reason: reason, cause: cause, now: now, actions: &actions)
         }
     }
 
@@ -459,6 +478,9 @@ public struct ClassicGroup: Sendable {
         staticMembers[iid] = newId
         if leaderId == oldId { leaderId = newId }
 
+        let staticCause = RebalanceCause(
+            trigger: .staticMemberReplaced, memberId: newId, clientId: input.clientId, clientHost: input.clientHost,
+            clientReason: input.reason)
         switch state {
         case .stable:
             if selectProtocol() == protocolName {
@@ -472,13 +494,14 @@ public struct ClassicGroup: Sendable {
                 prepareRebalance(
                     reason:
                         "Group's selectedProtocol will change because static member \(newId) with instance id \(iid) joined with change of protocol",
-                    now: now, actions: &actions)
+                    cause: staticCause, now: now, actions: &actions)
             }
             _ = oldProtocols
         case .completingRebalance:
             members[newId]?.awaitingJoin = token
             prepareRebalance(
-                reason: "Updating metadata for static member \(newId) with instance id \(iid)", now: now,
+                reason: "Updating metadata for static member \(newId) with instance id \(iid)",
+                cause: staticCause, now: now,
                 actions: &actions)
         case .preparingRebalance:
             members[newId]?.awaitingJoin = token
@@ -613,7 +636,8 @@ public struct ClassicGroup: Sendable {
             guard members[target] != nil else { errors.append(.unknownMemberId); continue }
             actions.append(.log("Member \(target) in group \(groupId) has left, removing it from the group"))
             removeMemberAndUpdateGroup(
-                target, reason: "removing member \(target) on LeaveGroup", now: now, actions: &actions)
+                target, reason: "removing member \(target) on LeaveGroup", trigger: .memberLeft, now: now,
+                actions: &actions)
             errors.append(.noError)
         }
         return (errors, actions)
@@ -658,7 +682,8 @@ public struct ClassicGroup: Sendable {
             if keepAlive { continue }
             actions.append(.log("Member \(id) in group \(groupId) has failed, removing it from the group"))
             removeMemberAndUpdateGroup(
-                id, reason: "removing member \(id) on heartbeat expiration", now: now, actions: &actions)
+                id, reason: "removing member \(id) on heartbeat expiration", trigger: .sessionTimeout, now: now,
+                actions: &actions)
         }
         if state == .preparingRebalance, let deadline = joinDeadline, deadline <= now {
             // The extension runs from the newest member's arrival, not from the end of the last delay (Kafka's

@@ -5,25 +5,33 @@ public struct GroupLagReport: Sendable, Equatable {
         public var topic: String
         public var partition: Int32
         public var committedOffset: Int64
+        /// When the offset was committed (ms), for Burrow's window of commits.
+        public var commitTimestamp: Int64
         /// Nil when the high watermark is not known here.
         public var lag: Int64?
+        /// The timestamp of the first record the group has not consumed (nil: caught up, or not known here).
+        public var firstUnconsumedTimestamp: Int64?
 
-        public init(topic: String, partition: Int32, committedOffset: Int64, lag: Int64?) {
+        public init(topic: String, partition: Int32, committedOffset: Int64, lag: Int64?, commitTimestamp: Int64 = 0) {
             self.topic = topic
             self.partition = partition
             self.committedOffset = committedOffset
             self.lag = lag
+            self.commitTimestamp = commitTimestamp
         }
     }
 
     public var groupId: String
     public var members: Int
     public var partitions: [PartitionLag]
+    /// Rebalances since this coordinator loaded the group.
+    public var rebalances: RebalanceStats
 
-    public init(groupId: String, members: Int, partitions: [PartitionLag]) {
+    public init(groupId: String, members: Int, partitions: [PartitionLag], rebalances: RebalanceStats = .init()) {
         self.groupId = groupId
         self.members = members
         self.partitions = partitions
+        self.rebalances = rebalances
     }
 }
 
@@ -38,9 +46,11 @@ extension GroupCoordinatorRuntime {
             let partitions = g.offsets.sorted { $0.key < $1.key }.map { key, committed in
                 GroupLagReport.PartitionLag(
                     topic: key.topic, partition: key.partition, committedOffset: committed.offset,
-                    lag: highWatermark(key.topic, key.partition).map { max(0, $0 - committed.offset) })
+                    lag: highWatermark(key.topic, key.partition).map { max(0, $0 - committed.offset) },
+                    commitTimestamp: committed.commitTimestamp)
             }
-            return GroupLagReport(groupId: entry.groupId, members: g.size, partitions: partitions)
+            return GroupLagReport(
+                groupId: entry.groupId, members: g.size, partitions: partitions, rebalances: g.rebalances)
         }
     }
 }

@@ -7,6 +7,8 @@ import NIOPosix
 /// routes. It runs on the broker's event loops, and `render` runs as a task off them (it may await actors).
 public final class MetricsHTTPServer: Sendable {
     public typealias Render = @Sendable () async -> String
+    /// Answers every other GET path (the Burrow-compatible API): `nil` means not found.
+    public typealias API = @Sendable (_ path: String, _ host: String) async -> HTTPAnswer?
 
     private let channel: any Channel
     /// The bound port (the configured one, or the one the OS chose for port 0).
@@ -18,7 +20,7 @@ public final class MetricsHTTPServer: Sendable {
     }
 
     public static func start(
-        host: String, port: Int, group: any EventLoopGroup, render: @escaping Render
+        host: String, port: Int, group: any EventLoopGroup, render: @escaping Render, api: API? = nil
     ) async throws -> MetricsHTTPServer {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 64)
@@ -26,7 +28,7 @@ public final class MetricsHTTPServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(render: render))
+                    try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(render: render, api: api))
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()
@@ -38,6 +40,49 @@ public final class MetricsHTTPServer: Sendable {
     }
 }
 
+/// One HTTP answer of the API: status code, content type and body.
+public struct HTTPAnswer: Sendable, Equatable {
+    public var status: Int
+    public var contentType: String
+    public var body: String
+
+    public init(status: Int, contentType: String = "application/json", body: String) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+    }
+
+    /// An error as JSON in Burrow's shape (`{"error":true,"message":…,"request":{…}}`).
+    public static func error(_ status: Int, _ message: String, path: String, host: String) -> HTTPAnswer {
+        HTTPAnswer(
+            status: status,
+            body: #"{"error":true,"message":"# + jsonString(message) + #","request":{"url":"# + jsonString(path)
+                + #","host":"# + jsonString(host) + "}}")
+    }
+
+    /// A JSON string literal.
+    public static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
+
 /// The Content-Type Prometheus expects for the 0.0.4 text format.
 public let prometheusTextContentType = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -46,9 +91,13 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let render: MetricsHTTPServer.Render
+    private let api: MetricsHTTPServer.API?
     private var head: HTTPRequestHead?
 
-    init(render: @escaping MetricsHTTPServer.Render) { self.render = render }
+    init(render: @escaping MetricsHTTPServer.Render, api: MetricsHTTPServer.API?) {
+        self.render = render
+        self.api = api
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -65,12 +114,30 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        let host = head.headers.first(name: "host") ?? ""
+        // Read-only by construction: no method but GET and HEAD reaches a handler, so a browser page can never
+        // change anything through this listener.
         guard head.method == .GET || head.method == .HEAD else {
-            send(status: .methodNotAllowed, body: "only GET\n", head: head, context: context)
+            let answer = HTTPAnswer.error(405, "only GET is served", path: path, host: host)
+            send(
+                status: .methodNotAllowed, body: answer.body, head: head, context: context,
+                contentType: answer.contentType)
             return
         }
         guard path == "/metrics" else {
-            send(status: .notFound, body: "not found; metrics are at /metrics\n", head: head, context: context)
+            guard let api else {
+                send(status: .notFound, body: "not found; metrics are at /metrics\n", head: head, context: context)
+                return
+            }
+            let promise = context.eventLoop.makePromise(of: HTTPAnswer.self)
+            promise.completeWithTask {
+                await api(path, host) ?? .error(404, "not found", path: path, host: host)
+            }
+            promise.futureResult.assumeIsolated().whenSuccess { answer in
+                self.send(
+                    status: HTTPResponseStatus(statusCode: answer.status), body: answer.body, head: head,
+                    context: context, contentType: answer.contentType)
+            }
             return
         }
         let promise = context.eventLoop.makePromise(of: String.self)

@@ -78,11 +78,21 @@ def test_burrow_reads_committed_offsets_and_reports_lag(broker, zookeeper, tmp_p
     p.flush(30)
     http_port = free_port()
     (tmp_path / "burrow.toml").write_text(burrow_config(zookeeper, broker.bootstrap, http_port, kafka_version))
-    burrow = subprocess.Popen(["Burrow", "--config-dir", str(tmp_path)], cwd=tmp_path,
-                              stdout=open(tmp_path / "burrow.log", "w"), stderr=subprocess.STDOUT)
+    def start_burrow():
+        return subprocess.Popen(["Burrow", "--config-dir", str(tmp_path)], cwd=tmp_path,
+                                stdout=open(tmp_path / "burrow.log", "a"), stderr=subprocess.STDOUT)
+
+    burrow = start_burrow()
     group = f"burrow-{uuid.uuid4().hex[:6]}"
     try:
         def committed_and_seen():
+            nonlocal burrow
+            # Burrow exits when its first metadata request for __consumer_offsets finds the topic still being
+            # created (Sarama retries three times, 250 ms apart; a loaded machine takes longer to create 50
+            # partitions). An operator's supervisor restarts it; so does the test.
+            if burrow.poll() is not None:
+                burrow = start_burrow()
+                return False
             # Burrow drops commits for topics its cluster module has not listed yet, so commit until it sees one.
             c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": group, "enable.auto.commit": False})
             c.commit(offsets=[TopicPartition(topic_name, 0, 20), TopicPartition(topic_name, 1, 45)],

@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -111,6 +113,161 @@ def test_messages_in_totals_equal_what_was_produced(metrics_broker):
         assert samples(text, "kafka_consumergroup_members", consumergroup="metrics-single") == [1]
     finally:
         consumer.close()
+
+
+def http_json(port: int, path: str, method: str = "GET") -> tuple[int, dict]:
+    request = urllib.request.Request(f"http://{HOST}:{port}{path}", method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            assert r.headers["Content-Type"].startswith("application/json")
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        assert e.headers["Content-Type"].startswith("application/json")
+        return e.code, json.load(e)
+
+
+def commit(bootstrap: str, group: str, topic: str, offset: int) -> None:
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        c.commit(offsets=[TopicPartition(topic, 0, offset)], asynchronous=False)
+    finally:
+        c.close()
+
+
+def test_burrow_api_reports_caught_up_stopped_and_rewound_groups_with_burrows_statuses(metrics_broker):
+    topic = "metrics-burrow"
+    port = http_port(metrics_broker)
+    confluent_produce(metrics_broker.bootstrap, topic, [(None, b"b%03d" % i, None) for i in range(100)])
+    status, clusters = http_json(port, "/v3/kafka")
+    assert status == 200 and clusters["error"] is False and len(clusters["clusters"]) == 1
+    base = f"/v3/kafka/{clusters['clusters'][0]}/consumer"
+
+    commit(metrics_broker.bootstrap, "burrow-caught-up", topic, 100)
+    commit(metrics_broker.bootstrap, "burrow-stopped", topic, 40)
+    commit(metrics_broker.bootstrap, "burrow-rewound", topic, 80)
+    status, listing = http_json(port, base)
+    assert status == 200 and {"burrow-caught-up", "burrow-stopped", "burrow-rewound"} <= set(listing["consumers"])
+    time.sleep(0.01)  # a later commit timestamp than the first, whatever the clock's resolution
+    commit(metrics_broker.bootstrap, "burrow-rewound", topic, 30)
+
+    status, body = http_json(port, f"{base}/burrow-caught-up/status")
+    assert status == 200 and body["error"] is False, body
+    assert body["status"]["status"] == "OK" and body["status"]["totallag"] == 0
+    assert body["status"]["partitions"] == []  # /status lists only partitions that are not OK
+
+    status, body = http_json(port, f"{base}/burrow-stopped/lag")
+    assert status == 200
+    [p] = body["status"]["partitions"]
+    assert (p["topic"], p["partition"], p["status"], p["current_lag"]) == (topic, 0, "STOP", 60), p
+    assert p["end"]["offset"] == 40 and p["end"]["lag"] == 60
+    assert body["status"]["status"] == "ERR" and body["status"]["maxlag"]["current_lag"] == 60
+
+    status, body = http_json(port, f"{base}/burrow-rewound/status")
+    assert status == 200
+    [p] = body["status"]["partitions"]
+    assert p["status"] == "REWIND" and p["start"]["offset"] == 80 and p["end"]["offset"] == 30, p
+    assert body["status"]["status"] == "ERR" and body["status"]["totallag"] == 70
+
+    status, body = http_json(port, f"{base}/no-such-group/status")
+    assert status == 404 and body["error"] is True
+    status, body = http_json(port, f"{base}/burrow-stopped/status", method="POST")
+    assert status == 405 and body["error"] is True
+
+
+class Poller:
+    """A confluent-kafka group member kept alive by a thread that polls it."""
+
+    def __init__(self, bootstrap: str, group: str, client_id: str, topics: list[str]):
+        import threading
+        self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "client.id": client_id,
+                                  "session.timeout.ms": 6000, "heartbeat.interval.ms": 500,
+                                  "auto.offset.reset": "earliest"})
+        self.consumer.subscribe(topics)
+        self.stop = False
+        self.resubscribe: list[str] | None = None  # a confluent-kafka consumer is driven from one thread only
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stop:
+            if self.resubscribe is not None:
+                self.consumer.subscribe(self.resubscribe)
+                self.resubscribe = None
+            self.consumer.poll(0.2)
+
+    def close(self):
+        self.stop = True
+        self.thread.join(10)
+        self.consumer.close()  # LeaveGroup
+
+
+MEMBER_SCRIPT = """
+import sys
+from confluent_kafka import Consumer
+c = Consumer({"bootstrap.servers": sys.argv[1], "group.id": sys.argv[2], "client.id": "rb-3",
+              "session.timeout.ms": 6000, "heartbeat.interval.ms": 500})
+c.subscribe([sys.argv[3]])
+while True:
+    c.poll(0.2)
+"""
+
+
+def test_rebalance_history_names_each_trigger_in_order_with_who_and_a_verdict(metrics_broker):
+    topic_a, topic_b, group = "metrics-rb-a", "metrics-rb-b", "metrics-rebalances"
+    create_topic(metrics_broker.bootstrap, topic_a, partitions=2)
+    create_topic(metrics_broker.bootstrap, topic_b, partitions=2)
+    port = http_port(metrics_broker)
+
+    def history() -> dict:
+        status, body = http_json(port, f"/api/groups/{group}/rebalances")
+        return body if status == 200 else {"rebalances": []}
+
+    def causes() -> list[str]:
+        return [c["trigger"] for r in history()["rebalances"] for c in r["causes"]]
+
+    def wait_causes(expected: list[str]) -> None:
+        wait_until(lambda: causes() == expected and "inProgress" not in history() and
+                   "in_progress" not in history(), HANG_S,
+                   lambda: f"rebalance causes {expected}; the broker has {history()}", interval=0.3)
+
+    expected = ["member_joined"]
+    c1 = Poller(metrics_broker.bootstrap, group, "rb-1", [topic_a])
+    c2 = None
+    member = None
+    try:
+        wait_causes(expected)
+        c2 = Poller(metrics_broker.bootstrap, group, "rb-2", [topic_a])
+        expected.append("member_joined")
+        wait_causes(expected)
+        c2.close()
+        c2 = None
+        expected.append("member_left")
+        wait_causes(expected)
+        member = subprocess.Popen([sys.executable, "-c", MEMBER_SCRIPT, metrics_broker.bootstrap, group, topic_a])
+        expected.append("member_joined")
+        wait_causes(expected)
+        member.kill()  # SIGKILL: no LeaveGroup, the session expires
+        member.wait()
+        expected.append("session_timeout")
+        wait_causes(expected)
+        c1.resubscribe = [topic_a, topic_b]
+        expected.append("metadata_changed")
+        wait_causes(expected)
+    finally:
+        if member is not None and member.poll() is None:
+            member.kill()
+        for c in (c1, c2):
+            if c is not None:
+                c.close()
+    body = history()
+    first = [r["causes"][0] for r in body["rebalances"]]
+    assert [c["clientId"] if "clientId" in c else c["client_id"] for c in first][:2] == ["rb-1", "rb-2"], first
+    timed_out = [c for c in first if c["trigger"] == "session_timeout"]
+    assert timed_out and (timed_out[0].get("client_id") or timed_out[0].get("clientId")) == "rb-3", first
+    assert all(r["generation"] > 0 for r in body["rebalances"])
+    text = scrape(port)
+    assert samples(text, "needletail_consumergroup_rebalances_total", consumergroup=group, reason="session_timeout") == [1]
+    assert samples(text, "needletail_consumergroup_rebalance_duration_seconds_count", consumergroup=group)[0] >= 6
 
 
 # Three brokers and a real Prometheus.
@@ -250,3 +407,85 @@ def test_prometheus_sums_match_the_truth_before_and_after_the_leader_and_coordin
     rc.restart_after_kill(victim)
     prometheus.wait_for("sum(kafka_server_replicamanager_underreplicatedpartitions)", 0.0, timeout=120)
     check_sums(brokers=3)
+
+
+def test_lag_of_partitions_led_elsewhere_sums_to_the_truth_when_a_leader_and_then_the_coordinator_die(
+        metrics_cluster, prometheus):
+    """Most partitions here are led by a broker that is not the group's coordinator and holds no replica of them
+    (an RF=1 topic spread over all three brokers), so their lag needs the leader's high watermark; an RF=2 topic
+    keeps every partition online when one broker dies. Prometheus sums over all targets must equal the truth with
+    all brokers up, after kill -9 of a leader that is not the coordinator, and after kill -9 of the coordinator."""
+    rc = metrics_cluster
+    rc.ensure_healthy()
+    spread, replicated, group, n = "metrics-spread", "metrics-replicated", "metrics-remote-group", 6
+    create_topic(rc.bootstrap, spread, partitions=n, replication=1)
+    create_topic(rc.bootstrap, replicated, partitions=n, replication=2)
+    rc.wait_full_isr(spread, n, timeout=HANG_S)
+    rc.wait_full_isr(replicated, n, timeout=HANG_S)
+    assert set(rc.leaders(spread).values()) == {1, 2, 3}, rc.leaders(spread)
+    produced = {p: 100 * (p + 1) for p in range(n)}  # a different count per partition: a wrong sum shows
+    committed = {p: 10 * (p + 1) for p in range(n)}
+    for topic in (spread, replicated):
+        confluent_produce(rc.bootstrap, topic,
+                          [(None, b"r%05d" % i, None, p) for p in range(n) for i in range(produced[p])])
+    committer = Consumer({"bootstrap.servers": rc.bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        committer.commit(offsets=[TopicPartition(t, p, committed[p]) for t in (spread, replicated) for p in range(n)],
+                         asynchronous=False)
+    finally:
+        committer.close()
+    # The coordinator leads the group's __consumer_offsets partition (Kafka's partitionFor: the group id's Java
+    # hashCode through Utils.abs, modulo the partition count), read from ZooKeeper so that no admin client has to
+    # ride out the coordinator's death.
+    java_hash = 0
+    for ch in group:
+        java_hash = (31 * java_hash + ord(ch)) & 0xFFFFFFFF
+    java_hash = java_hash - (1 << 32) if java_hash >= 1 << 31 else java_hash
+    offsets_partition = (0 if java_hash == -(1 << 31) else abs(java_hash)) % len(rc.assignment("__consumer_offsets"))
+
+    def coordinator() -> int | None:
+        leader = rc.leaders("__consumer_offsets").get(offsets_partition, -1)
+        return leader if leader >= 0 else None
+
+    topics = f'topic=~"{spread}|{replicated}"'
+
+    def check_sums(dead: int | None) -> None:
+        # A partition whose only replica is dead has no leader: no broker exports it, as kafka_exporter skips it.
+        online = [(t, p) for t in (spread, replicated) for p in range(n)
+                  if not (t == spread and dead is not None and rc.assignment(spread)[p] == [dead])]
+        prometheus.wait_for(f"sum(kafka_topic_partition_current_offset{{{topics}}})",
+                            float(sum(produced[p] for _, p in online)))
+        prometheus.wait_for(f"count(kafka_topic_partition_current_offset{{{topics}}})", float(len(online)))
+        prometheus.wait_for(f'sum(kafka_consumergroup_lag{{consumergroup="{group}"}})',
+                            float(sum(produced[p] - committed[p] for _, p in online)))
+        prometheus.wait_for(f'count(kafka_consumergroup_lag{{consumergroup="{group}"}})', float(len(online)))
+        prometheus.wait_for(f'count(kafka_consumergroup_current_offset{{consumergroup="{group}"}})', float(2 * n))
+        prometheus.wait_for("sum(kafka_brokers)", float(3 if dead is None else 2))
+        prometheus.wait_for("count(kafka_brokers)", 1.0)
+
+    check_sums(dead=None)
+    holder = wait_until(coordinator, HANG_S, "the group's coordinator")
+    assert [p for p in range(n) if holder not in rc.assignment(spread)[p]], "every partition local to the coordinator"
+
+    # A leader of the replicated topic that is not the coordinator: its partitions move to their other replica.
+    leader = next(b for b in rc.leaders(replicated).values() if b != holder)
+    victim = rc.broker_by_id(leader)
+    victim.kill9()
+    started = time.monotonic()
+    check_sums(dead=leader)
+    record_timing("metrics: remote lag correct again after a leader was killed", time.monotonic() - started)
+    rc.restart_after_kill(victim)
+    rc.wait_full_isr(replicated, n, timeout=HANG_S)
+    check_sums(dead=None)
+
+    # The coordinator: the group moves to another broker, which asks the leaders for their end offsets.
+    holder = wait_until(coordinator, HANG_S, "the group's coordinator")
+    victim = rc.broker_by_id(holder)
+    victim.kill9()
+    started = time.monotonic()
+    wait_until(lambda: coordinator() not in (None, holder), HANG_S, "the group's coordinator moved", interval=0.5)
+    check_sums(dead=holder)
+    record_timing("metrics: remote lag correct again after the coordinator was killed", time.monotonic() - started)
+    rc.restart_after_kill(victim)
+    rc.wait_full_isr(replicated, n, timeout=HANG_S)
+    check_sums(dead=None)

@@ -1,7 +1,14 @@
 import Coordination
+import GroupCoordinator
+import KafkaConfig
 import KafkaProtocol
+import LogStorage
 import Observability
 import Replication
+import Synchronization
+
+import struct Foundation.Date
+import struct KafkaClient.BrokerAddress
 
 /// Renders `/metrics` at scrape time from the state its owners hold — the replica manager's partitions, the metadata
 /// cache, the controller host, the group coordinator, the ZooKeeper session — plus the request-path counters in
@@ -12,14 +19,28 @@ final class BrokerObservability: Sendable {
     let metrics: BrokerMetrics
     private let replicas: ReplicaManager
     private let metadata: MetadataCache
-    private let groups: GroupService
+    let groups: GroupService
     private let controller: ControllerHost
     private let zk: KafkaZkClient
+    /// High watermarks of partitions led elsewhere, for the lag of the groups coordinated here.
+    let endOffsets: LeaderEndOffsets
+    /// The batch timestamp last read for each (partition, committed offset): a scrape reads a header again only
+    /// when a group's committed offset moved.
+    private let unconsumedTimestamps = Mutex<[LagPartition: (committed: Int64, timestamp: Int64)]>([:])
+    /// Burrow's window of commits per group and partition, fed by every scrape and API request.
+    let burrowWindows = Mutex<[String: [LagPartition: BurrowWindow]]>([:])
 
     init(
         brokerId: Int32, metrics: BrokerMetrics, replicas: ReplicaManager, metadata: MetadataCache,
-        groups: GroupService, controller: ControllerHost, zk: KafkaZkClient
+        groups: GroupService, controller: ControllerHost, zk: KafkaZkClient,
+        config: @escaping @Sendable () -> BrokerConfig
     ) {
+        self.endOffsets = LeaderEndOffsets(
+            client: ConnectionLeaderOffsetClient { [metadata] broker in
+                metadata.address(of: broker, on: config().interBrokerListenerName).map {
+                    BrokerAddress(host: $0.host, port: Int($0.port))
+                }
+            })
         self.brokerId = brokerId
         self.metrics = metrics
         self.replicas = replicas
@@ -28,6 +49,8 @@ final class BrokerObservability: Sendable {
         self.controller = controller
         self.zk = zk
     }
+
+    var metadataSnapshot: ClusterSnapshot { metadata.snapshot }
 
     func render() async -> String {
         var out = MetricsText()
@@ -232,6 +255,8 @@ final class BrokerObservability: Sendable {
         var replicaCount: [Sample] = []
         var preferred: [Sample] = []
         var under: [Sample] = []
+        var underMinIsr: [Sample] = []
+        var atMinIsr: [Sample] = []
         for (p, s) in local {
             let view = SeriesOwnership.ReplicaView(
                 topic: p.topic, partition: p.index, leader: s.leader, fenced: s.fenced)
@@ -244,6 +269,8 @@ final class BrokerObservability: Sendable {
             replicaCount.append(Sample(Int64(s.replicas.count), labels: labels))
             preferred.append(Sample(s.replicas.first == s.leader ? 1 : 0, labels: labels))
             under.append(Sample(s.isr.count < s.replicas.count ? 1 : 0, labels: labels))
+            underMinIsr.append(Sample(s.isr.count < s.config.minInsyncReplicas ? 1 : 0, labels: labels))
+            atMinIsr.append(Sample(s.isr.count == s.config.minInsyncReplicas ? 1 : 0, labels: labels))
         }
         let prefix = "kafka_topic_partition_"
         out.family(
@@ -260,23 +287,42 @@ final class BrokerObservability: Sendable {
             prefix + "under_replicated_partition", .gauge,
             help: "1 if the partition's ISR is smaller than its replicas.",
             under)
+        // Kafka's kafka.cluster:type=Partition gauges, from the partition's leader only (as Kafka registers them).
+        out.family(
+            "kafka_cluster_partition_underminisr", .gauge,
+            help: "1 if the partition has fewer in-sync replicas than min.insync.replicas.", underMinIsr)
+        out.family(
+            "kafka_cluster_partition_atminisr", .gauge,
+            help: "1 if the partition has exactly min.insync.replicas in-sync replicas.", atMinIsr)
     }
 
     // MARK: consumer groups (coordinator only)
 
     private func writeGroups(into out: inout MetricsText) async {
-        let replicas = self.replicas
-        let reports = await groups.runtime.lagReports { topic, partition in
-            replicas.partition(topic, partition)?.log.highWatermark
-        }
+        let reports = await groupLagReports()
+        observeCommits(reports)
         var members: [Sample] = []
         var current: [Sample] = []
         var currentSum: [Sample] = []
         var lag: [Sample] = []
         var lagSum: [Sample] = []
+        var lagSeconds: [Sample] = []
+        let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+        var rebalances: [Sample] = []
+        var rebalanceTime: [Sample] = []
         var offsets = 0
         for report in reports.sorted(by: { $0.groupId < $1.groupId }) {
             members.append(Sample(Int64(report.members), labels: [("consumergroup", report.groupId)]))
+            for (trigger, n) in report.rebalances.started.sorted(by: { $0.key < $1.key }) {
+                rebalances.append(
+                    Sample(n, labels: [("consumergroup", report.groupId), ("reason", trigger.rawValue)]))
+            }
+            if report.rebalances.completed > 0 {
+                let labels = [("consumergroup", report.groupId)]
+                rebalanceTime.append(
+                    Sample(Double(report.rebalances.totalDurationMs) / 1000, labels: labels, suffix: "_sum"))
+                rebalanceTime.append(Sample(report.rebalances.completed, labels: labels, suffix: "_count"))
+            }
             offsets += report.partitions.count
             var sums: [String: (offset: Int64, lag: Int64?)] = [:]
             for p in report.partitions {
@@ -285,6 +331,11 @@ final class BrokerObservability: Sendable {
                 ]
                 current.append(Sample(p.committedOffset, labels: labels))
                 if let l = p.lag { lag.append(Sample(l, labels: labels)) }
+                if p.lag == 0 {
+                    lagSeconds.append(Sample(0, labels: labels))
+                } else if let t = p.firstUnconsumedTimestamp {
+                    lagSeconds.append(Sample(Double(max(0, nowMs - t)) / 1000, labels: labels))
+                }
                 var sum = sums[p.topic] ?? (0, 0)
                 sum.offset += p.committedOffset
                 sum.lag = p.lag.flatMap { l in sum.lag.map { $0 + l } }
@@ -315,5 +366,99 @@ final class BrokerObservability: Sendable {
             help: "High watermark minus committed offset, computed by the group's coordinator.", lag)
         out.family(
             "kafka_consumergroup_lag_sum", .untyped, help: "Sum of a group's lag over a topic's partitions.", lagSum)
+        out.family(
+            "kafka_consumergroup_lag_seconds", .gauge,
+            help:
+                "Age of the first record a group has not consumed, from its batch timestamp (partitions led by the coordinator).",
+            lagSeconds)
+        out.family(
+            "needletail_consumergroup_rebalances_total", .counter,
+            help: "Rebalances a group started since its coordinator loaded it, by trigger.", rebalances)
+        out.family(
+            "needletail_consumergroup_rebalance_duration_seconds", .summary,
+            help: "Time from PreparingRebalance to Stable (or Empty) of a group's finished rebalances.",
+            rebalanceTime)
+    }
+}
+
+extension BrokerObservability {
+    /// The lag of every group coordinated here, against each partition's leader: the local log when this broker
+    /// leads the partition, otherwise the leader's high watermark from one ListOffsets per leader (cached, see
+    /// `LeaderEndOffsets`). A follower's own high watermark is not used: it trails the leader by a fetch round, and
+    /// the lag would then disagree with `kafka_topic_partition_current_offset`, which the leader exports. Partitions
+    /// without a leader get no lag line, as with kafka_exporter.
+    func groupLagReports() async -> [GroupLagReport] {
+        let replicas = self.replicas
+        let brokerId = self.brokerId
+        var reports = await groups.runtime.lagReports { topic, partition in
+            guard let p = replicas.partition(topic, partition) else { return nil }
+            let s = p.state
+            guard
+                SeriesOwnership.exportsPartitionSeries(
+                    SeriesOwnership.ReplicaView(topic: topic, partition: partition, leader: s.leader, fenced: s.fenced),
+                    localBroker: brokerId)
+            else { return nil }
+            return p.log.highWatermark
+        }
+        var wanted = Set<LagPartition>()
+        for report in reports {
+            for p in report.partitions where p.lag == nil {
+                wanted.insert(LagPartition(topic: p.topic, partition: p.partition))
+            }
+        }
+        let snapshot = metadata.snapshot
+        var leaders: [String: [Int32: Int32]] = [:]
+        let plan = EndOffsetCache.plan(wanted, localBroker: brokerId) { p in
+            if leaders[p.topic] == nil {
+                var byIndex: [Int32: Int32] = [:]
+                for l in snapshot.topics[p.topic]?.partitions ?? [] where snapshot.brokers[l.leader] != nil {
+                    byIndex[l.partition] = l.leader
+                }
+                leaders[p.topic] = byIndex
+            }
+            return leaders[p.topic]?[p.partition]
+        }
+        fillUnconsumedTimestamps(&reports)
+        await endOffsets.refresh(plan, wanted: wanted)
+        let now = ContinuousClock.now
+        let led = Set(plan.values.joined())
+        for r in reports.indices {
+            for i in reports[r].partitions.indices where reports[r].partitions[i].lag == nil {
+                let p = reports[r].partitions[i]
+                let key = LagPartition(topic: p.topic, partition: p.partition)
+                guard led.contains(key), let hw = endOffsets.offset(key, now: now) else { continue }
+                reports[r].partitions[i].lag = max(0, hw - p.committedOffset)
+            }
+        }
+        return reports
+    }
+
+    /// The age of the first unconsumed record, from its batch's timestamp, for partitions led here: one header
+    /// read per partition whose committed offset moved since the last scrape. Partitions led elsewhere get no
+    /// `kafka_consumergroup_lag_seconds` line (the leader's batch would have to be fetched).
+    private func fillUnconsumedTimestamps(_ reports: inout [GroupLagReport]) {
+        var seen: [LagPartition: (committed: Int64, timestamp: Int64)] = [:]
+        let cached = unconsumedTimestamps.withLock { $0 }
+        for r in reports.indices {
+            for i in reports[r].partitions.indices {
+                let p = reports[r].partitions[i]
+                guard let lag = p.lag, lag > 0, let partition = replicas.partition(p.topic, p.partition) else {
+                    continue
+                }
+                let key = LagPartition(topic: p.topic, partition: p.partition)
+                var timestamp: Int64?
+                if let c = cached[key] ?? seen[key], c.committed == p.committedOffset {
+                    timestamp = c.timestamp
+                } else {
+                    let log = partition.log
+                    timestamp = try? log.batchTimestamp(
+                        from: max(p.committedOffset, log.logStartOffset), upTo: log.highWatermark)
+                }
+                guard let timestamp else { continue }
+                seen[key] = (p.committedOffset, timestamp)
+                reports[r].partitions[i].firstUnconsumedTimestamp = timestamp
+            }
+        }
+        unconsumedTimestamps.withLock { $0 = seen }
     }
 }

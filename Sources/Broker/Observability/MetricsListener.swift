@@ -4,7 +4,8 @@ import NIOCore
 import Observability
 
 extension BrokerLauncher {
-    /// Binds `http.listeners` (nil when empty) on the broker's event loops, serving `/metrics` from `observability`.
+    /// Binds `http.listeners` (nil when empty) on the broker's event loops, serving `/metrics` and Burrow's
+    /// `/v3/kafka/…` API from `observability`.
     /// A port clash fails startup with one line, as the Kafka listener does.
     static func startMetricsListener(
         _ endpoints: [Endpoint], observability: BrokerObservability, group: any EventLoopGroup, logger: Logger
@@ -13,7 +14,12 @@ extension BrokerLauncher {
         let host = endpoint.host.isEmpty ? "0.0.0.0" : endpoint.host
         do {
             let server = try await MetricsHTTPServer.start(
-                host: host, port: endpoint.port, group: group, render: { await observability.render() })
+                host: host, port: endpoint.port, group: group, render: { await observability.render() },
+                api: { path, requestHost in
+                    path.hasPrefix("/api/")
+                        ? await observability.apiAnswer(path: path, host: requestHost)
+                        : await observability.burrowAnswer(path: path, host: requestHost)
+                })
             logger.info("Serving Prometheus metrics at http://\(host):\(server.boundPort)/metrics")
             return server
         } catch {
