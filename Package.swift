@@ -74,6 +74,12 @@ let package = Package(
             name: "GroupCoordinator", dependencies: ["KafkaProtocol", "KafkaRecords"], exclude: ["README.md"],
             swiftSettings: swiftSettings),
 
+        // The transaction coordinator (KIP-98): per-transactional-id state machine values, `__transaction_state`
+        // records, and an actor that loads, persists and finishes transactions through ports the broker implements.
+        .target(
+            name: "TransactionCoordinator", dependencies: ["KafkaProtocol", "KafkaRecords"], exclude: ["README.md"],
+            swiftSettings: swiftSettings),
+
         // The cluster controller: leader election, replica/partition state, topic lifecycle, as a value-type state
         // machine (sans-io) driven by an actor that talks to ZooKeeper and sends LeaderAndIsr/UpdateMetadata/StopReplica.
         .target(
@@ -116,7 +122,7 @@ let package = Package(
             name: "Broker",
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "LogStorage", "Coordination", "KafkaConfig", "GroupCoordinator",
-                "Controller", "Replication", "KafkaClient", "KafkaFraming", "CMalloc", "Observability",
+                "TransactionCoordinator", "Controller", "Replication", "KafkaClient", "KafkaFraming", "CMalloc", "Observability",
                 "Authentication",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -144,7 +150,7 @@ let package = Package(
             name: "NeedletailCLI",
             dependencies: [
                 "Broker", "GroupCoordinator", "KafkaConfig", "KafkaClient", "KafkaProtocol", "KafkaRecords",
-                "LogStorage", "Authentication", "Coordination",
+                "LogStorage", "TransactionCoordinator", "Authentication", "Coordination",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -175,6 +181,9 @@ let package = Package(
             name: "KafkaConfigTests", dependencies: ["KafkaConfig", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaProtocol", "KafkaRecords"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TransactionCoordinatorTests", dependencies: ["TransactionCoordinator", "KafkaProtocol", "KafkaRecords"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ControllerTests",

@@ -160,7 +160,8 @@ public enum BrokerLauncher {
         let brokerConfig: @Sendable () -> BrokerConfig = { config.value }
         let replication = replicas.startReplication(
             writer: ZooKeeperIsrWriter(zk: zk, logger: logger), connector: ClientLeaderConnector(),
-            brokers: MetadataLiveBrokers(metadata: metadata, config: brokerConfig), leadershipListener: groups,
+            brokers: MetadataLiveBrokers(metadata: metadata, config: brokerConfig),
+            leadershipListeners: [groups, core.transactions],
             config: brokerConfig, logger: logger)
         let server: KafkaServer
         do {
@@ -229,6 +230,7 @@ public enum BrokerLauncher {
         try await cluster.refreshBrokers()
         try await cluster.electIfPossible()
         let groupTimers = await groups.start()  // loads __consumer_offsets partitions led here
+        let transactionTimers = await core.transactions.start()
 
         let maintenance = Task {
             await Maintenance.run(logManager: logManager, replicas: replicas, config: config, logger: logger)
@@ -252,6 +254,7 @@ public enum BrokerLauncher {
         maintenance.cancel()
         replication.cancel()
         groupTimers.cancel()
+        transactionTimers.cancel()
         await metricsListener?.close()
         await server.close()
         try? await group.shutdownGracefully()

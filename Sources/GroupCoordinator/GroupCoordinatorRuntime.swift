@@ -34,9 +34,9 @@ public actor GroupCoordinatorRuntime {
     }
 
     public let config: GroupConfig
-    private let clock: @Sendable () -> Int64
+    let clock: @Sendable () -> Int64
     private let newId: @Sendable () -> String
-    private let log: @Sendable (String) -> Void
+    let log: @Sendable (String) -> Void
     private let appender: OffsetsAppender
 
     public private(set) var partitionCount: Int32
@@ -46,7 +46,9 @@ public actor GroupCoordinatorRuntime {
     private var loadTickets: [Int32: UInt64] = [:]
     private var nextLoadTicket: UInt64 = 0
     private var scratch: [Int32: LoadScratch] = [:]
-    private var groups: [String: ClassicGroup] = [:]
+    var groups: [String: ClassicGroup] = [:]
+    /// Offsets committed inside open transactions (TxnOffsetCommit), visible at COMMIT only.
+    var pendingTransactionalOffsets = PendingTransactionalOffsets()
     private var nextToken: UInt64 = 0
     private var waiters: [UInt64: CheckedContinuation<Outcome, Never>] = [:]
     private var early: [UInt64: Outcome] = [:]
@@ -577,7 +579,7 @@ public actor GroupCoordinatorRuntime {
     }
 
     /// Appends a batch to the group's partition and maps log errors the way Kafka's coordinator does.
-    private func append(groupId: String, _ builder: RecordBatchBuilder) async -> ErrorCode {
+    func append(groupId: String, _ builder: RecordBatchBuilder) async -> ErrorCode {
         let batch: [UInt8]
         do {
             batch = try builder.build()

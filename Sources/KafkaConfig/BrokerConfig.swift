@@ -138,6 +138,10 @@ public struct BrokerConfig: Sendable {
     public let transactionStateLogSegmentBytes: Int
     public let transactionalIdExpirationMs: Int
     public let transactionMaxTimeoutMs: Int
+    public let transactionAbortTimedOutTransactionCleanupIntervalMs: Int
+    public let transactionRemoveExpiredTransactionCleanupIntervalMs: Int
+    public let transactionPartitionVerificationEnable: Bool
+    public let transactionStateLogLoadBufferSize: Int
     public let producerIdExpirationMs: Int
     public let producerIdExpirationCheckIntervalMs: Int
 
@@ -308,6 +312,12 @@ public struct BrokerConfig: Sendable {
         transactionStateLogSegmentBytes = try r.int("transaction.state.log.segment.bytes")
         transactionalIdExpirationMs = try r.int("transactional.id.expiration.ms")
         transactionMaxTimeoutMs = try r.int("transaction.max.timeout.ms")
+        transactionAbortTimedOutTransactionCleanupIntervalMs = try r.int(
+            "transaction.abort.timed.out.transaction.cleanup.interval.ms")
+        transactionRemoveExpiredTransactionCleanupIntervalMs = try r.int(
+            "transaction.remove.expired.transaction.cleanup.interval.ms")
+        transactionPartitionVerificationEnable = try r.bool("transaction.partition.verification.enable")
+        transactionStateLogLoadBufferSize = try r.int("transaction.state.log.load.buffer.size")
         producerIdExpirationMs = try r.int("producer.id.expiration.ms")
         producerIdExpirationCheckIntervalMs = try r.int("producer.id.expiration.check.interval.ms")
 

@@ -387,6 +387,18 @@ enum BrokerKeys {
             "transaction.max.timeout.ms", .int, .int(900000), .atLeast(1), .readOnly,
             "Largest transaction timeout a producer may ask for."),
         key(
+            "transaction.abort.timed.out.transaction.cleanup.interval.ms", .int, .int(10000), .atLeast(1), .readOnly,
+            "How often the coordinator aborts transactions open past their timeout."),
+        key(
+            "transaction.remove.expired.transaction.cleanup.interval.ms", .int, .int(3600000), .atLeast(1),
+            .readOnly, "How often the coordinator removes expired transactional ids."),
+        key(
+            "transaction.partition.verification.enable", .boolean, .boolean(true), .none, .clusterWide,
+            "Whether partition leaders verify a transactional write belongs to an ongoing transaction (KIP-890)."),
+        key(
+            "transaction.state.log.load.buffer.size", .int, .int(5242880), .atLeast(1), .readOnly,
+            "Bytes read at a time when loading __transaction_state."),
+        key(
             "producer.id.expiration.ms", .int, .int(86400000), .atLeast(1), .clusterWide,
             "A producer id with no writes for this long is forgotten."),
         key(

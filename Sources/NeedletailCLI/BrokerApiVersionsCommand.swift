@@ -33,6 +33,9 @@ struct BrokerApiVersionsCommand: AsyncParsableCommand {
             AlterConfigsRequest.self, DescribeLogDirsRequest.self, SaslAuthenticateRequest.self,
             CreatePartitionsRequest.self, DeleteGroupsRequest.self, ElectLeadersRequest.self,
             IncrementalAlterConfigsRequest.self, OffsetDeleteRequest.self, DescribeClusterRequest.self,
+            AddPartitionsToTxnRequest.self, AddOffsetsToTxnRequest.self, EndTxnRequest.self,
+            WriteTxnMarkersRequest.self, TxnOffsetCommitRequest.self, DescribeProducersRequest.self,
+            DescribeTransactionsRequest.self, ListTransactionsRequest.self,
         ]
         var out: [Int16: ClosedRange<Int16>] = [:]
         for t in types { out[t.apiKey.rawValue] = t.versions }

@@ -27,6 +27,10 @@ struct DumpLogCommand: AsyncParsableCommand {
     @Flag(name: .customLong("offsets-decoder"), help: "Decode records as __consumer_offsets keys and values.")
     var offsetsDecoder = false
 
+    @Flag(
+        name: .customLong("transaction-log-decoder"), help: "Decode records as __transaction_state keys and values.")
+    var transactionLogDecoder = false
+
     @Flag(name: .customLong("skip-record-metadata"), help: "Print record contents without their metadata.")
     var skipRecordMetadata = false
 
@@ -43,6 +47,7 @@ struct DumpLogCommand: AsyncParsableCommand {
         var deep = false
         var printData = false
         var offsetsDecoder = false
+        var transactionLogDecoder = false
         var skipRecordMetadata = false
         var maxBytes = Int(Int32.max)
     }
@@ -50,10 +55,11 @@ struct DumpLogCommand: AsyncParsableCommand {
     func run() async throws {
         try await Tool.run {
             var problems = SegmentFileDump.DumpProblems()
-            let printData = printDataLog || offsetsDecoder
+            let printData = printDataLog || offsetsDecoder || transactionLogDecoder
             let options = Options(
                 deep: deepIteration || printData, printData: printData, offsetsDecoder: offsetsDecoder,
-                skipRecordMetadata: skipRecordMetadata, maxBytes: maxBytes)
+                transactionLogDecoder: transactionLogDecoder, skipRecordMetadata: skipRecordMetadata,
+                maxBytes: maxBytes)
             defer {
                 Output.flush()
                 for line in problems.lines { Tool.printError(line) }
@@ -181,8 +187,11 @@ struct DumpLogCommand: AsyncParsableCommand {
                     }
                 }
                 if options.printData, !h.isControl {
-                    if options.offsetsDecoder {
-                        let (key, payload) = OffsetsDecoder.parse(key: r.key, value: r.value, offset: offset)
+                    if options.offsetsDecoder || options.transactionLogDecoder {
+                        let (key, payload) =
+                            options.transactionLogDecoder
+                            ? TransactionLogDecoder.parse(key: r.key, value: r.value, offset: offset)
+                            : OffsetsDecoder.parse(key: r.key, value: r.value, offset: offset)
                         out += "\(prefix)key: \(key)"
                         if let payload { out += " payload: \(payload)" }
                     } else {

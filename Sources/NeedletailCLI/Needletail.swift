@@ -8,7 +8,7 @@ struct Needletail: AsyncParsableCommand {
         subcommands: [
             BrokerCommand.self, TopicsCommand.self, ConsoleProducerCommand.self, ConsoleConsumerCommand.self,
             ConfigsCommand.self, GetOffsetsCommand.self, DeleteRecordsCommand.self, BrokerApiVersionsCommand.self,
-            DumpLogCommand.self, ConsumerGroupsCommand.self,
+            DumpLogCommand.self, ConsumerGroupsCommand.self, TransactionsCommand.self,
             ProducerPerfTestCommand.self, ConsumerPerfTestCommand.self, LeaderElectionCommand.self, LogDirsCommand.self,
         ]
     )

@@ -1,6 +1,7 @@
 import Foundation
 import GroupCoordinator
 import KafkaProtocol
+import TransactionCoordinator
 
 /// Compact JSON as Jackson's `ObjectNode.toString()` writes it (no spaces, fields in insertion order, strings
 /// escaped, bytes as standard Base64).
@@ -175,5 +176,57 @@ enum OffsetsDecoder {
             ),
             ("userData", .nullable(a.userData)),
         ])
+    }
+}
+
+/// `kafka-dump-log --transaction-log-decoder`: `__transaction_state` keys and values as Kafka's
+/// TransactionLogMessageParser prints them — key `{"type":"0","data":{"transactionalId":…}}`, value
+/// `{"version":"<v>","data":{…}}` with the message's field names, a tombstone's value `<DELETE>`. The bytes are decoded
+/// by TransactionCoordinator's record types.
+enum TransactionLogDecoder {
+    static func parse(key: [UInt8]?, value: [UInt8]?, offset: Int64) -> (key: String, payload: String?) {
+        guard let key else {
+            return (
+                "Failed to decode message at offset \(offset) using transaction log decoder (message had a missing key)",
+                nil
+            )
+        }
+        do {
+            guard let id = try TransactionLogKey.decode(key) else {
+                let version = key.count >= 2 ? Int16(key[0]) << 8 | Int16(key[1]) : -1
+                return ("Unknown record type \(version) at offset \(offset), skipping.", nil)
+            }
+            let keyText = JSONValue.object([
+                ("type", .string("0")), ("data", .object([("transactionalId", .string(id))])),
+            ]).text
+            guard let value else { return (keyText, "<DELETE>") }
+            let v = try TransactionLogValue(decoding: value)
+            let version = Int16(value[0]) << 8 | Int16(value[1])
+            var byTopic: [(String, [Int32])] = []
+            for tp in v.partitions {
+                if let i = byTopic.firstIndex(where: { $0.0 == tp.topic }) {
+                    byTopic[i].1.append(tp.partition)
+                } else {
+                    byTopic.append((tp.topic, [tp.partition]))
+                }
+            }
+            let partitions: JSONValue =
+                v.state == .empty && v.partitions.isEmpty
+                ? .null
+                : .array(
+                    byTopic.map {
+                        .object([("topic", .string($0.0)), ("partitionIds", .array($0.1.map { .int(Int64($0)) }))])
+                    })
+            let data = JSONValue.object([
+                ("producerId", .int(v.producerId)), ("producerEpoch", .int(Int64(v.producerEpoch))),
+                ("transactionTimeoutMs", .int(Int64(v.transactionTimeoutMs))),
+                ("transactionStatus", .int(Int64(v.state.rawValue))), ("transactionPartitions", partitions),
+                ("transactionLastUpdateTimestampMs", .int(v.lastUpdateTimestampMs)),
+                ("transactionStartTimestampMs", .int(v.startTimestampMs)),
+            ])
+            return (keyText, JSONValue.object([("version", .string(String(version))), ("data", data)]).text)
+        } catch {
+            return ("Error at offset \(offset), skipping. \(error)", nil)
+        }
     }
 }

@@ -70,8 +70,9 @@ extension ReplicaManager {
     ) async -> [LeaderAndIsrResult] {
         await stateChangeLock.withLock { () async -> [LeaderAndIsrResult] in
             let outcome = await applyLeaderAndIsr(states, liveLeaders: liveLeaders, configFor: configFor)
-            if let listener = replication.withLock({ $0 })?.leadershipListener {
-                for change in outcome.listenerChanges {
+            let listeners = replication.withLock({ $0 })?.leadershipListeners ?? []
+            for change in outcome.listenerChanges {
+                for listener in listeners where listener.watchedTopic == change.topic {
                     await listener.partitionLeadershipChanged(
                         partition: change.partition, isLeader: change.isLeader, leaderEpoch: change.leaderEpoch)
                 }
@@ -83,7 +84,7 @@ extension ReplicaManager {
     private struct LeaderAndIsrOutcome: Sendable {
         var results: [LeaderAndIsrResult] = []
         /// Partitions of the listener's topic that became leader or follower here.
-        var listenerChanges: [(partition: Int32, isLeader: Bool, leaderEpoch: Int32)] = []
+        var listenerChanges: [(topic: String, partition: Int32, isLeader: Bool, leaderEpoch: Int32)] = []
     }
 
     private func applyLeaderAndIsr(
@@ -91,7 +92,7 @@ extension ReplicaManager {
         configFor: @Sendable (String) async throws -> EffectiveTopicConfig
     ) async -> LeaderAndIsrOutcome {
         var outcome = LeaderAndIsrOutcome()
-        let watchedTopic = replication.withLock { $0 }?.leadershipListener?.watchedTopic
+        let watchedTopics = Set((replication.withLock { $0 }?.leadershipListeners ?? []).map(\.watchedTopic))
         let now = clock()
         for change in states {
             let topicId = change.topicId
@@ -134,8 +135,9 @@ extension ReplicaManager {
                         startFollowing(
                             p, tp: tp, leader: s.leader, leaderEpoch: s.leaderEpoch, liveLeaders: liveLeaders)
                     }
-                    if change.topic == watchedTopic {
-                        outcome.listenerChanges.append((change.partition, s.leader == brokerId, s.leaderEpoch))
+                    if watchedTopics.contains(change.topic) {
+                        outcome.listenerChanges.append(
+                            (change.topic, change.partition, s.leader == brokerId, s.leaderEpoch))
                     }
                 } catch let error as ReplicationError {
                     result.error = error
@@ -241,7 +243,7 @@ extension ReplicaManager {
     public func stopReplicas(_ items: [StopReplicaPartition]) async -> [StopReplicaResult] {
         await stateChangeLock.withLock { () async -> [StopReplicaResult] in
             let results = applyStopReplicas(items)
-            if let listener = replication.withLock({ $0 })?.leadershipListener {
+            for listener in replication.withLock({ $0 })?.leadershipListeners ?? [] {
                 for r in results where r.error == nil && r.deleted && r.topic == listener.watchedTopic {
                     // Deleted (leader epoch -2 during topic deletion): drop its state whatever epoch it was loaded at.
                     await listener.partitionRemoved(partition: r.partition)

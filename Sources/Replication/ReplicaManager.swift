@@ -49,7 +49,8 @@ public final class ReplicaManager: Sendable {
         var fetchers: ReplicaFetcherManager
         var writer: any LeaderIsrWriter
         var brokers: any LiveBrokers
-        var leadershipListener: (any PartitionLeadershipListener)?
+        /// One listener per watched topic (the group and transaction coordinators).
+        var leadershipListeners: [any PartitionLeadershipListener]
         var logger: Logger
     }
 
@@ -78,7 +79,7 @@ public final class ReplicaManager: Sendable {
     /// (it stops the fetchers).
     public func startReplication(
         writer: any LeaderIsrWriter, connector: any LeaderConnector, brokers: any LiveBrokers,
-        leadershipListener: (any PartitionLeadershipListener)? = nil,
+        leadershipListeners: [any PartitionLeadershipListener] = [],
         config: @escaping @Sendable () -> BrokerConfig, logger: Logger
     ) -> Task<Void, Never> {
         environment.attach(config: config, brokers: brokers)
@@ -88,7 +89,7 @@ public final class ReplicaManager: Sendable {
             settings: config, logger: logger)
         replication.withLock {
             $0 = ReplicationServices(
-                fetchers: fetchers, writer: writer, brokers: brokers, leadershipListener: leadershipListener,
+                fetchers: fetchers, writer: writer, brokers: brokers, leadershipListeners: leadershipListeners,
                 logger: logger)
         }
         return Task { [weak self] in

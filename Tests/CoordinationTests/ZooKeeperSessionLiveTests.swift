@@ -110,6 +110,8 @@ struct ZooKeeperSessionLiveTests {
             try await abandoned.create("/brokers-eph", data: bytes("x"), mode: .ephemeral)
             let credentials = try #require(abandoned.credentials)
             #expect(credentials.sessionId == abandoned.sessionId && credentials.password.count == 16)
+            // A killed process's client no longer reconnects; without this it would win the session back.
+            #expect(abandoned.goSilentForTesting())
 
             let outcome = await ZooKeeperSession.closeAbandoned(
                 credentials, connectString: connect, sessionTimeout: .seconds(10), timeout: .seconds(10))

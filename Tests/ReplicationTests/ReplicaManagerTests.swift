@@ -292,7 +292,7 @@ struct ReplicaManagerLeadershipTests {
         let f = try Fixture()
         let listener = RecordingListener()
         let task = f.replicas.startReplication(
-            writer: AcceptingIsrWriter(), connector: NoLeaders(), brokers: AllAlive(), leadershipListener: listener,
+            writer: AcceptingIsrWriter(), connector: NoLeaders(), brokers: AllAlive(), leadershipListeners: [listener],
             config: { try! BrokerConfig(properties: ["broker.id": "1", "zookeeper.connect": "localhost:2181"]) },
             logger: Logger(label: "test"))
         defer { task.cancel() }

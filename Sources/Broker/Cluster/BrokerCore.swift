@@ -13,6 +13,8 @@ final class BrokerCore: Sendable {
     let producerIds: ProducerIdManager
     /// Consumer groups and `__consumer_offsets`.
     let groups: GroupService
+    /// The transaction coordinator and `__transaction_state`.
+    let transactions: TransactionService
     let logger: Logger
     /// This broker's epoch: the czxid of its `/brokers/ids/<id>` registration (set by `BrokerLauncher` after each
     /// registration; -1 before). Controller requests carrying an older one are rejected with STALE_BROKER_EPOCH.
@@ -31,6 +33,9 @@ final class BrokerCore: Sendable {
         self.configs = configs
         self.producerIds = producerIds
         self.groups = groups
+        self.transactions = TransactionService(
+            brokerId: brokerId, metadata: metadata, replicas: replicas, topics: topics, producerIds: producerIds,
+            brokerConfig: { config.value }, logger: logger)
         self.logger = logger
     }
 
@@ -58,7 +63,7 @@ final class BrokerCore: Sendable {
             Route(handler: ControlledShutdownHandler(core: self)),
             Route(handler: DescribeLogDirsHandler(core: self)),
             // The partition side of transactions.
-            Route(handler: WriteTxnMarkersHandler(core: self)),
+            Route(handler: WriteTxnMarkersHandler(core: self, markerListener: groups)),
             Route(handler: DescribeProducersHandler(core: self)),
             // Controller-to-broker APIs and replication (replication branch).
             Route(handler: LeaderAndIsrHandler(core: self)),
@@ -66,7 +71,7 @@ final class BrokerCore: Sendable {
             Route(handler: StopReplicaHandler(core: self)),
             Route(handler: OffsetForLeaderEpochHandler(core: self)),
             // Group coordinator APIs.
-            Route(handler: FindCoordinatorHandler(groups: groups)),
+            Route(handler: FindCoordinatorHandler(groups: groups, transactions: transactions)),
             Route(handler: JoinGroupHandler(groups: groups)),
             Route(handler: SyncGroupHandler(groups: groups)),
             Route(handler: HeartbeatHandler(groups: groups)),
@@ -79,6 +84,13 @@ final class BrokerCore: Sendable {
             Route(handler: OffsetDeleteHandler(groups: groups)),
             Route(handler: SaslHandshakeHandler()),
             Route(handler: SaslAuthenticateHandler()),
+            // Transaction coordinator APIs.
+            Route(handler: AddPartitionsToTxnHandler(core: self)),
+            Route(handler: AddOffsetsToTxnHandler(core: self)),
+            Route(handler: EndTxnHandler(core: self)),
+            Route(handler: TxnOffsetCommitHandler(groups: groups)),
+            Route(handler: DescribeTransactionsHandler(core: self)),
+            Route(handler: ListTransactionsHandler(core: self)),
         ]
     }
 }

@@ -7,25 +7,56 @@ import KafkaConfig
 enum InternalTopic: String, CaseIterable, Sendable {
     /// Consumer group offsets and group metadata (`GroupCoordinator.offsetsTopicConfigs`).
     case consumerOffsets = "__consumer_offsets"
+    /// Transaction coordinator state (`TransactionLog`, Kafka's `TransactionStateManager` topic configs).
+    case transactionState = "__transaction_state"
 
     init?(name: String) { self.init(rawValue: name) }
 
     var name: String { rawValue }
 
     /// The broker settings that shape the topic, named in log lines.
-    var partitionsKey: String { "offsets.topic.num.partitions" }
-    var replicationFactorKey: String { "offsets.topic.replication.factor" }
+    var partitionsKey: String {
+        switch self {
+        case .consumerOffsets: "offsets.topic.num.partitions"
+        case .transactionState: "transaction.state.log.num.partitions"
+        }
+    }
+    var replicationFactorKey: String {
+        switch self {
+        case .consumerOffsets: "offsets.topic.replication.factor"
+        case .transactionState: "transaction.state.log.replication.factor"
+        }
+    }
 
-    func partitions(_ config: BrokerConfig) -> Int32 { Int32(clamping: config.offsetsTopicNumPartitions) }
+    func partitions(_ config: BrokerConfig) -> Int32 {
+        switch self {
+        case .consumerOffsets: Int32(clamping: config.offsetsTopicNumPartitions)
+        case .transactionState: Int32(clamping: config.transactionStateLogNumPartitions)
+        }
+    }
 
-    func replicationFactor(_ config: BrokerConfig) -> Int16 { Int16(clamping: config.offsetsTopicReplicationFactor) }
+    func replicationFactor(_ config: BrokerConfig) -> Int16 {
+        switch self {
+        case .consumerOffsets: Int16(clamping: config.offsetsTopicReplicationFactor)
+        case .transactionState: Int16(clamping: config.transactionStateLogReplicationFactor)
+        }
+    }
 
-    /// The topic configs Kafka's coordinator creates it with.
+    /// The topic configs Kafka's coordinators create it with.
     func configs(_ config: BrokerConfig) -> [(String, String?)] {
-        [
-            ("cleanup.policy", "compact"), ("segment.bytes", String(config.offsetsTopicSegmentBytes)),
-            ("compression.type", "producer"),
-        ]
+        switch self {
+        case .consumerOffsets:
+            [
+                ("cleanup.policy", "compact"), ("segment.bytes", String(config.offsetsTopicSegmentBytes)),
+                ("compression.type", "producer"),
+            ]
+        case .transactionState:
+            [
+                ("cleanup.policy", "compact"), ("segment.bytes", String(config.transactionStateLogSegmentBytes)),
+                ("compression.type", "uncompressed"), ("unclean.leader.election.enable", "false"),
+                ("min.insync.replicas", String(config.transactionStateLogMinIsr)),
+            ]
+        }
     }
 
     /// What a user reads when asking for the topic before enough brokers are up (Kafka's wording).

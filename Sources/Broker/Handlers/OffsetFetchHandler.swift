@@ -9,13 +9,27 @@ struct OffsetFetchHandler: APIHandler {
     let groups: GroupService
 
     private func lookup(
-        _ groupId: String, _ topics: [(name: String, partitions: [Int32])]?
-    ) async -> (ErrorCode, [(TopicPartitionKey, CommittedOffset?)]) {
+        _ groupId: String, _ topics: [(name: String, partitions: [Int32])]?, requireStable: Bool
+    ) async -> (ErrorCode, [(TopicPartitionKey, CommittedOffset?)], unstable: Set<TopicPartitionKey>) {
         let wanted = topics.map { ts in
             ts.flatMap { t in t.partitions.map { TopicPartitionKey(topic: t.name, partition: $0) } }
         }
         let r = await groups.runtime.fetchOffsets(groupId: groupId, partitions: wanted)
-        return (r.error, r.offsets)
+        guard requireStable, r.error == .noError else { return (r.error, r.offsets, []) }
+        // KIP-447: a partition with a transactional offset commit still pending answers UNSTABLE_OFFSET_COMMIT
+        // (the client retries until the transaction is decided).
+        var unstable = Set<TopicPartitionKey>()
+        for (tp, _) in r.offsets {
+            if await groups.runtime.hasPendingTransactionalOffsets(groupId: groupId, partitions: [tp]) {
+                unstable.insert(tp)
+            }
+        }
+        return (r.error, r.offsets.map { unstable.contains($0.0) ? ($0.0, nil) : $0 }, unstable)
+    }
+
+    private func stabilityError(_ unstable: Set<TopicPartitionKey>, _ topic: String, _ partition: Int32) -> Int16 {
+        unstable.contains(TopicPartitionKey(topic: topic, partition: partition))
+            ? ErrorCode.unstableOffsetCommit.rawValue : 0
     }
 
     /// Groups entries by topic, keeping first-appearance order.
@@ -35,8 +49,9 @@ struct OffsetFetchHandler: APIHandler {
         var response = OffsetFetchResponse()
         if version >= 8 {
             for g in request.groups {
-                let (error, entries) = await lookup(
-                    g.groupId, g.topics.map { $0.map { ($0.name, $0.partitionIndexes) } })
+                let (error, entries, unstable) = await lookup(
+                    g.groupId, g.topics.map { $0.map { ($0.name, $0.partitionIndexes) } },
+                    requireStable: request.requireStable)
                 var group = OffsetFetchResponse.OffsetFetchResponseGroup(groupId: g.groupId, errorCode: error.rawValue)
                 group.topics = byTopic(entries).map { name, parts in
                     .init(
@@ -45,7 +60,7 @@ struct OffsetFetchHandler: APIHandler {
                             .init(
                                 partitionIndex: p, committedOffset: o?.offset ?? -1,
                                 committedLeaderEpoch: o?.leaderEpoch ?? -1,
-                                metadata: o?.metadata ?? "", errorCode: 0)
+                                metadata: o?.metadata ?? "", errorCode: stabilityError(unstable, name, p))
                         })
                 }
                 response.groups.append(group)
@@ -53,7 +68,9 @@ struct OffsetFetchHandler: APIHandler {
             return response
         }
         let topics = version >= 2 ? request.topics : (request.topics ?? [])
-        let (error, entries) = await lookup(request.groupId, topics.map { $0.map { ($0.name, $0.partitionIndexes) } })
+        let (error, entries, unstable) = await lookup(
+            request.groupId, topics.map { $0.map { ($0.name, $0.partitionIndexes) } },
+            requireStable: version >= 7 && request.requireStable)
         let partitionError: Int16 = version < 2 ? error.rawValue : 0
         if version >= 2 { response.errorCode = error.rawValue }
         if error != .noError, let topics {
@@ -73,7 +90,7 @@ struct OffsetFetchHandler: APIHandler {
                 partitions: parts.map { p, o in
                     .init(
                         partitionIndex: p, committedOffset: o?.offset ?? -1, committedLeaderEpoch: o?.leaderEpoch ?? -1,
-                        metadata: o?.metadata ?? "", errorCode: 0)
+                        metadata: o?.metadata ?? "", errorCode: stabilityError(unstable, name, p))
                 })
         }
         return response

@@ -81,6 +81,15 @@ final class ZooKeeperHandle: Sendable {
 
     var sessionId: Int64 { inner.withLock { $0.sessionId } }
 
+    /// Points the client at other servers (`zoo_set_servers`); it drops its connection when the current server is
+    /// not among them. Tests use an unreachable address to make a live session go silent, as a killed process's does.
+    func setServers(_ hosts: String) -> Bool {
+        inner.withLock { s in
+            guard let zh = s.zh else { return false }
+            return hosts.withCString { zoo_set_servers(zh.raw, $0) } == ZOK.rawValue
+        }
+    }
+
     /// The session's id and password (nil before the first connection or after close).
     var credentials: ZooKeeperSessionCredentials? {
         inner.withLock { s in

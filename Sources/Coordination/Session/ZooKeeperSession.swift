@@ -159,6 +159,12 @@ public final class ZooKeeperSession: Sendable {
         }
     }
 
+    /// Makes this session behave like one whose process was killed: the client stops talking to ZooKeeper (it
+    /// is pointed at an unreachable address) but never closes the session, which lives on until it times out.
+    func goSilentForTesting() -> Bool {
+        (try? handle().setServers("127.0.0.1:1")) ?? false
+    }
+
     /// Ids of the sessions this object had before `reconnect()` replaced them (oldest first).
     public var previousSessionIds: [Int64] { state.withLock { $0.previousSessionIds } }
 

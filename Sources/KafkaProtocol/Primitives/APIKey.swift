@@ -24,7 +24,11 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case deleteRecords = 21
     case initProducerId = 22
     case offsetForLeaderEpoch = 23
+    case addPartitionsToTxn = 24
+    case addOffsetsToTxn = 25
+    case endTxn = 26
     case writeTxnMarkers = 27
+    case txnOffsetCommit = 28
     case describeConfigs = 32
     case alterConfigs = 33
     case describeLogDirs = 35
@@ -43,6 +47,8 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case fetchSnapshot = 59
     case describeCluster = 60
     case describeProducers = 61
+    case describeTransactions = 65
+    case listTransactions = 66
 
     public var description: String {
         switch self {
@@ -70,7 +76,11 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .deleteRecords: "DeleteRecords"
         case .initProducerId: "InitProducerId"
         case .offsetForLeaderEpoch: "OffsetForLeaderEpoch"
+        case .addPartitionsToTxn: "AddPartitionsToTxn"
+        case .addOffsetsToTxn: "AddOffsetsToTxn"
+        case .endTxn: "EndTxn"
         case .writeTxnMarkers: "WriteTxnMarkers"
+        case .txnOffsetCommit: "TxnOffsetCommit"
         case .describeConfigs: "DescribeConfigs"
         case .alterConfigs: "AlterConfigs"
         case .describeLogDirs: "DescribeLogDirs"
@@ -89,6 +99,8 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .fetchSnapshot: "FetchSnapshot"
         case .describeCluster: "DescribeCluster"
         case .describeProducers: "DescribeProducers"
+        case .describeTransactions: "DescribeTransactions"
+        case .listTransactions: "ListTransactions"
         }
     }
 }

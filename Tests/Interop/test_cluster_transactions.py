@@ -1,0 +1,99 @@
+"""Transactions on three brokers: the transaction coordinator (leader of the id's `__transaction_state` partition)
+is killed with kill -9 in the middle of a transaction; the producer commits at the new coordinator, which loaded
+the transaction from its replica, and read_committed readers see exactly the committed records."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+
+from conftest import ReplicatedCluster, create_topic, record_timing
+
+pytestmark = pytest.mark.needletail_only
+
+HANG_S = 90.0  # an upper bound that means "hung", never a performance expectation
+STATE_PARTITIONS = 6
+
+
+@pytest.fixture(scope="module")
+def txn_cluster(request, zookeeper_ensemble):
+    c = ReplicatedCluster("cluster-transactions", zookeeper_ensemble, overrides={
+        "transaction.state.log.replication.factor": "3",
+        "transaction.state.log.min.isr": "2",
+        # 6 instead of Kafka's 50 partitions: 150 replicas would only add load here.
+        "transaction.state.log.num.partitions": str(STATE_PARTITIONS),
+    })
+    try:
+        c.start()
+        yield c
+    finally:
+        c.teardown()
+
+
+def java_hash(s: str) -> int:
+    h = 0
+    for unit in s.encode("utf-16-be").hex(" ", 2).split():
+        h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
+    return h - (1 << 32) if h >= 1 << 31 else h
+
+
+def state_partition(txn_id: str) -> int:
+    h = java_hash(txn_id)
+    return 0 if h == -(1 << 31) else abs(h) % STATE_PARTITIONS
+
+
+def read_committed(bootstrap: str, topic: str, partitions: int, expected: int) -> list[bytes]:
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"r-{uuid.uuid4().hex[:6]}",
+                  "enable.auto.commit": False, "isolation.level": "read_committed"})
+    try:
+        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(partitions)])
+        out: list[bytes] = []
+        deadline = time.monotonic() + HANG_S
+        while len(out) < expected and time.monotonic() < deadline:
+            out.extend(m.value() for m in c.consume(num_messages=1000, timeout=0.5) if m.error() is None)
+        # Anything past the expected count would be an aborted or duplicated record: give it a moment to show.
+        out.extend(m.value() for m in c.consume(num_messages=1000, timeout=2.0) if m.error() is None)
+        return out
+    finally:
+        c.close()
+
+
+def test_killing_the_transaction_coordinator_mid_transaction_lets_the_producer_commit_elsewhere(txn_cluster):
+    rc = txn_cluster
+    topic = "txn-failover"
+    create_topic(rc.bootstrap, topic, partitions=3, replication=3, config={"min.insync.replicas": "2"})
+    rc.wait_full_isr(topic, 3, timeout=HANG_S)
+    txn_id = f"failover-{uuid.uuid4().hex[:8]}"
+    producer = Producer({"bootstrap.servers": rc.bootstrap, "transactional.id": txn_id, "linger.ms": 5,
+                         "transaction.timeout.ms": 120000})
+    producer.init_transactions(HANG_S)
+    producer.begin_transaction()
+    for i in range(30):
+        producer.produce(topic, value=b"before-%d" % i, partition=i % 3)
+    producer.commit_transaction(HANG_S)
+
+    rc.wait_full_isr("__transaction_state", STATE_PARTITIONS, timeout=HANG_S)
+    producer.begin_transaction()
+    for i in range(30):
+        producer.produce(topic, value=b"during-%d" % i, partition=i % 3)
+    producer.flush(HANG_S)
+    coordinator = rc.leaders("__transaction_state")[state_partition(txn_id)]
+    victim = rc.broker_by_id(coordinator)
+    t0 = time.monotonic()
+    victim.kill9()
+    try:
+        producer.commit_transaction(HANG_S)
+        record_timing(f"kill -9 transaction coordinator (broker {coordinator}) until the commit succeeds",
+                      time.monotonic() - t0)
+        assert rc.leaders("__transaction_state")[state_partition(txn_id)] != coordinator
+        producer.begin_transaction()
+        producer.produce(topic, value=b"after", partition=0)
+        producer.commit_transaction(HANG_S)
+
+        expected = sorted([b"before-%d" % i for i in range(30)] + [b"during-%d" % i for i in range(30)] + [b"after"])
+        assert sorted(read_committed(rc.bootstrap, topic, 3, len(expected))) == expected
+    finally:
+        rc.restart_after_kill(victim)
