@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // Thin C shims; each is imported by exactly one Swift module.
@@ -51,6 +53,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        // Sans-io authentication: SASL state machines (PLAIN, SCRAM-SHA-256/512), Kafka's SCRAM credential strings,
+        // JAAS options, ssl.principal.mapping.rules. Crypto comes from swift-crypto; no networking.
+        .target(
+            name: "Authentication",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -112,8 +125,10 @@ let package = Package(
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "LogStorage", "Coordination", "KafkaConfig", "GroupCoordinator",
                 "TransactionCoordinator", "Controller", "Replication", "KafkaClient", "KafkaFraming", "CMalloc",
-                "Observability", "Authorization",
+                "Observability", "Authorization", "Authentication",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -124,9 +139,10 @@ let package = Package(
         .target(
             name: "KafkaClient",
             dependencies: [
-                "KafkaProtocol", "KafkaRecords", "KafkaFraming",
+                "KafkaProtocol", "KafkaRecords", "KafkaFraming", "Authentication",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -136,7 +152,7 @@ let package = Package(
             name: "NeedletailCLI",
             dependencies: [
                 "Broker", "GroupCoordinator", "KafkaConfig", "KafkaClient", "KafkaProtocol", "KafkaRecords",
-                "LogStorage", "TransactionCoordinator", "Authorization", "Coordination",
+                "LogStorage", "TransactionCoordinator", "Authorization", "Authentication", "Coordination",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -192,6 +208,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "AuthorizationTests", dependencies: ["Authorization"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AuthenticationTests", dependencies: ["Authentication"], swiftSettings: swiftSettings),
         // Optimised even in debug builds: the quorum simulation runs thousands of seeds inside `swift test`.
         .testTarget(
             name: "KRaftTests", dependencies: ["KRaft"],

@@ -64,6 +64,15 @@ public enum BrokerLauncher {
             logDirs: initial.resolvedLogDirs(workingDirectory: FileManager.default.currentDirectoryPath), logger: logger
         )
 
+        // TLS and SASL settings are checked before anything else starts.
+        let scramCredentials = ScramCredentialCache()
+        let listenerSecurity = try ListenerAuthentication.forListeners(
+            initial, scram: scramCredentials, environment: ProcessInfo.processInfo.environment, logger: logger)
+        let interBroker = try InterBrokerSecurity.clientSecurity(
+            config: initial, listeners: listenerSecurity,
+            jaasFile: try ListenerAuthentication.jaasFile(environment: ProcessInfo.processInfo.environment))
+        InterBrokerSecurity.current.withLock { $0 = interBroker }
+
         // ZooKeeper session and cluster identity. libzookeeper's own lines (reconnect failures) join the broker log,
         // throttled.
         let zooKeeperLogger = Logger(label: "needletail.zookeeper")
@@ -85,6 +94,8 @@ public enum BrokerLauncher {
         try await zk.ensureTopLevelPaths()
         let clusterId = try await zk.getOrCreateClusterId()
         logger.info("Cluster ID = \(clusterId)")
+        try? await scramCredentials.reload(zk: zk)
+        let scramWatch = Task { await scramCredentials.watch(zk: zk, logger: logger) }
 
         // Dynamic broker configs from ZooKeeper over the static file.
         var effectiveConfig = initial
@@ -155,7 +166,7 @@ public enum BrokerLauncher {
             routes: core.routes(advertised: { routerBox.value?.advertisedVersions ?? [] }) + [
                 Route(handler: DescribeClientQuotasHandler(quotas: quotas)),
                 Route(handler: AlterClientQuotasHandler(quotas: quotas)),
-            ],
+            ] + ScramCredentialAdmin(zk: zk).routes,
             logger: logger, metrics: metrics, authority: authority, quotas: quotas)
         routerBox.withLock { $0 = router }
 
@@ -171,7 +182,10 @@ public enum BrokerLauncher {
         do {
             server = try await KafkaServer.start(
                 listeners: effectiveConfig.listeners.map {
-                    (name: $0.listenerName, host: $0.host.isEmpty ? "0.0.0.0" : $0.host, port: $0.port)
+                    (
+                        name: $0.listenerName, host: $0.host.isEmpty ? "0.0.0.0" : $0.host, port: $0.port,
+                        security: listenerSecurity[$0.listenerName]
+                    )
                 },
                 maxFrameSize: effectiveConfig.socketRequestMaxBytes, router: router, logger: logger, group: group)
         } catch {
@@ -252,6 +266,7 @@ public enum BrokerLauncher {
         watcher.cancel()
         aclListener?.cancel()
         quotaLoader.cancel()
+        scramWatch.cancel()
         await cluster.shutdown()
         maintenance.cancel()
         replication.cancel()
@@ -368,7 +383,8 @@ public enum BrokerLauncher {
         let connection = try await BrokerConnection.connect(
             to: BrokerAddress(host: endpoint.host ?? "127.0.0.1", port: Int(endpoint.port)),
             clientId: "broker-\(brokerId)-controlled-shutdown", connectTimeoutMs: 5000,
-            requestTimeoutMs: config.controllerSocketTimeoutMs, group: group)
+            requestTimeoutMs: config.controllerSocketTimeoutMs, security: InterBrokerSecurity.current.value,
+            group: group)
         do {
             let response = try await connection.send(
                 ControlledShutdownRequest(brokerId: brokerId, brokerEpoch: brokerEpoch))

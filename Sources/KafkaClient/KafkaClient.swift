@@ -14,6 +14,8 @@ public struct KafkaClientConfiguration: Sendable {
     public var retryBackoffMaxMs: Int
     /// Total time an operation keeps retrying retriable errors (Kafka's `default.api.timeout.ms` / `delivery.timeout.ms`).
     public var retryTimeoutMs: Int
+    /// TLS / SASL of every connection (nil: PLAINTEXT).
+    public var security: ClientSecurity? = nil
 
     public init(
         bootstrapServers: [BrokerAddress], clientId: String = "needletail-client", requestTimeoutMs: Int = 30_000,
@@ -71,7 +73,7 @@ public actor KafkaClient {
         let task = Task<BrokerConnection, any Error> {
             try await BrokerConnection.connect(
                 to: address, clientId: config.clientId, connectTimeoutMs: config.connectTimeoutMs,
-                requestTimeoutMs: config.requestTimeoutMs)
+                requestTimeoutMs: config.requestTimeoutMs, security: config.security)
         }
         connections[address] = task
         do {

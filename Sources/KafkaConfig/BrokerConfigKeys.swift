@@ -405,19 +405,59 @@ enum BrokerKeys {
             "producer.id.expiration.check.interval.ms", .int, .int(600000), .atLeast(1), .readOnly,
             "How often expired producer ids are removed."),
 
-        // Security keys accepted so shared config files load (TLS and SASL are not served yet)
+        // TLS (any of these may be scoped to one listener as listener.name.<listener>.<key>)
+        key(
+            "ssl.keystore.type", .string, .string("JKS"), .oneOf(["JKS", "PKCS12", "PEM"]), .perBroker,
+            "Format of the key store: PKCS12 or PEM (a JKS-named file holding PKCS12 is read as such)."),
         key("ssl.keystore.location", .string, nil, .none, .perBroker, "Path of the TLS key store."),
         key("ssl.keystore.password", .password, nil, .none, .perBroker, "Password of the TLS key store."),
         key("ssl.key.password", .password, nil, .none, .perBroker, "Password of the private key."),
+        key(
+            "ssl.keystore.certificate.chain", .password, nil, .none, .perBroker,
+            "The broker's certificate chain as PEM text (ssl.keystore.type=PEM)."),
+        key(
+            "ssl.keystore.key", .password, nil, .none, .perBroker,
+            "The broker's private key as PEM text (ssl.keystore.type=PEM)."),
+        key(
+            "ssl.truststore.type", .string, .string("JKS"), .oneOf(["JKS", "PKCS12", "PEM"]), .perBroker,
+            "Format of the trust store: PKCS12 or PEM."),
         key("ssl.truststore.location", .string, nil, .none, .perBroker, "Path of the TLS trust store."),
         key("ssl.truststore.password", .password, nil, .none, .perBroker, "Password of the TLS trust store."),
         key(
+            "ssl.truststore.certificates", .password, nil, .none, .perBroker,
+            "Trusted CA certificates as PEM text (ssl.truststore.type=PEM)."),
+        key(
             "ssl.client.auth", .string, .string("none"), .oneOf(["required", "requested", "none"]), .perBroker,
             "Whether TLS clients must present certificates."),
+        key(
+            "ssl.principal.mapping.rules", .string, .string("DEFAULT"), .none, .readOnly,
+            "RULE:pattern/replacement/[LU] list mapping a client certificate's DN to a principal name."),
+        key("ssl.protocol", .string, .string("TLSv1.3"), .none, .perBroker, "TLS protocol used to build the context."),
+        key(
+            "ssl.enabled.protocols", .list, .list(["TLSv1.2", "TLSv1.3"]), .none, .perBroker,
+            "TLS protocol versions accepted."),
+        key("ssl.cipher.suites", .list, .list([]), .none, .perBroker, "Cipher suites (empty: the library's defaults)."),
+        key(
+            "ssl.endpoint.identification.algorithm", .string, .string("https"), .none, .perBroker,
+            "Hostname verification of the peer when the broker is the TLS client (inter-broker)."),
+
+        // SASL
         key("sasl.enabled.mechanisms", .list, .list(["GSSAPI"]), .none, .perBroker, "Enabled SASL mechanisms."),
         key(
             "sasl.mechanism.inter.broker.protocol", .string, .string("GSSAPI"), .none, .readOnly,
             "SASL mechanism between brokers."),
+        key(
+            "sasl.jaas.config", .password, nil, .none, .perBroker,
+            "JAAS login module entries; usually scoped as listener.name.<listener>.<mechanism>.sasl.jaas.config."),
+        key(
+            "sasl.server.max.receive.size", .int, .int(524288), .atLeast(1), .readOnly,
+            "Largest frame accepted before authentication completes."),
+        key(
+            "connection.failed.authentication.delay.ms", .int, .int(100), .atLeast(0), .readOnly,
+            "Delay before closing a connection whose authentication failed."),
+        key(
+            "connections.max.reauth.ms", .long, .long(0), .atLeast(0), .readOnly,
+            "Longest SASL session before the client must re-authenticate (KIP-368); 0 disables re-authentication."),
         key(
             "authorizer.class.name", .string, .string(""), .none, .readOnly,
             "Authorizer class; empty disables authorization (kafka.security.authorizer.AclAuthorizer: ACLs in ZooKeeper)."

@@ -26,14 +26,18 @@ public struct KafkaFrameDecoder: ByteToMessageDecoder {
 
     /// The largest frame body (size prefix excluded) accepted.
     public let maxFrameSize: Int
+    /// When set, the limit in force instead of `maxFrameSize` (it may change between frames).
+    public let limit: FrameSizeLimit?
 
-    public init(maxFrameSize: Int) {
+    public init(maxFrameSize: Int, limit: FrameSizeLimit? = nil) {
         self.maxFrameSize = maxFrameSize
+        self.limit = limit
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let size = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) else { return .needMoreData }
-        guard size >= 0, Int(size) <= maxFrameSize else { throw FrameTooLarge(size: size, limit: maxFrameSize) }
+        let max = limit?.value ?? maxFrameSize
+        guard size >= 0, Int(size) <= max else { throw FrameTooLarge(size: size, limit: max) }
         let frameLength = 4 + Int(size)
         guard buffer.readableBytes >= frameLength else {
             buffer.reserveCapacity(minimumWritableBytes: frameLength - buffer.readableBytes)

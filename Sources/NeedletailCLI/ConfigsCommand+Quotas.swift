@@ -11,6 +11,7 @@ extension ConfigsCommand {
 
     func runQuotas(entityType: String) async throws {
         guard let kind = Self.quotaEntityTypes[entityType] else { return }
+        guard let bootstrapServer else { throw ToolError("--bootstrap-server must be specified") }
         let client = try Tool.client(
             bootstrap: bootstrapServer, properties: try Tool.propertiesFile(commandConfig),
             clientId: "needletail-configs")

@@ -17,13 +17,17 @@ struct ConfigsCommand: AsyncParsableCommand {
     )
 
     @Option(name: .customLong("bootstrap-server"), help: "The broker(s) to connect to: HOST:PORT[,HOST:PORT…].")
-    var bootstrapServer: String
+    var bootstrapServer: String?
+
+    @Option(help: "Deprecated: ZooKeeper HOST:PORT[/chroot], for SCRAM users before any broker runs.")
+    var zookeeper: String?
 
     @Option(name: .customLong("command-config"), help: "A properties file with client settings.")
     var commandConfig: String?
 
     @Option(name: .customLong("entity-type"), help: "topics, brokers, users or clients.") var entityType: String?
-    @Option(name: .customLong("entity-name"), help: "The topic name or broker id.") var entityName: String?
+    @Option(name: .customLong("entity-name"), help: "The topic name, broker id, user or client id.")
+    var entityName: String?
     @Flag(name: .customLong("entity-default"), help: "The cluster-wide broker default.") var entityDefault = false
     @Option(help: "Shorthand for --entity-type topics --entity-name T.") var topic: String?
     @Option(help: "Shorthand for --entity-type brokers --entity-name ID.") var broker: String?
@@ -41,6 +45,9 @@ struct ConfigsCommand: AsyncParsableCommand {
     var deleteConfig: String?
 
     func validate() throws {
+        guard (bootstrapServer == nil) != (zookeeper == nil) else {
+            throw ValidationError("Exactly one of --bootstrap-server or --zookeeper must be specified")
+        }
         guard describe != alter else {
             throw ValidationError("Command must include exactly one action: --describe, --alter")
         }
@@ -76,9 +83,23 @@ struct ConfigsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Tool.run(errorPrefix: "Error while executing config command with args: ") {
+            // Users carry SCRAM credentials and quotas, clients quotas only (as kafka-configs.sh).
+            if entityType == "users" {
+                if let zookeeper { return try await runUsersWithZooKeeper(zookeeper) }
+                let scram = ((addConfig ?? "") + "," + (deleteConfig ?? "")).contains("SCRAM-SHA-")
+                if describe {
+                    try await runQuotas(entityType: "users")
+                    return try await runUsers(bootstrap: bootstrapServer ?? "")
+                }
+                if scram { return try await runUsers(bootstrap: bootstrapServer ?? "") }
+                return try await runQuotas(entityType: "users")
+            }
             if let entityType, Self.quotaEntityTypes[entityType] != nil {
                 try await runQuotas(entityType: entityType)
                 return
+            }
+            guard let bootstrapServer else {
+                throw ToolError("--zookeeper is only supported for --entity-type users; use --bootstrap-server")
             }
             var kind: ConfigResource.Kind
             var name = entityName

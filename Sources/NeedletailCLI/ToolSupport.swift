@@ -39,6 +39,7 @@ enum Tool {
         if let v = properties["retry.backoff.ms"].flatMap(Int.init) { config.retryBackoffMs = v }
         if let v = properties["default.api.timeout.ms"].flatMap(Int.init) { config.retryTimeoutMs = v }
         if let v = properties["socket.connection.setup.timeout.ms"].flatMap(Int.init) { config.connectTimeoutMs = v }
+        config.security = try ClientSecurity(properties: properties)
         return KafkaClient(configuration: config)
     }
 

@@ -42,7 +42,8 @@ struct ControllerChannelManagerTests {
             logger: .init(label: "test"))
         box.router.withLock { $0 = router }
         let server = try await KafkaServer.start(
-            listeners: [(name: "PLAINTEXT", host: "127.0.0.1", port: 0)], maxFrameSize: 1 << 20, router: router,
+            listeners: [(name: "PLAINTEXT", host: "127.0.0.1", port: 0, security: nil)], maxFrameSize: 1 << 20,
+            router: router,
             logger: .init(label: "test"), group: group)
         let port = Int32(server.boundPorts[0])
         let channel = ControllerChannelManager(

@@ -82,6 +82,8 @@ final class BrokerCore: Sendable {
             Route(handler: DescribeGroupsHandler(groups: groups)),
             Route(handler: DeleteGroupsHandler(groups: groups)),
             Route(handler: OffsetDeleteHandler(groups: groups)),
+            Route(handler: SaslHandshakeHandler()),
+            Route(handler: SaslAuthenticateHandler()),
             // Transaction coordinator APIs.
             Route(handler: AddPartitionsToTxnHandler(core: self)),
             Route(handler: AddOffsetsToTxnHandler(core: self)),

@@ -109,7 +109,8 @@ final class BrokerRequestQueue: Sendable {
                             conn = try await BrokerConnection.connect(
                                 to: BrokerAddress(host: endpoint.host ?? "127.0.0.1", port: Int(endpoint.port)),
                                 clientId: clientId, connectTimeoutMs: min(requestTimeoutMs, 5000),
-                                requestTimeoutMs: requestTimeoutMs, group: group)
+                                requestTimeoutMs: requestTimeoutMs, security: InterBrokerSecurity.current.value,
+                                group: group)
                             connection.withLock { $0 = conn }
                             if stopped.value { await conn.close() }
                         }

@@ -14,7 +14,8 @@ struct ClientLeaderConnector: LeaderConnector {
     {
         let connection = try await BrokerConnection.connect(
             to: BrokerAddress(host: source.host, port: source.port), clientId: clientId,
-            connectTimeoutMs: connectTimeoutMs, requestTimeoutMs: requestTimeoutMs)
+            connectTimeoutMs: connectTimeoutMs, requestTimeoutMs: requestTimeoutMs,
+            security: InterBrokerSecurity.current.value)
         return ClientLeaderConnection(connection: connection)
     }
 }

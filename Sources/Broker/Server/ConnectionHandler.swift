@@ -2,6 +2,8 @@ import KafkaFraming
 import KafkaProtocol
 import Logging
 import NIOCore
+import NIOSSL
+import NIOTLS
 
 /// One client connection. Frames are handed to a per-connection task that processes them strictly in order
 /// (as Kafka does: a connection's requests are handled one at a time), so responses leave in request order and
@@ -25,12 +27,18 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     private let listenerName: String
 
     private let registry: ConnectionRegistry?
+    /// TLS / SASL of the listener (nil: PLAINTEXT).
+    private let security: ConnectionSecurity?
 
-    init(router: RequestRouter, listenerName: String, logger: Logger, registry: ConnectionRegistry? = nil) {
+    init(
+        router: RequestRouter, listenerName: String, logger: Logger, registry: ConnectionRegistry? = nil,
+        security: ConnectionSecurity? = nil
+    ) {
         self.router = router
         self.listenerName = listenerName
         self.logger = logger
         self.registry = registry
+        self.security = security
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -48,9 +56,11 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             channel.eventLoop.execute { loopBound.value.requestDone(channel: channel, bytes: bytes) }
         }
         let registry = self.registry
+        let security = self.security
         let task = Task {
             await KafkaConnectionHandler.serve(
-                stream, router: router, channel: channel, client: client, logger: logger, done: done)
+                stream, router: router, channel: channel, client: client, security: security, logger: logger,
+                done: done)
             registry?.unregister(channel)
         }
         worker = task
@@ -61,8 +71,10 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     /// The connection's request loop: one request at a time, in arrival order.
     private static func serve(
         _ stream: AsyncStream<ByteBuffer>, router: RequestRouter, channel: any Channel, client: ClientInfo,
-        logger: Logger, done: @escaping @Sendable (Int) -> Void
+        security: ConnectionSecurity?, logger: Logger, done: @escaping @Sendable (Int) -> Void
     ) async {
+        var client = client
+        var security = security
         for await frame in stream {
             // A closed connection's queued requests are dropped, not processed: nobody reads the answers.
             guard channel.isActive, !Task.isCancelled else {
@@ -70,9 +82,19 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
                 continue
             }
             let size = frame.readableBytes
+            if case .handled(let response, let closeAfterMs, let reason) = security?.admit(frame, client: &client) {
+                if let response { send(response, on: channel, logger: logger) }
+                if let closeAfterMs {
+                    logger.info("closing connection from \(client.address): \(reason ?? "authentication failed")")
+                    if closeAfterMs > 0 { try? await Task.sleep(for: .milliseconds(closeAfterMs)) }
+                    channel.close(promise: nil)
+                }
+                done(size)
+                continue
+            }
             let outcome = await router.handle(frame: frame, client: client)
             if case .respond(let response) = outcome {
-                send(response, on: channel, logger: logger)
+                send(response, on: channel, logger: logger, copyFiles: security?.listener.tls != nil)
                 if let mute = response.muteFor { try? await Task.sleep(for: mute) }
             } else if case .close(let reason) = outcome {
                 logger.debug("closing connection from \(client.address): \(reason)")
@@ -109,8 +131,29 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         }
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case TLSUserEvent.handshakeCompleted = event, let security, let peer = security.tlsPeer {
+            let certificate = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
+                .peerCertificate
+            let principal = tlsPrincipal(peer: certificate, rules: security.listener.mappingRules)
+            peer.set(principal)
+            if certificate != nil {
+                logger.info(
+                    "TLS client \(context.remoteAddress?.description ?? "?") on \(listenerName): principal \(principal ?? "(none: no ssl.principal.mapping.rules match)")"
+                )
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if let tooLarge = error as? KafkaFrameDecoder.FrameTooLarge {
+        if let tooLarge = error as? KafkaFrameDecoder.FrameTooLarge, security?.listener.settings.usesSASL == true,
+            tooLarge.limit < (security?.maxFrameSize ?? 0)
+        {
+            logger.warning(
+                "closing connection from \(context.remoteAddress?.description ?? "?"): Failing SASL authentication due to invalid receive size \(tooLarge.size)"
+            )
+        } else if let tooLarge = error as? KafkaFrameDecoder.FrameTooLarge {
             logger.warning(
                 "closing connection from \(context.remoteAddress?.description ?? "?"): frame size \(tooLarge.size) exceeds socket.request.max.bytes"
             )
@@ -121,7 +164,9 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     }
 
     /// Writes size prefix, bytes and file regions in order, then flushes. Called from any thread.
-    private static func send(_ response: OutboundResponse, on channel: Channel, logger: Logger) {
+    /// `copyFiles`: file chunks are read into the buffer instead of sent with sendfile (TLS connections).
+    private static func send(_ response: OutboundResponse, on channel: Channel, logger: Logger, copyFiles: Bool = false)
+    {
         let writer = response.writer
         var prefix = channel.allocator.buffer(capacity: 4 + writer.bytes.count)
         prefix.writeInteger(Int32(writer.totalLength))
@@ -138,6 +183,16 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             if buffer.readableBytes > 0 { channel.write(IOData.byteBuffer(buffer), promise: nil) }
             buffer = channel.allocator.buffer(capacity: 0)
             guard external.length > 0 else { continue }
+            if copyFiles, let chunks = response.files[external.id] as? any CopyableFileChunks {
+                do {
+                    buffer.writeBytes(try chunks.copyBytes())
+                } catch {
+                    logger.error("cannot read segment slice for sending: \(error); closing connection")
+                    channel.close(promise: nil)
+                    return
+                }
+                continue
+            }
             do {
                 for region in try response.files[external.id].makeFileRegions() {
                     let promise = channel.eventLoop.makePromise(of: Void.self)

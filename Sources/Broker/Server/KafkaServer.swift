@@ -2,6 +2,7 @@ import KafkaFraming
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// The listening socket(s): accepts connections and installs the frame decoder and connection handler.
@@ -14,7 +15,8 @@ final class KafkaServer: Sendable {
     /// Binds every listener (`NAME://host:port`); connections remember which listener they came through, so
     /// Metadata answers with that listener's advertised addresses.
     static func start(
-        listeners: [(name: String, host: String, port: Int)], maxFrameSize: Int, router: RequestRouter,
+        listeners: [(name: String, host: String, port: Int, security: ListenerAuthentication?)], maxFrameSize: Int,
+        router: RequestRouter,
         logger: Logger, group: MultiThreadedEventLoopGroup
     ) async throws -> KafkaServer {
         var channels: [Channel] = []
@@ -23,8 +25,9 @@ final class KafkaServer: Sendable {
         do {
             for l in listeners {
                 let channel = try await bind(
-                    listenerName: l.name, host: l.host, port: l.port, maxFrameSize: maxFrameSize, router: router,
-                    logger: logger, group: group, connections: connections)
+                    listenerName: l.name, host: l.host, port: l.port, security: l.security,
+                    maxFrameSize: maxFrameSize, router: router, logger: logger, group: group,
+                    connections: connections)
                 channels.append(channel)
                 ports.append(channel.localAddress?.port ?? l.port)
             }
@@ -36,8 +39,8 @@ final class KafkaServer: Sendable {
     }
 
     private static func bind(
-        listenerName: String, host: String, port: Int, maxFrameSize: Int, router: RequestRouter, logger: Logger,
-        group: MultiThreadedEventLoopGroup, connections: ConnectionRegistry
+        listenerName: String, host: String, port: Int, security: ListenerAuthentication?, maxFrameSize: Int,
+        router: RequestRouter, logger: Logger, group: MultiThreadedEventLoopGroup, connections: ConnectionRegistry
     ) async throws -> Channel {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -50,11 +53,25 @@ final class KafkaServer: Sendable {
             .childChannelInitializer { channel in
                 router.metrics?.connectionOpened(listener: listenerName, channel: channel)
                 return channel.eventLoop.makeCompletedFuture {
+                    var connectionSecurity: ConnectionSecurity? = nil
+                    var frameLimit: FrameSizeLimit? = nil
+                    if let security {
+                        // Before authentication a SASL listener accepts only small frames (sasl.server.max.receive.size).
+                        if security.settings.usesSASL { frameLimit = FrameSizeLimit(security.settings.maxReceiveSize) }
+                        var peer: TLSPeerPrincipal? = nil
+                        if let tls = security.tls {
+                            peer = TLSPeerPrincipal()
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context()))
+                        }
+                        connectionSecurity = ConnectionSecurity(
+                            listener: security, tlsPeer: peer, frameLimit: frameLimit, maxFrameSize: maxFrameSize)
+                    }
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize)))
+                        ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize, limit: frameLimit)))
                     try channel.pipeline.syncOperations.addHandler(
                         KafkaConnectionHandler(
-                            router: router, listenerName: listenerName, logger: logger, registry: connections))
+                            router: router, listenerName: listenerName, logger: logger, registry: connections,
+                            security: connectionSecurity))
                 }
             }
         return try await bootstrap.bind(host: host, port: port).get()

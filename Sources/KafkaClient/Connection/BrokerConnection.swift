@@ -3,6 +3,7 @@ import KafkaFraming
 import KafkaProtocol
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// A host and port of a broker, as written in `--bootstrap-server` lists.
 public struct BrokerAddress: Sendable, Hashable, CustomStringConvertible {
@@ -65,15 +66,35 @@ public final class BrokerConnection: Sendable {
     /// Opens a connection and negotiates versions (ApiVersions v3, falling back to v0 for old brokers).
     public static func connect(
         to address: BrokerAddress, clientId: String, connectTimeoutMs: Int, requestTimeoutMs: Int,
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        security: ClientSecurity? = nil, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(KafkaClientError) -> BrokerConnection {
         let host = address.host
         let port = address.port
+        let tlsContext: NIOSSLContext?
+        if let security, security.usesTLS {
+            do {
+                var tls = security.tls ?? TLSConfiguration.makeClientConfiguration()
+                if !security.verifyHostname, case .fullVerification = tls.certificateVerification {
+                    tls.certificateVerification = .noHostnameVerification
+                }
+                tlsContext = try NIOSSLContext(configuration: tls)
+            } catch {
+                throw .invalidArgument("invalid TLS settings: \(error)")
+            }
+        } else {
+            tlsContext = nil
+        }
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.milliseconds(Int64(connectTimeoutMs)))
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tlsContext {
+                        // SNI only for names; an IP literal is matched against the certificate's IP SANs.
+                        let isName = host.contains(where: { $0.isLetter }) && !host.contains(":")
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: tlsContext, serverHostname: isName ? host : nil))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: 512 << 20)))
                     try channel.pipeline.syncOperations.addHandler(RequestPipelineHandler(host: host, port: port))
@@ -88,6 +109,9 @@ public final class BrokerConnection: Sendable {
         let timeout = TimeAmount.milliseconds(Int64(requestTimeoutMs))
         do {
             let versions = try await negotiate(channel: channel, clientId: clientId, timeout: timeout, address: address)
+            if let login = security?.sasl, security?.usesSASL == true {
+                try await authenticate(login, channel: channel, clientId: clientId, timeout: timeout, address: address)
+            }
             return BrokerConnection(
                 address: address, channel: channel, clientId: clientId, requestTimeout: timeout,
                 brokerVersions: versions)
@@ -143,7 +167,7 @@ public final class BrokerConnection: Sendable {
         return (written.futureResult, promise?.futureResult)
     }
 
-    private static func raw<R: KafkaRequest>(
+    static func raw<R: KafkaRequest>(
         channel: Channel, _ request: R, version: Int16, clientId: String, timeout: TimeAmount, acks: Bool
     ) async throws(KafkaClientError) -> R.Response? {
         let (written, response) = write(

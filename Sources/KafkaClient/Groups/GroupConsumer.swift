@@ -162,7 +162,7 @@ public actor GroupConsumer {
         guard
             let conn = try? await BrokerConnection.connect(
                 to: node.address, clientId: config.clientId, connectTimeoutMs: config.connectTimeoutMs,
-                requestTimeoutMs: config.requestTimeoutMs)
+                requestTimeoutMs: config.requestTimeoutMs, security: config.security)
         else { return }
         _ = try? await conn.send(request)
         await conn.close()

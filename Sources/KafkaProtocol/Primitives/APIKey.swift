@@ -43,6 +43,8 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case offsetDelete = 47
     case describeClientQuotas = 48
     case alterClientQuotas = 49
+    case describeUserScramCredentials = 50
+    case alterUserScramCredentials = 51
     case vote = 52
     case beginQuorumEpoch = 53
     case endQuorumEpoch = 54
@@ -98,6 +100,8 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .offsetDelete: "OffsetDelete"
         case .describeClientQuotas: "DescribeClientQuotas"
         case .alterClientQuotas: "AlterClientQuotas"
+        case .describeUserScramCredentials: "DescribeUserScramCredentials"
+        case .alterUserScramCredentials: "AlterUserScramCredentials"
         case .vote: "Vote"
         case .beginQuorumEpoch: "BeginQuorumEpoch"
         case .endQuorumEpoch: "EndQuorumEpoch"

@@ -1,0 +1,14 @@
+import KafkaProtocol
+
+/// AlterUserScramCredentials (KIP-554): upserts credentials from salted passwords, deletes per mechanism.
+struct AlterUserScramCredentialsHandler: APIHandler {
+    typealias Request = AlterUserScramCredentialsRequest
+    let versions: ClosedRange<Int16> = 0...0
+    let admin: ScramCredentialAdmin
+
+    func handle(_ request: AlterUserScramCredentialsRequest, context: RequestContext) async
+        -> AlterUserScramCredentialsResponse?
+    {
+        await admin.alter(request)
+    }
+}
