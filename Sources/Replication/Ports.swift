@@ -67,8 +67,13 @@ public struct FollowerFetchRequest: Sendable, Equatable {
     public var maxWaitMs: Int32
     public var minBytes: Int32
     public var maxBytes: Int32
-    /// Sorted by topic and partition.
+    /// Sorted by topic and partition. In an incremental session request, only the added and changed ones.
     public var partitions: [Partition]
+    /// KIP-227: the leader's session id (0: none) and the epoch (0: full, creating a session; -1: sessionless).
+    public var sessionId: Int32 = 0
+    public var sessionEpoch: Int32 = -1
+    /// Partitions an incremental request removes from the session.
+    public var forgotten: [TopicPartition] = []
 
     public init(replicaId: Int32, maxWaitMs: Int32, minBytes: Int32, maxBytes: Int32, partitions: [Partition]) {
         self.replicaId = replicaId
@@ -111,10 +116,14 @@ public struct FollowerFetchResponse: Sendable {
     }
     /// The response-level error code (non-zero: back off and retry).
     public var errorCode: Int16
+    /// The leader's session id (0: sessionless). In an incremental response, `partitions` holds only those with
+    /// news (data, a new HW or log start, an error).
+    public var sessionId: Int32
     public var partitions: [Partition]
 
-    public init(errorCode: Int16, partitions: [Partition]) {
+    public init(errorCode: Int16, sessionId: Int32 = 0, partitions: [Partition]) {
         self.errorCode = errorCode
+        self.sessionId = sessionId
         self.partitions = partitions
     }
 }

@@ -27,7 +27,8 @@ struct PartitionFetchState: Sendable, Equatable {
 }
 
 /// Copies the partitions this broker follows from one leader broker (Kafka's `ReplicaFetcherThread`): one
-/// long-poll follower fetch in flight at a time (through the `LeaderConnector` port), batches appended as-is, HW and log start following the leader,
+/// long-poll follower fetch in flight at a time (through the `LeaderConnector` port) in a KIP-227 fetch session
+/// (`FollowerFetchSession`), batches appended as-is, HW and log start following the leader,
 /// divergence and out-of-range handled by truncation. Runs as one task; never on an event loop.
 final class ReplicaFetcher: Sendable {
     private struct State: Sendable {
@@ -90,6 +91,8 @@ final class ReplicaFetcher: Sendable {
     private func run() async {
         var connection: (any LeaderConnection)?
         defer { if let connection { Task { await connection.close() } } }
+        // KIP-227: after the first full fetch, requests carry only partitions whose position changed.
+        var session = FollowerFetchSession()
         while !Task.isCancelled {
             let config = settings()
             let backoff = Duration.milliseconds(config.replicaFetchBackoffMs)
@@ -111,11 +114,12 @@ final class ReplicaFetcher: Sendable {
                 }
             }
             guard let conn = connection else { continue }
-            let request = buildRequest(ready, config: config)
+            let request = session.build(buildRequest(ready, config: config))
             let response: FollowerFetchResponse
             do {
                 response = try await conn.fetch(request)
             } catch {
+                session.handleError()
                 if Task.isCancelled { return }
                 logger.warning("[ReplicaFetcher broker=\(brokerId)] fetch from \(source) failed: \(error)")
                 await conn.close()
@@ -123,8 +127,12 @@ final class ReplicaFetcher: Sendable {
                 try? await Task.sleep(for: backoff)
                 continue
             }
-            if response.errorCode != 0 {
-                try? await Task.sleep(for: backoff)
+            guard session.handleResponse(response, to: request) else {
+                // A lost session (evicted, wrong epoch, a leader restarted) costs one full fetch, at once, as in
+                // Kafka's `RemoteLeaderEndPoint.fetch`; other errors back off.
+                if !FollowerFetchSession.sessionErrorCodes.contains(response.errorCode) && response.errorCode != 0 {
+                    try? await Task.sleep(for: backoff)
+                }
                 continue
             }
             for p in response.partitions {

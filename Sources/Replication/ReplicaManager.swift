@@ -43,6 +43,8 @@ public final class ReplicaManager: Sendable {
     let followersWithoutLeaderAddress = Mutex<[TopicPartition: Int32]>([:])
     /// One LeaderAndIsr / StopReplica / UpdateMetadata retry at a time.
     let stateChangeLock = StateChangeLock()
+    /// KIP-227 incremental fetch sessions of the readers of this broker's leader partitions.
+    public let fetchSessions: FetchSessions
 
     /// What `startReplication` wires in.
     struct ReplicationServices: Sendable {
@@ -65,6 +67,7 @@ public final class ReplicaManager: Sendable {
         self.logManager = logManager
         self.brokerId = brokerId
         self.clock = clock
+        self.fetchSessions = FetchSessions(clock: clock)
     }
 
     public func partition(_ topic: String, _ index: Int32) -> Partition? {

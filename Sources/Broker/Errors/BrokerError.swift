@@ -143,6 +143,15 @@ extension ErrorCode {
     /// Replication errors, through their broker error.
     init(_ error: ReplicationError) { self.init(BrokerError(error)) }
 
+    /// A fetch request's session refused (KIP-227); the response's top-level error code.
+    init(_ error: FetchSessionError) {
+        switch error {
+        case .sessionIdNotFound: self = .fetchSessionIdNotFound
+        case .invalidEpoch: self = .invalidFetchSessionEpoch
+        case .topicIdMismatch: self = .fetchSessionTopicIdError
+        }
+    }
+
     /// Any error thrown inside a handler: broker and replication errors map exactly, anything else is
     /// UNKNOWN_SERVER_ERROR.
     init(_ error: any Error) {

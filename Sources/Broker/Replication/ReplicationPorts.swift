@@ -7,7 +7,7 @@ import struct KafkaClient.BrokerAddress
 import class KafkaClient.BrokerConnection
 
 /// The `LeaderConnector` port over the inter-broker client: follower fetches go out as Fetch v12 with the
-/// replica id, leader offsets as ListOffsets v4 from a replica.
+/// replica id (in a fetch session), leader offsets as ListOffsets v4 from a replica.
 struct ClientLeaderConnector: LeaderConnector {
     func connect(to source: FetchSource, clientId: String, connectTimeoutMs: Int, requestTimeoutMs: Int) async throws
         -> any LeaderConnection
@@ -51,7 +51,8 @@ struct ClientLeaderConnection: LeaderConnection {
 
     func close() async { await connection.close() }
 
-    /// Fetch v12 as a replica: sessionless, read_uncommitted, one topic entry per topic (sorted).
+    /// Fetch v12 as a replica: read_uncommitted, one topic entry per topic (sorted), with the follower's KIP-227
+    /// session id, epoch and forgotten partitions.
     static func wireRequest(_ fetch: FollowerFetchRequest) -> FetchRequest {
         var byTopic: [String: [FetchRequest.FetchPartition]] = [:]
         for p in fetch.partitions {
@@ -67,9 +68,14 @@ struct ClientLeaderConnection: LeaderConnection {
         request.minBytes = fetch.minBytes
         request.maxBytes = fetch.maxBytes
         request.isolationLevel = 0
-        request.sessionId = 0
-        request.sessionEpoch = -1
+        request.sessionId = fetch.sessionId
+        request.sessionEpoch = fetch.sessionEpoch
         request.topics = byTopic.keys.sorted().map { FetchRequest.FetchTopic(topic: $0, partitions: byTopic[$0] ?? []) }
+        var forgotten: [String: [Int32]] = [:]
+        for tp in fetch.forgotten { forgotten[tp.topic, default: []].append(tp.partition) }
+        request.forgottenTopicsData = forgotten.keys.sorted().map {
+            FetchRequest.ForgottenTopic(topic: $0, partitions: forgotten[$0] ?? [])
+        }
         return request
     }
 
@@ -94,7 +100,7 @@ struct ClientLeaderConnection: LeaderConnection {
                             ? nil : (p.divergingEpoch.epoch, p.divergingEpoch.endOffset)))
             }
         }
-        return FollowerFetchResponse(errorCode: response.errorCode, partitions: partitions)
+        return FollowerFetchResponse(errorCode: response.errorCode, sessionId: response.sessionId, partitions: partitions)
     }
 }
 
