@@ -211,7 +211,9 @@ def cli_rebalances(bootstrap: str, group: str) -> tuple[list[str], list[str], st
         return [], [], ""  # the group's first member has not joined yet
     assert out.returncode == 0, out.stderr.decode(errors="replace")
     lines = out.stdout.decode().splitlines()
-    header = next(i for i, line in enumerate(lines) if line.startswith("GROUP "))
+    header = next((i for i, line in enumerate(lines) if line.startswith("GROUP ")), None)
+    if header is None:
+        return [], [], ""  # "has no recorded rebalances": the first one has not finished yet
     columns = lines[header].split()
     triggers, first_clients, verdict = [], [], ""
     for line in lines[header + 1:]:
