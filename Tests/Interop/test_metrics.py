@@ -539,7 +539,14 @@ def test_rebalance_history_survives_kill_9_of_the_coordinator_and_reads_the_same
     create_topic(rc.bootstrap, topic, partitions=2, replication=3)
     c1 = Poller(rc.bootstrap, group, "rbd-1", [topic])
     c2 = None
-    expected = ["member_joined", "member_joined", "member_left", "member_left"]
+    expected = ["member_joined", "member_joined"]
+
+    def left(triggers: list[str], n: int) -> bool:
+        # librdkafka's close sends LeaveGroup only when it still knows the coordinator (not always after the
+        # brokers that earlier tests of this module killed): a member then goes on its session timeout instead.
+        return triggers[:2] == expected and len(triggers) == 2 + n and \
+            all(t in ("member_left", "session_timeout") for t in triggers[2:])
+
     try:
         wait_until(lambda: cli_rebalances(rc.bootstrap, group)[0] == expected[:1], HANG_S,
                    lambda: f"first rebalance; CLI shows {cli_rebalances(rc.bootstrap, group)}", interval=0.5)
@@ -548,14 +555,15 @@ def test_rebalance_history_survives_kill_9_of_the_coordinator_and_reads_the_same
                    lambda: f"second rebalance; CLI shows {cli_rebalances(rc.bootstrap, group)}", interval=0.5)
         c2.close()
         c2 = None
-        wait_until(lambda: cli_rebalances(rc.bootstrap, group)[0] == expected[:3], HANG_S,
-                   lambda: f"LeaveGroup; CLI shows {cli_rebalances(rc.bootstrap, group)}", interval=0.5)
+        wait_until(lambda: left(cli_rebalances(rc.bootstrap, group)[0], 1), HANG_S,
+                   lambda: f"rbd-2 left; CLI shows {cli_rebalances(rc.bootstrap, group)}", interval=0.5)
     finally:
         for c in (c1, c2):
             if c is not None:
                 c.close()
-    wait_until(lambda: cli_rebalances(rc.bootstrap, group)[0] == expected, HANG_S,
-               lambda: f"all four; CLI shows {cli_rebalances(rc.bootstrap, group)}", interval=0.5)
+    wait_until(lambda: left(cli_rebalances(rc.bootstrap, group)[0], 2), HANG_S,
+               lambda: f"rbd-1 left; CLI shows {cli_rebalances(rc.bootstrap, group)}", interval=0.5)
+    expected = cli_rebalances(rc.bootstrap, group)[0]
 
     admin = AdminClient({"bootstrap.servers": rc.bootstrap})
     coordinator = admin.describe_consumer_groups([group])[group].result(timeout=HANG_S).coordinator.id
