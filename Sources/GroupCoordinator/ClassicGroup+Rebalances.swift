@@ -49,6 +49,14 @@ public struct RebalanceEntry: Sendable, Equatable {
     public var completedAt: Int64
     /// Members in the new generation.
     public var members: Int
+    /// Partitions whose owner changed with this generation (the first `movedListLimit`), filled in by the
+    /// coordinator when it writes the entry, from the assignments before and after.
+    public var moved: [TopicPartitionKey] = []
+    /// How many partitions changed owner (may exceed `moved.count`).
+    public var movedCount: Int = 0
+
+    /// Most moved partitions listed by name in one entry (the count stays exact).
+    public static let movedListLimit = 64
 
     public var preparingMs: Int64 { (joinCompletedAt ?? completedAt) - startedAt }
     public var completingMs: Int64 { joinCompletedAt.map { completedAt - $0 } ?? 0 }
@@ -56,9 +64,11 @@ public struct RebalanceEntry: Sendable, Equatable {
 
 /// What the coordinator counts about a group's rebalances since it loaded the group: started rebalances per
 /// trigger, how long finished ones took from PreparingRebalance until Stable (or Empty), and the last
-/// `historyLimit` finished rebalances with their causes (in memory only: lost when the coordinator moves).
+/// finished rebalances with their causes. The coordinator writes each finished entry to `__consumer_offsets` and
+/// restores the history when it loads the group, trimming it to `needletail.rebalance.history.max.entries` and
+/// `….retention.ms`; `historyLimit` only caps a group that nobody trims.
 public struct RebalanceStats: Sendable, Equatable {
-    public static let historyLimit = 32
+    public static let historyLimit = 10_000
     static let causesLimit = 16
 
     public private(set) var started: [RebalanceTrigger: Int64] = [:]
@@ -105,10 +115,46 @@ public struct RebalanceStats: Sendable, Equatable {
 }
 
 extension RebalanceStats {
+    /// Puts back the history read from the log (oldest first), before any new rebalance.
+    mutating func restore(_ entries: [RebalanceEntry]) {
+        history = entries.sorted { ($0.completedAt, $0.generation) < ($1.completedAt, $1.generation) }
+    }
+
+    /// Keeps the newest `maxEntries` entries completed at or after `notBefore`; returns the generations dropped.
+    mutating func trim(maxEntries: Int, notBefore: Int64) -> [Int32] {
+        var dropped: [Int32] = []
+        var kept: [RebalanceEntry] = []
+        for (i, e) in history.enumerated() {
+            if e.completedAt < notBefore || i < history.count - max(maxEntries, 0) {
+                dropped.append(e.generation)
+            } else {
+                kept.append(e)
+            }
+        }
+        history = kept
+        return dropped
+    }
+
+    /// Records which partitions the entry of `generation` moved.
+    mutating func setMoved(generation: Int32, _ moved: [TopicPartitionKey], count: Int) {
+        guard let i = history.lastIndex(where: { $0.generation == generation }) else { return }
+        history[i].moved = moved
+        history[i].movedCount = count
+    }
+
     /// A one-line verdict on repeating causes over the finished rebalances since `since` (ms), or nil when no
     /// member caused more than one: the most frequent (member client id, host, trigger), e.g.
     /// "consumer-3 on /10.0.0.7 timed out 4 times in the last hour".
     public func verdict(since: Int64, window: String = "in the last hour") -> String? {
+        RebalanceEntry.verdict(history, since: since, window: window)
+    }
+}
+
+extension RebalanceEntry {
+    /// `RebalanceStats.verdict` over any list of entries (e.g. the history a tool read from `__consumer_offsets`).
+    public static func verdict(_ history: [RebalanceEntry], since: Int64, window: String = "in the last hour")
+        -> String?
+    {
         struct Key: Hashable {
             var clientId: String
             var host: String

@@ -30,7 +30,7 @@ public struct ClassicGroup: Sendable {
     /// Committed offsets.
     public var offsets: [TopicPartitionKey: CommittedOffset] = [:]
     /// Rebalances started per trigger and their durations, for the coordinator's metrics.
-    public private(set) var rebalances = RebalanceStats()
+    public internal(set) var rebalances = RebalanceStats()
 
     /// When the current join phase ends (PreparingRebalance only).
     public private(set) var joinDeadline: Int64?

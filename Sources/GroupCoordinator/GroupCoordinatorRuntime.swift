@@ -52,6 +52,8 @@ public actor GroupCoordinatorRuntime {
     var groups: [String: ClassicGroup] = [:]
     /// Offsets committed inside open transactions (TxnOffsetCommit), visible at COMMIT only.
     var pendingTransactionalOffsets = PendingTransactionalOffsets()
+    /// The rebalance history on disk per group (GroupCoordinatorRuntime+RebalanceHistory).
+    var rebalanceHistory = RebalanceHistoryBook()
     private var nextToken: UInt64 = 0
     private var waiters: [UInt64: CheckedContinuation<Outcome, Never>] = [:]
     private var early: [UInt64: Outcome] = [:]
@@ -112,6 +114,7 @@ public actor GroupCoordinatorRuntime {
         partitions[p] = .loading
         loadTickets[p] = nextLoadTicket
         scratch[p] = LoadScratch()
+        rebalanceHistory.loading[p] = nil
         return nextLoadTicket
     }
 
@@ -188,7 +191,7 @@ public actor GroupCoordinatorRuntime {
                         s.groups[g] = .some(v)
                         if v == nil { s.offsets[g] = nil }
                     case .unknown:
-                        continue
+                        replayRebalanceHistory(partition: partition, key: key, value: record.value)
                     }
                 } catch {
                     log("Skipping unreadable record in __consumer_offsets-\(partition): \(error)")
@@ -223,6 +226,7 @@ public actor GroupCoordinatorRuntime {
             groups[name] = group
             loaded += 1
         }
+        restoreRebalanceHistory(partition: partition)
         partitions[partition] = .loaded
         adoptLoadedTransactions(partition: partition, pending: s.pending, markerEpochs: s.markerEpochs)
         log("Finished loading offsets and group metadata from __consumer_offsets-\(partition): \(loaded) groups")
@@ -236,6 +240,7 @@ public actor GroupCoordinatorRuntime {
         scratch[partition] = nil
         partitions[partition] = nil
         dropTransactionalState(partition: partition)
+        rebalanceHistory.loading[partition] = nil
     }
 
     /// Stops serving a partition (this broker became follower at `leaderEpoch`, or the replica went away): its
@@ -252,6 +257,7 @@ public actor GroupCoordinatorRuntime {
         loadTickets[partition] = nil
         scratch[partition] = nil
         dropTransactionalState(partition: partition)
+        dropRebalanceHistory(partition: partition)
         var dropped = 0
         for (name, group) in groups where group.partition == partition {
             for m in group.members.values {
@@ -448,6 +454,7 @@ public actor GroupCoordinatorRuntime {
                 key: OffsetCommitKey(group: groupId, topic: tp.topic, partition: tp.partition).encoded(),
                 value: nil)
         }
+        appendRebalanceHistoryTombstones(groupId, to: &builder, now: now)
         builder.append(timestamp: now, key: GroupMetadataValue.key(group: groupId), value: nil)
         let appended = await append(groupId: groupId, builder)
         guard appended == .noError else { return appended }
@@ -506,7 +513,10 @@ public actor GroupCoordinatorRuntime {
                     key: OffsetCommitKey(group: name, topic: tp.topic, partition: tp.partition).encoded(),
                     value: nil)
             }
-            if becomesDead { builder.append(timestamp: now, key: GroupMetadataValue.key(group: name), value: nil) }
+            if becomesDead {
+                appendRebalanceHistoryTombstones(name, to: &builder, now: now)
+                builder.append(timestamp: now, key: GroupMetadataValue.key(group: name), value: nil)
+            }
             let appended = await append(groupId: name, builder)
             guard appended == .noError else {
                 log("Failed to write tombstones for expired offsets of group \(name): \(appended)")
@@ -610,6 +620,7 @@ public actor GroupCoordinatorRuntime {
                 }
             }
         }
+        await persistRebalanceHistory(groupId)
     }
 
     /// Appends a batch to the group's partition and maps log errors the way Kafka's coordinator does.

@@ -16,6 +16,10 @@ public struct GroupConfig: Sendable, Equatable {
     /// `offsets.retention.minutes` in milliseconds: how long committed offsets outlive an empty group (or, for
     /// standalone commits, their commit).
     public var offsetsRetentionMs: Int64
+    /// `needletail.rebalance.history.max.entries`: finished rebalances kept per group (in memory and on disk).
+    public var rebalanceHistoryMaxEntries: Int = 100
+    /// `needletail.rebalance.history.retention.ms`: how long a finished rebalance stays in the history.
+    public var rebalanceHistoryRetentionMs: Int64 = 7 * 24 * 3_600_000
 
     public init(
         initialRebalanceDelayMs: Int64 = 3000, minSessionTimeoutMs: Int32 = 6000,

@@ -130,6 +130,9 @@ public struct BrokerConfig: Sendable {
     public let groupMinSessionTimeoutMs: Int
     public let groupMaxSessionTimeoutMs: Int
     public let groupMaxSize: Int
+    /// `needletail.rebalance.history.max.entries` / `….retention.ms`: the durable rebalance history per group.
+    public let rebalanceHistoryMaxEntries: Int
+    public let rebalanceHistoryRetentionMs: Int64
 
     // MARK: Transactions and producer ids
     public let transactionStateLogNumPartitions: Int
@@ -305,6 +308,8 @@ public struct BrokerConfig: Sendable {
         groupMinSessionTimeoutMs = try r.int("group.min.session.timeout.ms")
         groupMaxSessionTimeoutMs = try r.int("group.max.session.timeout.ms")
         groupMaxSize = try r.int("group.max.size")
+        rebalanceHistoryMaxEntries = try r.int("needletail.rebalance.history.max.entries")
+        rebalanceHistoryRetentionMs = try r.long("needletail.rebalance.history.retention.ms")
 
         transactionStateLogNumPartitions = try r.int("transaction.state.log.num.partitions")
         transactionStateLogReplicationFactor = try r.int("transaction.state.log.replication.factor")

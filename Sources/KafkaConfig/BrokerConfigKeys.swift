@@ -366,6 +366,12 @@ enum BrokerKeys {
         key(
             "group.max.size", .int, intMax, .atLeast(1), .readOnly,
             "Most members of one consumer group."),
+        key(
+            "needletail.rebalance.history.max.entries", .int, .int(100), .atLeast(0), .readOnly,
+            "Finished rebalances kept per group in __consumer_offsets (consumer-groups --describe --rebalances)."),
+        key(
+            "needletail.rebalance.history.retention.ms", .long, .long(604800000), .atLeast(0), .readOnly,
+            "How long a finished rebalance stays in its group's history."),
 
         // Transactions and producer ids
         key(

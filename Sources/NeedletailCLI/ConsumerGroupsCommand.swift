@@ -12,7 +12,7 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
         discussion: """
             Examples:
               needletail consumer-groups --bootstrap-server localhost:9092 --list
-              needletail consumer-groups --bootstrap-server localhost:9092 --describe --group G [--members [--verbose] | --state | --offsets]
+              needletail consumer-groups --bootstrap-server localhost:9092 --describe --group G [--members [--verbose] | --state | --offsets | --rebalances]
               needletail consumer-groups --bootstrap-server localhost:9092 --delete --group G
               needletail consumer-groups --bootstrap-server localhost:9092 --reset-offsets --group G --topic T --to-earliest --execute
               needletail consumer-groups --bootstrap-server localhost:9092 --delete-offsets --group G --topic T
@@ -40,6 +40,8 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
     @Flag(help: "With --describe --members: each member's assignment.") var verbose = false
     @Flag(help: "With --describe: the group state; with --list: each group's state.") var state = false
     @Flag(help: "With --describe: offsets and lag (the default).") var offsets = false
+    @Flag(help: "With --describe: the group's rebalance history, oldest first, and a verdict on repeating causes.")
+    var rebalances = false
 
     @Flag(name: .customLong("to-earliest")) var toEarliest = false
     @Flag(name: .customLong("to-latest")) var toLatest = false
@@ -136,7 +138,9 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
                 missing = true
                 continue
             }
-            if state {
+            if rebalances {
+                try await printRebalances(client, group: d.groupId)
+            } else if state {
                 try await printState(client, d)
             } else if members {
                 printMembers(d)

@@ -77,7 +77,10 @@ enum OffsetsDecoder {
             case .group(let group, _):
                 keyJSON = .object([("group", .string(group))])
             case .unknown:
-                return ("Unknown record type \(keyVersion) at offset \(offset), skipping.", nil)
+                guard let history = try RebalanceHistoryKey(decoding: key) else {
+                    return ("Unknown record type \(keyVersion) at offset \(offset), skipping.", nil)
+                }
+                return rebalanceHistory(history, value: value)
             }
             let keyText = JSONValue.object([("type", .string(String(keyVersion))), ("data", keyJSON)]).text
             guard let value else { return (keyText, "<DELETE>") }
@@ -92,6 +95,34 @@ enum OffsetsDecoder {
         } catch {
             return ("Error at offset \(offset), skipping. \(error)", nil)
         }
+    }
+
+    /// A rebalance history record (our own key version, which Kafka's decoder reports as an unknown record type).
+    static func rebalanceHistory(_ k: RebalanceHistoryKey, value: [UInt8]?) -> (key: String, payload: String?) {
+        let keyText = JSONValue.object([
+            ("type", .string(String(RebalanceHistoryKey.version))),
+            ("data", .object([("group", .string(k.group)), ("generation", .int(Int64(k.generation)))])),
+        ]).text
+        guard let value else { return (keyText, "<DELETE>") }
+        guard let e = try? RebalanceHistoryValue.decode(value) else { return (keyText, "<UNREADABLE>") }
+        let causes: [JSONValue] = e.causes.map {
+            .object([
+                ("trigger", .string($0.trigger.rawValue)), ("memberId", .string($0.memberId)),
+                ("clientId", .string($0.clientId)), ("clientHost", .string($0.clientHost)),
+                ("reason", .nullable($0.clientReason)),
+            ])
+        }
+        let data = JSONValue.object([
+            ("startedAt", .int(e.startedAt)), ("joinCompletedAt", .int(e.joinCompletedAt ?? -1)),
+            ("completedAt", .int(e.completedAt)), ("members", .int(Int64(e.members))), ("causes", .array(causes)),
+            ("removedOnRebalanceTimeout", .array(e.removedOnRebalanceTimeout.map { .string($0) })),
+            ("movedCount", .int(Int64(e.movedCount))),
+            ("moved", .array(e.moved.map { .string("\($0.topic)-\($0.partition)") })),
+        ])
+        return (
+            keyText,
+            JSONValue.object([("version", .string(String(RebalanceHistoryValue.version))), ("data", data)]).text
+        )
     }
 
     /// An offset commit value's fields, as present in `version`.

@@ -26,7 +26,8 @@ from confluent_kafka.admin import AdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from clients import confluent_produce
-from conftest import (HOST, TMP_ROOT, ReplicatedCluster, create_topic, free_port, record_timing, wait_until)
+from conftest import (HOST, NEEDLETAIL_BIN, TMP_ROOT, ReplicatedCluster, create_topic, free_port, record_timing,
+                      wait_until)
 
 pytestmark = pytest.mark.needletail_only
 
@@ -201,6 +202,35 @@ class Poller:
         self.consumer.close()  # LeaveGroup
 
 
+def cli_rebalances(bootstrap: str, group: str) -> tuple[list[str], list[str], str]:
+    """`consumer-groups --describe --rebalances` over the Kafka protocol: (TRIGGER column of every cause row, CLIENT-ID
+    column of each generation's first row, the verdict line)."""
+    out = subprocess.run([str(NEEDLETAIL_BIN), "consumer-groups", "--bootstrap-server", bootstrap, "--describe",
+                          "--group", group, "--rebalances"], capture_output=True, timeout=HANG_S)
+    if out.returncode != 0 and b"does not exist" in out.stderr:
+        return [], [], ""  # the group's first member has not joined yet
+    assert out.returncode == 0, out.stderr.decode(errors="replace")
+    lines = out.stdout.decode().splitlines()
+    header = next((i for i, line in enumerate(lines) if line.startswith("GROUP ")), None)
+    if header is None:
+        return [], [], ""  # "has no recorded rebalances": the first one has not finished yet
+    columns = lines[header].split()
+    triggers, first_clients, verdict = [], [], ""
+    for line in lines[header + 1:]:
+        if line.startswith("Verdict: "):
+            verdict = line
+            continue
+        cells = line.split()
+        if len(cells) < len(columns) or cells[0] != group:
+            continue
+        row = dict(zip(columns, cells))
+        if row["TRIGGER"] != "rebalance_timeout":
+            triggers.append(row["TRIGGER"])
+        if row["STARTED"] != "-":
+            first_clients.append(row["CLIENT-ID"])
+    return triggers, first_clients, verdict
+
+
 MEMBER_SCRIPT = """
 import sys
 from confluent_kafka import Consumer
@@ -268,6 +298,15 @@ def test_rebalance_history_names_each_trigger_in_order_with_who_and_a_verdict(me
     text = scrape(port)
     assert samples(text, "needletail_consumergroup_rebalances_total", consumergroup=group, reason="session_timeout") == [1]
     assert samples(text, "needletail_consumergroup_rebalance_duration_seconds_count", consumergroup=group)[0] >= 6
+
+    # The same history, durable in __consumer_offsets, read by the CLI over the Kafka protocol (closing rb-1 above
+    # was one more LeaveGroup, which emptied the group).
+    expected.append("member_left")
+    wait_until(lambda: cli_rebalances(metrics_broker.bootstrap, group)[0] == expected, HANG_S,
+               lambda: f"CLI shows {cli_rebalances(metrics_broker.bootstrap, group)}", interval=0.5)
+    triggers, first_clients, verdict = cli_rebalances(metrics_broker.bootstrap, group)
+    assert first_clients[:2] == ["rb-1", "rb-2"], first_clients
+    assert verdict.startswith("Verdict: "), verdict
 
 
 # Three brokers and a real Prometheus.
@@ -489,3 +528,66 @@ def test_lag_of_partitions_led_elsewhere_sums_to_the_truth_when_a_leader_and_the
     rc.restart_after_kill(victim)
     rc.wait_full_isr(replicated, n, timeout=HANG_S)
     check_sums(dead=None)
+
+
+def test_rebalance_history_survives_kill_9_of_the_coordinator_and_reads_the_same_through_any_broker(metrics_cluster):
+    """The history is written to the group's __consumer_offsets partition (replicated to all three brokers): after
+    SIGKILL of the coordinator the new coordinator serves it again, and the CLI reads it through any broker."""
+    rc = metrics_cluster
+    rc.ensure_healthy()
+    topic, group = "metrics-rb-durable", "metrics-rb-durable-group"
+    create_topic(rc.bootstrap, topic, partitions=2, replication=3)
+    c1 = Poller(rc.bootstrap, group, "rbd-1", [topic])
+    c2 = None
+    expected = ["member_joined", "member_joined"]
+
+    def left(triggers: list[str], n: int) -> bool:
+        # librdkafka's close sends LeaveGroup only when it still knows the coordinator (not always after the
+        # brokers that earlier tests of this module killed): a member then goes on its session timeout instead.
+        return triggers[:2] == expected and len(triggers) == 2 + n and \
+            all(t in ("member_left", "session_timeout") for t in triggers[2:])
+
+    try:
+        wait_until(lambda: cli_rebalances(rc.bootstrap, group)[0] == expected[:1], HANG_S,
+                   lambda: f"first rebalance; CLI shows {cli_rebalances(rc.bootstrap, group)}", interval=0.5)
+        c2 = Poller(rc.bootstrap, group, "rbd-2", [topic])
+        wait_until(lambda: cli_rebalances(rc.bootstrap, group)[0] == expected[:2], HANG_S,
+                   lambda: f"second rebalance; CLI shows {cli_rebalances(rc.bootstrap, group)}", interval=0.5)
+        c2.close()
+        c2 = None
+        wait_until(lambda: left(cli_rebalances(rc.bootstrap, group)[0], 1), HANG_S,
+                   lambda: f"rbd-2 left; CLI shows {cli_rebalances(rc.bootstrap, group)}", interval=0.5)
+    finally:
+        for c in (c1, c2):
+            if c is not None:
+                c.close()
+    wait_until(lambda: left(cli_rebalances(rc.bootstrap, group)[0], 2), HANG_S,
+               lambda: f"rbd-1 left; CLI shows {cli_rebalances(rc.bootstrap, group)}", interval=0.5)
+    expected = cli_rebalances(rc.bootstrap, group)[0]
+
+    admin = AdminClient({"bootstrap.servers": rc.bootstrap})
+    coordinator = admin.describe_consumer_groups([group])[group].result(timeout=HANG_S).coordinator.id
+    victim = rc.broker_by_id(coordinator)
+    victim.kill9()
+    try:
+        for b in rc.brokers.values():
+            if b is victim:
+                continue
+            # Bounded wait: the partition's new leader may briefly answer with an older high watermark.
+            wait_until(lambda: cli_rebalances(b.bootstrap, group)[:2] ==
+                       (expected, ["rbd-1", "rbd-2", "rbd-2", "rbd-1"]), HANG_S,
+                       lambda: f"CLI through {b.bootstrap} shows {cli_rebalances(b.bootstrap, group)}", interval=0.5)
+
+        def served() -> list[str]:
+            for b in rc.brokers.values():
+                if b is victim:
+                    continue
+                status, body = http_json(http_port(b), f"/api/groups/{group}/rebalances")
+                if status == 200:
+                    return [c["trigger"] for r in body["rebalances"] for c in r["causes"]]
+            return []
+
+        wait_until(lambda: served() == expected, HANG_S,
+                   lambda: f"the new coordinator loads the history; it serves {served()}", interval=0.5)
+    finally:
+        rc.restart_after_kill(victim)

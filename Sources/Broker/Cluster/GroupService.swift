@@ -35,11 +35,13 @@ final class GroupService: PartitionLeadershipListener {
         self.brokerConfig = brokerConfig
         self.logger = logger
         let config = brokerConfig()
-        let groupConfig = GroupConfig(
+        var groupConfig = GroupConfig(
             initialRebalanceDelayMs: Int64(config.groupInitialRebalanceDelayMs),
             minSessionTimeoutMs: Int32(clamping: config.groupMinSessionTimeoutMs),
             maxSessionTimeoutMs: Int32(clamping: config.groupMaxSessionTimeoutMs), maxSize: config.groupMaxSize,
             offsetMetadataMaxBytes: config.offsetMetadataMaxBytes, offsetsRetentionMs: config.offsetsRetentionMs)
+        groupConfig.rebalanceHistoryMaxEntries = config.rebalanceHistoryMaxEntries
+        groupConfig.rebalanceHistoryRetentionMs = config.rebalanceHistoryRetentionMs
         let commitTimeout = Int32(clamping: config.offsetsCommitTimeoutMs)
         let coordinatorLogger = Logger(label: "needletail.group-coordinator")
         runtime = GroupCoordinatorRuntime(

@@ -27,6 +27,8 @@ extension BrokerObservability {
         var preparingMs: Int64
         var completingMs: Int64
         var members: Int
+        var partitionsMoved: Int
+        var moved: [String]
 
         init(_ e: RebalanceEntry, finished: Bool) {
             generation = e.generation
@@ -43,6 +45,8 @@ extension BrokerObservability {
             preparingMs = finished ? e.preparingMs : 0
             completingMs = finished ? e.completingMs : 0
             members = e.members
+            partitionsMoved = e.movedCount
+            moved = e.moved.map { "\($0.topic)-\($0.partition)" }
         }
     }
 
