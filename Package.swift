@@ -70,7 +70,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // server.properties, KAFKA_* environment, topic config definitions.
-        .target(name: "KafkaConfig", exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "KafkaConfig", dependencies: ["KRaft"], exclude: ["README.md"], swiftSettings: swiftSettings),
 
         // Consumer groups (classic protocol) and `__consumer_offsets` records; sans-io state machines + an actor.
         .target(
@@ -137,7 +137,7 @@ let package = Package(
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "LogStorage", "Coordination", "KafkaConfig", "GroupCoordinator",
                 "TransactionCoordinator", "Controller", "Replication", "KafkaClient", "KafkaFraming", "CMalloc",
-                "Observability", "Authorization", "Authentication",
+                "Observability", "Authorization", "Authentication", "KRaft",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -165,7 +165,7 @@ let package = Package(
             dependencies: [
                 "Broker", "GroupCoordinator", "KafkaConfig", "KafkaClient", "KafkaProtocol", "KafkaRecords",
                 "LogStorage", "TransactionCoordinator", "Authorization", "Authentication", "Coordination",
-                "MetadataImage",
+                "MetadataImage", "KRaft",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

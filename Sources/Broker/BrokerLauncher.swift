@@ -55,6 +55,8 @@ public enum BrokerLauncher {
     }
 
     public static func run(config initial: BrokerConfig) async throws {
+        // process.roles set: KRaft mode, no ZooKeeper (Kafka's KafkaRaftServer instead of KafkaServer).
+        if initial.kraft != nil { return try await KRaftLauncher.run(config: initial) }
         let waitForTermination = installTerminationHandlers()
         MallocTuning.apply(environment: ProcessInfo.processInfo.environment)
         let logger = Logger(label: "needletail.broker")
@@ -399,7 +401,7 @@ public enum BrokerLauncher {
     /// Takes over SIGTERM and SIGINT at once (a signal during startup is remembered, so a broker stopped just as it
     /// becomes ready still shuts down cleanly instead of dying with the default action) and returns the wait that
     /// resolves when one arrives.
-    private static func installTerminationHandlers() -> @Sendable () async -> Void {
+    static func installTerminationHandlers() -> @Sendable () async -> Void {
         let gate = WakeGate()
         let queue = DispatchQueue(label: "needletail.signals")
         var sources: [DispatchSourceSignal] = []

@@ -26,7 +26,10 @@ public struct BrokerConfig: Sendable {
     let configured: [String: ConfigValue]
 
     // MARK: Identity and ZooKeeper
+    /// `broker.id`, or `node.id` in KRaft mode.
     public let brokerId: Int32
+    /// The KRaft keys when `process.roles` is set (KRaft mode); nil in ZooKeeper mode.
+    public let kraft: KRaftConfig?
     public let brokerRack: String?
     public let zookeeperConnect: String
     public let zookeeperSessionTimeoutMs: Int
@@ -188,15 +191,22 @@ public struct BrokerConfig: Sendable {
         self.configured = configured
         let r = Resolver(configured: configured)
 
-        brokerId = Int32(try r.int("broker.id"))
+        let kraft = try KRaftConfig.parse(staticProperties)
+        self.kraft = kraft
+        if let kraft { brokerId = kraft.nodeId } else { brokerId = Int32(try r.int("broker.id")) }
         brokerRack = try r.optionalString("broker.rack")
         zookeeperConnect = try r.optionalString("zookeeper.connect") ?? ""
         zookeeperSessionTimeoutMs = try r.int("zookeeper.session.timeout.ms")
         zookeeperConnectionTimeoutMs = try r.optionalInt("zookeeper.connection.timeout.ms") ?? zookeeperSessionTimeoutMs
         zookeeperMaxInFlightRequests = try r.int("zookeeper.max.in.flight.requests")
 
-        let protocolMap = try parseSecurityProtocolMap(
+        var protocolMap = try parseSecurityProtocolMap(
             try r.string("listener.security.protocol.map"), key: "listener.security.protocol.map")
+        // KRaft: an unmapped controller listener is PLAINTEXT while the map is left at its default, as Kafka's
+        // effectiveListenerSecurityProtocolMap does.
+        if let kraft, configured["listener.security.protocol.map"] == nil {
+            for name in kraft.controllerListenerNames where protocolMap[name] == nil { protocolMap[name] = .plaintext }
+        }
         listenerSecurityProtocolMap = protocolMap
         listeners = try Endpoint.parseList(
             try r.string("listeners"), securityProtocolMap: protocolMap, key: "listeners")
@@ -205,7 +215,10 @@ public struct BrokerConfig: Sendable {
             advertisedListeners = try Endpoint.parseList(
                 advertised, securityProtocolMap: protocolMap, key: "advertised.listeners")
         } else {
-            advertisedListeners = listeners
+            // KRaft: controller listeners are not advertised to clients.
+            advertisedListeners = listeners.filter {
+                !(kraft?.controllerListenerNames.contains($0.listenerName) ?? false)
+            }
         }
         if let name = try r.optionalString("inter.broker.listener.name") {
             if configured["security.inter.broker.protocol"] != nil {
@@ -353,7 +366,10 @@ public struct BrokerConfig: Sendable {
     }
 
     private func validateCrossKeyRules(_ r: Resolver) throws(ConfigError) {
-        if zookeeperConnect.trimmingBlanks().isEmpty {
+        if let kraft {
+            if !zookeeperConnect.trimmingBlanks().isEmpty { throw ConfigError.conflict(bothMetadataModesMessage) }
+            try kraft.validate(listeners: listeners, advertisedListeners: advertisedListeners)
+        } else if zookeeperConnect.trimmingBlanks().isEmpty {
             throw ConfigError.missingRequired(key: "zookeeper.connect")
         }
         if brokerId < 0 {
@@ -399,7 +415,8 @@ public struct BrokerConfig: Sendable {
                 )
             }
         }
-        if !advertisedListeners.contains(where: { $0.listenerName == interBrokerListenerName }) {
+        if kraft?.isBroker ?? true, !advertisedListeners.contains(where: { $0.listenerName == interBrokerListenerName })
+        {
             throw ConfigError.conflict(
                 "inter.broker.listener.name must be a listener name defined in advertised.listeners. "
                     + "The valid options based on currently configured listeners are "

@@ -18,7 +18,10 @@ private func key(
 }
 
 enum BrokerKeys {
-    static let all: [ConfigKeyDefinition] = [
+    /// The ZooKeeper-mode table plus the KRaft keys (`KRaftConfig.definitions`).
+    static let all: [ConfigKeyDefinition] = zooKeeperModeKeys + KRaftConfig.definitions
+
+    static let zooKeeperModeKeys: [ConfigKeyDefinition] = [
         // Identity and ZooKeeper
         key(
             "broker.id", .int, .int(-1), .none, .readOnly,

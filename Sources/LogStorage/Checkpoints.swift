@@ -121,6 +121,13 @@ public struct BrokerMetadata: Sendable, Equatable {
             let value = line[line.index(after: sep)...].trimmingWhitespace()
             properties[String(key)] = String(value)
         }
+        if properties["version"] == "1" {
+            // Kafka's ZooKeeper-mode broker refuses a directory `kafka-storage format` prepared for KRaft.
+            throw .corruptLog(
+                "\(path) is a KRaft-mode meta.properties (version 1, node.id=\(properties["node.id"] ?? "?")) but this "
+                    + "broker runs in ZooKeeper mode (zookeeper.connect); use a directory formatted for ZooKeeper mode "
+                    + "or set process.roles")
+        }
         if let version = properties["version"], version != "0" {
             throw .corruptLog("\(path): unsupported meta.properties version \(version)")
         }

@@ -10,7 +10,7 @@ struct Needletail: AsyncParsableCommand {
             ConfigsCommand.self, GetOffsetsCommand.self, DeleteRecordsCommand.self, BrokerApiVersionsCommand.self,
             DumpLogCommand.self, ConsumerGroupsCommand.self, TransactionsCommand.self,
             ProducerPerfTestCommand.self, ConsumerPerfTestCommand.self, LeaderElectionCommand.self, LogDirsCommand.self,
-            AclsCommand.self,
+            AclsCommand.self, StorageCommand.self, MetadataQuorumCommand.self,
         ]
     )
 }

@@ -1,0 +1,112 @@
+import Foundation
+import KRaft
+import KafkaConfig
+import LogStorage
+import Logging
+
+/// Owns this node's `RaftNode` (Kafka's `KafkaRaftClient` poll loop): fires its timers from `nextWakeup`, performs
+/// its effects in order (the `quorum-state` file is written and synced before anything that depends on it), and
+/// answers questions about the quorum (DescribeQuorum).
+///
+/// Not wired yet: messages to other voters. A `.send` effect is logged and dropped, so a quorum of one elects itself
+/// and a larger quorum cannot; the log is the in-memory `InMemoryRaftLog`, so only the `quorum-state` survives a
+/// restart.
+actor RaftDriver {
+    private var node: RaftNode<InMemoryRaftLog>
+    private let stateFile: String
+    private let logger: Logger
+    private let nodeId: Int32
+    private var loop: Task<Void, Never>?
+    private var warnedUnwiredSend = false
+
+    /// The metadata partition's directory, `<metadata.log.dir>/__cluster_metadata-0`.
+    static let partitionDirectoryName = "__cluster_metadata-0"
+
+    init(kraft: KRaftConfig, metadataDirectory: String, logger: Logger) throws {
+        let partitionDir = metadataDirectory + "/" + Self.partitionDirectoryName
+        do {
+            try FileManager.default.createDirectory(atPath: partitionDir, withIntermediateDirectories: true)
+        } catch {
+            throw BrokerStartupError("Cannot create \(partitionDir): \(error)")
+        }
+        stateFile = partitionDir + "/" + QuorumStateFile.fileName
+        var persisted: ElectionState?
+        if let data = FileManager.default.contents(atPath: stateFile) {
+            do {
+                persisted = try QuorumStateFile.decode(String(decoding: data, as: UTF8.self))
+            } catch {
+                throw BrokerStartupError("Cannot read \(stateFile): \(error)")
+            }
+        }
+        self.logger = logger
+        nodeId = kraft.nodeId
+        node = RaftNode(
+            id: ReplicaID(kraft.nodeId), voters: kraft.voters.map(\.id), config: kraft.quorum, log: InMemoryRaftLog(),
+            persisted: persisted, now: Self.now(), seed: UInt64.random(in: 0...UInt64.max))
+        let stored = persisted.map { QuorumStateFile.encode($0) } ?? "none"
+        let id = kraft.nodeId
+        logger.info("[RaftManager id=\(id)] Starting (quorum-state: \(stored))")
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Starts the poll loop.
+    func start() {
+        loop = Task { await self.run() }
+    }
+
+    func stop() {
+        loop?.cancel()
+        loop = nil
+    }
+
+    private func run() async {
+        while !Task.isCancelled {
+            let now = Self.now()
+            perform(node.tick(now: now))
+            // Wake at the node's next timer, but at least every 100 ms so a clock jump cannot stall it.
+            let wait = max(1, min(100, node.nextWakeup - Self.now()))
+            try? await Task.sleep(for: .milliseconds(wait))
+        }
+    }
+
+    private func perform(_ effects: [RaftEffect]) {
+        for effect in effects {
+            switch effect {
+            case .persist(let state):
+                let json = QuorumStateFile.encode(state)
+                do {
+                    try Data(json.utf8).write(to: URL(fileURLWithPath: stateFile), options: .atomic)
+                } catch {
+                    // Kafka's FileQuorumStateStore fails the node rather than act on an unpersisted vote.
+                    logger.critical("[RaftManager id=\(nodeId)] Cannot write \(stateFile): \(error); stopping")
+                    exit(1)
+                }
+            case .send(let to, let message):
+                if !warnedUnwiredSend {
+                    warnedUnwiredSend = true
+                    logger.warning(
+                        "[RaftManager id=\(nodeId)] Not sending \(message) to voter \(to): the quorum RPCs between nodes are not wired yet"
+                    )
+                }
+            case .highWatermark(let hw):
+                logger.debug("[RaftManager id=\(nodeId)] High watermark \(hw)")
+            case .truncated(let offset):
+                logger.info("[RaftManager id=\(nodeId)] Truncated the metadata log to \(offset)")
+            case .snapshotInstalled(let id):
+                logger.info("[RaftManager id=\(nodeId)] Installed snapshot \(id)")
+            case .leaderChanged(let epoch, let leader):
+                let role = leader?.rawValue == nodeId ? "Leader" : leader == nil ? "Unattached" : "Follower"
+                logger.info(
+                    "[RaftManager id=\(nodeId)] Completed transition to \(role)(localId=\(nodeId), epoch=\(epoch), leaderId=\(leader.map { String($0.rawValue) } ?? "none"))"
+                )
+            }
+        }
+    }
+
+    /// What DescribeQuorum reports; nil when this node is not the leader.
+    func describe() -> QuorumDescription? { node.describeQuorum(now: Self.now()) }
+
+    var leaderId: Int32? { node.leaderId?.rawValue }
+    var epoch: Int32 { node.epoch }
+}
