@@ -45,7 +45,8 @@ let package = Package(
         .target(name: "Authorization", exclude: ["README.md"], swiftSettings: swiftSettings),
         // libzookeeper behind an async Swift API, plus Kafka's znode layout.
         .target(
-            name: "Coordination", dependencies: ["CZooKeeper", "Authorization"], exclude: ["README.md"], swiftSettings: swiftSettings),
+            name: "Coordination", dependencies: ["CZooKeeper", "Authorization"], exclude: ["README.md"],
+            swiftSettings: swiftSettings),
         // Prometheus text format, recording cells, `process_*`, export-ownership rules, the `/metrics` listener.
         .target(
             name: "Observability",
@@ -112,6 +113,17 @@ let package = Package(
         .target(
             name: "KRaft", exclude: ["README.md"],
             swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // The KRaft metadata image (sans-io): Kafka's metadata records replayed into a value (brokers, topics,
+        // partitions, configs, features, producer ids, SCRAM, ACLs, quotas), snapshots, per-broker replica changes.
+        .target(
+            name: "MetadataImage", dependencies: ["KafkaProtocol"], exclude: ["README.md"], swiftSettings: swiftSettings
+        ),
+        // The KRaft controller's decisions as a value state machine (sans-io): registrations, heartbeats and fencing,
+        // topics, AlterPartition, configs, producer id blocks; each event returns the records to append. Uses
+        // Coordination only for the replica placement it shares with the ZooKeeper controller.
+        .target(
+            name: "KRaftController", dependencies: ["KafkaProtocol", "MetadataImage", "Coordination"],
+            exclude: ["README.md"], swiftSettings: swiftSettings),
 
         // Kafka's TCP framing (int32 size + bytes) as one NIO decoder, shared by the broker and KafkaClient.
         .target(
@@ -153,6 +165,7 @@ let package = Package(
             dependencies: [
                 "Broker", "GroupCoordinator", "KafkaConfig", "KafkaClient", "KafkaProtocol", "KafkaRecords",
                 "LogStorage", "TransactionCoordinator", "Authorization", "Authentication", "Coordination",
+                "MetadataImage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -185,7 +198,8 @@ let package = Package(
             name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaProtocol", "KafkaRecords"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "TransactionCoordinatorTests", dependencies: ["TransactionCoordinator", "KafkaProtocol", "KafkaRecords"],
+            name: "TransactionCoordinatorTests",
+            dependencies: ["TransactionCoordinator", "KafkaProtocol", "KafkaRecords"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ControllerTests",
@@ -214,6 +228,11 @@ let package = Package(
         .testTarget(
             name: "KRaftTests", dependencies: ["KRaft"],
             swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        .testTarget(
+            name: "MetadataImageTests", dependencies: ["MetadataImage", "KafkaProtocol"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KRaftControllerTests", dependencies: ["KRaftController", "MetadataImage", "KafkaProtocol"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KafkaClientTests",

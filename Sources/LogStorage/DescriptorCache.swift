@@ -24,7 +24,7 @@ public final class DescriptorCache: @unchecked Sendable {
         var tick: UInt64
     }
 
-    private let lock = PosixLock()
+    private let lock = StateLock()
     private var capacityValue: Int
     private var tick: UInt64 = 0
     private var members: [ObjectIdentifier: Member] = [:]
@@ -101,7 +101,7 @@ public final class DescriptorCache: @unchecked Sendable {
 /// their `.log` when read and are closed again by `DescriptorCache` when it is full. `acquire()` returns the
 /// `SegmentFile` itself; holding it is the lease that keeps the descriptor open.
 final class SegmentLogHandle: @unchecked Sendable {
-    private let lock = PosixLock()
+    private let lock = StateLock()
     private let cache: DescriptorCache
     // Guarded by `lock`.
     private var pathValue: String

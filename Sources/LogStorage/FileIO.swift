@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -259,26 +261,14 @@ func filenamePrefix(_ offset: Int64) -> String {
     return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
 }
 
-/// A pthread mutex; the lock of `PartitionLog` and `LogManager` until their state moves into a
-/// `Synchronization.Mutex<State>` (the package already requires macOS 15, so nothing stands in the way).
-/// `@unchecked`: C boundary — a `pthread_mutex_t` behind a pointer.
-final class PosixLock: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-
-    init() {
-        mutex = .allocate(capacity: 1)
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
+/// The lock of `PartitionLog`, `LogManager` and the descriptor cache: a `Synchronization.Mutex` guarding the
+/// owner's stored properties, which stay plain `var`s because the hot paths (append, read) touch several of them in
+/// one critical section and return non-`Sendable` segment references from it.
+final class StateLock: Sendable {
+    private let mutex = Mutex<Void>(())
 
     func withLock<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
+        try mutex.withLock { (_: inout Void) throws(E) -> sending R in try body() }
     }
 }
 

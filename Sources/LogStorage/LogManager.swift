@@ -27,7 +27,7 @@ public let systemClockMillis: @Sendable () -> Int64 = {
 /// <logDir>/<topic>-<partition>/…                 one PartitionLog each
 /// ```
 /// Thread-safe; all methods block on file I/O and must not run on an event loop.
-/// `@unchecked`: its `var`s are guarded by `lock` (a `PosixLock`), not yet by a `Mutex<State>` the compiler checks.
+/// `@unchecked`: its `var`s are guarded by `lock` (a `StateLock`), not yet by a `Mutex<State>` the compiler checks.
 public final class LogManager: @unchecked Sendable {
     public static let cleanShutdownFile = ".kafka_cleanshutdown"
     public static let recoveryPointCheckpointFile = "recovery-point-offset-checkpoint"
@@ -42,7 +42,7 @@ public final class LogManager: @unchecked Sendable {
     /// Per log dir: whether `.kafka_cleanshutdown` was found at startup.
     public let hadCleanShutdown: [String: Bool]
 
-    let lock = PosixLock()
+    let lock = StateLock()
     private let clock: @Sendable () -> Int64
     private var defaultConfig: LogConfig
     var logs: [TopicPartition: (log: PartitionLog, dirIndex: Int)] = [:]
@@ -166,7 +166,7 @@ public final class LogManager: @unchecked Sendable {
         -> [TopicPartition: (log: PartitionLog, dirIndex: Int)]
     {
         final class Results: @unchecked Sendable {
-            let lock = PosixLock()
+            let lock = StateLock()
             var next = 0
             var logs: [TopicPartition: (log: PartitionLog, dirIndex: Int)] = [:]
             var firstError: LogError?
@@ -372,7 +372,7 @@ public final class LogManager: @unchecked Sendable {
     public func shutdown() throws(LogError) {
         cleaner.stop()
         final class Outcome: @unchecked Sendable {
-            let lock = PosixLock()
+            let lock = StateLock()
             var next = 0
             var failedDirs = Set<Int>()
             var firstError: LogError?

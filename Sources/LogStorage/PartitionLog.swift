@@ -48,14 +48,14 @@ public struct LogLoadInfo: Sendable, Equatable {
 ///
 /// Offsets: `logStartOffset ≤ highWatermark ≤ logEndOffset`. Segments cover [base, next base); the last one is
 /// the active segment that receives appends.
-/// `@unchecked`: its `var`s are guarded by `lock` (a `PosixLock`), not yet by a `Mutex<State>` the compiler checks.
+/// `@unchecked`: its `var`s are guarded by `lock` (a `StateLock`), not yet by a `Mutex<State>` the compiler checks.
 public final class PartitionLog: @unchecked Sendable {
     public let topicPartition: TopicPartition
     /// The partition directory (renamed to `….<uuid>-delete` once the log is deleted).
     public var directory: String { lock.withLock { dir } }
     public internal(set) var loadInfo = LogLoadInfo(hadCleanShutdown: true, recoveredSegments: 0, truncatedBytes: 0)
 
-    let lock = PosixLock()
+    let lock = StateLock()
     let clock: @Sendable () -> Int64
 
     // Guarded by `lock`.

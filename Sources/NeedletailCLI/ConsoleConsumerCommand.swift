@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KafkaClient
 import KafkaRecords
+import Synchronization
 
 /// `needletail console-consumer`: kafka-console-consumer.sh. Without --group it reads every partition (or one
 /// with --partition) directly; with --group it joins the consumer group and commits offsets.
@@ -235,42 +236,27 @@ struct ConsoleConsumerCommand: AsyncParsableCommand {
 }
 
 /// The group consumer's close action, run by the signal handler before exiting.
-final class GroupExit: @unchecked Sendable {
+final class GroupExit: Sendable {
     static let shared = GroupExit()
-    private let lock = NSLock()
-    private var action: (@Sendable () async -> Void)?
+    private let action = Mutex<(@Sendable () async -> Void)?>(nil)
 
-    func set(_ a: (@Sendable () async -> Void)?) {
-        lock.lock()
-        action = a
-        lock.unlock()
-    }
+    func set(_ a: (@Sendable () async -> Void)?) { action.withLock { $0 = a } }
 
     func take() -> (@Sendable () async -> Void)? {
-        lock.lock()
-        defer { lock.unlock() }
-        let a = action
-        action = nil
-        return a
+        action.withLock { current in
+            defer { current = nil }
+            return current
+        }
     }
 }
 
 /// A count shared with the signal handler.
-final class ProcessedCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
+final class ProcessedCounter: Sendable {
+    private let count = Mutex(0)
 
-    var value: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return count
-    }
+    var value: Int { count.withLock { $0 } }
 
-    func increment() {
-        lock.lock()
-        count += 1
-        lock.unlock()
-    }
+    func increment() { count.withLock { $0 += 1 } }
 }
 
 /// Kafka's `DefaultMessageFormatter`: timestamp, partition, offset, headers, key and value, in that order,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KafkaRecords
+import MetadataImage
 
 /// `needletail dump-log`: kafka-dump-log.sh for segment files (`.log`, `.index`, `.timeindex`, `.snapshot`,
 /// `.txnindex`), read directly — no broker needed.
@@ -31,6 +32,11 @@ struct DumpLogCommand: AsyncParsableCommand {
         name: .customLong("transaction-log-decoder"), help: "Decode records as __transaction_state keys and values.")
     var transactionLogDecoder = false
 
+    @Flag(
+        name: .customLong("cluster-metadata-decoder"),
+        help: "Decode records as KRaft cluster metadata records (__cluster_metadata).")
+    var clusterMetadataDecoder = false
+
     @Flag(name: .customLong("skip-record-metadata"), help: "Print record contents without their metadata.")
     var skipRecordMetadata = false
 
@@ -48,6 +54,7 @@ struct DumpLogCommand: AsyncParsableCommand {
         var printData = false
         var offsetsDecoder = false
         var transactionLogDecoder = false
+        var clusterMetadataDecoder = false
         var skipRecordMetadata = false
         var maxBytes = Int(Int32.max)
     }
@@ -55,10 +62,11 @@ struct DumpLogCommand: AsyncParsableCommand {
     func run() async throws {
         try await Tool.run {
             var problems = SegmentFileDump.DumpProblems()
-            let printData = printDataLog || offsetsDecoder || transactionLogDecoder
+            let printData = printDataLog || offsetsDecoder || transactionLogDecoder || clusterMetadataDecoder
             let options = Options(
                 deep: deepIteration || printData, printData: printData, offsetsDecoder: offsetsDecoder,
-                transactionLogDecoder: transactionLogDecoder, skipRecordMetadata: skipRecordMetadata,
+                transactionLogDecoder: transactionLogDecoder, clusterMetadataDecoder: clusterMetadataDecoder,
+                skipRecordMetadata: skipRecordMetadata,
                 maxBytes: maxBytes)
             defer {
                 Output.flush()
@@ -80,7 +88,7 @@ struct DumpLogCommand: AsyncParsableCommand {
                 }
                 do {
                     switch url.pathExtension {
-                    case "log":
+                    case "log", "checkpoint":
                         Output.line("Log starting offset: \(base)")
                         var bytes = try read(file)
                         let limited = options.maxBytes < bytes.count
@@ -181,13 +189,18 @@ struct DumpLogCommand: AsyncParsableCommand {
                         if type == 0 || type == 1 {
                             let epoch = r.value.flatMap { $0.count >= 6 ? SegmentFileDump.int32($0, 2) : nil } ?? -1
                             out += " endTxnMarker: \(type == 0 ? "ABORT" : "COMMIT") coordinatorEpoch: \(epoch)"
+                        } else if let text = MetadataRecordJSON.controlRecordText(key: key, value: r.value ?? []) {
+                            out += text
                         } else {
                             out += " controlType: UNKNOWN(\(type))"
                         }
                     }
                 }
                 if options.printData, !h.isControl {
-                    if options.offsetsDecoder || options.transactionLogDecoder {
+                    if options.clusterMetadataDecoder {
+                        // Metadata records have no key (Kafka's ClusterMetadataLogMessageParser).
+                        out += " payload: \(MetadataRecordJSON.payload(value: r.value, offset: offset))"
+                    } else if options.offsetsDecoder || options.transactionLogDecoder {
                         let (key, payload) =
                             options.transactionLogDecoder
                             ? TransactionLogDecoder.parse(key: r.key, value: r.value, offset: offset)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KafkaClient
+import Synchronization
 
 /// `needletail producer-perf-test`: kafka-producer-perf-test.sh.
 struct ProducerPerfTestCommand: AsyncParsableCommand {
@@ -80,29 +81,32 @@ struct ProducerPerfTestCommand: AsyncParsableCommand {
 }
 
 /// Latency and throughput bookkeeping for producer-perf-test, fed by the producer's completion callbacks.
-final class PerfStats: @unchecked Sendable {  // every field is guarded by `lock`
-    private let lock = NSLock()
-    private let started = Date()
-    private var latencies: [Int32]
-    private var count = 0
-    private var bytes = 0
-    private var totalLatency = 0.0
-    private var maxLatency = 0.0
-    private var windowStartNs = DispatchTime.now().uptimeNanoseconds
-    private var windowCount = 0
-    private var windowBytes = 0
-    private var windowLatency = 0.0
-    private var windowMax = 0.0
-    private var firstFailure: (any Error)?
+final class PerfStats: Sendable {
+    private struct State {
+        var latencies: [Int32]
+        var count = 0
+        var bytes = 0
+        var totalLatency = 0.0
+        var maxLatency = 0.0
+        var windowStartNs = DispatchTime.now().uptimeNanoseconds
+        var windowCount = 0
+        var windowBytes = 0
+        var windowLatency = 0.0
+        var windowMax = 0.0
+        var firstFailure: String?
+    }
 
-    init(count: Int) { latencies = []; latencies.reserveCapacity(count) }
+    private let started = Date()
+    private let state: Mutex<State>
+
+    init(count: Int) {
+        var latencies: [Int32] = []
+        latencies.reserveCapacity(count)
+        state = Mutex(State(latencies: latencies))
+    }
 
     /// The first failed send, if any.
-    var failure: (any Error)? {
-        lock.lock()
-        defer { lock.unlock() }
-        return firstFailure
-    }
+    var failure: ToolError? { state.withLock { $0.firstFailure.map(ToolError.init) } }
 
     /// One record's outcome; `sentAtNs` is `DispatchTime.uptimeNanoseconds` when it was handed to the producer.
     func completed(_ result: Result<RecordMetadata, any Error>, sentAtNs: UInt64, bytes b: Int) {
@@ -111,58 +115,58 @@ final class PerfStats: @unchecked Sendable {  // every field is guarded by `lock
             let nowNs = DispatchTime.now().uptimeNanoseconds
             record(latencyMs: Double(nowNs &- sentAtNs) / 1e6, bytes: b, nowNs: nowNs)
         case .failure(let e):
-            lock.lock()
-            defer { lock.unlock() }
-            if firstFailure == nil { firstFailure = e }
+            let message = String(describing: e)
+            state.withLock { if $0.firstFailure == nil { $0.firstFailure = message } }
         }
     }
 
     func record(latencyMs: Double, bytes b: Int, nowNs: UInt64) {
-        lock.lock()
-        defer { lock.unlock() }
-        count += 1
-        bytes += b
-        totalLatency += latencyMs
-        maxLatency = max(maxLatency, latencyMs)
-        latencies.append(Int32(clamping: Int(latencyMs)))
-        windowCount += 1
-        windowBytes += b
-        windowLatency += latencyMs
-        windowMax = max(windowMax, latencyMs)
-        let elapsed = Double(nowNs &- windowStartNs) / 1e9
-        if elapsed >= 5 {
-            let rate = Double(windowCount) / elapsed
-            let mb = Double(windowBytes) / 1_048_576 / elapsed
-            Output.line(
-                String(
-                    format:
-                        "%d records sent, %.1f records/sec (%.2f MB/sec), %.1f ms avg latency, %.1f ms max latency.",
-                    windowCount, rate, mb, windowLatency / Double(max(windowCount, 1)), windowMax))
+        let windowLine = state.withLock { s -> String? in
+            s.count += 1
+            s.bytes += b
+            s.totalLatency += latencyMs
+            s.maxLatency = max(s.maxLatency, latencyMs)
+            s.latencies.append(Int32(clamping: Int(latencyMs)))
+            s.windowCount += 1
+            s.windowBytes += b
+            s.windowLatency += latencyMs
+            s.windowMax = max(s.windowMax, latencyMs)
+            let elapsed = Double(nowNs &- s.windowStartNs) / 1e9
+            guard elapsed >= 5 else { return nil }
+            let rate = Double(s.windowCount) / elapsed
+            let mb = Double(s.windowBytes) / 1_048_576 / elapsed
+            let line = String(
+                format: "%d records sent, %.1f records/sec (%.2f MB/sec), %.1f ms avg latency, %.1f ms max latency.",
+                s.windowCount, rate, mb, s.windowLatency / Double(max(s.windowCount, 1)), s.windowMax)
+            s.windowStartNs = nowNs
+            s.windowCount = 0
+            s.windowBytes = 0
+            s.windowLatency = 0
+            s.windowMax = 0
+            return line
+        }
+        if let windowLine {
+            Output.line(windowLine)
             Output.flush()
-            windowStartNs = nowNs
-            windowCount = 0
-            windowBytes = 0
-            windowLatency = 0
-            windowMax = 0
         }
     }
 
     func printTotal() {
-        lock.lock()
-        defer { lock.unlock() }
         let elapsed = max(Date().timeIntervalSince(started), 0.001)
-        let sorted = latencies.sorted()
-        func pct(_ p: Double) -> Int32 {
-            guard !sorted.isEmpty else { return 0 }
-            return sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))]
-        }
-        Output.line(
-            String(
+        let line = state.withLock { s in
+            let sorted = s.latencies.sorted()
+            func pct(_ p: Double) -> Int32 {
+                guard !sorted.isEmpty else { return 0 }
+                return sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))]
+            }
+            return String(
                 format:
                     "%d records sent, %f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency, %d ms 50th, %d ms 95th, %d ms 99th, %d ms 99.9th.",
-                count, Double(count) / elapsed, Double(bytes) / 1_048_576 / elapsed,
-                totalLatency / Double(max(count, 1)),
-                maxLatency, pct(0.5), pct(0.95), pct(0.99), pct(0.999)))
+                s.count, Double(s.count) / elapsed, Double(s.bytes) / 1_048_576 / elapsed,
+                s.totalLatency / Double(max(s.count, 1)),
+                s.maxLatency, pct(0.5), pct(0.95), pct(0.99), pct(0.999))
+        }
+        Output.line(line)
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KafkaClient
+import Synchronization
 
 /// Shared plumbing for the Kafka-style admin subcommands: one-line failures, `k=v` parsing, stdout/stderr.
 enum Tool {
@@ -85,32 +86,31 @@ struct ToolError: Error {
 
 /// Buffered stdout: tools may print many lines (consumers, dump-log); one write per 64 KiB, not per line.
 enum Output {
-    nonisolated(unsafe) private static var buffer: [UInt8] = []
-    private static let lock = NSLock()
+    private static let buffer = Mutex<[UInt8]>([])
 
     static func write(_ s: String) {
-        lock.lock()
-        buffer.append(contentsOf: s.utf8)
-        let full = buffer.count >= 64 << 10
-        lock.unlock()
+        let full = buffer.withLock { buffer in
+            buffer.append(contentsOf: s.utf8)
+            return buffer.count >= 64 << 10
+        }
         if full { flush() }
     }
 
     static func line(_ s: String) { write(s + "\n") }
 
     static func writeBytes(_ b: [UInt8]) {
-        lock.lock()
-        buffer.append(contentsOf: b)
-        let full = buffer.count >= 64 << 10
-        lock.unlock()
+        let full = buffer.withLock { buffer in
+            buffer.append(contentsOf: b)
+            return buffer.count >= 64 << 10
+        }
         if full { flush() }
     }
 
     static func flush() {
-        lock.lock()
-        let data = buffer
-        buffer.removeAll(keepingCapacity: true)
-        lock.unlock()
+        let data = buffer.withLock { buffer in
+            defer { buffer.removeAll(keepingCapacity: true) }
+            return buffer
+        }
         if !data.isEmpty { FileHandle.standardOutput.write(Data(data)) }
     }
 }

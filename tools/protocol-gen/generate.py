@@ -33,6 +33,7 @@ ARRAYS = {
     "int32": ("Int32", "Int32Array"),
     "int64": ("Int64", "Int64Array"),
     "string": ("String", "StringArray"),
+    "uuid": ("UUIDValue", "UUIDArray"),
 }
 # Length-prefixed wire types -> method stem; they take `compact:` and (but records) have a Nullable form.
 PREFIXED = {"string": "String", "bytes": "Bytes", "records": "Records"}
