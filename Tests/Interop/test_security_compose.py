@@ -8,6 +8,7 @@ The scram-users service's command creates the admin credential before the broker
 
 from __future__ import annotations
 
+import calendar
 import re
 import subprocess
 import time
@@ -176,7 +177,7 @@ def test_each_broker_exports_the_expiry_of_its_listener_certificates(compose):
     notafter = subprocess.run(
         ["openssl", "x509", "-in", str(compose.secrets / "broker-1.pem"), "-noout", "-enddate", "-dateopt", "iso_8601"],
         capture_output=True, text=True, check=True).stdout.strip().split("=", 1)[1]
-    expected = int(time.mktime(time.strptime(notafter, "%Y-%m-%d %H:%M:%SZ"))) - time.timezone
+    expected = calendar.timegm(time.strptime(notafter, "%Y-%m-%d %H:%M:%SZ"))
     text = urllib.request.urlopen(f"http://{HOST}:{compose.http_ports[1]}/metrics", timeout=10).read().decode()
     lines = [l for l in text.splitlines() if l.startswith("needletail_ssl_certificate_expiry_timestamp_seconds{")]
     assert sorted(l.split("{")[1].split("}")[0] for l in lines) == ['listener="BROKER"', 'listener="CLIENT"']
