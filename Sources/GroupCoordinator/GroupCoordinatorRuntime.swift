@@ -24,7 +24,10 @@ public actor GroupCoordinatorRuntime {
 
     private struct LoadScratch {
         var groups: [String: GroupMetadataValue?] = [:]
-        var offsets: [String: [TopicPartitionKey: CommittedOffset?]] = [:]
+        var offsets: [String: [TopicPartitionKey: LoadedOffset]] = [:]
+        /// Transactional offset commits per producer id, until their marker (Kafka's loader's `pendingOffsets`).
+        var pending: [Int64: LoadedPendingOffsets] = [:]
+        var markerEpochs: [Int64: Int16] = [:]
     }
 
     /// Who this broker is for an offsets partition, as the replica manager last said (with the leader epoch).
@@ -130,7 +133,7 @@ public actor GroupCoordinatorRuntime {
         }
         for entry in entries {
             nextOffset = entry.header.lastOffset + 1
-            if entry.header.isControl || entry.header.magic != 2 { continue }
+            if entry.header.magic != 2 { continue }
             let batch: RecordBatch
             do {
                 batch = try RecordBatch(parsing: Array(bytes[entry.range]))
@@ -140,19 +143,47 @@ public actor GroupCoordinatorRuntime {
                 )
                 continue
             }
+            let header = entry.header
+            if header.isControl {
+                // A transaction marker decides the producer's pending offsets: COMMIT keeps each one unless a later
+                // commit of the partition is already loaded.
+                guard let record = batch.records.first,
+                    let marker = try? ControlRecord(key: record.key, value: record.value)
+                else { continue }
+                s.markerEpochs[header.producerId] = max(s.markerEpochs[header.producerId] ?? -1, header.producerEpoch)
+                guard let decided = s.pending.removeValue(forKey: header.producerId), marker.type == .commit else {
+                    continue
+                }
+                for (group, offsets) in decided.offsets {
+                    for (tp, o) in offsets {
+                        if let current = s.offsets[group]?[tp], current.batchOffset > o.batchOffset { continue }
+                        s.offsets[group, default: [:]][tp] = o
+                    }
+                }
+                continue
+            }
             for record in batch.records {
                 guard let key = record.key else { continue }
                 do {
                     switch try OffsetsTopicRecord(key: key, value: record.value) {
                     case .offset(let k, let v):
-                        s.offsets[k.group, default: [:]][TopicPartitionKey(topic: k.topic, partition: k.partition)] =
-                            .some(
-                                v.map {
-                                    CommittedOffset(
-                                        offset: $0.offset, leaderEpoch: $0.leaderEpoch, metadata: $0.metadata,
-                                        commitTimestamp: $0.commitTimestamp,
-                                        expireTimestamp: $0.expireTimestamp >= 0 ? $0.expireTimestamp : nil)
-                                })
+                        let tp = TopicPartitionKey(topic: k.topic, partition: k.partition)
+                        let loaded = LoadedOffset(
+                            value: v.map {
+                                CommittedOffset(
+                                    offset: $0.offset, leaderEpoch: $0.leaderEpoch, metadata: $0.metadata,
+                                    commitTimestamp: $0.commitTimestamp,
+                                    expireTimestamp: $0.expireTimestamp >= 0 ? $0.expireTimestamp : nil)
+                            }, batchOffset: header.baseOffset)
+                        if header.isTransactional {
+                            s.pending[
+                                header.producerId, default: LoadedPendingOffsets(producerEpoch: header.producerEpoch)
+                            ]
+                            .offsets[k.group, default: [:]][tp] = loaded
+                            s.pending[header.producerId]?.producerEpoch = header.producerEpoch
+                        } else {
+                            s.offsets[k.group, default: [:]][tp] = loaded
+                        }
                     case .group(let g, let v):
                         s.groups[g] = .some(v)
                         if v == nil { s.offsets[g] = nil }
@@ -184,7 +215,7 @@ public actor GroupCoordinatorRuntime {
                 group = ClassicGroup(groupId: name, partition: partition, config: config, now: now)
             }
             for (tp, offset) in s.offsets[name] ?? [:] {
-                if let offset { group.offsets[tp] = offset }
+                if let value = offset.value { group.offsets[tp] = value }
             }
             let groupDeleted = s.groups[name].map { $0 == nil } ?? false
             if groupDeleted && group.offsets.isEmpty { continue }
@@ -193,6 +224,7 @@ public actor GroupCoordinatorRuntime {
             loaded += 1
         }
         partitions[partition] = .loaded
+        adoptLoadedTransactions(partition: partition, pending: s.pending, markerEpochs: s.markerEpochs)
         log("Finished loading offsets and group metadata from __consumer_offsets-\(partition): \(loaded) groups")
     }
 
@@ -203,6 +235,7 @@ public actor GroupCoordinatorRuntime {
         loadTickets[partition] = nil
         scratch[partition] = nil
         partitions[partition] = nil
+        dropTransactionalState(partition: partition)
     }
 
     /// Stops serving a partition (this broker became follower at `leaderEpoch`, or the replica went away): its
@@ -218,6 +251,7 @@ public actor GroupCoordinatorRuntime {
         partitions[partition] = nil
         loadTickets[partition] = nil
         scratch[partition] = nil
+        dropTransactionalState(partition: partition)
         var dropped = 0
         for (name, group) in groups where group.partition == partition {
             for m in group.members.values {
@@ -595,6 +629,9 @@ public actor GroupCoordinatorRuntime {
             return .notCoordinator
         case .messageTooLarge, .recordListTooLarge, .invalidFetchSize:
             return .invalidCommitOffsetSize
+        case .invalidProducerEpoch, .producerFenced:
+            // A transactional offset commit from an epoch the partition's producer state has fenced.
+            return .producerFenced
         default:
             return .unknownServerError
         }

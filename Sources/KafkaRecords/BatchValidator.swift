@@ -84,11 +84,15 @@ public struct BatchValidator: Sendable {
         public var maxDecompressedBytes: Int
         /// False for Produce requests below v7, where zstd is refused.
         public var allowZstd: Bool
+        /// True for the group coordinator's own appends: its transactional offset commits carry the producer id and
+        /// epoch but no sequence (Kafka's `RecordBatch.NO_SEQUENCE`, appended with `AppendOrigin.COORDINATOR`).
+        public var allowUnsequencedProducerBatches: Bool
 
         public init(
             maxMessageBytes: Int = 1_048_588, isCompacted: Bool = false, timestampBeforeMaxMs: Int64 = .max,
             timestampAfterMaxMs: Int64 = .max,
-            maxDecompressedBytes: Int = CompressionCodec.defaultMaxDecompressedSize, allowZstd: Bool = true
+            maxDecompressedBytes: Int = CompressionCodec.defaultMaxDecompressedSize, allowZstd: Bool = true,
+            allowUnsequencedProducerBatches: Bool = false
         ) {
             self.maxMessageBytes = maxMessageBytes
             self.isCompacted = isCompacted
@@ -96,6 +100,7 @@ public struct BatchValidator: Sendable {
             self.timestampAfterMaxMs = timestampAfterMaxMs
             self.maxDecompressedBytes = maxDecompressedBytes
             self.allowZstd = allowZstd
+            self.allowUnsequencedProducerBatches = allowUnsequencedProducerBatches
         }
     }
 
@@ -166,7 +171,7 @@ public struct BatchValidator: Sendable {
         guard !header.isLogAppendTime else {
             throw RecordValidationError.invalidRecord("clients may not send LogAppendTime batches")
         }
-        if header.hasProducerId && header.baseSequence < 0 {
+        if header.hasProducerId && header.baseSequence < 0 && !config.allowUnsequencedProducerBatches {
             throw RecordValidationError.invalidRecord("idempotent batch with baseSequence \(header.baseSequence)")
         }
         if header.isTransactional && !header.hasProducerId {

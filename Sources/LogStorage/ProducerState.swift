@@ -77,6 +77,10 @@ struct ProducerStateManager {
             }
             return nil
         }
+        // Only the group coordinator appends producer batches without a sequence (its transactional offset
+        // commits; client batches without one are refused by validation): Kafka checks sequences for
+        // `AppendOrigin.CLIENT` only.
+        if h.baseSequence < 0 { return nil }
         if h.producerEpoch != storedEpoch {
             // A new epoch restarts sequences at 0, unless nothing is known about the producer at all.
             if h.baseSequence != 0 && storedEpoch != -1 {

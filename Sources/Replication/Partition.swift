@@ -351,7 +351,7 @@ public final class Partition: Sendable {
                         rt.config.messageTimestampBeforeMaxMs, rt.config.messageTimestampDifferenceMaxMs),
                     timestampAfterMaxMs: min(
                         rt.config.messageTimestampAfterMaxMs, rt.config.messageTimestampDifferenceMaxMs),
-                    allowZstd: origin.canWriteZstd))
+                    allowZstd: origin.canWriteZstd, allowUnsequencedProducerBatches: origin == .internal))
             let timestampType: TimestampType =
                 rt.config.messageTimestampType == .logAppendTime ? .logAppendTime : .createTime
             let prepared = try validator.prepareForAppend(
