@@ -150,6 +150,7 @@ public enum BrokerLauncher {
             configs: configs, producerIds: ProducerIdManager(zk: zk, brokerId: brokerId), groups: groups, logger: logger
         )
         let metrics = BrokerMetrics(metadata: metadata)
+        metrics.tlsListeners.withLock { $0 = listenerSecurity.compactMapValues(\.tls) }
         // authorizer.class.name: ACLs from ZooKeeper, loaded before the listener opens so no request slips through
         // an empty cache.
         let authority = try AclAuthority.configured(by: effectiveConfig, zk: zk, logger: logger)

@@ -45,7 +45,7 @@ public enum KafkaEnvironment {
     /// The property name for one variable, or nil when it is not a configuration variable.
     public static func propertyName(forVariable variable: String) -> String? {
         guard variable.hasPrefix("KAFKA_"), variable.count > "KAFKA_".count else { return nil }
-        if excludedVariables.contains(variable) { return nil }
+        if excludedVariables.contains(variable) || ConfluentSecrets.handles(variable) { return nil }
         if excludedPrefixes.contains(where: { variable.hasPrefix($0) }) { return nil }
         let prefix = variable.hasPrefix("KAFKA_CFG_") ? "KAFKA_CFG_" : "KAFKA_"
         guard variable.count > prefix.count else { return nil }
@@ -110,6 +110,10 @@ extension BrokerConfig {
             }
         }
         for (key, value, variable) in KafkaEnvironment.properties(from: environment) {
+            merged[key] = value
+            origins[key] = .environment(variable: variable)
+        }
+        for (key, value, variable) in try ConfluentSecrets.properties(from: environment) {
             merged[key] = value
             origins[key] = .environment(variable: variable)
         }

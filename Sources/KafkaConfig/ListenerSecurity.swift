@@ -22,6 +22,10 @@ public struct ListenerSecurity: Sendable, Equatable {
     public var truststoreCertificates: String?
     public var clientAuth: ClientAuth
     public var principalMappingRules: String
+    /// `ssl.enabled.protocols` (Kafka 3.9's default `TLSv1.2,TLSv1.3`).
+    public var enabledProtocols: [String]
+    /// `ssl.cipher.suites`, IANA/JSSE names; empty means the TLS library's defaults.
+    public var cipherSuites: [String]
 
     // SASL
     public var enabledMechanisms: [String]
@@ -60,6 +64,9 @@ extension BrokerConfig {
             }
             return n
         }
+        func list(_ text: String) -> [String] {
+            text.split(separator: ",").map { String($0).trimmingBlanks() }.filter { !$0.isEmpty }
+        }
         let clientAuthText = (value("ssl.client.auth") ?? "none").lowercased()
         guard let clientAuth = ListenerSecurity.ClientAuth(rawValue: clientAuthText) else {
             throw ConfigError.invalidValue(
@@ -90,6 +97,8 @@ extension BrokerConfig {
             truststoreCertificates: value("ssl.truststore.certificates"),
             clientAuth: clientAuth,
             principalMappingRules: value("ssl.principal.mapping.rules") ?? "DEFAULT",
+            enabledProtocols: list(value("ssl.enabled.protocols") ?? "TLSv1.2,TLSv1.3"),
+            cipherSuites: list(value("ssl.cipher.suites") ?? ""),
             enabledMechanisms: mechanisms,
             jaasConfigs: jaas,
             maxReceiveSize: try int("sasl.server.max.receive.size", 524288),

@@ -34,6 +34,9 @@ final class BrokerMetrics: Sendable {
     /// `errorCounts` does (NONE included).
     private let errors = Mutex<[ErrorKey: Int64]>([:])
     private let connections = Mutex<[String: AtomicCounter]>([:])
+    /// The TLS context of each SSL / SASL_SSL listener, read at scrape time for the certificate-expiry gauge (a
+    /// rotated key store shows its new date at the next scrape).
+    let tlsListeners = Mutex<[String: TLSContextProvider]>([:])
     /// Topic names by id (Fetch v13+ names topics by id only), filled from the metadata cache on a miss.
     private let topicNames = Mutex<[UUIDValue: String]>([:])
     private let metadata: MetadataCache?

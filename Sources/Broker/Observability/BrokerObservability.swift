@@ -220,6 +220,7 @@ final class BrokerObservability: Sendable {
         out.family(
             "kafka_server_socket_server_metrics_connection_count", .untyped, help: "Open client connections.",
             metrics.connectionSnapshot.sorted { $0.0 < $1.0 }.map { Sample($0.1, labels: [("listener", $0.0)]) })
+        writeCertificateExpiry(into: &out)
     }
 
     // MARK: logs (every replica) and partitions (leaders only)

@@ -80,7 +80,7 @@ final class TLSContextProvider: Sendable {
         guard let leaf = chain.first else { throw LoadError(description: "the key store holds no certificate") }
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
-        configuration.minimumTLSVersion = .tlsv12
+        try TLSProtocols.apply(s, to: &configuration)
         switch s.clientAuth {
         case .none: configuration.certificateVerification = .none
         case .requested: configuration.certificateVerification = .optionalVerification
@@ -115,11 +115,8 @@ final class TLSContextProvider: Sendable {
         }
         let bytes = Array(data)
         // Sniff the content, not the name: keytool has written PKCS12 by default since JDK 9, whatever the suffix.
-        if bytes.starts(with: [0xFE, 0xED, 0xFE, 0xED]) {
-            throw LoadError(
-                description:
-                    "\(path) is a JKS key store, which is not supported; convert it with keytool -importkeystore -deststoretype PKCS12"
-            )
+        if JavaKeyStore.looksLikeJKS(bytes) {
+            return try jksKeyMaterial(bytes, path: path, s)
         }
         if isPEM(bytes) {
             let chain = try NIOSSLCertificate.fromPEMBytes(bytes)
@@ -146,14 +143,55 @@ final class TLSContextProvider: Sendable {
             throw LoadError(description: "cannot read ssl.truststore.location \(path)")
         }
         let bytes = Array(data)
-        guard isPEM(bytes) else {
-            throw LoadError(
-                description:
-                    "\(path): only PEM trust stores are supported (ssl.truststore.type=PEM); export the CA with openssl pkcs12 -nokeys"
-            )
+        if JavaKeyStore.looksLikeJKS(bytes) {
+            let store = try openJKS(bytes, path: path, password: s.truststorePassword)
+            return try store.trustAnchors.map { try NIOSSLCertificate(bytes: $0, format: .der) }
         }
-        return try NIOSSLCertificate.fromPEMBytes(bytes)
+        if isPEM(bytes) {
+            return try NIOSSLCertificate.fromPEMBytes(bytes)
+        }
+        do {
+            return try PKCS12TrustStore(bytes: bytes, password: s.truststorePassword ?? "").certificates.map {
+                try NIOSSLCertificate(bytes: $0, format: .der)
+            }
+        } catch let failure as PKCS12TrustStore.Failure {
+            throw LoadError(description: "ssl.truststore.location \(path): \(failure)")
+        }
     }
+
+    /// A JKS key store's first PrivateKeyEntry (Kafka's key manager serves the only one a broker store holds);
+    /// the key password is `ssl.key.password`, else the store password, as Kafka's `SslFactory` defaults it.
+    private static func jksKeyMaterial(
+        _ bytes: [UInt8], path: String, _ s: ListenerSecurity
+    ) throws -> ([NIOSSLCertificate], NIOSSLPrivateKey) {
+        let store = try openJKS(bytes, path: path, password: s.keystorePassword)
+        guard let entry = store.privateKeys.first else {
+            throw LoadError(description: "ssl.keystore.location \(path) holds no private key entry")
+        }
+        guard let password = s.keyPassword ?? s.keystorePassword else {
+            throw LoadError(description: "ssl.keystore.location \(path) is a JKS key store: set ssl.keystore.password")
+        }
+        let pkcs8: [UInt8]
+        do {
+            pkcs8 = try JavaKeyStore.privateKey(entry, password: password)
+        } catch {
+            throw LoadError(description: "ssl.keystore.location \(path): \(error)")
+        }
+        let chain = try entry.certificateChain.map { try NIOSSLCertificate(bytes: $0, format: .der) }
+        // BoringSSL's PEM reader takes PKCS#8 `PRIVATE KEY` blocks of any key type.
+        let pem = "-----BEGIN PRIVATE KEY-----\n" + base64(pkcs8) + "\n-----END PRIVATE KEY-----\n"
+        return (chain, try NIOSSLPrivateKey(bytes: Array(normalizedPEM(pem).utf8), format: .pem))
+    }
+
+    private static func openJKS(_ bytes: [UInt8], path: String, password: String?) throws -> JavaKeyStore {
+        do {
+            return try JavaKeyStore(bytes: bytes, password: password)
+        } catch {
+            throw LoadError(description: "\(path): \(error)")
+        }
+    }
+
+    private static func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
 
     private static func isPEM(_ bytes: [UInt8]) -> Bool {
         String(decoding: bytes.prefix(4096), as: UTF8.self).contains("-----BEGIN")
