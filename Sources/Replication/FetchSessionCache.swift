@@ -213,7 +213,8 @@ public struct FetchSessionCache: Sendable {
     var nextId: @Sendable () -> Int32
 
     public init(
-        evictionMs: Int64 = defaultEvictionMs, idGenerator: @escaping @Sendable () -> Int32 = { .random(in: 1...(.max)) }
+        evictionMs: Int64 = defaultEvictionMs,
+        idGenerator: @escaping @Sendable () -> Int32 = { .random(in: 1...(.max)) }
     ) {
         self.evictionMs = evictionMs
         self.nextId = idGenerator
@@ -299,13 +300,14 @@ public struct FetchSessionCache: Sendable {
         var front: [CachedPartition] = []
         var back: [CachedPartition] = []
         for p in session.partitions {
-            let next = updated[p.key].map { u -> CachedPartition in
-                var merged = p
-                merged.highWatermark = u.highWatermark
-                merged.lastStableOffset = u.lastStableOffset
-                merged.logStartOffset = u.logStartOffset
-                return merged
-            } ?? p
+            let next =
+                updated[p.key].map { u -> CachedPartition in
+                    var merged = p
+                    merged.highWatermark = u.highWatermark
+                    merged.lastStableOffset = u.lastStableOffset
+                    merged.logStartOffset = u.logStartOffset
+                    return merged
+                } ?? p
             if withData.contains(p.key) { back.append(next) } else { front.append(next) }
         }
         session.partitions = front + back

@@ -114,7 +114,10 @@ struct FetchSessionCacheTests {
         // Data, and an error, are always sent; the error is sent again once it clears.
         selected = cache.incrementalResponse(
             sessionId: id,
-            read: [(again[0], outcome(hw: 10, bytes: 100)), (again[1], outcome(hw: -1, error: true)), (again[2], outcome(hw: 3))])
+            read: [
+                (again[0], outcome(hw: 10, bytes: 100)), (again[1], outcome(hw: -1, error: true)),
+                (again[2], outcome(hw: 3)),
+            ])
         #expect(selected == [0, 1])
         let afterError = cache.sessions[id]!.partitions.first { $0.key == key("a", 1) }!
         selected = cache.incrementalResponse(sessionId: id, read: [(afterError, outcome(hw: 21))])

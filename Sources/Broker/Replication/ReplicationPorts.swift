@@ -100,7 +100,8 @@ struct ClientLeaderConnection: LeaderConnection {
                             ? nil : (p.divergingEpoch.epoch, p.divergingEpoch.endOffset)))
             }
         }
-        return FollowerFetchResponse(errorCode: response.errorCode, sessionId: response.sessionId, partitions: partitions)
+        return FollowerFetchResponse(
+            errorCode: response.errorCode, sessionId: response.sessionId, partitions: partitions)
     }
 }
 
