@@ -545,6 +545,69 @@ def test_random_frames_over_tls_before_authentication_leave_the_broker_serving(s
     assert got == [b"m%d" % i for i in range(5)]
 
 
+def _broken_sasl_exchange(rng: random.Random) -> list[bytes]:
+    """One connection's worth of a SASL exchange gone wrong: what a confused or hostile client sends before it has
+    authenticated (lying length fields, truncated and oversized tokens, garbage where a SCRAM message belongs)."""
+    mechanism = rng.choice(["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "GSSAPI", "", "x" * 300])
+    handshake_version = rng.choice([0, 1])
+    frames = [_frame(17, handshake_version, 1, _kstring(mechanism))]
+    if handshake_version == 0:
+        # Raw token framing (no Kafka header): a size that lies, an empty token, or garbage.
+        frames.append(rng.choice([
+            struct.pack(">i", rng.choice([0x7FFFFFFF, 0x40000000, 600_000, -1])) + rng.randbytes(rng.randint(0, 64)),
+            struct.pack(">i", 0),
+            rng.randbytes(rng.randint(1, 200)),
+        ]))
+        return frames
+    token = rng.choice([
+        b"n,,n=alice,r=" + rng.randbytes(rng.randint(0, 64)),  # SCRAM client-first with a binary nonce
+        b"n,,n=,r=",
+        b"p=,c=,r=" * rng.randint(1, 50),  # a client-final before any client-first
+        b"\0alice\0" + rng.randbytes(rng.randint(0, 32)),  # PLAIN with a garbage password
+        b"\0\0\0",
+        rng.randbytes(rng.randint(0, 2048)),
+    ])
+    declared = rng.choice([len(token), len(token), 0x7FFFFFF0, -5, len(token) + 1000])
+    body = struct.pack(">i", declared) + token
+    if rng.random() < 0.3:
+        body = body[:rng.randrange(len(body) + 1)]  # truncated, with an honest frame size
+    frames.append(_frame(36, rng.choice([0, 1, 2]), 2, body, flexible=False))
+    if rng.random() < 0.3:
+        frames.append(struct.pack(">i", rng.choice([0x7FFFFFFF, 10 * 1024 * 1024])) + b"\x00\x24\x00\x01")
+    return frames
+
+
+def test_broken_sasl_exchanges_over_sasl_ssl_keep_memory_flat_and_the_broker_serving(secured, topic):
+    rng = random.Random(368)
+    context = ssl.create_default_context(cafile=str(secured.certs / "ca.pem"))
+    pid = secured.broker.proc.pid
+    before = _rss_kib(pid)
+    connections = 0
+    for _ in range(300):
+        try:
+            with socket.create_connection((HOST, secured.ports["SASL_SSL"]), timeout=5) as raw:
+                if rng.random() < 0.1:  # not TLS at all on a TLS port
+                    raw.sendall(rng.randbytes(rng.randint(1, 4096)))
+                    raw.recv(1)
+                    continue
+                with context.wrap_socket(raw, server_hostname="localhost") as sock:
+                    connections += 1
+                    for frame in _broken_sasl_exchange(rng):
+                        sock.sendall(frame)
+                    sock.recv(65536)
+        except (OSError, ssl.SSLError):
+            pass
+    grown = _rss_kib(pid) - before
+    print(f"broken SASL_SSL exchanges: {connections} TLS connections, broker RSS grew {grown} KiB")
+    assert connections > 200
+    assert secured.broker.running()
+    # Nothing was allocated on an unauthenticated peer's say-so: the lying sizes (up to 2 GiB) never became buffers.
+    assert grown < 16 * 1024, f"broker RSS grew by {grown} KiB over {connections} broken SASL_SSL exchanges"
+    got = _confluent_round_trip(_confluent_conf(secured, "SASL_SSL", "SCRAM-SHA-512"), topic, 5)
+    assert got == [b"m%d" % i for i in range(5)]
+    assert _login(secured.ports["SASL_PLAINTEXT"], "SCRAM-SHA-256", "alice", "alice-secret") == 0
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Our own CLI over secured listeners.
 
