@@ -391,4 +391,7 @@ public final class FetchSessions: Sendable {
 
     /// Sessions in the cache (Kafka's `NumIncrementalFetchSessions` gauge).
     public var count: Int { cache.withLock { $0.sessions.count } }
+
+    /// Partitions held by all sessions (Kafka's `NumIncrementalFetchPartitionsCached` gauge).
+    public var partitionsCached: Int { cache.withLock { $0.sessions.values.reduce(0) { $0 + $1.partitions.count } } }
 }

@@ -133,6 +133,19 @@ final class BrokerObservability: Sendable {
         out.family(
             prefix + "isrexpands_total", .counter, help: "ISR expansions written by this broker as leader.",
             [Sample(Int64(replicas.isrChangeCounts.expands))])
+        // KIP-227's cache on this broker (every broker exports its own, like `process_*`).
+        out.family(
+            "kafka_server_fetchsessioncache_numincrementalfetchsessions", .gauge,
+            help: "Incremental fetch sessions held by this broker.", [Sample(Int64(replicas.fetchSessions.count))])
+        out.family(
+            "kafka_server_fetchsessioncache_numincrementalfetchpartitionscached", .gauge,
+            help: "Partitions held by this broker's incremental fetch sessions.",
+            [Sample(Int64(replicas.fetchSessions.partitionsCached))])
+        out.family(
+            "kafka_log_logmanager_offlinelogdirectorycount", .gauge,
+            help: "Offline log directories (log-dir failure handling is not built: no directory is ever taken "
+                + "offline, so always 0).",
+            [Sample(0)])
     }
 
     // MARK: controller and cluster-wide counts
