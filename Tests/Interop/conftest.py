@@ -65,18 +65,26 @@ def pytest_runtest_makereport(item, call):
             report.sections.append((f"broker {broker.broker_id} stdout ({broker.stdout_path})", broker.log_tail()))
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
     """A free port below the kernel's ephemeral range (32768+), so that an outgoing connection cannot take it
-    between this check and the broker's bind, nor while a killed broker is being restarted on it."""
+    between this check and the broker's bind, nor while a killed broker is being restarted on it. A port is handed
+    out once per run: two brokers of one cluster are given their ports before either binds, and a stopped broker
+    keeps its ports for its restart."""
     import random
     for _ in range(1000):
         port = random.randint(20000, 32000)
+        if port in _handed_out:
+            continue
         with socket.socket() as s:
             try:
                 s.bind((HOST, port))
             except OSError:
                 continue
-            return port
+        _handed_out.add(port)
+        return port
     raise RuntimeError("no free port below 32768")
 
 
@@ -85,6 +93,8 @@ def free_port_block(count: int) -> int:
     import random
     for _ in range(1000):
         base = random.randint(20000, 32000 - count)
+        if any(p in _handed_out for p in range(base, base + count)):
+            continue
         socks = []
         try:
             for port in range(base, base + count):
@@ -96,6 +106,7 @@ def free_port_block(count: int) -> int:
         finally:
             for s in socks:
                 s.close()
+        _handed_out.update(range(base, base + count))
         return base
     raise RuntimeError(f"no block of {count} free ports below 32768")
 
