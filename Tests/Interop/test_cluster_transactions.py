@@ -109,10 +109,6 @@ def test_killing_the_transaction_coordinator_mid_transaction_lets_the_producer_c
         rc.restart_after_kill(victim)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known race (#12): under CPU load the committed offset sometimes never reaches 10 at the new group "
-           "coordinator after kill -9 of the old one; passes on an idle machine")
 def test_killing_the_group_coordinator_after_send_offsets_to_transaction_keeps_the_offsets(txn_cluster):
     rc = txn_cluster
     source, sink = "txn-offsets-source", "txn-offsets-sink"
