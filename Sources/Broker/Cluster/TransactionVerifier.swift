@@ -16,7 +16,9 @@ import struct KafkaClient.BrokerAddress
 ///
 /// The partition's producer state is the cache: once a batch of the transaction is in the log the transaction is
 /// open there, and the next batches of the same producer id and epoch append without asking. The marker closes it,
-/// so the next transaction's first batch asks again. All partitions of one Produce request that need the check go
+/// so the next transaction's first batch asks again. A verification guard taken from the log before asking travels
+/// with the append (Kafka's `VerificationGuard`): a marker written meanwhile voids it, so a batch verified against
+/// a transaction that has just ended cannot open a new one. All partitions of one Produce request that need the check go
 /// to the coordinator in one request; a coordinator on this broker is asked directly. The wait is an `await`, never
 /// a blocked thread.
 final class TransactionVerifier: Sendable {
@@ -49,14 +51,21 @@ final class TransactionVerifier: Sendable {
         return (header.producerId, header.producerEpoch)
     }
 
-    /// The partitions of a Produce request whose transactional batches must not be appended, with the error to
-    /// answer (Kafka's `ReplicaManager` mapping: INVALID_TXN_STATE when the partition is not in the transaction,
-    /// NOT_ENOUGH_REPLICAS, which producers retry, when the coordinator could not answer). Partitions that are not
-    /// transactional, not led here, or already in the producer's open transaction here are not checked.
-    func refusals(transactionalId: String, entries: [(TxnTopicPartition, [UInt8]?)]) async -> [TxnTopicPartition:
-        ErrorCode]
-    {
-        guard config().transactionPartitionVerificationEnable else { return [:] }
+    struct Verdict {
+        /// Partitions whose batches must not be appended, with the error to answer (Kafka's `ReplicaManager`
+        /// mapping: INVALID_TXN_STATE when the partition is not in the transaction, NOT_ENOUGH_REPLICAS, which
+        /// producers retry, when the coordinator could not answer).
+        var refused: [TxnTopicPartition: ErrorCode] = [:]
+        /// The verification guard each transactional batch is appended with (0: it continues an open transaction
+        /// and was not verified, so it may not open one).
+        var guards: [TxnTopicPartition: UInt64] = [:]
+    }
+
+    /// Checks the transactional batches of a Produce request. Partitions that are not transactional or not led
+    /// here are left alone; those already in the producer's open transaction here are not asked about.
+    func verify(transactionalId: String, entries: [(TxnTopicPartition, [UInt8]?)]) async -> Verdict {
+        var verdict = Verdict()
+        guard config().transactionPartitionVerificationEnable else { return verdict }
         var wanted: [ProducerKey: [TxnTopicPartition]] = [:]
         for (tp, records) in entries {
             guard let producer = Self.transactionalProducer(of: records),
@@ -65,21 +74,22 @@ final class TransactionVerifier: Sendable {
             if let entry = partition.log.producerStateEntry(producerId: producer.id),
                 entry.currentTxnFirstOffset >= 0, entry.producerEpoch == producer.epoch
             {
+                verdict.guards[tp] = 0
                 continue
             }
+            verdict.guards[tp] = partition.log.transactionVerificationGuard(producerId: producer.id)
             wanted[ProducerKey(id: producer.id, epoch: producer.epoch), default: []].append(tp)
         }
-        var refused: [TxnTopicPartition: ErrorCode] = [:]
         for (producer, partitions) in wanted {
             let answers = await ask(
                 transactionalId: transactionalId, producerId: producer.id, producerEpoch: producer.epoch,
                 partitions: partitions)
             for tp in partitions {
                 let code = Self.produceError(for: answers[tp] ?? .notCoordinator)
-                if code != .noError { refused[tp] = code }
+                if code != .noError { verdict.refused[tp] = code }
             }
         }
-        return refused
+        return verdict
     }
 
     /// How a coordinator's verification answer is told to the producer.

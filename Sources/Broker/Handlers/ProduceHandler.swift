@@ -36,9 +36,9 @@ struct ProduceHandler: APIHandler {
         // TOPIC_AUTHORIZATION_FAILED and the rest are written.
         let writable = context.authorized(.write, .topic, request.topicData.map(\.name))
         // KIP-890 part 1: a transactional batch opening its transaction here must belong to it at the coordinator.
-        var refused: [TxnTopicPartition: ErrorCode] = [:]
+        var verdict = TransactionVerifier.Verdict()
         if let transactionalId = request.transactionalId {
-            refused = await core.transactions.verifier.refusals(
+            verdict = await core.transactions.verifier.verify(
                 transactionalId: transactionalId,
                 entries: request.topicData.filter { writable.contains($0.name) }.flatMap { topic in
                     topic.partitionData.map { (TxnTopicPartition(topic: topic.name, partition: $0.index), $0.records) }
@@ -46,11 +46,13 @@ struct ProduceHandler: APIHandler {
         }
         var entries: [ProduceEntry] = []
         for topic in request.topicData where writable.contains(topic.name) {
-            for partitionData in topic.partitionData
-            where refused[TxnTopicPartition(topic: topic.name, partition: partitionData.index)] == nil {
+            for partitionData in topic.partitionData {
+                let tp = TxnTopicPartition(topic: topic.name, partition: partitionData.index)
+                guard verdict.refused[tp] == nil else { continue }
                 entries.append(
                     ProduceEntry(
-                        topic: topic.name, partition: partitionData.index, records: partitionData.records ?? []))
+                        topic: topic.name, partition: partitionData.index, records: partitionData.records ?? [],
+                        verificationGuard: verdict.guards[tp]))
             }
         }
         let origin = ProduceOrigin.client(ClientRecordFormats(zstd: version >= 7, legacyMagic: version <= 2))
@@ -67,7 +69,9 @@ struct ProduceHandler: APIHandler {
                     index: partitionData.index, errorCode: 0, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1)
                 if !writable.contains(topic.name) {
                     result.errorCode = ErrorCode.topicAuthorizationFailed.rawValue
-                } else if let code = refused[TxnTopicPartition(topic: topic.name, partition: partitionData.index)] {
+                } else if let code = verdict.refused[
+                    TxnTopicPartition(topic: topic.name, partition: partitionData.index)]
+                {
                     result.errorCode = code.rawValue
                 } else if let produced = next.next() {
                     result.baseOffset = produced.baseOffset
