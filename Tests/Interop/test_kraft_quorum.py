@@ -2,7 +2,7 @@
 Kafka's quorum RPCs (Vote, BeginQuorumEpoch, Fetch of __cluster_metadata), with real processes.
 
 KRaft nodes need no ZooKeeper; only the "ZooKeeper broker refuses a KRaft directory" check starts one.
-What is not covered yet (not wired): the metadata log on disk, the broker data path on KRaft.
+What is not covered yet (not wired): snapshots on disk, the broker data path on KRaft.
 """
 
 from __future__ import annotations
@@ -301,8 +301,12 @@ def test_kill_9_of_the_leader_elects_another_and_the_restarted_node_catches_up(q
     assert quorum.agreed_leader()["LeaderId"] == str(leader)
 
 
-def test_restarting_all_three_nodes_keeps_the_epoch_or_raises_it(quorum):
+def test_restarting_all_three_nodes_keeps_the_epoch_and_the_log(quorum):
     before = wait_until(quorum.agreed_leader, 60, quorum.logs)
+    leader = int(before["LeaderId"])
+    rows = wait_until(lambda: (r := replication(quorum.bootstrap(leader))) and len(r) == 3
+                      and len({row["LogEndOffset"] for row in r.values()}) == 1 and r, 60, quorum.logs)
+    end_before = int(rows[leader]["LogEndOffset"])
     for node in quorum.nodes.values():
         node.stop()
     for node in quorum.nodes.values():
@@ -312,3 +316,20 @@ def test_restarting_all_three_nodes_keeps_the_epoch_or_raises_it(quorum):
     for n in (1, 2, 3):
         state = json.loads((quorum.directory / f"quorum-data-{n}" / "__cluster_metadata-0" / "quorum-state").read_text())
         assert state["leaderEpoch"] >= int(before["LeaderEpoch"])
+    # The log came back from disk: nobody starts below where everyone was, and every new epoch added its record.
+    rows = wait_until(lambda: (r := replication(quorum.bootstrap(1))) and len(r) == 3
+                      and len({row["LogEndOffset"] for row in r.values()}) == 1 and r, 60, quorum.logs)
+    assert int(next(iter(rows.values()))["LogEndOffset"]) > end_before
+
+
+def test_dump_log_reads_the_metadata_log_with_its_leader_change_records(quorum):
+    wait_until(quorum.agreed_leader, 60, quorum.logs)
+    segment = quorum.directory / "quorum-data-1" / "__cluster_metadata-0" / "00000000000000000000.log"
+    out = needletail("dump-log", "--cluster-metadata-decoder", "--files", str(segment))
+    assert out.returncode == 0, out.stderr
+    changes = [line for line in out.stdout.splitlines() if "LeaderChange:" in line]
+    assert changes, out.stdout
+    first = json.loads(changes[0].split("LeaderChange: ", 1)[1])
+    assert sorted(v["voterId"] for v in first["voters"]) == [1, 2, 3]
+    assert "isControl: true" in out.stdout
+    assert (segment.parent / "leader-epoch-checkpoint").exists()

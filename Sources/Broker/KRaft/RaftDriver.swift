@@ -10,9 +10,9 @@ import Logging
 ///
 /// Messages to other voters go out through ``RaftPeers`` (one client per voter); requests from them arrive through
 /// the quorum handlers and ``handle(_:from:)``, which waits for the node's answer (see `RaftDriver+Wire.swift`).
-/// The log is still the in-memory `InMemoryRaftLog`, so only the `quorum-state` survives a restart.
+/// The log is `DiskRaftLog`, `__cluster_metadata-0` on `LogStorage`: the log and its epochs survive a restart.
 actor RaftDriver {
-    var node: RaftNode<InMemoryRaftLog>
+    var node: RaftNode<DiskRaftLog>
     private let stateFile: String
     let logger: Logger
     let nodeId: Int32
@@ -45,15 +45,23 @@ actor RaftDriver {
                 throw BrokerStartupError("Cannot read \(stateFile): \(error)")
             }
         }
+        let log: DiskRaftLog
+        do {
+            log = try DiskRaftLog(directory: partitionDir, clock: { RaftDriver.now() })
+        } catch {
+            throw BrokerStartupError("Cannot open \(partitionDir): \(error)")
+        }
         self.logger = logger
         self.clusterId = clusterId
         nodeId = kraft.nodeId
         node = RaftNode(
-            id: ReplicaID(kraft.nodeId), voters: kraft.voters.map(\.id), config: kraft.quorum, log: InMemoryRaftLog(),
+            id: ReplicaID(kraft.nodeId), voters: kraft.voters.map(\.id), config: kraft.quorum, log: log,
             persisted: persisted, now: Self.now(), seed: UInt64.random(in: 0...UInt64.max))
         let stored = persisted.map { QuorumStateFile.encode($0) } ?? "none"
         let id = kraft.nodeId
-        logger.info("[RaftManager id=\(id)] Starting (quorum-state: \(stored))")
+        logger.info(
+            "[RaftManager id=\(id)] Starting (quorum-state: \(stored); log end offset \(log.endOffset), last epoch \(log.lastFetchedEpoch))"
+        )
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }

@@ -449,8 +449,8 @@ enum RaftWire {
         return w.bytes
     }
 
-    /// The entries of record batches laid end to end from `offset`; a partial batch at the end (a size limit) is
-    /// dropped, as Kafka's readers do. Offsets must continue one another.
+    /// The entries of record batches laid end to end from `offset` (records below it are skipped); a partial batch
+    /// at the end (a size limit) is dropped, as Kafka's readers do. Offsets must continue one another.
     static func decodeEntries(_ bytes: [UInt8], from offset: Int64) throws(Failure) -> [LogEntry] {
         var entries: [LogEntry] = []
         var next = offset
@@ -460,6 +460,8 @@ enum RaftWire {
                 let batch = try RecordBatch(parsing: Array(bytes[entry.range]))
                 for record in batch.records {
                     let at = batch.offset(of: record)
+                    // A batch read from the log may begin before the offset asked for.
+                    if at < offset { continue }
                     guard at == next else { throw Failure.corruptRecords("offset \(at) where \(next) was expected") }
                     next += 1
                     let epoch = batch.header.partitionLeaderEpoch
