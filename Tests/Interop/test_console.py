@@ -161,6 +161,16 @@ def test_console_shows_cluster_topics_lag_and_rebalances_live_in_headless_chromi
         status, body = http(port, "/api/cluster")
         assert status == 200 and len(body["brokers"]) == 3 and body["controller"] == rc.controller_id()
 
+        # The push channel the page reads: a text/event-stream whose data lines are the console's JSON.
+        with urllib.request.urlopen(f"http://{HOST}:{port}/api/events", timeout=HANG_S) as stream:
+            assert stream.headers["Content-Type"].startswith("text/event-stream")
+            line = b""
+            while not line.startswith(b"data: "):
+                line = stream.readline()
+            state = json.loads(line[len(b"data: "):])
+            assert {b["id"] for b in state["cluster"]["brokers"]} == {1, 2, 3}
+            assert GROUP in {g["group"] for g in state["groups"]}
+
         chromium.get(f"http://{HOST}:{port}/")
         chromium.execute_script("window.loadedOnce = 'yes';")
 
