@@ -17,6 +17,11 @@ enum KRaftLauncher {
         let waitForTermination = BrokerLauncher.installTerminationHandlers()
         let logger = Logger(label: "needletail.kraft")
         let cwd = FileManager.default.currentDirectoryPath
+        for line in try KRaftStorage.formatOnFirstStart(
+            config, environment: ProcessInfo.processInfo.environment, workingDirectory: cwd)
+        {
+            logger.info("[KafkaRaftServer nodeId=\(kraft.nodeId)] \(line)")
+        }
         let formatted = try KRaftStorage.checkFormatted(config, workingDirectory: cwd)
         guard let metadataDir = KRaftStorage.metadataDirectory(config, workingDirectory: cwd) else {
             throw BrokerStartupError("No log directory configured (log.dirs)")
