@@ -221,7 +221,7 @@ let package = Package(
             name: "BrokerTests",
             dependencies: [
                 "Broker", "Replication", "Controller", "Coordination", "KafkaConfig", "KafkaProtocol", "KafkaRecords",
-                "LogStorage", "Authorization",
+                "LogStorage", "Authorization", "KRaft",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

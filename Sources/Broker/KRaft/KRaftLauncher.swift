@@ -8,9 +8,10 @@ import NIOPosix
 /// Starts a node in KRaft mode (`process.roles` set; Kafka's `KafkaRaftServer`): checks the formatted storage, runs
 /// the metadata quorum, and serves ApiVersions, Metadata and DescribeQuorum on every listener.
 ///
-/// What is not wired yet: the quorum RPCs between nodes, the broker data path (Produce, Fetch, groups,
-/// transactions), the KRaft controller's decisions and brokers applying the metadata log. The node says so at
-/// startup.
+/// The quorum RPCs (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch of `__cluster_metadata`, FetchSnapshot) are
+/// served on every listener and sent to the other voters' controller endpoints. What is not wired yet: the broker
+/// data path (Produce, Fetch, groups, transactions), the KRaft controller's decisions and brokers applying the
+/// metadata log. The node says so at startup.
 enum KRaftLauncher {
     static func run(config: BrokerConfig) async throws {
         guard let kraft = config.kraft else { return }
@@ -31,23 +32,29 @@ enum KRaftLauncher {
             "[KafkaRaftServer nodeId=\(kraft.nodeId)] Starting in KRaft mode (process.roles=\(roles)), cluster ID = \(formatted.clusterId)"
         )
         logger.warning(
-            "[KafkaRaftServer nodeId=\(kraft.nodeId)] KRaft mode is partial: this node runs the metadata quorum and answers ApiVersions, Metadata (no topics) and DescribeQuorum; the broker data path, the KRaft controller and the quorum RPCs between nodes are not wired yet"
+            "[KafkaRaftServer nodeId=\(kraft.nodeId)] KRaft mode is partial: this node runs the metadata quorum with its voters and answers ApiVersions, Metadata (no topics) and DescribeQuorum; the broker data path and the KRaft controller are not wired yet"
         )
         guard kraft.isController else {
             throw BrokerStartupError(
                 "process.roles=broker (a broker without a controller) is not supported yet: it needs the quorum RPCs")
         }
 
-        let driver = try RaftDriver(kraft: kraft, metadataDirectory: metadataDir, logger: logger)
-        await driver.start()
-
+        let driver = try RaftDriver(
+            kraft: kraft, clusterId: formatted.clusterId, metadataDirectory: metadataDir, logger: logger)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let controllerListener = kraft.controllerListenerNames.first ?? "CONTROLLER"
+        let ownVoter = kraft.voters.first { $0.id.rawValue == kraft.nodeId }
+        await driver.start(
+            peers: RaftPeers(
+                voters: kraft.voters, localId: ReplicaID(kraft.nodeId), driver: driver, config: kraft.quorum,
+                leaderEndpoint: ownVoter.map { (name: controllerListener, host: $0.host, port: $0.port) },
+                group: group, logger: logger))
+
         let routerBox = Shared<RequestRouter?>(nil)
         var advertised: [String: (host: String, port: Int32)] = [:]
         for e in config.advertisedListeners {
             advertised[e.listenerName] = (e.host.isEmpty ? ProcessInfo.processInfo.hostName : e.host, Int32(e.port))
         }
-        let controllerListener = kraft.controllerListenerNames.first ?? "CONTROLLER"
         let voterNodes = kraft.voters.map { v in
             DescribeQuorumResponse.Node(
                 nodeId: v.id.rawValue, listeners: [.init(name: controllerListener, host: v.host, port: UInt16(v.port))])
@@ -61,6 +68,11 @@ enum KRaftLauncher {
                         nodeId: kraft.nodeId, clusterId: formatted.clusterId,
                         advertised: kraft.isBroker ? advertised : [:],
                         rack: config.brokerRack)),
+                Route(handler: VoteHandler(driver: driver)),
+                Route(handler: BeginQuorumEpochHandler(driver: driver)),
+                Route(handler: EndQuorumEpochHandler(driver: driver)),
+                Route(handler: FetchSnapshotHandler(driver: driver)),
+                Route(handler: RaftFetchHandler(driver: driver)),
                 Route(
                     handler: DescribeQuorumHandler(
                         driver: driver, directoryId: directoryId, nodeId: kraft.nodeId, voterNodes: voterNodes)),
