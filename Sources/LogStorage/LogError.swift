@@ -18,6 +18,9 @@ public enum LogError: Error, Equatable, Sendable {
     case invalidProducerEpoch(producerId: Int64, current: Int16, received: Int16)
     /// A transaction marker from a coordinator epoch older than the last marker's (TRANSACTION_COORDINATOR_FENCED).
     case transactionCoordinatorFenced(producerId: Int64, current: Int32, received: Int32)
+    /// A transactional batch would open a transaction its leader did not verify with the coordinator, or whose
+    /// verification a marker overtook (KIP-890 part 1, INVALID_TXN_STATE).
+    case invalidTxnState(producerId: Int64)
     /// Reserved for pre-2.5 behaviour (UNKNOWN_PRODUCER_ID); the 3.x rules implemented here never raise it.
     case unknownProducerId(Int64)
     /// Reserved for pre-2.0 behaviour (DUPLICATE_SEQUENCE_NUMBER); duplicates are answered with the original offsets.

@@ -12,9 +12,12 @@ extension PartitionLog {
     ///
     /// A duplicate of one of the producer's last five batches is not written; its original offsets come back with
     /// `isDuplicate = true`.
-    public func appendAsLeader(_ batch: consuming [UInt8], leaderEpoch: Int32, now: Int64) throws(LogError)
-        -> LeaderAppendResult
-    {
+    ///
+    /// `verificationGuard` (KIP-890 part 1, set when the leader verifies transactional produces; 0: not verified):
+    /// a transactional batch that would open a transaction needs the producer's current guard.
+    public func appendAsLeader(
+        _ batch: consuming [UInt8], leaderEpoch: Int32, now: Int64, verificationGuard: UInt64? = nil
+    ) throws(LogError) -> LeaderAppendResult {
         let bytes = batch
         var header = try Self.parseSingleBatch(bytes)
         let marker = header.isControl ? bytes.withUnsafeBytes { Self.marker(in: $0, header: header) } : nil
@@ -22,6 +25,11 @@ extension PartitionLog {
             try ensureOpen()
             if bytes.count > config.segmentBytes {
                 throw .recordTooLarge(size: bytes.count, limit: config.segmentBytes)
+            }
+            if let verificationGuard, header.isTransactional, !header.isControl, header.hasProducerId,
+                !producerState.mayAppendTransactional(header, verificationGuard: verificationGuard)
+            {
+                throw .invalidTxnState(producerId: header.producerId)
             }
             if let dup = try producerState.checkLeaderAppend(header, marker: marker) {
                 return LeaderAppendResult(

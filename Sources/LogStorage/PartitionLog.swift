@@ -151,6 +151,12 @@ public final class PartitionLog: @unchecked Sendable {
         lock.withLock { producerState.producers[producerId] }
     }
 
+    /// KIP-890 part 1: the guard a leader holds while it verifies a transactional batch of `producerId` with the
+    /// coordinator; hand it to `appendAsLeader`.
+    public func transactionVerificationGuard(producerId: Int64) -> UInt64 {
+        lock.withLock { producerState.verificationGuard(producerId: producerId) }
+    }
+
     public var producerStateEntries: [ProducerStateEntry] {
         lock.withLock { producerState.producers.values.sorted { $0.producerId < $1.producerId } }
     }

@@ -43,7 +43,34 @@ struct ProducerStateManager {
     /// Completed transactions whose marker may still be at or above the HW (Kafka's `unreplicatedTxns`).
     private(set) var unreplicatedTxns: [CompletedTransaction] = []
 
+    /// KIP-890 part 1 verification guards (Kafka's `VerificationStateEntry`): a leader takes one for a producer
+    /// before asking the transaction coordinator about a transactional batch, and the batch may open a transaction
+    /// only while the guard is still the producer's. A marker of the producer removes it, so a verification
+    /// answered before a marker cannot let a late batch open a transaction after it. In memory only.
+    private(set) var verificationGuards: [Int64: UInt64] = [:]
+    private var lastVerificationGuard: UInt64 = 0
+
+    /// The producer's current guard, a new one when it has none (never 0: 0 is "not verified").
+    mutating func verificationGuard(producerId: Int64) -> UInt64 {
+        if let existing = verificationGuards[producerId] { return existing }
+        lastVerificationGuard &+= 1
+        verificationGuards[producerId] = lastVerificationGuard
+        return lastVerificationGuard
+    }
+
+    /// Whether a transactional data batch with `guard` may be appended: it continues the producer's open
+    /// transaction at its epoch, or opens one with the producer's current verification guard.
+    func mayAppendTransactional(_ h: RecordBatchHeader, verificationGuard guardValue: UInt64) -> Bool {
+        if let entry = producers[h.producerId], entry.currentTxnFirstOffset >= 0,
+            entry.producerEpoch == h.producerEpoch
+        {
+            return true
+        }
+        return guardValue != 0 && verificationGuards[h.producerId] == guardValue
+    }
+
     mutating func clear() {
+        verificationGuards.removeAll()
         producers.removeAll()
         ongoingTxns.removeAll()
         unreplicatedTxns.removeAll()
@@ -114,6 +141,7 @@ struct ProducerStateManager {
         entry.lastTimestamp = h.maxTimestamp
         var completed: CompletedTransaction?
         if h.isControl {
+            verificationGuards[h.producerId] = nil
             if let marker {
                 let first = entry.currentTxnFirstOffset >= 0 ? entry.currentTxnFirstOffset : h.baseOffset
                 completed = CompletedTransaction(

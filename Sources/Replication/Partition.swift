@@ -319,10 +319,9 @@ public final class Partition: Sendable {
         var logStartOffset: Int64
     }
 
-    func appendAsLeader(records: [UInt8], origin: ProduceOrigin, acks: RequiredAcks, now: Int64)
-        throws(ReplicationError)
-        -> AppendOutcome
-    {
+    func appendAsLeader(
+        records: [UInt8], origin: ProduceOrigin, acks: RequiredAcks, now: Int64, verificationGuard: UInt64? = nil
+    ) throws(ReplicationError) -> AppendOutcome {
         let rt = state
         guard rt.leader == localBrokerId, !rt.fenced else { throw .notLeaderOrFollower }
         if acks == .all && rt.isr.count < rt.config.minInsyncReplicas { throw .notEnoughReplicas }
@@ -359,7 +358,8 @@ public final class Partition: Sendable {
                 topicCompression: TargetCompression(configValue: rt.config.compressionType.rawValue) ?? .producer,
                 timestampType: timestampType, now: now)
             return try appendLocked(
-                prepared.bytes, logAppendTime: prepared.logAppendTime, leaderEpoch: rt.leaderEpoch, now: now)
+                prepared.bytes, logAppendTime: prepared.logAppendTime, leaderEpoch: rt.leaderEpoch, now: now,
+                verificationGuard: verificationGuard)
         } catch let error as ReplicationError {
             throw error
         } catch let error as RecordValidationError {
@@ -373,15 +373,16 @@ public final class Partition: Sendable {
 
     /// The log append under the leadership lock: leadership changes wait for an append in progress (Kafka's
     /// leaderIsrUpdateLock), so a batch is never stamped with an epoch older than one the epoch cache already started.
-    private func appendLocked(_ bytes: [UInt8], logAppendTime: Int64, leaderEpoch: Int32, now: Int64) throws
-        -> AppendOutcome
-    {
+    private func appendLocked(
+        _ bytes: [UInt8], logAppendTime: Int64, leaderEpoch: Int32, now: Int64, verificationGuard: UInt64? = nil
+    ) throws -> AppendOutcome {
         let result = try leadershipLock.withLock { _ throws -> LeaderAppendResult in
             let current = state
             guard current.leader == localBrokerId, !current.fenced, current.leaderEpoch == leaderEpoch else {
                 throw ReplicationError.notLeaderOrFollower
             }
-            return try log.appendAsLeader(bytes, leaderEpoch: current.leaderEpoch, now: now)
+            return try log.appendAsLeader(
+                bytes, leaderEpoch: current.leaderEpoch, now: now, verificationGuard: verificationGuard)
         }
         if !result.isDuplicate {
             maybeIncrementHighWatermark(now: now)

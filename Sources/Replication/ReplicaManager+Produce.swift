@@ -53,11 +53,15 @@ public struct ProduceEntry: Sendable {
     public var topic: String
     public var partition: Int32
     public var records: [UInt8]
+    /// KIP-890 part 1: the log's verification guard for a transactional client batch (0: not verified), nil when
+    /// verification does not apply.
+    public var verificationGuard: UInt64?
 
-    public init(topic: String, partition: Int32, records: [UInt8]) {
+    public init(topic: String, partition: Int32, records: [UInt8], verificationGuard: UInt64? = nil) {
         self.topic = topic
         self.partition = partition
         self.records = records
+        self.verificationGuard = verificationGuard
     }
 }
 
@@ -89,7 +93,9 @@ extension ReplicaManager {
             do {
                 guard let required else { throw ReplicationError.invalidRequiredAcks }
                 let p = try leaderPartition(entry.topic, entry.partition)
-                let outcome = try p.appendAsLeader(records: entry.records, origin: origin, acks: required, now: clock())
+                let outcome = try p.appendAsLeader(
+                    records: entry.records, origin: origin, acks: required, now: clock(),
+                    verificationGuard: entry.verificationGuard)
                 result.baseOffset = outcome.baseOffset
                 result.lastOffset = outcome.lastOffset
                 result.logAppendTime = outcome.logAppendTime

@@ -27,6 +27,8 @@ public enum ReplicationError: Error, Sendable, Equatable {
     case unsupportedCompressionType
     case outOfOrderSequence(String)
     case invalidProducerEpoch
+    /// KIP-890 part 1: a transactional batch outside a verified transaction.
+    case invalidTxnState
     /// A transaction marker from an older coordinator epoch than the partition's last marker.
     case transactionCoordinatorFenced
     case unknownProducerId
@@ -64,6 +66,7 @@ extension ReplicationError {
             self = .outOfOrderSequence(
                 "Out of order sequence number for producer \(pid): expected \(expected), received \(received)")
         case .invalidProducerEpoch: self = .invalidProducerEpoch
+        case .invalidTxnState: self = .invalidTxnState
         case .transactionCoordinatorFenced: self = .transactionCoordinatorFenced
         case .unknownProducerId: self = .unknownProducerId
         case .duplicateSequence: self = .duplicateSequence

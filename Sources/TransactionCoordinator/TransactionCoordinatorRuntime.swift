@@ -40,8 +40,11 @@ public actor TransactionCoordinatorRuntime {
     private var nextLoadTicket: UInt64 = 0
     private var scratch: [Int32: [String: TransactionLogValue?]] = [:]
     private var transactions: [String: TransactionMetadata] = [:]
-    /// Transactions whose markers are being written by this coordinator.
-    private var completing: Set<String> = []
+    /// Transactions whose markers are being written by this coordinator, with the coordinator epoch the writer
+    /// carries. A re-election of this broker at a higher epoch (a follower left the ISR) reloads the partition while
+    /// the older writer may still be retrying: the reload starts its own writer, and the older one stops by itself
+    /// (Kafka's `TransactionMarkerRequestCompletionHandler` drops responses of a stale coordinator epoch the same way).
+    private var completing: [String: Int32] = [:]
 
     public init(
         config: TransactionCoordinatorConfig, partitionCount: Int32, clock: @escaping @Sendable () -> Int64,
@@ -310,19 +313,20 @@ public actor TransactionCoordinatorRuntime {
     // MARK: completion
 
     private func startCompletion(_ id: String) {
-        guard !completing.contains(id) else { return }
-        completing.insert(id)
-        Task { await self.complete(id) }
+        guard let epoch = coordinatorEpochs[partition(for: id)], completing[id] != epoch else { return }
+        completing[id] = epoch
+        Task { await self.complete(id, epoch: epoch) }
     }
 
-    /// Writes the markers of a Prepare state, then the Complete state. Stops when this broker stops coordinating
-    /// the id; the next coordinator resumes from the Prepare state it loads.
-    private func complete(_ id: String) async {
-        defer { completing.remove(id) }
+    /// Writes the markers of a Prepare state, then the Complete state, at coordinator epoch `epoch`. Stops when this
+    /// broker stops coordinating the id at that epoch; the next load (here at a higher epoch, or on another broker)
+    /// resumes from the Prepare state it reads.
+    private func complete(_ id: String, epoch: Int32) async {
+        defer { if completing[id] == epoch { completing[id] = nil } }
         let p = partition(for: id)
-        guard let metadata = transactions[id], metadata.state.isPreparing, let epoch = coordinatorEpochs[p],
-            partitions[p] == .loaded
-        else { return }
+        guard let metadata = transactions[id], metadata.state.isPreparing, owns(partition: p, epoch: epoch) else {
+            return
+        }
         let request = TransactionMarkerRequest(
             transactionalId: id, producerId: metadata.producerId, producerEpoch: metadata.producerEpoch,
             commit: metadata.state == .prepareCommit, coordinatorEpoch: epoch, partitions: metadata.partitions.sorted())

@@ -4,7 +4,10 @@
   records;
 - the group coordinator (leader of the group's `__consumer_offsets` partition) between
   `send_offsets_to_transaction` and the commit: the offsets were written to the log as a transactional batch at once,
-  so the new group coordinator rebuilds them from its replica and the COMMIT marker makes them the group's."""
+  so the new group coordinator rebuilds them from its replica and the COMMIT marker makes them the group's;
+- KIP-890 part 1: a partition leader asks the (remote) transaction coordinator before it lets a transactional
+  batch open a transaction, so a raw produce for a partition never added, or after the commit, is refused and
+  leaves no hanging transaction."""
 
 from __future__ import annotations
 
@@ -13,8 +16,10 @@ import uuid
 
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
+from kafka.record.default_records import DefaultRecordBatchBuilder
 
-from conftest import ReplicatedCluster, create_topic, record_timing, wait_until
+from conftest import HOST, ReplicatedCluster, create_topic, record_timing, wait_until
+from kafka_wire import Reader, exchange, frame, header_v1, i8, i16, i32, i64, string
 
 pytestmark = pytest.mark.needletail_only
 
@@ -109,10 +114,6 @@ def test_killing_the_transaction_coordinator_mid_transaction_lets_the_producer_c
         rc.restart_after_kill(victim)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known race (#12): under CPU load the committed offset sometimes never reaches 10 at the new group "
-           "coordinator after kill -9 of the old one; passes on an idle machine")
 def test_killing_the_group_coordinator_after_send_offsets_to_transaction_keeps_the_offsets(txn_cluster):
     rc = txn_cluster
     source, sink = "txn-offsets-source", "txn-offsets-sink"
@@ -182,3 +183,100 @@ def test_killing_the_group_coordinator_after_send_offsets_to_transaction_keeps_t
         assert sorted(read_committed(rc.bootstrap, sink, 1, 10)) == sorted(b"out-%d" % i for i in range(10))
     finally:
         rc.restart_after_kill(victim)
+
+
+INVALID_TXN_STATE = 48
+COORDINATOR_RETRIABLE = {14, 15, 16}  # COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
+
+
+def raw_init_producer_id(port: int, txn_id: str) -> tuple[int, int]:
+    """InitProducerId v0 with a transactional id at its coordinator -> (producer id, epoch), retrying while it loads."""
+    deadline = time.monotonic() + HANG_S
+    while True:
+        r = Reader(exchange(HOST, port, frame(header_v1(22, 0, 1) + string(txn_id) + i32(60000))))
+        r.i32(), r.i32()  # correlation id, throttle
+        error, pid, epoch = r.i16(), r.i64(), r.i16()
+        if error == 0:
+            return pid, epoch
+        assert error in COORDINATOR_RETRIABLE and time.monotonic() < deadline, f"InitProducerId error {error}"
+        time.sleep(0.2)
+
+
+def raw_add_partition(port: int, txn_id: str, pid: int, epoch: int, topic: str) -> int:
+    """AddPartitionsToTxn v0 of partition 0 (the client flow of librdkafka) -> its error code."""
+    body = string(txn_id) + i64(pid) + i16(epoch) + i32(1) + string(topic) + i32(1) + i32(0)
+    r = Reader(exchange(HOST, port, frame(header_v1(24, 0, 2) + body)))
+    r.i32(), r.i32(), r.i32(), r.string(), r.i32()  # correlation id, throttle, topics, name, partitions
+    r.i32()
+    return r.i16()
+
+
+def raw_end_txn(port: int, txn_id: str, pid: int, epoch: int, commit: bool) -> int:
+    r = Reader(exchange(HOST, port, frame(header_v1(26, 0, 3) + string(txn_id) + i64(pid) + i16(epoch)
+                                          + i8(1 if commit else 0))))
+    r.i32(), r.i32()
+    return r.i16()
+
+
+def raw_transactional_produce(port: int, txn_id: str, topic: str, pid: int, epoch: int, sequence: int,
+                              value: bytes) -> int:
+    """Produce v3, acks=all, of one transactional batch to partition 0 -> its error code."""
+    builder = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=1, producer_id=pid,
+                                        producer_epoch=epoch, base_sequence=sequence, batch_size=1 << 20)
+    builder.append(0, timestamp=int(time.time() * 1000), key=None, value=value, headers=[])
+    batch = bytes(builder.build())
+    body = (string(txn_id) + i16(-1) + i32(10000) + i32(1) + string(topic)
+            + i32(1) + i32(0) + i32(len(batch)) + batch)
+    r = Reader(exchange(HOST, port, frame(header_v1(0, 3, 4) + body)))
+    r.i32(), r.i32(), r.string(), r.i32()  # correlation id, topics, name, partitions
+    r.i32()
+    return r.i16()
+
+
+def list_latest_committed(port: int, topic: str) -> int:
+    """ListOffsets v2 latest with read_committed: the partition's last stable offset."""
+    body = i32(-1) + i8(1) + i32(1) + string(topic) + i32(1) + i32(0) + i64(-1)
+    r = Reader(exchange(HOST, port, frame(header_v1(2, 2, 5) + body)))
+    r.i32(), r.i32(), r.i32(), r.string(), r.i32()  # correlation id, throttle, topics, name, partitions
+    r.i32()
+    error, _, offset = r.i16(), r.i64(), r.i64()
+    assert error == 0, f"ListOffsets error {error}"
+    return offset
+
+
+def test_a_transactional_write_to_a_partition_outside_the_transaction_is_refused_by_its_leader(txn_cluster):
+    rc = txn_cluster
+    topic = "txn-verification"
+    create_topic(rc.bootstrap, topic, partitions=1, replication=3)
+    rc.wait_full_isr(topic, 1, timeout=HANG_S)
+    rc.wait_full_isr("__transaction_state", STATE_PARTITIONS, timeout=HANG_S)
+    # The leader has to ask another broker: the AddPartitionsToTxn v4 verifyOnly path between brokers.
+    leader_id = rc.leaders(topic)[0]
+    txn_leaders = rc.leaders("__transaction_state")
+    txn_id = next(t for t in (f"verify-{uuid.uuid4().hex[:8]}" for _ in range(1000))
+                  if txn_leaders[state_partition(t)] != leader_id)
+    leader = rc.broker_by_id(leader_id).port
+    coordinator = rc.broker_by_id(txn_leaders[state_partition(txn_id)]).port
+    pid, epoch = raw_init_producer_id(coordinator, txn_id)
+
+    # Never added to a transaction: the leader refuses, nothing reaches the log.
+    assert raw_transactional_produce(leader, txn_id, topic, pid, epoch, 0, b"stray") == INVALID_TXN_STATE
+    # Added (the flow every client of today follows): accepted, and later batches need no new check.
+    assert raw_add_partition(coordinator, txn_id, pid, epoch, topic) == 0
+    assert raw_transactional_produce(leader, txn_id, topic, pid, epoch, 0, b"in-1") == 0
+    assert raw_transactional_produce(leader, txn_id, topic, pid, epoch, 1, b"in-2") == 0
+    assert raw_end_txn(coordinator, txn_id, pid, epoch, commit=True) == 0
+    wait_until(lambda: list_latest_committed(leader, topic) == 3, HANG_S, "the COMMIT marker to be stable")
+
+    # A late write of the same producer after the commit would open a transaction no coordinator knows.
+    assert raw_transactional_produce(leader, txn_id, topic, pid, epoch, 2, b"late") == INVALID_TXN_STATE
+    assert list_latest_committed(leader, topic) == 3
+    assert sorted(read_committed(rc.bootstrap, topic, 1, 2)) == [b"in-1", b"in-2"]
+
+    # A real client's transaction on the same partition still commits.
+    producer = Producer({"bootstrap.servers": rc.bootstrap, "transactional.id": txn_id})
+    producer.init_transactions(HANG_S)
+    producer.begin_transaction()
+    producer.produce(topic, value=b"client", partition=0)
+    producer.commit_transaction(HANG_S)
+    assert sorted(read_committed(rc.bootstrap, topic, 1, 3)) == [b"client", b"in-1", b"in-2"]

@@ -141,6 +141,13 @@ def confluent_values(bootstrap: str, isolation: str, expected: int) -> list[byte
 
 
 @pytest.fixture(scope="module")
+def broker(cluster):
+    """This module plays the transaction coordinator itself, so its leader must not ask a real one whether the
+    partitions are in the transactions (KIP-890 part 1 verification, on by default as in Kafka 3.6+)."""
+    return cluster.broker(1, {"transaction.partition.verification.enable": "false"})
+
+
+@pytest.fixture(scope="module")
 def scenario(broker):
     """p0 p1 | A: a0 a1 COMMIT | B: b0 b1 ABORT | p2 | A: c0 COMMIT, then B opens a transaction and leaves it open."""
     create_topic(broker.bootstrap, TOPIC, partitions=1)

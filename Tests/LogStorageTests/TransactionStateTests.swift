@@ -115,6 +115,36 @@ struct TransactionStateTests {
         #expect(log.producerStateEntry(producerId: 7)?.coordinatorEpoch == 5)
     }
 
+    @Test(
+        "KIP-890 part 1: a transactional batch opens a transaction only with the producer's current verification guard"
+    )
+    func verificationGuard() throws {
+        let dir = TempDir()
+        let (_, log) = try openLog(dir)
+        // Not verified (0) and no open transaction: refused.
+        #expect(throws: LogError.invalidTxnState(producerId: 7)) {
+            try log.appendAsLeader(transactionalBatch(sequence: 0), leaderEpoch: 0, now: 0, verificationGuard: 0)
+        }
+        // Verified: opens the transaction; later batches of the open transaction need no guard.
+        let first = log.transactionVerificationGuard(producerId: 7)
+        _ = try log.appendAsLeader(transactionalBatch(sequence: 0), leaderEpoch: 0, now: 0, verificationGuard: first)
+        _ = try log.appendAsLeader(transactionalBatch(sequence: 2), leaderEpoch: 0, now: 0, verificationGuard: 0)
+        // A guard taken before the marker is void after it: a late batch cannot open a transaction nobody knows.
+        let stale = log.transactionVerificationGuard(producerId: 7)
+        _ = try log.appendAsLeader(markerBatch(commit: true), leaderEpoch: 0, now: 0)
+        #expect(throws: LogError.invalidTxnState(producerId: 7)) {
+            try log.appendAsLeader(transactionalBatch(sequence: 4), leaderEpoch: 0, now: 0, verificationGuard: stale)
+        }
+        #expect(log.producerStateEntry(producerId: 7)?.currentTxnFirstOffset == -1)
+        let fresh = log.transactionVerificationGuard(producerId: 7)
+        #expect(fresh != stale)
+        _ = try log.appendAsLeader(transactionalBatch(sequence: 4), leaderEpoch: 0, now: 0, verificationGuard: fresh)
+        #expect(log.producerStateEntry(producerId: 7)?.currentTxnFirstOffset == 5)
+        // Without a guard (verification off, or the coordinator's own batches) nothing changes.
+        _ = try log.appendAsLeader(markerBatch(commit: false), leaderEpoch: 0, now: 0)
+        _ = try log.appendAsLeader(transactionalBatch(sequence: 6), leaderEpoch: 0, now: 0)
+    }
+
     @Test("a read-committed read stops at the LSO and knows the data's aborted transactions")
     func readCommittedRange() throws {
         let dir = TempDir()

@@ -132,6 +132,53 @@ struct TransactionLogAndRuntimeTests {
         #expect(await next.metadata(of: "t")?.state == .completeCommit)
         #expect(other.sent.withLock { $0.first?.coordinatorEpoch } == 4)
     }
+
+    @Test(
+        "a re-election of the same coordinator at a higher epoch while markers are in flight writes them again at the new epoch"
+    )
+    func reElectionDuringMarkers() async throws {
+        let log = Mutex<[[UInt8]]>([])
+        let markers = GatedMarkers()
+        let runtime = TransactionCoordinatorRuntime(
+            config: .init(), partitionCount: 1, clock: { 1000 }, log: { _ in },
+            appender: { _, batch in
+                log.withLock { $0.append(batch) }
+                return .noError
+            }, allocateProducerId: { 5000 }, markers: markers)
+        let first = try #require(await runtime.beginLoading(partition: 0, leaderEpoch: 0))
+        await runtime.finishLoading(partition: 0, ticket: first)
+        _ = await runtime.initProducerId(transactionalId: "t", timeoutMs: 60000, expected: nil)
+        let tp = TxnTopicPartition(topic: "__consumer_offsets", partition: 3)
+        _ = await runtime.addPartitions(transactionalId: "t", producerId: 5000, producerEpoch: 0, partitions: [tp])
+        #expect(
+            await runtime.endTransaction(transactionalId: "t", producerId: 5000, producerEpoch: 0, commit: true)
+                == .noError)
+        var calls = markers.calls.makeAsyncIterator()
+        // The writer at epoch 0 is stuck retrying (its leader just died) ...
+        #expect(await calls.next() == 0)
+
+        // ... when a follower leaves the ISR: the controller bumps the `__transaction_state` leader epoch and this
+        // broker, still the leader, reloads the partition and finds the transaction in PrepareCommit.
+        let reload = try #require(await runtime.beginLoading(partition: 0, leaderEpoch: 1))
+        let records = log.withLock { $0 }
+        #expect(records.count == 3)
+        for (i, batch) in records.enumerated() {
+            var b = batch
+            b.replaceSubrange(0..<8, with: withUnsafeBytes(of: Int64(i).bigEndian, Array.init))
+            #expect(await runtime.replay(partition: 0, batches: b, ticket: reload) == Int64(i) + 1)
+        }
+        await runtime.finishLoading(partition: 0, ticket: reload)
+        #expect(await runtime.metadata(of: "t")?.state == .prepareCommit)
+
+        // The epoch-0 writer then gives up; the reload must have started its own writer at epoch 1 meanwhile.
+        markers.release()
+        for _ in 0..<1000 {
+            if await runtime.metadata(of: "t")?.state == .completeCommit { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(await runtime.metadata(of: "t")?.state == .completeCommit)
+        #expect(markers.epochs.withLock { $0 } == [0, 1])
+    }
 }
 
 final class RecordingMarkers: TransactionMarkerWriter {
@@ -141,6 +188,34 @@ final class RecordingMarkers: TransactionMarkerWriter {
         async -> Bool
     {
         sent.withLock { $0.append(request) }
+        return await stillCoordinator()
+    }
+}
+
+/// Records the coordinator epoch of every marker request; requests at epoch 0 wait until `release()`, like a writer
+/// retrying towards a dead leader.
+final class GatedMarkers: TransactionMarkerWriter {
+    let calls: AsyncStream<Int32>
+    let epochs = Mutex<[Int32]>([])
+    private let callsContinuation: AsyncStream<Int32>.Continuation
+    private let gate: AsyncStream<Void>
+    private let gateContinuation: AsyncStream<Void>.Continuation
+
+    init() {
+        (calls, callsContinuation) = AsyncStream.makeStream(of: Int32.self)
+        (gate, gateContinuation) = AsyncStream.makeStream(of: Void.self)
+    }
+
+    func release() { gateContinuation.finish() }
+
+    func writeMarkers(_ request: TransactionMarkerRequest, stillCoordinator: @escaping @Sendable () async -> Bool)
+        async -> Bool
+    {
+        epochs.withLock { $0.append(request.coordinatorEpoch) }
+        callsContinuation.yield(request.coordinatorEpoch)
+        if request.coordinatorEpoch == 0 {
+            for await _ in gate {}
+        }
         return await stillCoordinator()
     }
 }

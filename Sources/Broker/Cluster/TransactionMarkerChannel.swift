@@ -112,8 +112,8 @@ final class TransactionMarkerChannel: TransactionMarkerWriter {
     }
 }
 
-/// One cached inter-broker connection per leader for marker requests (requests pipeline on it).
-private actor MarkerConnections {
+/// One cached inter-broker connection per broker for marker and verification requests (requests pipeline on it).
+actor MarkerConnections {
     private let clientId: String
     private var open: [Int32: BrokerConnection] = [:]
 

@@ -14,6 +14,8 @@ final class TransactionService: PartitionLeadershipListener {
     var watchedTopic: String { Self.topic }
 
     let runtime: TransactionCoordinatorRuntime
+    /// KIP-890 part 1: the partition side's check of transactional produces with their coordinator.
+    let verifier: TransactionVerifier
     private let brokerId: Int32
     private let metadata: MetadataCache
     private let replicas: ReplicaManager
@@ -50,6 +52,9 @@ final class TransactionService: PartitionLeadershipListener {
             allocateProducerId: { try? await producerIds.nextId() },
             markers: TransactionMarkerChannel(
                 brokerId: brokerId, metadata: metadata, config: brokerConfig, logger: logger))
+        verifier = TransactionVerifier(
+            brokerId: brokerId, metadata: metadata, replicas: replicas, runtime: runtime, config: brokerConfig,
+            logger: logger)
     }
 
     /// Startup: the timeout and expiration timers. Partitions load on leadership notifications.

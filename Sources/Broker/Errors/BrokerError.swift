@@ -32,6 +32,7 @@ enum BrokerError: Error, Sendable, Equatable {
     case unsupportedCompressionType
     case outOfOrderSequence(String)
     case invalidProducerEpoch
+    case invalidTxnState
     case transactionCoordinatorFenced
     case unknownProducerId
     case duplicateSequence
@@ -84,6 +85,7 @@ extension BrokerError {
         case .unsupportedCompressionType: self = .unsupportedCompressionType
         case .outOfOrderSequence(let m): self = .outOfOrderSequence(m)
         case .invalidProducerEpoch: self = .invalidProducerEpoch
+        case .invalidTxnState: self = .invalidTxnState
         case .transactionCoordinatorFenced: self = .transactionCoordinatorFenced
         case .unknownProducerId: self = .unknownProducerId
         case .duplicateSequence: self = .duplicateSequence
@@ -126,6 +128,7 @@ extension ErrorCode {
         case .unsupportedCompressionType: self = .unsupportedCompressionType
         case .outOfOrderSequence: self = .outOfOrderSequenceNumber
         case .invalidProducerEpoch: self = .invalidProducerEpoch
+        case .invalidTxnState: self = .invalidTxnState
         case .transactionCoordinatorFenced: self = .transactionCoordinatorFenced
         case .unknownProducerId: self = .unknownProducerId
         case .duplicateSequence: self = .duplicateSequenceNumber

@@ -1,12 +1,14 @@
 import Authorization
 import KafkaProtocol
 import Replication
+import TransactionCoordinator
 
 /// Produce: maps the request to one `ReplicaManager.produce` call and its results back to the response (nothing
 /// for acks=0). The path: ProduceHandler → `Replication.ReplicaManager.produce` (acks, min.insync, append, the
 /// acks=all wait) → `Partition.appendAsLeader` (validation, recompression) → `LogStorage.PartitionLog`.
 /// Transactional batches are appended like idempotent ones (producer epoch and sequence checks in the log's
-/// producer state) and open the producer's transaction in the partition until a WriteTxnMarkers ends it.
+/// producer state) and open the producer's transaction in the partition until a WriteTxnMarkers ends it; the first
+/// one of a transaction in a partition is first checked with the coordinator (`TransactionVerifier`, KIP-890 part 1).
 struct ProduceHandler: APIHandler {
     typealias Request = ProduceRequest
     let versions: ClosedRange<Int16> = 0...9
@@ -33,12 +35,24 @@ struct ProduceHandler: APIHandler {
         // Kafka checks Topic Write per topic before existence; an unauthorized topic's partitions are answered
         // TOPIC_AUTHORIZATION_FAILED and the rest are written.
         let writable = context.authorized(.write, .topic, request.topicData.map(\.name))
+        // KIP-890 part 1: a transactional batch opening its transaction here must belong to it at the coordinator.
+        var verdict = TransactionVerifier.Verdict()
+        if let transactionalId = request.transactionalId {
+            verdict = await core.transactions.verifier.verify(
+                transactionalId: transactionalId,
+                entries: request.topicData.filter { writable.contains($0.name) }.flatMap { topic in
+                    topic.partitionData.map { (TxnTopicPartition(topic: topic.name, partition: $0.index), $0.records) }
+                })
+        }
         var entries: [ProduceEntry] = []
         for topic in request.topicData where writable.contains(topic.name) {
             for partitionData in topic.partitionData {
+                let tp = TxnTopicPartition(topic: topic.name, partition: partitionData.index)
+                guard verdict.refused[tp] == nil else { continue }
                 entries.append(
                     ProduceEntry(
-                        topic: topic.name, partition: partitionData.index, records: partitionData.records ?? []))
+                        topic: topic.name, partition: partitionData.index, records: partitionData.records ?? [],
+                        verificationGuard: verdict.guards[tp]))
             }
         }
         let origin = ProduceOrigin.client(ClientRecordFormats(zstd: version >= 7, legacyMagic: version <= 2))
@@ -55,6 +69,10 @@ struct ProduceHandler: APIHandler {
                     index: partitionData.index, errorCode: 0, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1)
                 if !writable.contains(topic.name) {
                     result.errorCode = ErrorCode.topicAuthorizationFailed.rawValue
+                } else if let code = verdict.refused[
+                    TxnTopicPartition(topic: topic.name, partition: partitionData.index)]
+                {
+                    result.errorCode = code.rawValue
                 } else if let produced = next.next() {
                     result.baseOffset = produced.baseOffset
                     result.logAppendTimeMs = produced.logAppendTime
