@@ -41,16 +41,20 @@ let package = Package(
         // Kafka's on-disk log: segments, indexes, checkpoints, recovery, retention, producer state.
         .target(
             name: "LogStorage", dependencies: ["KafkaRecords"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        // Order-keeping JSON values, a strict parser and Jackson's compact writer (znodes, ACLs, dump-log, the HTTP API).
+        .target(name: "JSONText", exclude: ["README.md"], swiftSettings: swiftSettings),
         // Kafka's ACL model and AclAuthorizer's decision as a pure function; the ACL znode JSON (sans-io).
-        .target(name: "Authorization", exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(
+            name: "Authorization", dependencies: ["JSONText"], exclude: ["README.md"], swiftSettings: swiftSettings),
         // libzookeeper behind an async Swift API, plus Kafka's znode layout.
         .target(
-            name: "Coordination", dependencies: ["CZooKeeper", "Authorization"], exclude: ["README.md"],
+            name: "Coordination", dependencies: ["CZooKeeper", "Authorization", "JSONText"], exclude: ["README.md"],
             swiftSettings: swiftSettings),
         // Prometheus text format, recording cells, `process_*`, export-ownership rules, the `/metrics` listener.
         .target(
             name: "Observability",
             dependencies: [
+                "JSONText",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -116,7 +120,8 @@ let package = Package(
         // The KRaft metadata image (sans-io): Kafka's metadata records replayed into a value (brokers, topics,
         // partitions, configs, features, producer ids, SCRAM, ACLs, quotas), snapshots, per-broker replica changes.
         .target(
-            name: "MetadataImage", dependencies: ["KafkaProtocol"], exclude: ["README.md"], swiftSettings: swiftSettings
+            name: "MetadataImage", dependencies: ["KafkaProtocol", "JSONText"], exclude: ["README.md"],
+            swiftSettings: swiftSettings
         ),
         // The KRaft controller's decisions as a value state machine (sans-io): registrations, heartbeats and fencing,
         // topics, AlterPartition, configs, producer id blocks; each event returns the records to append. Uses
@@ -165,7 +170,7 @@ let package = Package(
             dependencies: [
                 "Broker", "GroupCoordinator", "KafkaConfig", "KafkaClient", "KafkaProtocol", "KafkaRecords",
                 "LogStorage", "TransactionCoordinator", "Authorization", "Authentication", "Coordination",
-                "MetadataImage", "KRaft",
+                "MetadataImage", "KRaft", "JSONText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -223,6 +228,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "AuthorizationTests", dependencies: ["Authorization"], swiftSettings: swiftSettings),
+        .testTarget(name: "JSONTextTests", dependencies: ["JSONText"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AuthenticationTests", dependencies: ["Authentication"], swiftSettings: swiftSettings),
         // Optimised even in debug builds: the quorum simulation runs thousands of seeds inside `swift test`.

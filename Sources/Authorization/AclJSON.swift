@@ -1,4 +1,5 @@
 import Foundation
+import JSONText
 
 /// The bytes Kafka keeps in ZooKeeper for ACLs (`AclEntry.toJsonCompatibleMap` / `fromBytes`, and the change
 /// notifications of `ZkAclChangeStore`), so ACLs written by Kafka's own tools take effect here and the reverse.
@@ -76,23 +77,7 @@ public enum AclJSON {
     }
 
     /// A JSON string literal as Jackson writes it.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16, uppercase: true)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { JSON.quote(s) }
 }
 
 /// Where ACLs live in ZooKeeper (`ZkAclStore`): literal patterns under `/kafka-acl/<Type>/<name>`, prefixed ones

@@ -121,12 +121,14 @@ extension BrokerConfig {
             merged[key] = value
             origins[key] = .override
         }
+        let adapted = ContainerConventions.adapt(&merged, origins: &origins, environment: environment)
         let config = try BrokerConfig(properties: merged)
-        let warnings = config.unknownKeys.map { key in
-            ConfigWarning(
-                key: key, origin: origins[key] ?? .override,
-                message: "The configuration '\(key)' was supplied but isn't a known config.")
-        }
+        let warnings =
+            config.unknownKeys.map { key in
+                ConfigWarning(
+                    key: key, origin: origins[key] ?? .override,
+                    message: "The configuration '\(key)' was supplied but isn't a known config.")
+            } + adapted
         return Loaded(config: config, warnings: warnings, origins: origins)
     }
 }

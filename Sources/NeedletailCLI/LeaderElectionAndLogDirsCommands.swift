@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JSONText
 import KafkaClient
 import KafkaProtocol
 
@@ -157,18 +158,5 @@ struct LogDirsCommand: AsyncParsableCommand {
         }
     }
 
-    private func json(_ s: String) -> String {
-        var out = "\""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if ch.value < 0x20 { out += String(format: "\\u%04x", ch.value) } else { out.unicodeScalars.append(ch) }
-            }
-        }
-        return out + "\""
-    }
+    private func json(_ s: String) -> String { JSON.quote(s) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GroupCoordinator
+import JSONText
 import KafkaProtocol
 import TransactionCoordinator
 
@@ -29,24 +30,7 @@ indirect enum JSONValue: Equatable {
         }
     }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where u.value < 0x20:
-                out += String(format: "\\u%04X", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { JSON.quote(s) }
 }
 
 /// `kafka-dump-log --offsets-decoder`: `__consumer_offsets` record keys and values as Kafka's OffsetsMessageParser

@@ -1,3 +1,4 @@
+import JSONText
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -61,26 +62,7 @@ public struct HTTPAnswer: Sendable, Equatable {
     }
 
     /// A JSON string literal.
-    public static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    public static func jsonString(_ s: String) -> String { JSON.quote(s) }
 }
 
 /// The Content-Type Prometheus expects for the 0.0.4 text format.

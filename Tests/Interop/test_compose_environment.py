@@ -8,9 +8,11 @@ import pytest
 
 from conftest import ROOT, free_port
 
-# The secured file (SASL_SSL, JKS stores from compose/secrets, Confluent's *_FILENAME / *_CREDENTIALS variables that
-# are image conventions rather than broker settings) has its own test: test_security_compose.py.
-COMPOSE_FILES = sorted(p for p in (ROOT / "compose").glob("docker-compose*.yml") if p.name != "docker-compose-secured.yml")
+# The ZooKeeper-mode files. The secured file (SASL_SSL, JKS stores from compose/secrets, Confluent's *_FILENAME /
+# *_CREDENTIALS variables that are image conventions rather than broker settings) has its own test,
+# test_security_compose.py; the KRaft files (docker-compose.kraft-*.yml) have test_kraft_compose.py.
+COMPOSE_FILES = sorted(p for p in (ROOT / "compose").glob("docker-compose*.yml")
+                       if p.name != "docker-compose-secured.yml" and ".kraft-" not in p.name)
 
 
 def _broker_services():

@@ -25,6 +25,11 @@ enum KRaftLauncher {
         MallocTuning.apply(environment: ProcessInfo.processInfo.environment)
         let logger = Logger(label: "needletail.kraft")
         let cwd = FileManager.default.currentDirectoryPath
+        for line in try KRaftStorage.formatOnFirstStart(
+            initial, environment: ProcessInfo.processInfo.environment, workingDirectory: cwd)
+        {
+            logger.info("[KafkaRaftServer nodeId=\(kraft.nodeId)] \(line)")
+        }
         let formatted = try KRaftStorage.checkFormatted(initial, workingDirectory: cwd)
         guard let metadataDir = KRaftStorage.metadataDirectory(initial, workingDirectory: cwd) else {
             throw BrokerStartupError("No log directory configured (log.dirs)")

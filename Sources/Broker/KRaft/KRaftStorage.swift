@@ -79,6 +79,61 @@ public enum KRaftStorage {
 }
 
 extension KRaftStorage {
+    /// What Kafka's images do before the first start (`ub ensure CLUSTER_ID`, then `kafka-storage format
+    /// --ignore-formatted`): when the environment names a cluster id, every directory without `meta.properties` is
+    /// formatted with it; formatted ones are left alone. A cluster id that is not a UUID (Kafka's storage tool
+    /// refuses those) is replaced by a stable UUID derived from it, so every node of a compose file agrees. Returns
+    /// the lines to log.
+    public static func formatOnFirstStart(
+        _ config: BrokerConfig, environment: [String: String], workingDirectory: String
+    ) throws -> [String] {
+        guard let kraft = config.kraft, let (given, _) = ContainerConventions.clusterId(environment: environment)
+        else { return [] }
+        var lines: [String] = []
+        let clusterId: String
+        if isValidClusterId(given) {
+            clusterId = given
+        } else {
+            clusterId = derivedClusterId(given)
+            lines.append(
+                "Cluster ID \(given) is not a UUID (Kafka's storage tool refuses it); using \(clusterId), derived "
+                    + "from it, which every node given the same id derives alike")
+        }
+        let metadataDir = metadataDirectory(config, workingDirectory: workingDirectory)
+        for dir in directories(config, workingDirectory: workingDirectory) {
+            guard try MetaProperties.read(directory: dir) == nil else { continue }
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                try MetaProperties(version: 1, clusterId: clusterId, nodeId: kraft.nodeId, directoryId: randomUuid())
+                    .write(directory: dir)
+            } catch {
+                throw BrokerStartupError("Cannot format \(dir) on first start: \(error)")
+            }
+            let kind = dir == metadataDir ? "metadata" : "data"
+            lines.append("Formatting \(kind) directory \(dir) with metadata.version \(metadataVersion).")
+        }
+        return lines
+    }
+
+    /// A stable Kafka UUID for any string: two FNV-1a 64-bit hashes (different offset bases) as 16 bytes, the top
+    /// bit cleared so the text never starts with '-' or '_' (Kafka's `Uuid.randomUuid` avoids a leading '-').
+    static func derivedClusterId(_ text: String) -> String {
+        func fnv1a(_ basis: UInt64) -> UInt64 {
+            var h = basis
+            for b in text.utf8 {
+                h ^= UInt64(b)
+                h = h &* 0x0000_0100_0000_01B3
+            }
+            return h
+        }
+        let high = fnv1a(0xCBF2_9CE4_8422_2325) & 0x7FFF_FFFF_FFFF_FFFF
+        let low = fnv1a(0x8422_2325_CBF2_9CE4)
+        let bytes =
+            (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) }
+            + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
+        return UUIDValue(bytes: bytes).base64URL
+    }
+
     /// The metadata.version `format` reports (Kafka 3.9's latest production level). Needletail writes no
     /// `bootstrap.checkpoint` yet, so nothing reads it back.
     public static let metadataVersion = "3.9-IV0"
