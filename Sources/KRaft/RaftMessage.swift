@@ -190,11 +190,11 @@ public enum RaftError: Sendable, Hashable, Error {
     case fencedLeaderEpoch
     /// NOT_LEADER_OR_FOLLOWER (6): a Fetch reached a node that is not the leader of that epoch.
     case notLeaderOrFollower
-    /// UNKNOWN_LEADER_EPOCH (59): the request's epoch is newer than the responder knows.
+    /// UNKNOWN_LEADER_EPOCH (75): the request's epoch is newer than the responder knows.
     case unknownLeaderEpoch
     /// SNAPSHOT_NOT_FOUND (98).
     case snapshotNotFound
-    /// INCONSISTENT_VOTER_SET (80): the sender is not a voter.
+    /// INCONSISTENT_VOTER_SET (94): the sender is not a voter.
     case inconsistentVoterSet
 
     /// Kafka's error code.
@@ -202,9 +202,9 @@ public enum RaftError: Sendable, Hashable, Error {
         switch self {
         case .fencedLeaderEpoch: 74
         case .notLeaderOrFollower: 6
-        case .unknownLeaderEpoch: 59
+        case .unknownLeaderEpoch: 75
         case .snapshotNotFound: 98
-        case .inconsistentVoterSet: 80
+        case .inconsistentVoterSet: 94
         }
     }
 }

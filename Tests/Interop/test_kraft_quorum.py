@@ -1,7 +1,8 @@
-"""KRaft mode: storage formatting, mode selection and a single-node quorum, with real processes.
+"""KRaft mode: storage formatting, mode selection, a single-node quorum and a three-node quorum talking over
+Kafka's quorum RPCs (Vote, BeginQuorumEpoch, Fetch of __cluster_metadata), with real processes.
 
 KRaft nodes need no ZooKeeper; only the "ZooKeeper broker refuses a KRaft directory" check starts one.
-What is not covered yet (not wired): quorums of several nodes, failover, the broker data path on KRaft.
+What is not covered yet (not wired): snapshots on disk, the broker data path on KRaft.
 """
 
 from __future__ import annotations
@@ -193,3 +194,142 @@ def test_a_single_node_elects_itself_and_survives_a_restart(workdir):
         assert int(second["LeaderEpoch"]) > int(first["LeaderEpoch"])
     finally:
         node.stop()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Three combined nodes (process.roles=broker,controller), one cluster for the tests below, in order.
+
+def replication(bootstrap: str) -> dict[int, dict[str, str]]:
+    """`describe --replication` rows by node id: LogEndOffset, Lag, Status."""
+    out = needletail("metadata-quorum", "--bootstrap-server", bootstrap, "describe", "--replication")
+    if out.returncode != 0:
+        return {}
+    lines = out.stdout.splitlines()
+    header = lines[0].split()
+    return {int(row.split()[0]): dict(zip(header, row.split())) for row in lines[1:] if row.strip()}
+
+
+class Quorum:
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.broker_ports = {n: free_port() for n in (1, 2, 3)}
+        self.controller_ports = {n: free_port() for n in (1, 2, 3)}
+        voters = ",".join(f"{n}@{HOST}:{p}" for n, p in self.controller_ports.items())
+        self.cluster_id = needletail("storage", "random-uuid").stdout.strip()
+        self.nodes: dict[int, Node] = {}
+        for n in (1, 2, 3):
+            config = directory / f"quorum-{n}.properties"
+            config.write_text(
+                f"process.roles=broker,controller\nnode.id={n}\ncontroller.quorum.voters={voters}\n"
+                f"listeners=PLAINTEXT://{HOST}:{self.broker_ports[n]},CONTROLLER://{HOST}:{self.controller_ports[n]}\n"
+                f"controller.listener.names=CONTROLLER\nlog.dirs={directory}/quorum-data-{n}\n")
+            out = needletail("storage", "format", "-t", self.cluster_id, "-c", str(config))
+            assert out.returncode == 0, out.stderr
+            self.nodes[n] = Node(config, directory / f"quorum-{n}.log")
+
+    def bootstrap(self, n: int) -> str:
+        return f"{HOST}:{self.broker_ports[n]}"
+
+    def running(self) -> list[int]:
+        return [n for n, node in self.nodes.items() if node.process and node.process.poll() is None]
+
+    def logs(self) -> str:
+        return "\n".join(f"--- node {n}\n" + node.log.read_text()[-1500:] for n, node in self.nodes.items()
+                         if node.log.exists())
+
+    def agreed_leader(self, among: list[int] | None = None) -> dict[str, str] | None:
+        """The status every running node reports, once they all name the same leader and epoch."""
+        seen = [status(self.bootstrap(n)) for n in (among or self.running())]
+        if not seen or not all(s.get("LeaderId") not in (None, "-1") for s in seen):
+            return None
+        if len({(s["LeaderId"], s["LeaderEpoch"]) for s in seen}) != 1:
+            return None
+        return seen[0]
+
+
+@pytest.fixture(scope="module")
+def quorum(workdir):
+    q = Quorum(workdir)
+    for node in q.nodes.values():
+        node.start()
+    yield q
+    for node in q.nodes.values():
+        node.stop()
+
+
+def test_three_nodes_elect_one_leader_that_every_node_reports(quorum):
+    agreed = wait_until(quorum.agreed_leader, 60, quorum.logs)
+    assert agreed["ClusterId"] == quorum.cluster_id
+    assert all(f'"id": {n}' in agreed["CurrentVoters"] for n in (1, 2, 3))
+    leader = int(agreed["LeaderId"])
+    # The followers fetch the leader's LeaderChange record: every voter's log end offset reaches the leader's.
+    rows = wait_until(lambda: (r := replication(quorum.bootstrap(1))) and len(r) == 3
+                      and len({row["LogEndOffset"] for row in r.values()}) == 1 and r, 60, quorum.logs)
+    assert rows[leader]["Status"] == "Leader"
+    assert sorted(n for n, row in rows.items() if row["Status"] == "Follower") == sorted({1, 2, 3} - {leader})
+    assert int(rows[leader]["LogEndOffset"]) >= 1
+
+    admin = KafkaAdminClient(bootstrap_servers=quorum.bootstrap(1), request_timeout_ms=10000)
+    try:
+        described = admin.describe_metadata_quorum()
+    finally:
+        admin.close()
+    partition = described["topics"][0]["partitions"][0]
+    assert partition["leader_id"] == leader
+    assert str(partition["leader_epoch"]) == agreed["LeaderEpoch"]
+    assert sorted(v["replica_id"] for v in partition["current_voters"]) == [1, 2, 3]
+
+
+def test_kill_9_of_the_leader_elects_another_and_the_restarted_node_catches_up(quorum):
+    before = wait_until(quorum.agreed_leader, 60, quorum.logs)
+    old = int(before["LeaderId"])
+    quorum.nodes[old].process.kill()
+    quorum.nodes[old].process.wait()
+    killed_at = time.monotonic()
+    survivors = [n for n in (1, 2, 3) if n != old]
+    after = wait_until(lambda: (s := quorum.agreed_leader(survivors)) and s["LeaderId"] != str(old) and s, 60,
+                       quorum.logs)
+    print(f"new leader {after['LeaderId']} (epoch {after['LeaderEpoch']}) "
+          f"{(time.monotonic() - killed_at) * 1000:.0f} ms after kill -9 of leader {old}")
+    assert int(after["LeaderEpoch"]) > int(before["LeaderEpoch"])
+
+    quorum.nodes[old].start()
+    leader = int(after["LeaderId"])
+    rows = wait_until(lambda: (r := replication(quorum.bootstrap(leader))) and len(r) == 3
+                      and r[old]["LogEndOffset"] == r[leader]["LogEndOffset"] and r, 60, quorum.logs)
+    assert rows[old]["Status"] == "Follower"
+    assert quorum.agreed_leader()["LeaderId"] == str(leader)
+
+
+def test_restarting_all_three_nodes_keeps_the_epoch_and_the_log(quorum):
+    before = wait_until(quorum.agreed_leader, 60, quorum.logs)
+    leader = int(before["LeaderId"])
+    rows = wait_until(lambda: (r := replication(quorum.bootstrap(leader))) and len(r) == 3
+                      and len({row["LogEndOffset"] for row in r.values()}) == 1 and r, 60, quorum.logs)
+    end_before = int(rows[leader]["LogEndOffset"])
+    for node in quorum.nodes.values():
+        node.stop()
+    for node in quorum.nodes.values():
+        node.start()
+    after = wait_until(quorum.agreed_leader, 60, quorum.logs)
+    assert int(after["LeaderEpoch"]) >= int(before["LeaderEpoch"])
+    for n in (1, 2, 3):
+        state = json.loads((quorum.directory / f"quorum-data-{n}" / "__cluster_metadata-0" / "quorum-state").read_text())
+        assert state["leaderEpoch"] >= int(before["LeaderEpoch"])
+    # The log came back from disk: nobody starts below where everyone was, and every new epoch added its record.
+    rows = wait_until(lambda: (r := replication(quorum.bootstrap(1))) and len(r) == 3
+                      and len({row["LogEndOffset"] for row in r.values()}) == 1 and r, 60, quorum.logs)
+    assert int(next(iter(rows.values()))["LogEndOffset"]) > end_before
+
+
+def test_dump_log_reads_the_metadata_log_with_its_leader_change_records(quorum):
+    wait_until(quorum.agreed_leader, 60, quorum.logs)
+    segment = quorum.directory / "quorum-data-1" / "__cluster_metadata-0" / "00000000000000000000.log"
+    out = needletail("dump-log", "--cluster-metadata-decoder", "--files", str(segment))
+    assert out.returncode == 0, out.stderr
+    changes = [line for line in out.stdout.splitlines() if "LeaderChange:" in line]
+    assert changes, out.stdout
+    first = json.loads(changes[0].split("LeaderChange: ", 1)[1])
+    assert sorted(v["voterId"] for v in first["voters"]) == [1, 2, 3]
+    assert "isControl: true" in out.stdout
+    assert (segment.parent / "leader-epoch-checkpoint").exists()

@@ -249,9 +249,6 @@ def test_a_transactional_producer_commits_and_read_committed_sees_only_committed
     assert out.stdout.split() == [b"committed-%d" % i for i in range(10)]
 
 
-@pytest.mark.xfail(reason="the KRaft metadata log is in memory until the LogStorage-backed RaftLog (kraft-wire) "
-                          "lands: after a restart the topics are gone although their data stays on disk",
-                   strict=False)
 def test_a_restart_keeps_topics_and_data(node):
     topic = fresh("restart")
     assert cli("topics", "--bootstrap-server", node.bootstrap, "--create", "--topic", topic).returncode == 0

@@ -2,8 +2,8 @@ import KRaft
 import KafkaProtocol
 
 /// DescribeQuorum (55): the metadata quorum as its leader sees it (`KafkaRaftClient.handleDescribeQuorumRequest`),
-/// answered on the broker and the controller listeners alike. A node that is not the leader answers
-/// NOT_LEADER_OR_FOLLOWER for the partition.
+/// answered on the broker and the controller listeners alike. A node that is not the leader forwards the request to
+/// the leader it knows, and answers NOT_LEADER_OR_FOLLOWER for the partition when it knows none or cannot reach it.
 struct DescribeQuorumHandler: APIHandler {
     typealias Request = DescribeQuorumRequest
     let versions: ClosedRange<Int16> = 0...2
@@ -39,6 +39,12 @@ struct DescribeQuorumHandler: APIHandler {
             partition.highWatermark = d.highWatermark
             partition.currentVoters = d.currentVoters.map(state)
             partition.observers = d.observers.map(state)
+        } else if !context.clientId.hasPrefix(RaftPeers.clientIdPrefix), let leader = await driver.leaderId,
+            leader != nodeId, let answer = await driver.peers?.forward(request, to: ReplicaID(leader))
+        {
+            // Kafka's brokers forward DescribeQuorum to the active controller; a node that is not the leader asks
+            // the leader once (never a request another node forwarded, so two nodes cannot bounce it).
+            return answer
         } else {
             partition.errorCode = ErrorCode.notLeaderOrFollower.rawValue
             partition.errorMessage = "This node is not the leader of the metadata quorum"

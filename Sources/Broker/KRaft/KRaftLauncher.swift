@@ -15,8 +15,10 @@ import Replication
 /// mode, with the metadata log in place of ZooKeeper (`KRaftMetadataPublisher` feeds the metadata cache and the
 /// replicas; `KRaftMetadataWriter` sends admin writes to the controller).
 ///
-/// What is not wired yet: the quorum RPCs between nodes (a broker-only node or a quorum of several cannot work),
-/// the durable metadata log (it is in memory: after a restart the topics are gone while their data stays on disk),
+/// The quorum RPCs (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch of `__cluster_metadata`, FetchSnapshot) are
+/// served on every listener and sent to the other voters' controller endpoints. What is not wired yet: broker
+/// registration and heartbeats over the wire (only the node that leads the quorum registers its broker, so a
+/// quorum of several serves clients from its leader only) and forwarding admin writes to the active controller,
 /// ACLs, SCRAM credentials, client quotas and the `/metrics` listener in KRaft mode.
 enum KRaftLauncher {
     static func run(config initial: BrokerConfig) async throws {
@@ -41,11 +43,11 @@ enum KRaftLauncher {
         )
         guard kraft.isController, kraft.isBroker else {
             throw BrokerStartupError(
-                "process.roles=\(roles) is not supported yet: only a combined node (broker,controller) runs without the quorum RPCs between nodes"
+                "process.roles=\(roles) is not supported yet: only combined nodes (broker,controller) run the broker"
             )
         }
         logger.warning(
-            "[KafkaRaftServer nodeId=\(nodeId)] KRaft mode is partial: the metadata log is kept in memory (topics do not survive a restart) and the quorum RPCs between nodes are not wired yet"
+            "[KafkaRaftServer nodeId=\(nodeId)] KRaft mode is partial: brokers register in process with the node that leads the quorum (no BrokerRegistration/BrokerHeartbeat over the wire, no forwarding of admin writes yet)"
         )
         let logDirs = initial.resolvedLogDirs(workingDirectory: cwd)
         try BrokerLauncher.checkDescriptorBudget(logDirs: logDirs, logger: logger)
@@ -65,7 +67,8 @@ enum KRaftLauncher {
         }
         logger.info("Loaded \(logManager.allLogs.count) logs from \(logDirs.joined(separator: ","))")
 
-        let driver = try RaftDriver(kraft: kraft, metadataDirectory: metadataDir, logger: logger)
+        let driver = try RaftDriver(
+            kraft: kraft, clusterId: formatted.clusterId, metadataDirectory: metadataDir, logger: logger)
         let metadata = MetadataCache()
         let replicas = ReplicaManager(logManager: logManager, brokerId: nodeId)
         let publisher = KRaftMetadataPublisher(
@@ -104,9 +107,16 @@ enum KRaftLauncher {
         let routerBox = Shared<RequestRouter?>(nil)
         let router = RequestRouter(
             routes: core.routes(advertised: { routerBox.value?.advertisedVersions ?? [] }) + [
+                // Replaces the data-path Fetch route: metadata-partition fetches go to the Raft driver.
+                Route(
+                    handler: KRaftFetchHandler(data: FetchHandler(core: core), raft: RaftFetchHandler(driver: driver))),
+                Route(handler: VoteHandler(driver: driver)),
+                Route(handler: BeginQuorumEpochHandler(driver: driver)),
+                Route(handler: EndQuorumEpochHandler(driver: driver)),
+                Route(handler: FetchSnapshotHandler(driver: driver)),
                 Route(
                     handler: DescribeQuorumHandler(
-                        driver: driver, directoryId: directoryId, nodeId: nodeId, voterNodes: voterNodes))
+                        driver: driver, directoryId: directoryId, nodeId: nodeId, voterNodes: voterNodes)),
             ], logger: logger, metrics: metrics)
         routerBox.withLock { $0 = router }
 
@@ -115,11 +125,16 @@ enum KRaftLauncher {
                 controller: controller, publisher: publisher, brokerId: nodeId, brokerEpoch: brokerEpoch),
             connector: ClientLeaderConnector(), brokers: MetadataLiveBrokers(metadata: metadata, config: brokerConfig),
             leadershipListeners: [groups, core.transactions], config: brokerConfig, logger: logger)
-        await driver.start()
-        let following = Task { await publisher.run(driver: driver) }
-        let controlling = Task { await controller.run() }
         let group = MultiThreadedEventLoopGroup(
             numberOfThreads: max(1, min(initial.numNetworkThreads, System.coreCount)))
+        let ownVoter = kraft.voters.first { $0.id.rawValue == nodeId }
+        await driver.start(
+            peers: RaftPeers(
+                voters: kraft.voters, localId: ReplicaID(nodeId), driver: driver, config: kraft.quorum,
+                leaderEndpoint: ownVoter.map { (name: controllerListener, host: $0.host, port: $0.port) },
+                group: group, logger: logger))
+        let following = Task { await publisher.run(driver: driver) }
+        let controlling = Task { await controller.run() }
         let server: KafkaServer
         do {
             server = try await KafkaServer.start(

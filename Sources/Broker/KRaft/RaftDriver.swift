@@ -8,21 +8,28 @@ import Logging
 /// its effects in order (the `quorum-state` file is written and synced before anything that depends on it), and
 /// answers questions about the quorum (DescribeQuorum).
 ///
-/// Not wired yet: messages to other voters. A `.send` effect is logged and dropped, so a quorum of one elects itself
-/// and a larger quorum cannot; the log is the in-memory `InMemoryRaftLog`, so only the `quorum-state` survives a
-/// restart.
+/// Messages to other voters go out through ``RaftPeers`` (one client per voter); requests from them arrive through
+/// the quorum handlers and ``handle(_:from:)``, which waits for the node's answer (see `RaftDriver+Wire.swift`).
+/// The log is `DiskRaftLog`, `__cluster_metadata-0` on `LogStorage`: the log and its epochs survive a restart.
 actor RaftDriver {
-    private var node: RaftNode<InMemoryRaftLog>
+    var node: RaftNode<DiskRaftLog>
     private let stateFile: String
-    private let logger: Logger
-    private let nodeId: Int32
+    let logger: Logger
+    let nodeId: Int32
+    /// The cluster id every quorum request carries and is checked against.
+    nonisolated let clusterId: String
     private var loop: Task<Void, Never>?
-    private var warnedUnwiredSend = false
+    /// Requests from other voters waiting for the node's answer, by arrival.
+    var waiting: [Int64: WaitingRequest] = [:]
+    var nextWaitingId: Int64 = 0
+    /// The correlation id this node gave the latest Fetch of each replica (the core parks one per replica).
+    var latestFetch: [ReplicaID: Int64] = [:]
+    var peers: RaftPeers?
 
     /// The metadata partition's directory, `<metadata.log.dir>/__cluster_metadata-0`.
     static let partitionDirectoryName = "__cluster_metadata-0"
 
-    init(kraft: KRaftConfig, metadataDirectory: String, logger: Logger) throws {
+    init(kraft: KRaftConfig, clusterId: String, metadataDirectory: String, logger: Logger) throws {
         let partitionDir = metadataDirectory + "/" + Self.partitionDirectoryName
         do {
             try FileManager.default.createDirectory(atPath: partitionDir, withIntermediateDirectories: true)
@@ -38,26 +45,39 @@ actor RaftDriver {
                 throw BrokerStartupError("Cannot read \(stateFile): \(error)")
             }
         }
+        let log: DiskRaftLog
+        do {
+            log = try DiskRaftLog(directory: partitionDir, clock: { RaftDriver.now() })
+        } catch {
+            throw BrokerStartupError("Cannot open \(partitionDir): \(error)")
+        }
         self.logger = logger
+        self.clusterId = clusterId
         nodeId = kraft.nodeId
         node = RaftNode(
-            id: ReplicaID(kraft.nodeId), voters: kraft.voters.map(\.id), config: kraft.quorum, log: InMemoryRaftLog(),
+            id: ReplicaID(kraft.nodeId), voters: kraft.voters.map(\.id), config: kraft.quorum, log: log,
             persisted: persisted, now: Self.now(), seed: UInt64.random(in: 0...UInt64.max))
         let stored = persisted.map { QuorumStateFile.encode($0) } ?? "none"
         let id = kraft.nodeId
-        logger.info("[RaftManager id=\(id)] Starting (quorum-state: \(stored))")
+        logger.info(
+            "[RaftManager id=\(id)] Starting (quorum-state: \(stored); log end offset \(log.endOffset), last epoch \(log.lastFetchedEpoch))"
+        )
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
-    /// Starts the poll loop.
-    func start() {
+    /// Starts the poll loop; `peers` carries the messages for other voters.
+    func start(peers: RaftPeers? = nil) {
+        self.peers = peers
         loop = Task { await self.run() }
     }
 
-    func stop() {
+    func stop() async {
         loop?.cancel()
         loop = nil
+        for (_, w) in waiting { w.continuation.resume(returning: nil) }
+        waiting = [:]
+        await peers?.close()
     }
 
     private func run() async {
@@ -70,7 +90,7 @@ actor RaftDriver {
         }
     }
 
-    private func perform(_ effects: [RaftEffect]) {
+    func perform(_ effects: [RaftEffect]) {
         for effect in effects {
             switch effect {
             case .persist(let state):
@@ -83,12 +103,7 @@ actor RaftDriver {
                     exit(1)
                 }
             case .send(let to, let message):
-                if !warnedUnwiredSend {
-                    warnedUnwiredSend = true
-                    logger.warning(
-                        "[RaftManager id=\(nodeId)] Not sending \(message) to voter \(to): the quorum RPCs between nodes are not wired yet"
-                    )
-                }
+                deliver(message, to: to)
             case .highWatermark(let hw):
                 logger.debug("[RaftManager id=\(nodeId)] High watermark \(hw)")
             case .truncated(let offset):
