@@ -97,7 +97,6 @@ public enum BrokerLauncher {
         let clusterId = try await zk.getOrCreateClusterId()
         logger.info("Cluster ID = \(clusterId)")
         try? await scramCredentials.reload(zk: zk)
-        let scramWatch = Task { await scramCredentials.watch(zk: zk, logger: logger) }
 
         // Dynamic broker configs from ZooKeeper over the static file.
         var effectiveConfig = initial
@@ -165,7 +164,12 @@ public enum BrokerLauncher {
         }
         let aclListener = authority.map { a in Task { await a.run() } }
         let quotas = QuotaManager(zk: zk)
-        let quotaLoader = Task { await QuotaLoader.run(quotas: quotas, logger: logger) }
+        let configChanges = DynamicConfigManager(
+            zk: zk,
+            targets: .init(
+                scram: scramCredentials, quotas: quotas, topics: topics, brokerConfig: config, brokerId: brokerId),
+            logger: logger)
+        let configListener = Task { await configChanges.run() }
         let routerBox = Shared<RequestRouter?>(nil)
         let router = RequestRouter(
             routes: core.routes(advertised: { routerBox.value?.advertisedVersions ?? [] }) + [
@@ -270,8 +274,7 @@ public enum BrokerLauncher {
         }
         watcher.cancel()
         aclListener?.cancel()
-        quotaLoader.cancel()
-        scramWatch.cancel()
+        configListener.cancel()
         await cluster.shutdown()
         maintenance.cancel()
         replication.cancel()

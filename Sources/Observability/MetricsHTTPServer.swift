@@ -4,12 +4,19 @@ import NIOHTTP1
 import NIOPosix
 
 /// The broker's HTTP listener (`http.listeners`): `GET /metrics` answers the Prometheus text format rendered by
-/// `render` at request time; every other path is 404, every other method 405. NIOHTTP1 parses HTTP; the handler only
-/// routes. It runs on the broker's event loops, and `render` runs as a task off them (it may await actors).
+/// `render` at request time; `GET /api/events` is a server-sent event stream of `events` (the console's live
+/// updates); every other GET path goes to `api` (404 when it has no answer); every other method is 405. NIOHTTP1
+/// parses HTTP; the handler only routes. It runs on the broker's event loops, and `render`, `api` and `events` run
+/// as tasks off them (they may await actors).
 public final class MetricsHTTPServer: Sendable {
     public typealias Render = @Sendable () async -> String
     /// Answers every other GET path (the Burrow-compatible API): `nil` means not found.
     public typealias API = @Sendable (_ path: String, _ host: String) async -> HTTPAnswer?
+    /// The next server-sent event's data (one line of JSON), or nil when there is nothing to say.
+    public typealias Events = @Sendable () async -> String?
+
+    /// The path of the server-sent event stream.
+    public static let eventsPath = "/api/events"
 
     private let channel: any Channel
     /// The bound port (the configured one, or the one the OS chose for port 0).
@@ -21,7 +28,8 @@ public final class MetricsHTTPServer: Sendable {
     }
 
     public static func start(
-        host: String, port: Int, group: any EventLoopGroup, render: @escaping Render, api: API? = nil
+        host: String, port: Int, group: any EventLoopGroup, render: @escaping Render, api: API? = nil,
+        events: Events? = nil, eventInterval: TimeAmount = .seconds(2)
     ) async throws -> MetricsHTTPServer {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 64)
@@ -29,7 +37,8 @@ public final class MetricsHTTPServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(render: render, api: api))
+                    try channel.pipeline.syncOperations.addHandler(
+                        MetricsHTTPHandler(render: render, api: api, events: events, eventInterval: eventInterval))
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()
@@ -38,6 +47,13 @@ public final class MetricsHTTPServer: Sendable {
 
     public func close() async {
         try? await channel.close()
+    }
+
+    /// Runs `body` every `interval` on the listener's event loop until the listener closes (the console's
+    /// throughput sampler). `body` must not block.
+    public func every(_ interval: TimeAmount, _ body: @escaping @Sendable () -> Void) {
+        let task = channel.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { _ in body() }
+        channel.closeFuture.whenComplete { _ in task.cancel() }
     }
 }
 
@@ -74,11 +90,27 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private let render: MetricsHTTPServer.Render
     private let api: MetricsHTTPServer.API?
+    private let events: MetricsHTTPServer.Events?
+    private let eventInterval: TimeAmount
     private var head: HTTPRequestHead?
+    /// Set while this connection carries an event stream; cleared when it closes, which ends the stream.
+    private var streaming = false
+    private var lastEvent: String?
+    private var quietTicks = 0
 
-    init(render: @escaping MetricsHTTPServer.Render, api: MetricsHTTPServer.API?) {
+    init(
+        render: @escaping MetricsHTTPServer.Render, api: MetricsHTTPServer.API?, events: MetricsHTTPServer.Events?,
+        eventInterval: TimeAmount
+    ) {
         self.render = render
         self.api = api
+        self.events = events
+        self.eventInterval = eventInterval
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        streaming = false
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -88,7 +120,8 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .body:
             break
         case .end:
-            guard let h = head else { return }
+            // A connection that became an event stream answers nothing else.
+            guard let h = head, !streaming else { return }
             head = nil
             respond(to: h, context: context)
         }
@@ -104,6 +137,10 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             send(
                 status: .methodNotAllowed, body: answer.body, head: head, context: context,
                 contentType: answer.contentType)
+            return
+        }
+        if path == MetricsHTTPServer.eventsPath, let events {
+            startStream(head: head, events: events, context: context)
             return
         }
         guard path == "/metrics" else {
@@ -129,6 +166,58 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.send(
                 status: .ok, body: text, head: head, context: context, contentType: prometheusTextContentType)
         }
+    }
+
+    /// Server-sent events (the WHATWG `text/event-stream` format): one `data:` line per change of `events`'
+    /// answer, checked every `eventInterval`, and a comment line now and then so proxies keep the connection open.
+    /// The next check is scheduled only after the previous event was rendered, so a slow render never piles up.
+    private func startStream(
+        head: HTTPRequestHead, events: @escaping MetricsHTTPServer.Events, context: ChannelHandlerContext
+    ) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "text/event-stream; charset=utf-8")
+        headers.add(name: "Cache-Control", value: "no-cache")
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))),
+            promise: nil)
+        guard head.method == .GET else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            return
+        }
+        streaming = true
+        writeEvent("retry: 3000\n\n", context: context)
+        pushNext(events: events, context: context)
+    }
+
+    private func pushNext(events: @escaping MetricsHTTPServer.Events, context: ChannelHandlerContext) {
+        guard streaming else { return }
+        let promise = context.eventLoop.makePromise(of: String?.self)
+        promise.completeWithTask { await events() }
+        promise.futureResult.assumeIsolated().whenSuccess { data in
+            guard self.streaming else { return }
+            // A reader that does not keep up gets no new event until its socket drains: each event carries the
+            // whole state, so skipping one loses nothing, and nothing piles up in memory for a stuck page.
+            if let data, data != self.lastEvent, context.channel.isWritable {
+                self.lastEvent = data
+                self.quietTicks = 0
+                self.writeEvent("data: " + data + "\n\n", context: context)
+            } else {
+                self.quietTicks += 1
+                if self.quietTicks >= 10 {
+                    self.quietTicks = 0
+                    self.writeEvent(": keep-alive\n\n", context: context)
+                }
+            }
+            context.eventLoop.assumeIsolated().scheduleTask(in: self.eventInterval) {
+                self.pushNext(events: events, context: context)
+            }
+        }
+    }
+
+    private func writeEvent(_ text: String, context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
+        buffer.writeString(text)
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
     }
 
     private func send(

@@ -39,7 +39,7 @@ def test_a_producer_over_its_client_quota_is_throttled_near_its_byte_rate(broker
         for b in json.loads(text).get("brokers", {}).values():
             throttles.append(b.get("throttle", {}).get("max", 0))
 
-    # The broker re-reads quotas every couple of seconds; wait until a small burst is throttled.
+    # The quota reaches the broker through the /config/changes notification; wait until a burst is throttled.
     def throttled_probe() -> bool:
         p = Producer({"bootstrap.servers": broker.bootstrap, "client.id": "quota-app", "linger.ms": 0,
                       "statistics.interval.ms": 200, "stats_cb": stats})
@@ -108,3 +108,43 @@ def test_configs_sets_and_describes_client_and_user_quotas_as_kafka_configs_does
                    "consumer_byte_rate") == "Completed updating config for client app2.\n"
     assert configs("--entity-type", "clients", "--entity-name", "app2", "--describe") == (
         "Quota configs for client-id 'app2' are producer_byte_rate=1024.0\n")
+
+
+def _api_versions_v1_throttle(sock, correlation: int, client_id: str) -> int:
+    import struct
+
+    import kafka_wire as w
+
+    sock.sendall(w.frame(w.header_v1(18, 1, correlation, client_id=client_id)))
+    response = w.read_frame(sock)
+    assert struct.unpack(">i", response[:4])[0] == correlation
+    error_code, count = struct.unpack(">hi", response[4:10])
+    assert error_code == 0
+    return struct.unpack(">i", response[10 + 6 * count:14 + 6 * count])[0]
+
+
+def test_a_client_flooding_api_versions_under_a_1_percent_request_quota_gets_throttle_time(broker):
+    import socket
+    import subprocess
+
+    from conftest import NEEDLETAIL_BIN
+
+    out = subprocess.run([str(NEEDLETAIL_BIN), "configs", "--bootstrap-server", broker.bootstrap, "--alter",
+                          "--add-config", "request_percentage=1", "--entity-type", "clients", "--entity-name",
+                          "flood-app"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    host, port = broker.bootstrap.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        throttles = []
+
+        def flooded() -> bool:
+            for _ in range(200):
+                throttles.append(_api_versions_v1_throttle(sock, len(throttles), "flood-app"))
+            return max(throttles) > 0
+
+        wait_until(flooded, 120, lambda: f"no throttle_time_ms in {len(throttles)} ApiVersions responses")
+    # Kafka caps a request-quota throttle at one quota window (1 s).
+    assert 0 < max(throttles) <= 1000
+    # Another client id on a fresh connection is not throttled.
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        assert _api_versions_v1_throttle(sock, 1, "calm-app") == 0

@@ -183,3 +183,54 @@ def test_a_wrong_store_setting_stops_the_broker_with_one_clear_line(stores, clus
     assert b.proc.wait(timeout=60) == 1
     lines = [line for line in b.log_tail().splitlines() if message in line]
     assert len(lines) == 1, b.log_tail()
+
+
+def _make_client_stores(d: Path) -> None:
+    """A client key pair in a keytool-made JKS key store signed by the CA, and the same key and chain as PKCS12."""
+    if (d / "cli.jks").exists():
+        return
+    keytool = ["keytool", "-noprompt", "-keystore", "cli.jks", "-storepass", STORE_PASSWORD]
+    _run(*keytool, "-genkeypair", "-alias", "cli", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=cli-tool",
+         "-validity", "2", "-storetype", "JKS", "-keypass", KEY_PASSWORD, cwd=d)
+    _run(*keytool, "-certreq", "-alias", "cli", "-keypass", KEY_PASSWORD, "-file", "cli.csr", cwd=d)
+    _run("openssl", "x509", "-req", "-in", "cli.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+         "-out", "cli-signed.pem", "-days", "2", cwd=d)
+    _run(*keytool, "-importcert", "-alias", "ca", "-file", "ca.pem", cwd=d)
+    _run(*keytool, "-importcert", "-alias", "cli", "-keypass", KEY_PASSWORD, "-file", "cli-signed.pem", cwd=d)
+    _run("keytool", "-noprompt", "-importkeystore", "-srckeystore", "cli.jks", "-srcstorepass", STORE_PASSWORD,
+         "-srcalias", "cli", "-srckeypass", KEY_PASSWORD, "-destkeystore", "cli.p12", "-deststoretype", "PKCS12",
+         "-deststorepass", STORE_PASSWORD, "-destkeypass", STORE_PASSWORD, cwd=d)
+
+
+@pytest.mark.parametrize("store_type", ["JKS", "PKCS12"])
+def test_the_cli_connects_with_mtls_using_keytool_made_stores_in_its_command_config(stores, store_type, tmp_path):
+    from conftest import NEEDLETAIL_BIN
+
+    _make_client_stores(stores.certs)
+    suffix = "jks" if store_type == "JKS" else "p12"
+    lines = [
+        "security.protocol=SSL",
+        f"ssl.truststore.type={store_type}",
+        f"ssl.truststore.location={stores.certs / f'trust.{suffix}'}",
+        f"ssl.truststore.password={TRUST_PASSWORD}",
+        f"ssl.keystore.type={store_type}",
+        f"ssl.keystore.location={stores.certs / f'cli.{suffix}'}",
+        f"ssl.keystore.password={STORE_PASSWORD}",
+    ]
+    if store_type == "JKS":
+        lines.append(f"ssl.key.password={KEY_PASSWORD}")
+    config = tmp_path / "client.properties"
+    config.write_text("\n".join(lines) + "\n")
+    topic = f"cli-{store_type.lower()}-{uuid.uuid4().hex[:6]}"
+    create_topic(stores.broker.bootstrap, topic)
+    out = subprocess.run([str(NEEDLETAIL_BIN), "topics", "--bootstrap-server", stores.bootstrap("JKS"),
+                          "--command-config", str(config), "--list"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert topic in out.stdout.split()
+    # A wrong trust store password is reported, not silently ignored.
+    config.write_text(config.read_text().replace(f"ssl.truststore.password={TRUST_PASSWORD}",
+                                                 "ssl.truststore.password=wrong"))
+    out = subprocess.run([str(NEEDLETAIL_BIN), "topics", "--bootstrap-server", stores.bootstrap("JKS"),
+                          "--command-config", str(config), "--list"], capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0
+    assert "truststore" in (out.stderr + out.stdout).lower()

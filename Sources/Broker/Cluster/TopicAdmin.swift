@@ -67,6 +67,25 @@ actor TopicAdmin {
         return try EffectiveTopicConfig(topicOverrides: overrides[name] ?? [:], broker: brokerConfig())
     }
 
+    /// Re-reads a topic's overrides after a `/config/changes` notification names it and applies them to the local
+    /// replicas at once (Kafka's `TopicConfigHandler`).
+    func reloadOverrides(_ name: String) async throws {
+        let fresh = try await writer.topicConfig(name)
+        overrides[name] = fresh
+        guard metadata.topic(name) != nil else { return }
+        do {
+            replicas.updateConfig(
+                topic: name, config: try EffectiveTopicConfig(topicOverrides: fresh, broker: brokerConfig()))
+        } catch {
+            logger.warning("ignoring invalid config of topic \(name) in ZooKeeper: \(error)")
+        }
+    }
+
+    /// Re-reads every topic whose overrides are cached (after a ZooKeeper session loss).
+    func reloadCachedOverrides() async throws {
+        for name in overrides.keys.sorted() { try await reloadOverrides(name) }
+    }
+
     /// `/controller_epoch` as ZooKeeper holds it (nil when it cannot be read, and in KRaft mode).
     func controllerEpochInZooKeeper() async -> Int32? {
         await writer.controllerEpoch()

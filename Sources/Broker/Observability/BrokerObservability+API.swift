@@ -83,7 +83,7 @@ extension BrokerObservability {
 
 extension String {
     /// `%xx` escapes decoded (group ids may hold any character); the raw text when it is not valid UTF-8 escaping.
-    fileprivate var removingPercentEncodingIfPossible: String {
+    var removingPercentEncodingIfPossible: String {
         guard contains("%") else { return self }
         var bytes: [UInt8] = []
         var i = utf8.startIndex

@@ -17,7 +17,7 @@ import struct KafkaClient.BrokerAddress
 final class BrokerObservability: Sendable {
     let brokerId: Int32
     let metrics: BrokerMetrics
-    private let replicas: ReplicaManager
+    let replicas: ReplicaManager
     private let metadata: MetadataCache
     let groups: GroupService
     private let controller: ControllerHost
@@ -29,6 +29,8 @@ final class BrokerObservability: Sendable {
     private let unconsumedTimestamps = Mutex<[LagPartition: (committed: Int64, timestamp: Int64)]>([:])
     /// Burrow's window of commits per group and partition, fed by every scrape and API request.
     let burrowWindows = Mutex<[String: [LagPartition: BurrowWindow]]>([:])
+    /// The console's produce-rate history, sampled by the HTTP listener (bounded, see `ThroughputSeries`).
+    let throughput = Mutex(ThroughputSeries())
 
     init(
         brokerId: Int32, metrics: BrokerMetrics, replicas: ReplicaManager, metadata: MetadataCache,

@@ -4,8 +4,8 @@ import NIOCore
 import Observability
 
 extension BrokerLauncher {
-    /// Binds `http.listeners` (nil when empty) on the broker's event loops, serving `/metrics` and Burrow's
-    /// `/v3/kafka/…` API from `observability`.
+    /// Binds `http.listeners` (nil when empty) on the broker's event loops, serving `/metrics`, the web console
+    /// (`/`, `/api/…`, `/api/events`) and Burrow's `/v3/kafka/…` API from `observability`.
     /// A port clash fails startup with one line, as the Kafka listener does.
     static func startMetricsListener(
         _ endpoints: [Endpoint], observability: BrokerObservability, group: any EventLoopGroup, logger: Logger
@@ -16,10 +16,16 @@ extension BrokerLauncher {
             let server = try await MetricsHTTPServer.start(
                 host: host, port: endpoint.port, group: group, render: { await observability.render() },
                 api: { path, requestHost in
-                    path.hasPrefix("/api/")
+                    if let answer = await observability.consoleAnswer(path: path, host: requestHost) { return answer }
+                    return path.hasPrefix("/api/")
                         ? await observability.apiAnswer(path: path, host: requestHost)
                         : await observability.burrowAnswer(path: path, host: requestHost)
-                })
+                },
+                events: { await observability.consoleEvent() })
+            // The console's throughput history fills even when nobody is looking.
+            server.every(.milliseconds(observability.throughput.withLock { $0.intervalMs })) {
+                observability.sampleThroughput()
+            }
             logger.info("Serving Prometheus metrics at http://\(host):\(server.boundPort)/metrics")
             return server
         } catch {

@@ -30,6 +30,20 @@ struct QuotaConfigs: Sendable, Equatable {
     }
 
     var isEmpty: Bool { users.isEmpty && userClients.isEmpty && clients.isEmpty }
+
+    /// Replaces one entity's config (an empty one removes it); unknown paths are ignored.
+    mutating func set(entityPath: String, _ config: [String: String]) {
+        let parts = entityPath.split(separator: "/").map(String.init)
+        let value = config.isEmpty ? nil : config
+        switch (parts.first, parts.count) {
+        case ("users", 2): users[parts[1]] = value
+        case ("users", 4) where parts[2] == "clients":
+            userClients[parts[1], default: [:]][parts[3]] = value
+            if userClients[parts[1]]?.isEmpty == true { userClients[parts[1]] = nil }
+        case ("clients", 2): clients[parts[1]] = value
+        default: break
+        }
+    }
 }
 
 /// Kafka's windowed `Rate` (`quota.window.num` samples of `quota.window.size.seconds`): the rate is the total over
@@ -86,7 +100,11 @@ struct RateWindow: Sendable, Equatable {
 /// The broker's byte-rate quotas: one `RateWindow` per (kind, user, client id), throttle times as Kafka computes
 /// them. Owned by one `Mutex`; configs are replaced whole when ZooKeeper changes.
 final class QuotaManager: Sendable {
-    enum Kind: String, Sendable { case produce = "producer_byte_rate", fetch = "consumer_byte_rate" }
+    enum Kind: String, Sendable {
+        case produce = "producer_byte_rate", fetch = "consumer_byte_rate"
+        /// Kafka's request-time quota: percent of one request thread's time per second (`ClientRequestQuotaManager`).
+        case request = "request_percentage"
+    }
 
     private struct State {
         var configs = QuotaConfigs()
@@ -129,6 +147,13 @@ final class QuotaManager: Sendable {
         }
     }
 
+    /// Re-reads one entity (`users/<u>`, `users/<u>/clients/<c>`, `clients/<c>`) after a change notification.
+    func reload(entityPath: String) async throws {
+        guard let zk else { return }
+        let config = try await zk.quotaEntityConfig(entityPath)
+        state.withLock { $0.configs.set(entityPath: entityPath, config) }
+    }
+
     func update(_ configs: QuotaConfigs) {
         state.withLock { $0.configs = configs }
     }
@@ -137,12 +162,26 @@ final class QuotaManager: Sendable {
 
     /// Records `bytes` for the client and returns the throttle time (ms) Kafka would report; 0 without a quota.
     func record(_ kind: Kind, principal: String, clientId: String, bytes: Int, nowMs: Int64) -> Int32 {
+        record(kind, principal: principal, clientId: clientId, value: Double(bytes), nowMs: nowMs)
+    }
+
+    /// Records time spent on one request (`nanos`) against `request_percentage` and returns the throttle time.
+    /// The value recorded is a percentage of one second (Kafka's `nanosToPercentage`), so the windowed rate is the
+    /// percentage of one thread's time; the throttle is capped at one window, as Kafka's
+    /// `ClientRequestQuotaManager.maxThrottleTimeMs`.
+    func recordRequestTime(principal: String, clientId: String, nanos: Int64, nowMs: Int64) -> Int32 {
+        let ms = record(
+            .request, principal: principal, clientId: clientId, value: Double(nanos) * 100 / 1e9, nowMs: nowMs)
+        return min(ms, Int32(clamping: windowMs))
+    }
+
+    private func record(_ kind: Kind, principal: String, clientId: String, value: Double, nowMs: Int64) -> Int32 {
         let user = principal.hasPrefix("User:") ? String(principal.dropFirst(5)) : principal
         return state.withLock { s in
             guard let quota = s.configs.quota(kind.rawValue, user: user, clientId: clientId) else { return 0 }
             let key = "\(kind.rawValue)\u{0}\(user)\u{0}\(clientId)"
             var window = s.windows[key] ?? RateWindow(windowMs: windowMs, samples: samples)
-            window.record(Double(bytes), nowMs: nowMs)
+            window.record(value, nowMs: nowMs)
             s.windows[key] = window
             return Int32(clamping: window.throttleMs(quota: quota, nowMs: nowMs))
         }
@@ -187,25 +226,5 @@ enum ByteRateQuota {
             return nil
         }
         return ms > 0 ? Throttle(ms: ms) : nil
-    }
-}
-
-/// Keeps the quota configs current by re-reading `/config/users` and `/config/clients` every
-/// `refreshInterval` (Kafka follows `/config/changes`; a re-read is simpler and at most that much later).
-enum QuotaLoader {
-    static let refreshInterval: Duration = .seconds(2)
-
-    static func run(quotas: QuotaManager, logger: Logger) async {
-        var warned = false
-        while !Task.isCancelled {
-            do {
-                try await quotas.reload()
-                warned = false
-            } catch {
-                if !warned { logger.warning("cannot read client quotas from ZooKeeper: \(error)") }
-                warned = true
-            }
-            try? await Task.sleep(for: refreshInterval)
-        }
     }
 }

@@ -77,8 +77,12 @@ struct Route<H: APIHandler>: RouteEntry {
         // Whole-request checks from the authorization table (Kafka's `authorizeClusterOperation`): a refusal is
         // the request's own error response, as Kafka's `getErrorResponse` builds it.
         let answer: H.Request.Response?
+        var inHandler = Duration.zero
         switch AuthorizationTable.verdict(for: request, context: context) {
-        case .allowed: answer = await handler.handle(request, context: context)
+        case .allowed:
+            let handlerStarted = ContinuousClock.now
+            answer = await handler.handle(request, context: context)
+            inHandler = ContinuousClock.now - handlerStarted
         case .refused(let refusal): answer = refusal
         case .refusedWithoutResponse: return .close(reason: "\(apiKey) refused: CLUSTER_AUTHORIZATION_FAILED")
         }
@@ -93,18 +97,24 @@ struct Route<H: APIHandler>: RouteEntry {
         }
         var writer = encode(response)
         var muteFor: Duration?
-        // Byte-rate quotas (Kafka's ClientQuotaManager): produce counts the request, a consumer fetch the response.
-        if let quotas,
-            let throttle = ByteRateQuota.throttle(
-                request, response: writer, requestBytes: body.bytes.count, context: context, quotas: quotas),
-            var throttled = response as? any ThrottleReporting
-        {
-            throttled.throttleTimeMs = throttle.ms
-            if let reencoded = throttled as? H.Request.Response {
-                response = reencoded
-                writer = encode(response)
+        // Byte-rate quotas (Kafka's ClientQuotaManager): produce counts the request, a consumer fetch the response;
+        // the request-time quota counts every request. The client is told, and held, the longer of the two.
+        if let quotas {
+            let bytes = ByteRateQuota.throttle(
+                request, response: writer, requestBytes: body.bytes.count, context: context, quotas: quotas)
+            let time = RequestQuota.throttle(
+                request, total: ContinuousClock.now - started, inHandler: inHandler, context: context, quotas: quotas)
+            let ms = max(bytes?.ms ?? 0, time)
+            if ms > 0 {
+                if var throttled = response as? any ThrottleReporting {
+                    throttled.throttleTimeMs = ms
+                    if let reencoded = throttled as? H.Request.Response {
+                        response = reencoded
+                        writer = encode(response)
+                    }
+                }
+                muteFor = .milliseconds(Int(ms))
             }
-            muteFor = .milliseconds(Int(throttle.ms))
         }
         return .respond(OutboundResponse(writer: writer, files: context.files, muteFor: muteFor))
     }

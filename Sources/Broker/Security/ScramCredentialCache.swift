@@ -1,10 +1,9 @@
 import Authentication
 import Coordination
-import Logging
 import Synchronization
 
-/// Every user's SCRAM credentials, read from `/config/users/<user>` and re-read whenever a
-/// `/config/changes/config_change_<seq>` notification appears (Kafka's `DynamicConfigManager` feeding
+/// Every user's SCRAM credentials, read from `/config/users/<user>`; `DynamicConfigManager` re-reads a user
+/// when a `/config/changes/config_change_<seq>` notification names it (Kafka's `ZkConfigManager` feeding
 /// `CredentialCache`), so a user created on any broker or with `configs --zookeeper` can log in everywhere.
 final class ScramCredentialCache: Sendable {
     private let credentials = Mutex<[String: [ScramMechanism: ScramCredential]]>([:])
@@ -34,18 +33,9 @@ final class ScramCredentialCache: Sendable {
         credentials.withLock { $0 = all }
     }
 
-    /// Loads once, then re-reads on every change notification until cancelled.
-    func watch(zk: KafkaZkClient, logger: Logger) async {
-        while !Task.isCancelled {
-            do {
-                let (_, watch) = try await zk.watchConfigChanges()
-                try await reload(zk: zk)
-                _ = try await watch.wait()
-            } catch {
-                if Task.isCancelled { return }
-                logger.warning("SCRAM credential refresh failed: \(error); retrying")
-                try? await Task.sleep(for: .seconds(1))
-            }
-        }
+    /// Re-reads one user after a `/config/changes` notification names `users/<user>`.
+    func reload(user: String, zk: KafkaZkClient) async throws {
+        let entries = Self.scramEntries(try await zk.userConfig(user))
+        credentials.withLock { $0[user] = entries.isEmpty ? nil : entries }
     }
 }

@@ -1,11 +1,11 @@
 import Authentication
-import Foundation
 import NIOSSL
 
 extension ClientSecurity {
     /// Reads Kafka's client security properties (`--command-config`, `--producer.config`, …): `security.protocol`,
-    /// `sasl.mechanism`, `sasl.jaas.config` (its `username`/`password` options), `ssl.truststore.location` or
-    /// `ssl.truststore.certificates` (PEM), `ssl.keystore.location` (PEM or PKCS12) or
+    /// `sasl.mechanism`, `sasl.jaas.config` (its `username`/`password` options), `ssl.truststore.location` (PEM,
+    /// PKCS12 or JKS, with `ssl.truststore.password`) or `ssl.truststore.certificates` (PEM),
+    /// `ssl.keystore.location` (PEM, PKCS12 or JKS, with `ssl.keystore.password`, `ssl.key.password`) or
     /// `ssl.keystore.certificate.chain` + `ssl.keystore.key`, `ssl.endpoint.identification.algorithm`.
     /// Returns nil for PLAINTEXT.
     public init?(properties: [String: String]) throws(KafkaClientError) {
@@ -40,7 +40,9 @@ extension ClientSecurity {
                 if let pem = properties["ssl.truststore.certificates"] {
                     config.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))
                 } else if let path = properties["ssl.truststore.location"] {
-                    config.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
+                    config.trustRoots = .certificates(
+                        try ClientKeyStores.trustRoots(
+                            path: path, password: properties["ssl.truststore.password"]))
                 }
                 if let chain = properties["ssl.keystore.certificate.chain"], let key = properties["ssl.keystore.key"] {
                     config.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(chain.utf8)).map {
@@ -48,16 +50,11 @@ extension ClientSecurity {
                     }
                     config.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(key.utf8), format: .pem))
                 } else if let path = properties["ssl.keystore.location"] {
-                    let bytes = Array(FileManager.default.contents(atPath: path) ?? Data())
-                    if String(decoding: bytes.prefix(4096), as: UTF8.self).contains("-----BEGIN") {
-                        config.certificateChain = try NIOSSLCertificate.fromPEMBytes(bytes).map { .certificate($0) }
-                        config.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: bytes, format: .pem))
-                    } else {
-                        let bundle = try NIOSSLPKCS12Bundle(
-                            buffer: bytes, passphrase: Array((properties["ssl.keystore.password"] ?? "").utf8))
-                        config.certificateChain = bundle.certificateChain.map { .certificate($0) }
-                        config.privateKey = .privateKey(bundle.privateKey)
-                    }
+                    let (chain, key) = try ClientKeyStores.keyMaterial(
+                        path: path, storePassword: properties["ssl.keystore.password"],
+                        keyPassword: properties["ssl.key.password"])
+                    config.certificateChain = chain.map { .certificate($0) }
+                    config.privateKey = .privateKey(key)
                 }
             } catch {
                 throw .invalidArgument("cannot load TLS stores: \(error)")
