@@ -142,7 +142,7 @@ let package = Package(
             dependencies: [
                 "KafkaProtocol", "KafkaRecords", "LogStorage", "Coordination", "KafkaConfig", "GroupCoordinator",
                 "TransactionCoordinator", "Controller", "Replication", "KafkaClient", "KafkaFraming", "CMalloc",
-                "Observability", "Authorization", "Authentication", "KRaft",
+                "Observability", "Authorization", "Authentication", "KRaft", "KRaftController", "MetadataImage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -221,9 +221,10 @@ let package = Package(
             name: "BrokerTests",
             dependencies: [
                 "Broker", "Replication", "Controller", "Coordination", "KafkaConfig", "KafkaProtocol", "KafkaRecords",
-                "LogStorage", "Authorization", "KRaft",
+                "LogStorage", "Authorization", "KRaft", "KRaftController", "MetadataImage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "AuthorizationTests", dependencies: ["Authorization"], swiftSettings: swiftSettings),

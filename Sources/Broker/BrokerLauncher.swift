@@ -136,17 +136,19 @@ public enum BrokerLauncher {
             numberOfThreads: max(1, min(effectiveConfig.numNetworkThreads, System.coreCount)))
         let controllerHost = ControllerHost(
             zk: zk, brokerId: brokerId, brokerConfig: { config.value }, group: group, logger: logger)
+        let writer = ZooKeeperMetadataWriter(zk: zk)
         let topics = TopicAdmin(
-            zk: zk, metadata: metadata, replicas: replicas, brokerConfig: { config.value },
+            writer: writer, metadata: metadata, replicas: replicas, brokerConfig: { config.value },
             controller: controllerHost, logger: logger)
-        let configs = ConfigService(zk: zk, topics: topics, brokerConfig: config, brokerId: brokerId)
+        let configs = ConfigService(writer: writer, topics: topics, brokerConfig: config, brokerId: brokerId)
         // Consumer groups: coordinator for the __consumer_offsets partitions this broker leads.
         let groups = GroupService(
             brokerId: brokerId, metadata: metadata, replicas: replicas, topics: topics,
             brokerConfig: { config.value }, logger: logger)
         let core = BrokerCore(
             brokerId: brokerId, config: config, metadata: metadata, replicas: replicas, topics: topics,
-            configs: configs, producerIds: ProducerIdManager(zk: zk, brokerId: brokerId), groups: groups, logger: logger
+            configs: configs, producerIds: ProducerIdManager(writer: writer, brokerId: brokerId), groups: groups,
+            logger: logger
         )
         let metrics = BrokerMetrics(metadata: metadata)
         metrics.tlsListeners.withLock { $0 = listenerSecurity.compactMapValues(\.tls) }

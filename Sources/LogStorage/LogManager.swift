@@ -35,6 +35,8 @@ public final class LogManager: @unchecked Sendable {
     public static let logStartOffsetCheckpointFile = "log-start-offset-checkpoint"
     public static let cleanerOffsetCheckpointFile = "cleaner-offset-checkpoint"
     public static let metaPropertiesFile = "meta.properties"
+    /// The KRaft metadata partition's directory (Kafka's `__cluster_metadata-0`), owned by the Raft layer.
+    public static let clusterMetadataDirectory = "__cluster_metadata-0"
 
     public let logDirs: [String]
     public let brokerId: Int32
@@ -59,8 +61,11 @@ public final class LogManager: @unchecked Sendable {
     /// partition directory found, `recoveryThreads` partitions at a time. On any failure every log opened so far is
     /// dropped (its descriptors closed) and the directory locks released: nothing stays half-open.
     /// - Parameter topicConfig: the effective config of a topic at load time (nil = `defaultConfig`).
+    /// - Parameter kraftMode: the directories were formatted for KRaft (`meta.properties` version 1, checked by the
+    ///   caller) and may hold `__cluster_metadata-0`, which the Raft layer owns and is not loaded here.
     public init(
-        logDirs: [String], brokerId: Int32, clusterId: String, defaultConfig: LogConfig = LogConfig(),
+        logDirs: [String], brokerId: Int32, clusterId: String, kraftMode: Bool = false,
+        defaultConfig: LogConfig = LogConfig(),
         topicConfig: (String) -> LogConfig? = { _ in nil }, clock: @escaping @Sendable () -> Int64 = systemClockMillis,
         recoveryThreads: Int = LogManager.defaultRecoveryThreads
     ) throws(LogError) {
@@ -77,7 +82,7 @@ public final class LogManager: @unchecked Sendable {
         for (index, dir) in logDirs.enumerated() {
             try FS.makeDirectories(dir)
             locks.append(try FS.DirectoryLock(path: dir + "/.lock"))
-            try Self.checkOrWriteMetaProperties(dir: dir, brokerId: brokerId, clusterId: clusterId)
+            if !kraftMode { try Self.checkOrWriteMetaProperties(dir: dir, brokerId: brokerId, clusterId: clusterId) }
             let wasClean = FS.exists(dir + "/" + Self.cleanShutdownFile)
             clean[dir] = wasClean
             let recoveryPoints = try CheckpointFile.read(dir + "/" + Self.recoveryPointCheckpointFile)
@@ -89,7 +94,7 @@ public final class LogManager: @unchecked Sendable {
                     try FS.removeRecursively(dir + "/" + name)
                     continue
                 }
-                guard !name.hasSuffix("-future"), !name.hasSuffix("-stray"),
+                guard !name.hasSuffix("-future"), !name.hasSuffix("-stray"), name != Self.clusterMetadataDirectory,
                     let tp = TopicPartition(directoryName: name)
                 else { continue }
                 if !seen.insert(tp).inserted { throw .duplicateLog(name) }

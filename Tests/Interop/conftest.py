@@ -11,6 +11,7 @@ config parsing) are skipped there.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import shutil
@@ -29,6 +30,8 @@ import kafka_wire
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKEND = os.environ.get("NEEDLETAIL_INTEROP_BACKEND", "needletail")
+# "kraft" runs every BrokerProcess as a single combined KRaft node instead of a ZooKeeper-mode broker.
+METADATA_MODE = os.environ.get("NEEDLETAIL_INTEROP_METADATA", "zookeeper")
 NEEDLETAIL_BIN = Path(os.environ.get("NEEDLETAIL_BIN", ROOT / ".build" / "release" / "needletail"))
 TANSU_BIN = os.environ.get("NEEDLETAIL_TANSU_BIN", "tansu")
 HOST = "127.0.0.1"
@@ -167,8 +170,23 @@ class BrokerProcess:
             "group.initial.rebalance.delay.ms": "0",
         }
         self.props.update(overrides or {})
+        if METADATA_MODE == "kraft":
+            self._as_kraft_node(broker_id)
         self.proc: subprocess.Popen | None = None
         self._stdout = None
+
+    def _as_kraft_node(self, node_id: int) -> None:
+        """NEEDLETAIL_INTEROP_METADATA=kraft: this broker is a combined KRaft node, a one-voter quorum of its own,
+        formatted on first start from CLUSTER_ID as the images do. Meant for single-broker modules."""
+        controller_port = free_port()
+        self.props.update({
+            "zookeeper.connect": None, "broker.id": None, "process.roles": "broker,controller",
+            "node.id": str(node_id), "controller.quorum.voters": f"{node_id}@{HOST}:{controller_port}",
+            "listeners": f"PLAINTEXT://{HOST}:{self.port},CONTROLLER://{HOST}:{controller_port}",
+            "controller.listener.names": "CONTROLLER",
+        })
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid5(uuid.NAMESPACE_URL, self.cluster.name).bytes)
+        self.extra_env.setdefault("CLUSTER_ID", "A" + cluster_id.decode().rstrip("=")[1:])
 
     @property
     def bootstrap(self) -> str:

@@ -1,4 +1,3 @@
-import Coordination
 import KafkaConfig
 
 /// A DescribeConfigs entry, independent of the wire version.
@@ -25,20 +24,20 @@ struct ConfigEntryView: Sendable {
 }
 
 /// Topic and broker configs for DescribeConfigs / AlterConfigs / IncrementalAlterConfigs.
-/// Topic overrides persist in `/config/topics/<t>`, dynamic broker configs in `/config/brokers/<id|<default>>`;
-/// both are applied live.
+/// Topic overrides persist in `/config/topics/<t>`, dynamic broker configs in `/config/brokers/<id|<default>>`
+/// (KRaft mode: ConfigRecords, through the `MetadataWriter`); both are applied live.
 final class ConfigService: Sendable {
     static let topicResource: Int8 = 2
     static let brokerResource: Int8 = 4
     static let brokerLoggerResource: Int8 = 8
 
-    private let zk: KafkaZkClient
+    private let writer: any MetadataWriter
     private let topics: TopicAdmin
     private let brokerConfig: Shared<BrokerConfig>
     private let brokerId: Int32
 
-    init(zk: KafkaZkClient, topics: TopicAdmin, brokerConfig: Shared<BrokerConfig>, brokerId: Int32) {
-        self.zk = zk
+    init(writer: any MetadataWriter, topics: TopicAdmin, brokerConfig: Shared<BrokerConfig>, brokerId: Int32) {
+        self.writer = writer
         self.topics = topics
         self.brokerConfig = brokerConfig
         self.brokerId = brokerId
@@ -170,11 +169,7 @@ final class ConfigService: Sendable {
                 throw .invalidConfig("\(error)")
             }
             if validateOnly { return }
-            do {
-                try await zk.setBrokerConfig(perBroker ? brokerId : nil, newConfigs)
-            } catch {
-                throw .unknownServerError("ZooKeeper write failed: \(error)")
-            }
+            try await writer.setBrokerConfig(perBroker ? brokerId : nil, newConfigs)
             brokerConfig.withLock { $0 = updated }
         default:
             throw .invalidRequest("Unsupported resource type \(resourceType)")

@@ -20,13 +20,14 @@ struct CreatedTopic: Sendable {
     var configs: [ConfigEntryView]
 }
 
-/// Topic lifecycle on any broker (Kafka's ZK-mode admin path, never forwarded): create writes
-/// `/config/topics/<t>` then `/brokers/topics/<t>` (assignment + topic id); delete writes the
-/// `/admin/delete_topics/<t>` marker; adding partitions rewrites the assignment. The controller does the rest
+/// Topic lifecycle on any broker: validates, then writes through the `MetadataWriter` (ZooKeeper mode, never
+/// forwarded: create writes `/config/topics/<t>` then `/brokers/topics/<t>` (assignment + topic id); delete writes
+/// the `/admin/delete_topics/<t>` marker; adding partitions rewrites the assignment; KRaft mode: the active
+/// controller appends the records). The controller does the rest
 /// (state znodes, elections, LeaderAndIsr/UpdateMetadata/StopReplica); callers that pass a timeout wait until
 /// this broker's metadata cache shows the result. One admin operation at a time (actor).
 actor TopicAdmin {
-    private let zk: KafkaZkClient
+    private let writer: any MetadataWriter
     private let metadata: MetadataCache
     private let replicas: ReplicaManager
     private let brokerConfig: @Sendable () -> BrokerConfig
@@ -35,14 +36,15 @@ actor TopicAdmin {
     private(set) var overrides: [String: [String: String]] = [:]
     /// When each internal topic's "not enough brokers" line was last logged (clients retry every 100 ms or so).
     private var shortfallLogged: [InternalTopic: ContinuousClock.Instant] = [:]
-    /// The controller this broker runs while it holds the election (ElectLeaders, ControlledShutdown).
-    nonisolated let controller: ControllerHost
+    /// The ZooKeeper-mode controller this broker runs while it holds the election (ElectLeaders,
+    /// ControlledShutdown); nil in KRaft mode.
+    nonisolated let controller: ControllerHost?
 
     init(
-        zk: KafkaZkClient, metadata: MetadataCache, replicas: ReplicaManager,
-        brokerConfig: @escaping @Sendable () -> BrokerConfig, controller: ControllerHost, logger: Logger
+        writer: any MetadataWriter, metadata: MetadataCache, replicas: ReplicaManager,
+        brokerConfig: @escaping @Sendable () -> BrokerConfig, controller: ControllerHost?, logger: Logger
     ) {
-        self.zk = zk
+        self.writer = writer
         self.metadata = metadata
         self.replicas = replicas
         self.brokerConfig = brokerConfig
@@ -54,21 +56,21 @@ actor TopicAdmin {
     /// the topic is not in the metadata cache.
     func topicOverrides(_ name: String) async -> [String: String]? {
         guard metadata.topic(name) != nil else { return nil }
-        if let fresh = try? await zk.topicConfig(name) { overrides[name] = fresh }
+        if let fresh = try? await writer.topicConfig(name) { overrides[name] = fresh }
         return overrides[name] ?? [:]
     }
 
     /// The config a local replica of `name` runs under: the topic's overrides (read from `/config/topics/<t>` the
     /// first time) over the broker's settings. Used when a LeaderAndIsr opens a replica on this broker.
     func effectiveConfig(for name: String) async throws -> EffectiveTopicConfig {
-        if overrides[name] == nil { overrides[name] = try await zk.topicConfig(name) }
+        if overrides[name] == nil { overrides[name] = try await writer.topicConfig(name) }
         return try EffectiveTopicConfig(topicOverrides: overrides[name] ?? [:], broker: brokerConfig())
     }
 
     /// Re-reads a topic's overrides after a `/config/changes` notification names it and applies them to the local
     /// replicas at once (Kafka's `TopicConfigHandler`).
     func reloadOverrides(_ name: String) async throws {
-        let fresh = try await zk.topicConfig(name)
+        let fresh = try await writer.topicConfig(name)
         overrides[name] = fresh
         guard metadata.topic(name) != nil else { return }
         do {
@@ -84,9 +86,9 @@ actor TopicAdmin {
         for name in overrides.keys.sorted() { try await reloadOverrides(name) }
     }
 
-    /// `/controller_epoch` as ZooKeeper holds it (nil when it cannot be read).
+    /// `/controller_epoch` as ZooKeeper holds it (nil when it cannot be read, and in KRaft mode).
     func controllerEpochInZooKeeper() async -> Int32? {
-        try? await zk.controllerEpoch()?.epoch
+        await writer.controllerEpoch()
     }
 
     // MARK: waiting for the controller
@@ -250,26 +252,18 @@ actor TopicAdmin {
             return CreatedTopic(
                 topicId: topicId, numPartitions: Int32(assignment.count), replicationFactor: rf, configs: described)
         }
-        do {
-            try await zk.createTopic(
-                spec.name, topicId: topicId.base64URL, assignment: assignment, configs: configs)
-        } catch KafkaZkError.topicAlreadyExists {
-            throw .topicAlreadyExists("Topic '\(spec.name)' already exists.")
-        } catch KafkaZkError.topicMarkedForDeletion {
-            throw .topicAlreadyExists("Topic '\(spec.name)' is marked for deletion.")
-        } catch {
-            throw .unknownServerError("ZooKeeper write failed: \(error)")
-        }
+        let createdId = try await writer.createTopic(
+            spec.name, topicId: topicId, assignment: assignment, configs: configs)
         overrides[spec.name] = configs
         logger.info("Created topic \(spec.name) with \(assignment.count) partitions, replication factor \(rf)")
         if let timeoutMs {
             let count = assignment.count
             try await waitForMetadata(timeoutMs: timeoutMs) {
-                Self.hasLeaders($0, spec.name, topicId, partitions: count)
+                Self.hasLeaders($0, spec.name, createdId, partitions: count)
             }
         }
         return CreatedTopic(
-            topicId: topicId, numPartitions: Int32(assignment.count), replicationFactor: rf, configs: described)
+            topicId: createdId, numPartitions: Int32(assignment.count), replicationFactor: rf, configs: described)
     }
 
     // MARK: delete
@@ -282,11 +276,7 @@ actor TopicAdmin {
         guard InternalTopic(name: name) == nil else {
             throw .invalidTopic("Topic \(name) is a kafka internal topic and is not allowed to be marked for deletion.")
         }
-        do {
-            try await zk.markTopicForDeletion(name)
-        } catch {
-            throw .unknownServerError("ZooKeeper write failed: \(error)")
-        }
+        try await writer.deleteTopic(name)
         logger.info("Marked topic \(name) for deletion")
         if let timeoutMs {
             try await waitForMetadata(timeoutMs: timeoutMs) { $0.topics[name]?.topicId != topic.topicId }
@@ -330,24 +320,7 @@ actor TopicAdmin {
             }
         }
         if validateOnly { return }
-        do {
-            guard let record = try await zk.getTopic(name) else { throw BrokerError.unknownTopicOrPartition }
-            guard record.assignment.partitions.count == Int(current) else {
-                throw BrokerError.invalidPartitions(
-                    "Topic currently has \(record.assignment.partitions.count) partitions, which is higher than the requested \(count)."
-                )
-            }
-            var updated = record.assignment
-            for (k, v) in added { updated.partitions[k] = v }
-            if updated.topicId == nil { updated.topicId = topic.topicId.base64URL }
-            try await zk.setTopicAssignment(name, updated, expectedVersion: record.zkVersion)
-        } catch let error as BrokerError {
-            throw error
-        } catch ZooKeeperError.badVersion {
-            throw .invalidPartitions("The topic's assignment changed concurrently; retry.")
-        } catch {
-            throw .unknownServerError("ZooKeeper write failed: \(error)")
-        }
+        try await writer.addPartitions(name, topicId: topic.topicId, currentCount: current, added: added)
         logger.info("Increased partitions of \(name) from \(current) to \(count)")
         if let timeoutMs {
             try await waitForMetadata(timeoutMs: timeoutMs) {
@@ -367,11 +340,7 @@ actor TopicAdmin {
         } catch {
             throw .invalidConfig("\(error)")
         }
-        do {
-            try await zk.setTopicConfig(name, configs)
-        } catch {
-            throw .unknownServerError("ZooKeeper write failed: \(error)")
-        }
+        try await writer.setTopicConfig(name, configs)
         overrides[name] = configs
         replicas.updateConfig(topic: name, config: effective)
     }

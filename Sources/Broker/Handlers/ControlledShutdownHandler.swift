@@ -11,7 +11,7 @@ struct ControlledShutdownHandler: APIHandler {
     let core: BrokerCore
 
     func handle(_ request: ControlledShutdownRequest, context: RequestContext) async -> ControlledShutdownResponse? {
-        guard let controller = core.topics.controller.runtime else {
+        guard let controller = core.topics.controller?.runtime else {
             return ControlledShutdownResponse(errorCode: ErrorCode.notController.rawValue)
         }
         let epoch = context.apiVersion >= 2 ? request.brokerEpoch : -1

@@ -14,7 +14,7 @@ struct ElectLeadersHandler: APIHandler {
         let wanted = request.topicPartitions.map { list in
             list.flatMap { t in t.partitions.map { TopicPartition(topic: t.topic, partition: $0) } }
         }
-        guard let controller = core.topics.controller.runtime,
+        guard let controller = core.topics.controller?.runtime,
             let outcomes = await controller.electLeaders(type, partitions: wanted)
         else {
             return Self.notController(wanted, version: context.apiVersion)

@@ -1,101 +1,204 @@
 import Foundation
 import KRaft
+import KRaftController
 import KafkaConfig
 import KafkaProtocol
+import LogStorage
 import Logging
+import NIOCore
 import NIOPosix
+import Replication
 
-/// Starts a node in KRaft mode (`process.roles` set; Kafka's `KafkaRaftServer`): checks the formatted storage, runs
-/// the metadata quorum, and serves ApiVersions, Metadata and DescribeQuorum on every listener.
+/// Starts a node in KRaft mode (`process.roles` set; Kafka's `KafkaRaftServer`): checks the formatted storage,
+/// runs the metadata quorum and, on a combined node (`process.roles=broker,controller`), the active controller
+/// and the broker: the same request handlers, replica manager, group and transaction coordinators as ZooKeeper
+/// mode, with the metadata log in place of ZooKeeper (`KRaftMetadataPublisher` feeds the metadata cache and the
+/// replicas; `KRaftMetadataWriter` sends admin writes to the controller).
 ///
 /// The quorum RPCs (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch of `__cluster_metadata`, FetchSnapshot) are
-/// served on every listener and sent to the other voters' controller endpoints. What is not wired yet: the broker
-/// data path (Produce, Fetch, groups, transactions), the KRaft controller's decisions and brokers applying the
-/// metadata log. The node says so at startup.
+/// served on every listener and sent to the other voters' controller endpoints. What is not wired yet: broker
+/// registration and heartbeats over the wire (only the node that leads the quorum registers its broker, so a
+/// quorum of several serves clients from its leader only) and forwarding admin writes to the active controller,
+/// ACLs, SCRAM credentials, client quotas and the `/metrics` listener in KRaft mode.
 enum KRaftLauncher {
-    static func run(config: BrokerConfig) async throws {
-        guard let kraft = config.kraft else { return }
+    static func run(config initial: BrokerConfig) async throws {
+        guard let kraft = initial.kraft else { return }
         let waitForTermination = BrokerLauncher.installTerminationHandlers()
+        MallocTuning.apply(environment: ProcessInfo.processInfo.environment)
         let logger = Logger(label: "needletail.kraft")
         let cwd = FileManager.default.currentDirectoryPath
         for line in try KRaftStorage.formatOnFirstStart(
-            config, environment: ProcessInfo.processInfo.environment, workingDirectory: cwd)
+            initial, environment: ProcessInfo.processInfo.environment, workingDirectory: cwd)
         {
             logger.info("[KafkaRaftServer nodeId=\(kraft.nodeId)] \(line)")
         }
-        let formatted = try KRaftStorage.checkFormatted(config, workingDirectory: cwd)
-        guard let metadataDir = KRaftStorage.metadataDirectory(config, workingDirectory: cwd) else {
+        let formatted = try KRaftStorage.checkFormatted(initial, workingDirectory: cwd)
+        guard let metadataDir = KRaftStorage.metadataDirectory(initial, workingDirectory: cwd) else {
             throw BrokerStartupError("No log directory configured (log.dirs)")
         }
+        let nodeId = kraft.nodeId
         let roles = kraft.processRoles.map(\.rawValue).joined(separator: ",")
         logger.info(
-            "[KafkaRaftServer nodeId=\(kraft.nodeId)] Starting in KRaft mode (process.roles=\(roles)), cluster ID = \(formatted.clusterId)"
+            "[KafkaRaftServer nodeId=\(nodeId)] Starting in KRaft mode (process.roles=\(roles)), cluster ID = \(formatted.clusterId)"
         )
-        logger.warning(
-            "[KafkaRaftServer nodeId=\(kraft.nodeId)] KRaft mode is partial: this node runs the metadata quorum with its voters and answers ApiVersions, Metadata (no topics) and DescribeQuorum; the broker data path and the KRaft controller are not wired yet"
-        )
-        guard kraft.isController else {
+        guard kraft.isController, kraft.isBroker else {
             throw BrokerStartupError(
-                "process.roles=broker (a broker without a controller) is not supported yet: it needs the quorum RPCs")
+                "process.roles=\(roles) is not supported yet: only combined nodes (broker,controller) run the broker"
+            )
         }
+        logger.warning(
+            "[KafkaRaftServer nodeId=\(nodeId)] KRaft mode is partial: brokers register in process with the node that leads the quorum (no BrokerRegistration/BrokerHeartbeat over the wire, no forwarding of admin writes yet)"
+        )
+        let logDirs = initial.resolvedLogDirs(workingDirectory: cwd)
+        try BrokerLauncher.checkDescriptorBudget(logDirs: logDirs, logger: logger)
+        let scramCredentials = ScramCredentialCache()
+        let listenerSecurity = try ListenerAuthentication.forListeners(
+            initial, scram: scramCredentials, environment: ProcessInfo.processInfo.environment, logger: logger)
+        let config = Shared(initial)
+        let brokerConfig: @Sendable () -> BrokerConfig = { config.value }
+
+        let logManager: LogManager
+        do {
+            logManager = try LogManager(
+                logDirs: logDirs, brokerId: nodeId, clusterId: formatted.clusterId, kraftMode: true,
+                defaultConfig: LogConfig(try EffectiveTopicConfig(topicOverrides: [:], broker: initial)))
+        } catch {
+            throw BrokerStartupError("Cannot open log directories \(logDirs.joined(separator: ",")): \(error)")
+        }
+        logger.info("Loaded \(logManager.allLogs.count) logs from \(logDirs.joined(separator: ","))")
 
         let driver = try RaftDriver(
             kraft: kraft, clusterId: formatted.clusterId, metadataDirectory: metadataDir, logger: logger)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let controllerListener = kraft.controllerListenerNames.first ?? "CONTROLLER"
-        let ownVoter = kraft.voters.first { $0.id.rawValue == kraft.nodeId }
-        await driver.start(
-            peers: RaftPeers(
-                voters: kraft.voters, localId: ReplicaID(kraft.nodeId), driver: driver, config: kraft.quorum,
-                leaderEndpoint: ownVoter.map { (name: controllerListener, host: $0.host, port: $0.port) },
-                group: group, logger: logger))
-
-        let routerBox = Shared<RequestRouter?>(nil)
-        var advertised: [String: (host: String, port: Int32)] = [:]
-        for e in config.advertisedListeners {
-            advertised[e.listenerName] = (e.host.isEmpty ? ProcessInfo.processInfo.hostName : e.host, Int32(e.port))
+        let metadata = MetadataCache()
+        let replicas = ReplicaManager(logManager: logManager, brokerId: nodeId)
+        let publisher = KRaftMetadataPublisher(
+            nodeId: nodeId, clusterId: formatted.clusterId, metadata: metadata, replicas: replicas,
+            brokerConfig: brokerConfig, logger: logger)
+        var controllerConfig = QuorumControllerConfig()
+        controllerConfig.defaultNumPartitions = Int32(initial.numPartitions)
+        controllerConfig.defaultReplicationFactor = Int16(initial.defaultReplicationFactor)
+        if case .int(let ms) = initial.value("broker.session.timeout.ms") {
+            controllerConfig.brokerSessionTimeoutMs = Int64(ms)
         }
+        let controller = KRaftActiveController(
+            driver: driver, publisher: publisher, config: controllerConfig, nodeId: nodeId, logger: logger)
+        let brokerEpoch = Shared<Int64>(-1)
+        let writer = KRaftMetadataWriter(controller: controller, publisher: publisher, brokerEpoch: brokerEpoch)
+        let topics = TopicAdmin(
+            writer: writer, metadata: metadata, replicas: replicas, brokerConfig: brokerConfig, controller: nil,
+            logger: logger)
+        let configs = ConfigService(writer: writer, topics: topics, brokerConfig: config, brokerId: nodeId)
+        let groups = GroupService(
+            brokerId: nodeId, metadata: metadata, replicas: replicas, topics: topics, brokerConfig: brokerConfig,
+            logger: logger)
+        let core = BrokerCore(
+            brokerId: nodeId, config: config, metadata: metadata, replicas: replicas, topics: topics,
+            configs: configs, producerIds: ProducerIdManager(writer: writer, brokerId: nodeId), groups: groups,
+            logger: logger)
+        let metrics = BrokerMetrics(metadata: metadata)
+        metrics.tlsListeners.withLock { $0 = listenerSecurity.compactMapValues(\.tls) }
+
+        let controllerListener = kraft.controllerListenerNames.first ?? "CONTROLLER"
         let voterNodes = kraft.voters.map { v in
             DescribeQuorumResponse.Node(
                 nodeId: v.id.rawValue, listeners: [.init(name: controllerListener, host: v.host, port: UInt16(v.port))])
         }
         let directoryId = formatted.directoryIds[metadataDir].flatMap { UUIDValue(base64URL: $0) } ?? .zero
+        let routerBox = Shared<RequestRouter?>(nil)
         let router = RequestRouter(
-            routes: [
-                Route(handler: ApiVersionsHandler(advertised: { routerBox.value?.advertisedVersions ?? [] })),
+            routes: core.routes(advertised: { routerBox.value?.advertisedVersions ?? [] }) + [
+                // Replaces the data-path Fetch route: metadata-partition fetches go to the Raft driver.
                 Route(
-                    handler: KRaftMetadataHandler(
-                        nodeId: kraft.nodeId, clusterId: formatted.clusterId,
-                        advertised: kraft.isBroker ? advertised : [:],
-                        rack: config.brokerRack)),
+                    handler: KRaftFetchHandler(data: FetchHandler(core: core), raft: RaftFetchHandler(driver: driver))),
                 Route(handler: VoteHandler(driver: driver)),
                 Route(handler: BeginQuorumEpochHandler(driver: driver)),
                 Route(handler: EndQuorumEpochHandler(driver: driver)),
                 Route(handler: FetchSnapshotHandler(driver: driver)),
-                Route(handler: RaftFetchHandler(driver: driver)),
                 Route(
                     handler: DescribeQuorumHandler(
-                        driver: driver, directoryId: directoryId, nodeId: kraft.nodeId, voterNodes: voterNodes)),
-            ], logger: logger)
+                        driver: driver, directoryId: directoryId, nodeId: nodeId, voterNodes: voterNodes)),
+            ], logger: logger, metrics: metrics)
         routerBox.withLock { $0 = router }
+
+        let replication = replicas.startReplication(
+            writer: KRaftIsrWriter(
+                controller: controller, publisher: publisher, brokerId: nodeId, brokerEpoch: brokerEpoch),
+            connector: ClientLeaderConnector(), brokers: MetadataLiveBrokers(metadata: metadata, config: brokerConfig),
+            leadershipListeners: [groups, core.transactions], config: brokerConfig, logger: logger)
+        let group = MultiThreadedEventLoopGroup(
+            numberOfThreads: max(1, min(initial.numNetworkThreads, System.coreCount)))
+        let ownVoter = kraft.voters.first { $0.id.rawValue == nodeId }
+        await driver.start(
+            peers: RaftPeers(
+                voters: kraft.voters, localId: ReplicaID(nodeId), driver: driver, config: kraft.quorum,
+                leaderEndpoint: ownVoter.map { (name: controllerListener, host: $0.host, port: $0.port) },
+                group: group, logger: logger))
+        let following = Task { await publisher.run(driver: driver) }
+        let controlling = Task { await controller.run() }
         let server: KafkaServer
         do {
             server = try await KafkaServer.start(
-                listeners: config.listeners.map {
-                    (name: $0.listenerName, host: $0.host.isEmpty ? "0.0.0.0" : $0.host, port: $0.port, security: nil)
+                listeners: initial.listeners.map {
+                    (
+                        name: $0.listenerName, host: $0.host.isEmpty ? "0.0.0.0" : $0.host, port: $0.port,
+                        security: listenerSecurity[$0.listenerName]
+                    )
                 },
-                maxFrameSize: config.socketRequestMaxBytes, router: router, logger: logger, group: group)
+                maxFrameSize: initial.socketRequestMaxBytes, router: router, logger: logger, group: group)
         } catch {
+            following.cancel()
+            controlling.cancel()
+            replication.cancel()
             await driver.stop()
+            try? logManager.shutdown()
             throw BrokerStartupError(
-                "Cannot listen on \(config.listeners.map(\.description).joined(separator: ",")): \(error)")
+                "Cannot listen on \(initial.listeners.map(\.description).joined(separator: ",")): \(error)")
         }
-        logger.info("[KafkaRaftServer nodeId=\(kraft.nodeId)] started")
+        var boundPorts: [String: Int] = [:]
+        for (l, port) in zip(initial.listeners, server.boundPorts) { boundPorts[l.listenerName] = port }
+        let controllerNames = Set(kraft.controllerListenerNames)
+        let endpoints = initial.advertisedListeners.filter { !controllerNames.contains($0.listenerName) }.map {
+            e -> (name: String, host: String, port: Int, securityProtocol: Int16) in
+            (
+                e.listenerName, e.host.isEmpty ? ProcessInfo.processInfo.hostName : e.host,
+                e.port == 0 ? (boundPorts[e.listenerName] ?? 0) : e.port,
+                Int16(SecurityProtocol.allCases.firstIndex(of: e.securityProtocol) ?? 0)
+            )
+        }
+        let lifecycle = KRaftBrokerLifecycle(
+            nodeId: nodeId, controller: controller, publisher: publisher, endpoints: endpoints,
+            rack: initial.brokerRack,
+            logDirIds: logDirs.compactMap { formatted.directoryIds[$0].flatMap { UUIDValue(base64URL: $0) } },
+            heartbeatIntervalMs: {
+                if case .int(let ms) = initial.value("broker.heartbeat.interval.ms") { return Int(ms) }
+                return 2000
+            }(), brokerEpoch: brokerEpoch, logger: logger)
+        let registration = Task { await lifecycle.run() }
+        let groupTimers = await groups.start()
+        let transactionTimers = await core.transactions.start()
+        let maintenance = Task {
+            await Maintenance.run(logManager: logManager, replicas: replicas, config: config, logger: logger)
+        }
+        logger.info(
+            "[KafkaRaftServer nodeId=\(nodeId)] started (listening on \(server.boundPorts.map(String.init).joined(separator: ",")))"
+        )
         await waitForTermination()
-        logger.info("[KafkaRaftServer nodeId=\(kraft.nodeId)] shutting down")
+        logger.info("[KafkaRaftServer nodeId=\(nodeId)] shutting down")
+        registration.cancel()
+        controlling.cancel()
+        following.cancel()
+        maintenance.cancel()
+        replication.cancel()
+        groupTimers.cancel()
+        transactionTimers.cancel()
         await server.close()
         await driver.stop()
         try? await group.shutdownGracefully()
-        logger.info("[KafkaRaftServer nodeId=\(kraft.nodeId)] shut down completed")
+        do {
+            try logManager.shutdown()
+        } catch {
+            logger.error("log shutdown failed: \(error)")
+        }
+        logger.info("[KafkaRaftServer nodeId=\(nodeId)] shut down completed")
     }
 }

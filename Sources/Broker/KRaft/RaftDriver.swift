@@ -125,3 +125,38 @@ actor RaftDriver {
     var leaderId: Int32? { node.leaderId?.rawValue }
     var epoch: Int32 { node.epoch }
 }
+
+// MARK: - The metadata layer's API (the KRaft controller appends, the broker follows)
+
+extension RaftDriver {
+    /// Runs `build` and appends the records it returns as this node's leader, in one step of this actor, so the
+    /// records land in the order the controller decided them and `build` sees the offset the first one will get
+    /// (a broker's epoch is its registration's offset). `build` runs only while this node leads; otherwise this
+    /// throws `notLeaderOrFollower` without calling it. Returns `build`'s value and the offset of the last record
+    /// appended (nil when it returned none).
+    func appendAsLeader<T: Sendable>(
+        _ build: @Sendable (_ logEndOffset: Int64) -> (records: [[UInt8]], value: T)
+    ) throws(RaftError) -> (value: T, lastOffset: Int64?) {
+        guard node.isLeader else { throw .notLeaderOrFollower }
+        let built = build(node.log.endOffset)
+        guard !built.records.isEmpty else { return (built.value, nil) }
+        perform(try node.append(built.records, now: Self.now()))
+        return (built.value, node.log.endOffset - 1)
+    }
+
+    /// The high watermark: every entry below it is committed (0 before the first commit).
+    var highWatermark: Int64 { node.highWatermark ?? 0 }
+
+    /// The log end offset (committed or not).
+    var logEndOffset: Int64 { node.log.endOffset }
+
+    /// True while this node is the quorum's leader, with the epoch it leads in.
+    var leadership: (isLeader: Bool, epoch: Int32) { (node.isLeader, node.epoch) }
+
+    /// Committed entries from `offset` (below the high watermark), at most `maxCount`, in log order.
+    func committedEntries(from offset: Int64, maxCount: Int = 1000) -> [LogEntry] {
+        let hw = highWatermark
+        guard offset < hw else { return [] }
+        return node.log.entries(from: offset, maxCount: Int(min(Int64(maxCount), hw - offset)))
+    }
+}
