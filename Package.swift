@@ -240,7 +240,10 @@ let package = Package(
         .testTarget(
             name: "KRaftControllerTests", dependencies: ["KRaftController", "MetadataImage", "KafkaProtocol"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "ObservabilityTests", dependencies: ["Observability"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ObservabilityTests",
+            dependencies: ["Observability", .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "KafkaClientTests",
             dependencies: [

@@ -27,9 +27,14 @@ public final class MetricsHTTPServer: Sendable {
         self.boundPort = channel.localAddress?.port ?? 0
     }
 
+    /// Compresses a body into a gzip member, or nil when it cannot; the broker passes its zlib codec.
+    public typealias Gzip = @Sendable ([UInt8]) -> [UInt8]?
+
+    /// `gzip`, when given, compresses `/metrics` for scrapers that send `Accept-Encoding: gzip` (Prometheus does, as
+    /// the JMX exporter answers it): a page of 10,000 partitions shrinks about tenfold on the wire.
     public static func start(
         host: String, port: Int, group: any EventLoopGroup, render: @escaping Render, api: API? = nil,
-        events: Events? = nil, eventInterval: TimeAmount = .seconds(2)
+        events: Events? = nil, eventInterval: TimeAmount = .seconds(2), gzip: Gzip? = nil
     ) async throws -> MetricsHTTPServer {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 64)
@@ -38,7 +43,8 @@ public final class MetricsHTTPServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(
-                        MetricsHTTPHandler(render: render, api: api, events: events, eventInterval: eventInterval))
+                        MetricsHTTPHandler(
+                            render: render, api: api, events: events, eventInterval: eventInterval, gzip: gzip))
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()
@@ -92,6 +98,7 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let api: MetricsHTTPServer.API?
     private let events: MetricsHTTPServer.Events?
     private let eventInterval: TimeAmount
+    private let gzip: MetricsHTTPServer.Gzip?
     private var head: HTTPRequestHead?
     /// Set while this connection carries an event stream; cleared when it closes, which ends the stream.
     private var streaming = false
@@ -100,12 +107,24 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     init(
         render: @escaping MetricsHTTPServer.Render, api: MetricsHTTPServer.API?, events: MetricsHTTPServer.Events?,
-        eventInterval: TimeAmount
+        eventInterval: TimeAmount, gzip: MetricsHTTPServer.Gzip?
     ) {
         self.render = render
         self.api = api
         self.events = events
         self.eventInterval = eventInterval
+        self.gzip = gzip
+    }
+
+    /// True when the request's `Accept-Encoding` lists `gzip` (or `x-gzip`) with a weight above 0 (RFC 9110).
+    static func acceptsGzip(_ headers: HTTPHeaders) -> Bool {
+        for value in headers[canonicalForm: "accept-encoding"] {
+            let parts = value.split(separator: ";").map { String($0.filter { $0 != " " && $0 != "\t" }).lowercased() }
+            guard let coding = parts.first, coding == "gzip" || coding == "x-gzip" else { continue }
+            let weight = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) }
+            return (weight ?? 1) > 0
+        }
+        return false
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -159,12 +178,19 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             return
         }
-        let promise = context.eventLoop.makePromise(of: String.self)
+        let promise = context.eventLoop.makePromise(of: (body: [UInt8], gzipped: Bool).self)
         let render = self.render
-        promise.completeWithTask { await render() }
-        promise.futureResult.assumeIsolated().whenSuccess { text in
+        let gzip = Self.acceptsGzip(head.headers) ? self.gzip : nil
+        // Rendering and compressing run off the event loop.
+        promise.completeWithTask {
+            let text = Array(await render().utf8)
+            if let gzip, let compressed = gzip(text) { return (compressed, true) }
+            return (text, false)
+        }
+        promise.futureResult.assumeIsolated().whenSuccess { page in
             self.send(
-                status: .ok, body: text, head: head, context: context, contentType: prometheusTextContentType)
+                status: .ok, bytes: page.body, head: head, context: context, contentType: prometheusTextContentType,
+                contentEncoding: page.gzipped ? "gzip" : nil)
         }
     }
 
@@ -224,10 +250,21 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         status: HTTPResponseStatus, body: String, head: HTTPRequestHead, context: ChannelHandlerContext,
         contentType: String = "text/plain; charset=utf-8"
     ) {
-        var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
-        buffer.writeString(body)
+        send(status: status, bytes: Array(body.utf8), head: head, context: context, contentType: contentType)
+    }
+
+    private func send(
+        status: HTTPResponseStatus, bytes: [UInt8], head: HTTPRequestHead, context: ChannelHandlerContext,
+        contentType: String, contentEncoding: String? = nil
+    ) {
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: contentType)
+        if let contentEncoding {
+            headers.add(name: "Content-Encoding", value: contentEncoding)
+            headers.add(name: "Vary", value: "Accept-Encoding")
+        }
         headers.add(name: "Content-Length", value: String(buffer.readableBytes))
         let keepAlive = head.isKeepAlive
         if !keepAlive { headers.add(name: "Connection", value: "close") }

@@ -81,6 +81,21 @@ def test_metrics_page_parses_and_promtool_finds_nothing_to_lint(metrics_broker):
     assert out.returncode == 0 and not out.stdout.strip() and not out.stderr.strip(), out.stdout + out.stderr
 
 
+def test_a_scraper_asking_for_gzip_gets_the_same_page_compressed(metrics_broker):
+    import gzip
+    port = http_port(metrics_broker)
+    plain = scrape(port)
+    request = urllib.request.Request(f"http://{HOST}:{port}/metrics", headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=10) as r:
+        assert r.headers["Content-Encoding"] == "gzip"
+        assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        body = r.read()
+    text = gzip.decompress(body).decode()
+    families = lambda page: sorted(line for line in page.splitlines() if line.startswith("# TYPE"))
+    assert families(text) == families(plain)
+    assert len(body) < len(plain.encode())
+
+
 def test_messages_in_totals_equal_what_was_produced(metrics_broker):
     topic, total = "metrics-messages-in", 2500
     port = http_port(metrics_broker)

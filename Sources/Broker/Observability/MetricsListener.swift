@@ -1,4 +1,5 @@
 import KafkaConfig
+import KafkaRecords
 import Logging
 import NIOCore
 import Observability
@@ -21,7 +22,8 @@ extension BrokerLauncher {
                         ? await observability.apiAnswer(path: path, host: requestHost)
                         : await observability.burrowAnswer(path: path, host: requestHost)
                 },
-                events: { await observability.consoleEvent() })
+                events: { await observability.consoleEvent() },
+                gzip: { try? CompressionCodec.gzip.compress($0) })
             // The console's throughput history fills even when nobody is looking.
             server.every(.milliseconds(observability.throughput.withLock { $0.intervalMs })) {
                 observability.sampleThroughput()
