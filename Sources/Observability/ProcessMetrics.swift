@@ -77,11 +77,9 @@ public enum ProcessMetrics {
             guard let dir = opendir("/proc/self/fd") else { return nil }
             defer { closedir(dir) }
             var n = 0
+            // Only "." and ".." start with a dot; no String per entry (a broker can hold tens of thousands).
             while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-                }
-                if name != "." && name != ".." { n += 1 }
+                if entry.pointee.d_name.0 != CChar(UInt8(ascii: ".")) { n += 1 }
             }
             return max(0, n - 1)
         }
