@@ -80,12 +80,10 @@ final class TransactionMarkerChannel: TransactionMarkerWriter {
         ])
         let response: WriteTxnMarkersResponse
         do {
-            let connection = try await connections.connection(
-                to: leader, address: BrokerAddress(host: address.host, port: Int(address.port)),
+            response = try await connections.send(
+                wire, version: 1, to: leader, address: BrokerAddress(host: address.host, port: Int(address.port)),
                 timeoutMs: settings.requestTimeoutMs)
-            response = try await connection.send(wire, version: 1)
         } catch {
-            await connections.drop(leader)
             logger.info("WriteTxnMarkers to broker \(leader) failed (\(error)); retrying")
             return .done([])
         }
@@ -130,5 +128,19 @@ actor MarkerConnections {
 
     func drop(_ broker: Int32) async {
         if let c = open.removeValue(forKey: broker) { await c.close() }
+    }
+
+    /// Sends one request to `broker` over its cached connection; a failed connection is dropped so the next call
+    /// reconnects.
+    func send<R: KafkaRequest>(
+        _ request: R, version: Int16, to broker: Int32, address: BrokerAddress, timeoutMs: Int
+    ) async throws -> R.Response {
+        do {
+            return try await connection(to: broker, address: address, timeoutMs: timeoutMs)
+                .send(request, version: version)
+        } catch {
+            await drop(broker)
+            throw error
+        }
     }
 }

@@ -139,12 +139,10 @@ final class TransactionVerifier: Sendable {
         ])
         let response: AddPartitionsToTxnResponse
         do {
-            let connection = try await connections.connection(
-                to: leader, address: BrokerAddress(host: address.host, port: Int(address.port)),
+            response = try await connections.send(
+                request, version: 4, to: leader, address: BrokerAddress(host: address.host, port: Int(address.port)),
                 timeoutMs: settings.requestTimeoutMs)
-            response = try await connection.send(request, version: 4)
         } catch {
-            await connections.drop(leader)
             logger.info("Cannot verify the transaction of \(transactionalId) with broker \(leader): \(error)")
             return [:]
         }
