@@ -129,6 +129,8 @@ enum AuthorizationTable {
         61: ("DescribeProducers", .perResource([check(.read, .topic)])),
         65: ("DescribeTransactions", .perResource([check(.describe, .transactionalId)])),
         66: ("ListTransactions", .perResource([check(.describe, .transactionalId, "filters the list")])),
+        // Controller listener only in Kafka: a broker asks the active controller for a producer id block.
+        67: ("AllocateProducerIds", .cluster(.clusterAction)),
     ]
 
     /// The router's verdict on a whole request.

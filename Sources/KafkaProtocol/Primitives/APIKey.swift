@@ -54,6 +54,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case describeProducers = 61
     case describeTransactions = 65
     case listTransactions = 66
+    case allocateProducerIds = 67
 
     public var description: String {
         switch self {
@@ -111,6 +112,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .describeProducers: "DescribeProducers"
         case .describeTransactions: "DescribeTransactions"
         case .listTransactions: "ListTransactions"
+        case .allocateProducerIds: "AllocateProducerIds"
         }
     }
 }
