@@ -103,7 +103,8 @@ def pinned_admin(bootstrap: str) -> KafkaAdminClient:
 
 
 def topic_partitions(bootstrap: str, name: str) -> int | None:
-    md = AdminClient({"bootstrap.servers": bootstrap}).list_topics(topic=name, timeout=10)
+    # All topics, not this one: a Metadata request naming a missing topic would auto-create it.
+    md = AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=10)
     t = md.topics.get(name)
     if t is None or t.error is not None:
         return None

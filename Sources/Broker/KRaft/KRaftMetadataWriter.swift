@@ -30,6 +30,16 @@ struct KRaftMetadataWriter: MetadataWriter {
         }
     }
 
+    /// After a forwarded write: waits until this node's own image shows it, as an in-process decision does, so the
+    /// client reads its own write from this broker (a DescribeConfigs, or the next AlterConfigs computed from the
+    /// stored set). Gives up silently after the forwarding timeout; the write itself has succeeded.
+    private func awaitImage(_ shows: (MetadataImage) -> Bool) async {
+        let deadline = ContinuousClock.now + forwarder.timeout
+        while !shows(publisher.image), ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// `KRaftActiveController.replaceConfigs`; nil (ask again) when it is not, or no longer, the active one.
     private static func replaceLocally(
         _ controller: KRaftActiveController, _ resource: ConfigResourceKey, _ configs: [String: String]
@@ -89,6 +99,7 @@ struct KRaftMetadataWriter: MetadataWriter {
                     let reply = response.topics.first(where: { $0.name == name }),
                     try Self.answered(reply.errorCode, reply.errorMessage) != nil
                 else { return nil }
+                await awaitImage { $0.topicIds[name] != nil }
                 return reply.topicId == .zero ? topicId : reply.topicId
             })
     }
@@ -108,6 +119,7 @@ struct KRaftMetadataWriter: MetadataWriter {
                     let reply = response.responses.first(where: { $0.name == name }),
                     try Self.answered(reply.errorCode, reply.errorMessage) != nil
                 else { return nil }
+                await awaitImage { $0.topicIds[name] == nil }
                 return ()
             })
     }
@@ -136,6 +148,7 @@ struct KRaftMetadataWriter: MetadataWriter {
                     let reply = response.results.first(where: { $0.name == name }),
                     try Self.answered(reply.errorCode, reply.errorMessage) != nil
                 else { return nil }
+                await awaitImage { ($0.topic(named: name)?.partitions.count ?? 0) >= Int(count) }
                 return ()
             })
     }
@@ -173,6 +186,7 @@ struct KRaftMetadataWriter: MetadataWriter {
                     let reply = response.responses.first,
                     try Self.answered(reply.errorCode, reply.errorMessage) != nil
                 else { return nil }
+                await awaitImage { ($0.configs[resource] ?? [:]) == configs }
                 return ()
             })
     }
