@@ -19,7 +19,8 @@ import Replication
 /// The quorum RPCs (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch of `__cluster_metadata`, FetchSnapshot) are
 /// served on every listener and sent to the other voters' controller endpoints. What is not wired yet: broker
 /// registration and heartbeats over the wire (only the node that leads the quorum registers its broker, so a
-/// quorum of several serves clients from its leader only), ACLs, SCRAM credentials, client quotas and the `/metrics` listener in KRaft mode.
+/// quorum of several serves clients from its leader only), ACLs, SCRAM credentials, client quotas and the
+/// `/metrics` listener in KRaft mode.
 enum KRaftLauncher {
     static func run(config initial: BrokerConfig) async throws {
         guard let kraft = initial.kraft else { return }
