@@ -121,7 +121,7 @@ class KRaftCluster:
         t = md.topics.get(topic)
         if t is None or t.error is not None:
             return {}
-        return {p.id: (p.leader, sorted(p.isr)) for p in t.partitions.values()}
+        return {p.id: (p.leader, sorted(p.isrs)) for p in t.partitions.values()}
 
     def create_topic(self, name: str, partitions: int, replication: int = 3) -> None:
         controller = wait_until(self.active_controller, 60, self.logs)
