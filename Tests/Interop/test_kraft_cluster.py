@@ -289,6 +289,24 @@ def test_kill_9_of_the_active_controller_elects_another_and_loses_no_acknowledge
     assert all(f"kraft-after-failover-{i}" in topics for i in range(3))
 
 
+def test_sigterm_is_a_controlled_shutdown_that_moves_leaders_away_before_the_node_exits(kraft):
+    controller = wait_until(kraft.active_controller, 60, kraft.logs)
+    victim = next(n for n in NODES if n != controller)
+    wait_until(lambda: (p := kraft.partitions(controller, "kraft-rf3")) and len(p) == 6
+               and all(isr == [1, 2, 3] for _, isr in p.values()), 90, kraft.logs)
+    kraft.stop(victim)
+    assert "The controller has asked us to exit controlled shutdown." in kraft.log(victim).read_text()
+    # The controller moved leadership and ISR membership off the node before it exited: the survivors' metadata
+    # shows it (no wait for a session timeout), and the node is gone from the broker list.
+    after = wait_until(lambda: (p := kraft.partitions(controller, "kraft-rf3")) and len(p) == 6
+                       and all(l not in (victim, -1) and victim not in isr for l, isr in p.values()) and p, 30,
+                       kraft.logs)
+    assert all(len(isr) == 2 for _, isr in after.values())
+    kraft.start(victim)
+    wait_until(lambda: (p := kraft.partitions(controller, "kraft-rf3")) and len(p) == 6
+               and all(isr == [1, 2, 3] for _, isr in p.values()), 90, kraft.logs)
+
+
 def test_restarting_all_three_nodes_brings_back_every_broker_topic_and_record(kraft):
     before = {t for t in kraft.metadata(1).topics if t.startswith("kraft-")}
     for n in NODES:
