@@ -17,10 +17,10 @@ import Replication
 /// controller listener).
 ///
 /// The quorum RPCs (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch of `__cluster_metadata`, FetchSnapshot) are
-/// served on every listener and sent to the other voters' controller endpoints. What is not wired yet: broker
-/// registration and heartbeats over the wire (only the node that leads the quorum registers its broker, so a
-/// quorum of several serves clients from its leader only), ACLs, SCRAM credentials, client quotas and the
-/// `/metrics` listener in KRaft mode.
+/// served on every listener and sent to the other voters' controller endpoints; so are the controller RPCs
+/// (BrokerRegistration, BrokerHeartbeat, AlterPartition), which every broker sends to the active controller through
+/// ``ControllerLink``, and the admin writes a node forwards to the active controller. What is not wired yet: ACLs,
+/// SCRAM credentials, client quotas and the `/metrics` listener in KRaft mode.
 enum KRaftLauncher {
     static func run(config initial: BrokerConfig) async throws {
         guard let kraft = initial.kraft else { return }
@@ -47,9 +47,6 @@ enum KRaftLauncher {
                 "process.roles=\(roles) is not supported yet: only combined nodes (broker,controller) run the broker"
             )
         }
-        logger.warning(
-            "[KafkaRaftServer nodeId=\(nodeId)] KRaft mode is partial: brokers register in process with the node that leads the quorum (no BrokerRegistration/BrokerHeartbeat over the wire yet)"
-        )
         let logDirs = initial.resolvedLogDirs(workingDirectory: cwd)
         try BrokerLauncher.checkDescriptorBudget(logDirs: logDirs, logger: logger)
         let scramCredentials = ScramCredentialCache()
@@ -117,6 +114,9 @@ enum KRaftLauncher {
                 Route(handler: BeginQuorumEpochHandler(driver: driver)),
                 Route(handler: EndQuorumEpochHandler(driver: driver)),
                 Route(handler: FetchSnapshotHandler(driver: driver)),
+                Route(handler: BrokerRegistrationHandler(controller: controller, clusterId: formatted.clusterId)),
+                Route(handler: BrokerHeartbeatHandler(controller: controller)),
+                Route(handler: AlterPartitionHandler(controller: controller)),
                 Route(
                     handler: DescribeQuorumHandler(
                         driver: driver, directoryId: directoryId, nodeId: nodeId, voterNodes: voterNodes)),
@@ -124,13 +124,15 @@ enum KRaftLauncher {
             logger: logger, metrics: metrics)
         routerBox.withLock { $0 = router }
 
-        let replication = replicas.startReplication(
-            writer: KRaftIsrWriter(
-                controller: controller, publisher: publisher, brokerId: nodeId, brokerEpoch: brokerEpoch),
-            connector: ClientLeaderConnector(), brokers: MetadataLiveBrokers(metadata: metadata, config: brokerConfig),
-            leadershipListeners: [groups, core.transactions], config: brokerConfig, logger: logger)
         let group = MultiThreadedEventLoopGroup(
             numberOfThreads: max(1, min(initial.numNetworkThreads, System.coreCount)))
+        let link = ControllerLink(
+            driver: driver, voters: kraft.voters, localId: nodeId, requestTimeoutMs: Int(kraft.quorum.requestTimeoutMs),
+            retryBackoffMs: Int(kraft.quorum.retryBackoffMs), group: group, logger: logger)
+        let replication = replicas.startReplication(
+            writer: KRaftIsrWriter(link: link, publisher: publisher, brokerId: nodeId, brokerEpoch: brokerEpoch),
+            connector: ClientLeaderConnector(), brokers: MetadataLiveBrokers(metadata: metadata, config: brokerConfig),
+            leadershipListeners: [groups, core.transactions], config: brokerConfig, logger: logger)
         let ownVoter = kraft.voters.first { $0.id.rawValue == nodeId }
         await driver.start(
             peers: RaftPeers(
@@ -170,7 +172,7 @@ enum KRaftLauncher {
             )
         }
         let lifecycle = KRaftBrokerLifecycle(
-            nodeId: nodeId, controller: controller, publisher: publisher, endpoints: endpoints,
+            nodeId: nodeId, clusterId: formatted.clusterId, link: link, publisher: publisher, endpoints: endpoints,
             rack: initial.brokerRack,
             logDirIds: logDirs.compactMap { formatted.directoryIds[$0].flatMap { UUIDValue(base64URL: $0) } },
             heartbeatIntervalMs: {
@@ -189,6 +191,9 @@ enum KRaftLauncher {
         await waitForTermination()
         logger.info("[KafkaRaftServer nodeId=\(nodeId)] shutting down")
         registration.cancel()
+        // Waiting longer than the session timeout buys nothing: by then the controller fences this broker anyway.
+        _ = await lifecycle.controlledShutdown(timeoutMs: Int(controllerConfig.brokerSessionTimeoutMs))
+        await link.close()
         controlling.cancel()
         following.cancel()
         maintenance.cancel()
