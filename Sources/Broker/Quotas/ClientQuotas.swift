@@ -17,13 +17,13 @@ struct QuotaConfigs: Sendable, Equatable {
     /// The quota for `key` (`producer_byte_rate`, `consumer_byte_rate`, `request_percentage`) that applies to a
     /// user (the principal's name) and client id, or nil when no entity sets it.
     func quota(_ key: String, user: String, clientId: String) -> Double? {
-        resolve(key, user: user, clientId: clientId)?.quota
+        resolve(key, user: user, clientId: clientId).quota
     }
 
-    /// The quota for `key` and the entity it is measured on, or nil when no entity sets `key` at all (Kafka then
-    /// records nothing for that quota kind). The entity follows the level that supplied the quota, as Kafka's
-    /// `DefaultQuotaCallback.quotaMetricTags` does; a client no entity covers is measured on its client id.
-    func resolve(_ key: String, user: String, clientId: String) -> (quota: Double?, entity: QuotaEntity)? {
+    /// The quota for `key` and the entity it is measured on. The entity follows the level that supplied the
+    /// quota, as Kafka's `DefaultQuotaCallback.quotaMetricTags` does; a client no entity covers is measured on its
+    /// client id (and only when some entity sets `key`: see `sets`).
+    func resolve(_ key: String, user: String, clientId: String) -> (quota: Double?, entity: QuotaEntity) {
         let d = Self.defaultEntity
         let both = QuotaEntity(user: user, clientId: clientId)
         let userOnly = QuotaEntity(user: user, clientId: "")
@@ -36,7 +36,7 @@ struct QuotaConfigs: Sendable, Equatable {
         for (config, entity) in candidates {
             if let value = config?[key], let number = Double(value) { return (number, entity) }
         }
-        return sets(key) ? (nil, clientOnly) : nil
+        return (nil, clientOnly)
     }
 
     /// Whether any entity sets `key` (Kafka's `quotasEnabled` for one quota manager).
@@ -118,7 +118,7 @@ struct RateWindow: Sendable, Equatable {
 /// The broker's byte-rate quotas: one `RateWindow` per (kind, user, client id), throttle times as Kafka computes
 /// them. Owned by one `Mutex`; configs are replaced whole when ZooKeeper changes.
 final class QuotaManager: Sendable {
-    enum Kind: String, Sendable {
+    enum Kind: String, Sendable, CaseIterable {
         case produce = "producer_byte_rate", fetch = "consumer_byte_rate"
         /// Kafka's request-time quota: percent of one request thread's time per second (`ClientRequestQuotaManager`).
         case request = "request_percentage"
@@ -130,7 +130,12 @@ final class QuotaManager: Sendable {
     }
 
     private struct State {
-        var configs = QuotaConfigs()
+        var configs = QuotaConfigs() {
+            didSet { enabled = Set(Kind.allCases.map(\.rawValue).filter { configs.sets($0) }) }
+        }
+        /// The quota keys some entity sets (Kafka's `quotasEnabled` per quota manager), so a request of a client
+        /// without a quota costs one set lookup rather than a scan of every entity.
+        var enabled: Set<String> = []
         var sensors: [SensorKey: QuotaSensor] = [:]
         var lastExpiryMs: Int64 = 0
 
@@ -207,9 +212,8 @@ final class QuotaManager: Sendable {
     private func record(_ kind: Kind, principal: String, clientId: String, value: Double, nowMs: Int64) -> Int32 {
         let user = principal.hasPrefix("User:") ? String(principal.dropFirst(5)) : principal
         return state.withLock { s in
-            guard !s.configs.isEmpty,
-                let (quota, entity) = s.configs.resolve(kind.rawValue, user: user, clientId: clientId)
-            else { return 0 }
+            guard s.enabled.contains(kind.rawValue) else { return 0 }
+            let (quota, entity) = s.configs.resolve(kind.rawValue, user: user, clientId: clientId)
             s.expire(nowMs: nowMs)
             let key = SensorKey(kind: kind, entity: entity)
             var sensor = s.sensors[key] ?? QuotaSensor(windowMs: windowMs, samples: samples, nowMs: nowMs)
