@@ -144,7 +144,10 @@ def confluent_values(bootstrap: str, isolation: str, expected: int) -> list[byte
 def broker(cluster):
     """This module plays the transaction coordinator itself, so its leader must not ask a real one whether the
     partitions are in the transactions (KIP-890 part 1 verification, on by default as in Kafka 3.6+)."""
-    return cluster.broker(1, {"transaction.partition.verification.enable": "false"})
+    return cluster.broker(1, {"transaction.partition.verification.enable": "false",
+                              # The leader's own hanging-transaction scan, quick enough to watch here.
+                              "transaction.max.timeout.ms": "3000",
+                              "transaction.abort.timed.out.transaction.cleanup.interval.ms": "500"})
 
 
 @pytest.fixture(scope="module")
@@ -274,6 +277,13 @@ def test_find_hanging_lists_a_transaction_no_coordinator_knows_and_abort_by_prod
     start = stray.send(b"hanging")
     plain(broker.port, b"after", topic=topic)
     assert list_latest(broker.port, isolation=1, topic=topic) == start
+
+    # The leader reports it by itself once it is open longer than transaction.max.timeout.ms (Kafka does not).
+    def reported() -> bool:
+        return any(f"Hanging transaction in {topic}-0: producer {stray.pid}" in line
+                   and f"--topic {topic} --partition 0 --start-offset {start}" in line
+                   for line in broker.log_tail(limit=1 << 24).splitlines())
+    wait_until(reported, 60, "the leader to log the hanging transaction")
 
     headers = ["Topic", "Partition", "ProducerId", "ProducerEpoch", "CoordinatorEpoch", "StartOffset",
                "LastTimestamp", "Duration(min)"]
