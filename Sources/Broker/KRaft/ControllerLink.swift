@@ -6,8 +6,8 @@ import NIOCore
 
 /// A broker's channel to the active KRaft controller (Kafka's `NodeToControllerChannelManager`): sends one request
 /// to whichever voter leads the quorum now, as this node's Raft state knows it (leader id → the voter's endpoint in
-/// `controller.quorum.voters`), and tries again — after `controller.quorum.retry.backoff.ms` — while there is no
-/// leader, the leader cannot be reached, or the answer says it is not the controller (NOT_CONTROLLER after an
+/// `controller.quorum.voters`), and tries again — after `controller.quorum.retry.backoff.ms`, doubling — while there
+/// is no leader, the leader cannot be reached, or the answer says it is not the controller (NOT_CONTROLLER after an
 /// election the local state has not seen yet). The same path serves a combined node whose own controller is
 /// active: it connects to its own controller listener, so every broker behaves alike.
 ///
@@ -49,6 +49,9 @@ actor ControllerLink {
         _ request: R, timeoutMs: Int? = nil, isNotController: @Sendable (R.Response) -> Bool = { _ in false }
     ) async throws(BrokerError) -> R.Response {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs ?? requestTimeoutMs)
+        // Doubles from the retry back-off up to half a second, so a dead leader the local state still names is not
+        // dialled in a tight loop until the quorum elects another.
+        var backoff = retryBackoffMs
         while true {
             guard !Task.isCancelled else { throw .requestTimedOut }
             if let leader = await driver.leaderId, let connection = await connection(to: leader) {
@@ -61,7 +64,8 @@ actor ControllerLink {
             }
             guard ContinuousClock.now < deadline else { throw .requestTimedOut }
             guard await !isClosed else { throw .notController }
-            try? await Task.sleep(for: .milliseconds(retryBackoffMs))
+            try? await Task.sleep(for: .milliseconds(backoff))
+            backoff = min(500, backoff * 2)
         }
     }
 
