@@ -164,6 +164,7 @@ public enum BrokerLauncher {
         }
         let aclListener = authority.map { a in Task { await a.run() } }
         let quotas = QuotaManager(zk: zk)
+        metrics.quotas.withLock { $0 = quotas }
         let configChanges = DynamicConfigManager(
             zk: zk,
             targets: .init(

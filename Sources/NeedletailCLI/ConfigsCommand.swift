@@ -19,7 +19,8 @@ struct ConfigsCommand: AsyncParsableCommand {
     @Option(name: .customLong("bootstrap-server"), help: "The broker(s) to connect to: HOST:PORT[,HOST:PORT…].")
     var bootstrapServer: String?
 
-    @Option(help: "Deprecated: ZooKeeper HOST:PORT[/chroot], for SCRAM users before any broker runs.")
+    @Option(
+        help: "Deprecated: ZooKeeper HOST:PORT[/chroot], for SCRAM users and for brokers that are not running.")
     var zookeeper: String?
 
     @Option(name: .customLong("command-config"), help: "A properties file with client settings.")
@@ -98,8 +99,12 @@ struct ConfigsCommand: AsyncParsableCommand {
                 try await runQuotas(entityType: entityType)
                 return
             }
+            if let zookeeper, entityType == "brokers" || broker != nil || brokerDefaults {
+                return try await runBrokersWithZooKeeper(zookeeper)
+            }
             guard let bootstrapServer else {
-                throw ToolError("--zookeeper is only supported for --entity-type users; use --bootstrap-server")
+                throw ToolError(
+                    "--zookeeper is only supported for --entity-type users and brokers; use --bootstrap-server")
             }
             var kind: ConfigResource.Kind
             var name = entityName

@@ -17,6 +17,7 @@ struct TransactionsCommand: AsyncParsableCommand {
               needletail transactions --bootstrap-server localhost:9092 describe-producers --topic T --partition P [--broker-id N]
               needletail transactions --bootstrap-server localhost:9092 find-hanging --broker-id N [--max-transaction-timeout MIN]
               needletail transactions --bootstrap-server localhost:9092 abort --topic T --partition P --start-offset O
+              needletail transactions --bootstrap-server localhost:9092 abort --topic T --partition P --producer-id ID --producer-epoch E --coordinator-epoch C
             """
     )
 
@@ -43,6 +44,12 @@ struct TransactionsCommand: AsyncParsableCommand {
     var maxTransactionTimeout: Int64 = 15
     @Option(name: .customLong("start-offset"), help: "abort: the first offset of the transaction to abort.")
     var startOffset: Int64?
+    @Option(name: .customLong("producer-id"), help: "abort (brokers before 3.0): the producer id of the transaction.")
+    var producerId: Int64?
+    @Option(name: .customLong("producer-epoch"), help: "abort (brokers before 3.0): the producer epoch.")
+    var producerEpoch: Int16?
+    @Option(name: .customLong("coordinator-epoch"), help: "abort (brokers before 3.0): the coordinator epoch.")
+    var coordinatorEpoch: Int32?
 
     func validate() throws {
         switch action {
@@ -62,8 +69,18 @@ struct TransactionsCommand: AsyncParsableCommand {
                 throw ValidationError("The --partition argument requires --topic to be provided")
             }
         case "abort":
-            if topic == nil || partition == nil || startOffset == nil {
-                throw ValidationError("arguments --topic, --partition and --start-offset are required")
+            if topic == nil || partition == nil {
+                throw ValidationError("arguments --topic and --partition are required")
+            }
+            // Kafka's AbortTransactionCommand: --start-offset for 3.0+ brokers, or the producer triple for older ones.
+            if startOffset == nil {
+                guard producerId != nil else {
+                    throw ValidationError(
+                        "The transaction to abort must be identified either with --start-offset (for brokers on 3.0 or above) or with --producer-id, --producer-epoch, and --coordinator-epoch (for older brokers)"
+                    )
+                }
+                if producerEpoch == nil { throw ValidationError("Missing required argument --producer-epoch") }
+                if coordinatorEpoch == nil { throw ValidationError("Missing required argument --coordinator-epoch") }
             }
         default:
             throw ValidationError(
@@ -82,7 +99,7 @@ struct TransactionsCommand: AsyncParsableCommand {
                 case "list": try await list(client)
                 case "describe": try await describe(client, transactionalId ?? "")
                 case "find-hanging": try await findHanging(client)
-                case "abort": try await abort(client, topic ?? "", partition ?? 0, startOffset ?? 0)
+                case "abort": try await abort(client, topic ?? "", partition ?? 0)
                 default: try await describeProducers(client, topic ?? "", partition ?? 0)
                 }
             } catch {
@@ -273,17 +290,25 @@ struct TransactionsCommand: AsyncParsableCommand {
         Self.printTable(headers, rows)
     }
 
-    /// Kafka's AbortTransactionCommand by start offset: the producer whose open transaction starts at
-    /// --start-offset is found with DescribeProducers, then the partition leader is sent an ABORT WriteTxnMarkers
-    /// (what Admin.abortTransaction does), closing a transaction no coordinator will finish.
-    private func abort(_ client: KafkaClient, _ topic: String, _ partition: Int32, _ offset: Int64) async throws {
+    /// Kafka's AbortTransactionCommand: the transaction is named by its start offset (the producer whose open
+    /// transaction starts there is found with DescribeProducers) or, as for brokers before 3.0, by producer id,
+    /// epoch and coordinator epoch. The partition leader is then sent an ABORT WriteTxnMarkers (what
+    /// Admin.abortTransaction does), closing a transaction no coordinator will finish.
+    private func abort(_ client: KafkaClient, _ topic: String, _ partition: Int32) async throws {
         let tp = TopicPartition(topic, partition)
-        guard
-            let producer = try await producers(client, [tp], on: nil).map({ $0.1 }).first(where: {
-                $0.currentTxnStartOffset == offset
-            })
-        else {
-            throw ToolError("Could not find any open transactions starting at offset \(offset) on partition \(tp)")
+        let spec: (producerId: Int64, producerEpoch: Int16, coordinatorEpoch: Int32)
+        if let offset = startOffset {
+            guard
+                let producer = try await producers(client, [tp], on: nil).map({ $0.1 }).first(where: {
+                    $0.currentTxnStartOffset == offset
+                })
+            else {
+                throw ToolError(
+                    "Could not find any open transactions starting at offset \(offset) on partition \(tp)")
+            }
+            spec = (producer.producerId, Int16(clamping: producer.producerEpoch), producer.coordinatorEpoch)
+        } else {
+            spec = (producerId ?? -1, producerEpoch ?? -1, coordinatorEpoch ?? 0)
         }
         let metadata = try await client.topicMetadata(topic)
         guard let leader = metadata.partitions.first(where: { $0.partition == partition })?.leader, leader >= 0 else {
@@ -292,9 +317,11 @@ struct TransactionsCommand: AsyncParsableCommand {
         let response = try await client.send(
             WriteTxnMarkersRequest(markers: [
                 .init(
-                    producerId: producer.producerId, producerEpoch: Int16(clamping: producer.producerEpoch),
+                    producerId: spec.producerId, producerEpoch: spec.producerEpoch,
                     transactionResult: false, topics: [.init(name: topic, partitionIndexes: [partition])],
-                    coordinatorEpoch: max(producer.coordinatorEpoch, 0))
+                    // A producer that hung before its first marker shows coordinator epoch -1: Kafka
+                    // conservatively sends 0, no greater than any coordinator epoch.
+                    coordinatorEpoch: max(spec.coordinatorEpoch, 0))
             ]), toBroker: leader)
         let code = response.markers.first?.topics.first?.partitions.first?.errorCode ?? -1
         if code != 0 {

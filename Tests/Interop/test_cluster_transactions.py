@@ -186,6 +186,7 @@ def test_killing_the_group_coordinator_after_send_offsets_to_transaction_keeps_t
 
 
 INVALID_TXN_STATE = 48
+NOT_LEADER_OR_FOLLOWER = 6
 COORDINATOR_RETRIABLE = {14, 15, 16}  # COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
 
 
@@ -259,6 +260,9 @@ def test_a_transactional_write_to_a_partition_outside_the_transaction_is_refused
     coordinator = rc.broker_by_id(txn_leaders[state_partition(txn_id)]).port
     pid, epoch = raw_init_producer_id(coordinator, txn_id)
 
+    # A follower answers NOT_LEADER_OR_FOLLOWER at once, without asking the coordinator (its append would fail so).
+    follower = rc.broker_by_id(next(i for i in (1, 2, 3) if i != leader_id)).port
+    assert raw_transactional_produce(follower, txn_id, topic, pid, epoch, 0, b"follower") == NOT_LEADER_OR_FOLLOWER
     # Never added to a transaction: the leader refuses, nothing reaches the log.
     assert raw_transactional_produce(leader, txn_id, topic, pid, epoch, 0, b"stray") == INVALID_TXN_STATE
     # Added (the flow every client of today follows): accepted, and later batches need no new check.

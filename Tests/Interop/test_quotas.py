@@ -1,6 +1,8 @@
 """Client byte-rate quotas from ZooKeeper in Kafka's layout (`/config/clients/<client-id>`, written here with kazoo
 as `kafka-configs --zookeeper` would): the broker reports `throttle_time_ms` and a producer over its quota is held
-near its rate. Generous bounds only: the assertion is "throttled, and not wildly over", never a latency."""
+near its rate; `/metrics` shows the quota sensors as the jmx_exporter quota rules render Kafka's
+`kafka.server:type=Produce|Fetch|Request,user=…,client-id=…` MBeans. Generous bounds only: the assertion is
+"throttled, and not wildly over", never a latency."""
 
 from __future__ import annotations
 
@@ -10,12 +12,30 @@ import time
 import pytest
 from confluent_kafka import Producer
 
-from conftest import create_topic, wait_until
+from conftest import HOST, create_topic, free_port, wait_until
 
 pytestmark = pytest.mark.needletail_only
 
 QUOTA = 100_000  # bytes per second
 TOTAL = 2_000_000
+
+
+@pytest.fixture(scope="module")
+def broker(cluster):
+    return cluster.broker(1, {"http.listeners": f"HTTP://{HOST}:{free_port()}"})
+
+
+def _quota_samples(broker) -> dict[tuple[str, tuple], float]:
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    port = int(broker.props["http.listeners"].rsplit(":", 1)[1])
+    with urllib.request.urlopen(f"http://{HOST}:{port}/metrics", timeout=10) as r:
+        text = r.read().decode()
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for f in text_string_to_metric_families(text) if f.name.startswith("kafka_server_quota_")
+            for s in f.samples}
 
 
 def test_a_producer_over_its_client_quota_is_throttled_near_its_byte_rate(broker, cluster):
@@ -148,3 +168,41 @@ def test_a_client_flooding_api_versions_under_a_1_percent_request_quota_gets_thr
     # Another client id on a fresh connection is not throttled.
     with socket.create_connection((host, int(port)), timeout=30) as sock:
         assert _api_versions_v1_throttle(sock, 1, "calm-app") == 0
+
+
+def test_quota_sensors_of_active_clients_appear_on_the_metrics_page_with_kafkas_tags(broker, cluster):
+    from kazoo.client import KazooClient
+
+    topic = "metered-topic"
+    create_topic(broker.bootstrap, topic)
+    zk = KazooClient(hosts=cluster.zk_connect)
+    zk.start(timeout=30)
+    try:
+        zk.create("/config/clients/metered-app",
+                  json.dumps({"version": 1, "config": {"producer_byte_rate": "50000"}}).encode(), makepath=True)
+        zk.create("/config/changes/config_change_",
+                  json.dumps({"version": 2, "entity_path": "clients/metered-app"}).encode(), sequence=True,
+                  makepath=True)
+    finally:
+        zk.stop()
+    metered = ("kafka_server_quota_throttle_time", (("clientId", "metered-app"), ("resource", "Produce")))
+
+    def throttled() -> bool:
+        p = Producer({"bootstrap.servers": broker.bootstrap, "client.id": "metered-app", "linger.ms": 0})
+        for _ in range(10):
+            p.produce(topic, b"m" * 50_000)
+        p.flush(60)
+        return _quota_samples(broker).get(metered, 0) > 0
+
+    wait_until(throttled, 60, "a throttle time on the metered client's sensor")
+    # A producer with no quota of its own is measured too once producer quotas exist, tagged by client id only
+    # (Kafka's tags for a client that no user entity covers), and never throttled.
+    p = Producer({"bootstrap.servers": broker.bootstrap, "client.id": "free-app", "linger.ms": 0})
+    p.produce(topic, b"f" * 10_000)
+    p.flush(30)
+    samples = _quota_samples(broker)
+    assert samples[("kafka_server_quota_byte_rate", (("clientId", "metered-app"), ("resource", "Produce")))] > 0
+    assert samples[("kafka_server_quota_byte_rate", (("clientId", "free-app"), ("resource", "Produce")))] > 0
+    assert samples[("kafka_server_quota_throttle_time", (("clientId", "free-app"), ("resource", "Produce")))] == 0
+    # No user tag without a user quota: the label set is what the jmx_exporter rule gives the MBean.
+    assert not any(dict(labels).get("user") for _, labels in samples)

@@ -724,6 +724,8 @@ def test_two_brokers_replicate_over_a_sasl_ssl_inter_broker_listener(secured, cl
                 'password="broker-secret";',
             "ssl.keystore.type": "PEM", "ssl.keystore.location": str(certs / "broker-keystore.pem"),
             "ssl.truststore.type": "PEM", "ssl.truststore.location": str(certs / "ca.pem"),
+            # The brokers' own connections to each other are held to the listener's protocol and suite too.
+            "ssl.enabled.protocols": "TLSv1.2", "ssl.cipher.suites": "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
             "offsets.topic.replication.factor": "2", "default.replication.factor": "2",
         })
         brokers.append(b)

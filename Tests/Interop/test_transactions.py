@@ -325,3 +325,57 @@ def test_transactions_cli_aborts_a_transaction_at_its_start_offset(txn_broker):
     later.produce(topic, value=b"plain")
     later.flush(30)
     assert read_all(b, topic, 1, "read_committed") == [b"plain"]
+
+
+def test_txn_offset_commit_before_add_offsets_to_txn_is_refused_invalid_txn_state(txn_broker):
+    """KIP-890 part 1 reaches the group coordinator (Kafka 3.6+): a TxnOffsetCommit whose transaction never added
+    the group's offsets partition with AddOffsetsToTxn would open a transaction nobody ends in `__consumer_offsets`,
+    so it is refused, and accepted once AddOffsetsToTxn was sent."""
+    from kafka_wire import Reader, exchange, frame, header_v1, i8, i16, i32, i64, string
+
+    from conftest import HOST
+    port = txn_broker.port
+    topic, txn_id, group = fresh("offsets-verify"), fresh("offsets-verify-tx"), fresh("offsets-verify-g")
+    create_topic(txn_broker.bootstrap, topic, partitions=1)
+    c = Consumer({"bootstrap.servers": txn_broker.bootstrap, "group.id": group, "enable.auto.commit": False})
+    # FindCoordinator creates `__consumer_offsets` and waits for the group's coordinator to load.
+    assert c.committed([TopicPartition(topic, 0)], timeout=30)[0].offset < 0
+
+    def call(api: int, body: bytes) -> Reader:
+        r = Reader(exchange(HOST, port, frame(header_v1(api, 0, 7) + body)))
+        r.i32()  # correlation id
+        return r
+
+    def txn_offset_commit(pid: int, epoch: int, offset: int) -> int:
+        r = call(28, string(txn_id) + string(group) + i64(pid) + i16(epoch)
+                 + i32(1) + string(topic) + i32(1) + i32(0) + i64(offset) + string(None))
+        r.i32(), r.i32(), r.string(), r.i32(), r.i32()  # throttle, topics, name, partitions, partition
+        return r.i16()
+
+    r = None
+    deadline = time.monotonic() + 60
+    while True:  # the coordinator may still be loading __transaction_state
+        r = call(22, string(txn_id) + i32(60000))
+        r.i32()
+        error, pid, epoch = r.i16(), r.i64(), r.i16()
+        if error == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert error == 0
+    r = call(24, string(txn_id) + i64(pid) + i16(epoch) + i32(1) + string(topic) + i32(1) + i32(0))
+    r.i32(), r.i32(), r.string(), r.i32(), r.i32()
+    assert r.i16() == 0
+
+    assert txn_offset_commit(pid, epoch, 5) == 48  # INVALID_TXN_STATE
+    r = call(25, string(txn_id) + i64(pid) + i16(epoch) + string(group))
+    r.i32()
+    assert r.i16() == 0
+    assert txn_offset_commit(pid, epoch, 5) == 0
+    r = call(26, string(txn_id) + i64(pid) + i16(epoch) + i8(1))
+    r.i32()
+    assert r.i16() == 0
+    try:
+        wait_until(lambda: c.committed([TopicPartition(topic, 0)], timeout=10)[0].offset == 5, 30,
+                   "the transactional offset to be committed")
+    finally:
+        c.close()

@@ -46,9 +46,9 @@ def transactional_batch(pid: int, epoch: int, sequence: int, values: list[bytes]
     return bytes(builder.build())
 
 
-def produce(port: int, batch: bytes, transactional_id: str | None) -> tuple[int, int]:
+def produce(port: int, batch: bytes, transactional_id: str | None, topic: str = TOPIC) -> tuple[int, int]:
     """Produce v3 of one batch to partition 0, acks=all -> (error code, base offset)."""
-    body = (string(transactional_id) + i16(-1) + i32(10000) + i32(1) + string(TOPIC)
+    body = (string(transactional_id) + i16(-1) + i32(10000) + i32(1) + string(topic)
             + i32(1) + i32(0) + i32(len(batch)) + batch)
     r = Reader(exchange(HOST, port, frame(header_v1(0, 3, 2) + body)))
     r.i32(), r.i32(), r.string(), r.i32()  # correlation id, topics, name, partitions
@@ -68,17 +68,17 @@ def write_txn_markers(port: int, pid: int, epoch: int, commit: bool, coordinator
     return r.i16()
 
 
-def list_latest_answer(port: int, isolation: int) -> tuple[int, int]:
+def list_latest_answer(port: int, isolation: int, topic: str = TOPIC) -> tuple[int, int]:
     """ListOffsets v2 latest for partition 0 with the given isolation level -> (error code, offset)."""
-    body = i32(-1) + i8(isolation) + i32(1) + string(TOPIC) + i32(1) + i32(0) + i64(-1)
+    body = i32(-1) + i8(isolation) + i32(1) + string(topic) + i32(1) + i32(0) + i64(-1)
     r = Reader(exchange(HOST, port, frame(header_v1(2, 2, 4) + body)))
     r.i32(), r.i32(), r.i32(), r.string(), r.i32()
     partition, error, _timestamp, offset = r.i32(), r.i16(), r.i64(), r.i64()
     return error, offset
 
 
-def list_latest(port: int, isolation: int) -> int:
-    error, offset = list_latest_answer(port, isolation)
+def list_latest(port: int, isolation: int, topic: str = TOPIC) -> int:
+    error, offset = list_latest_answer(port, isolation, topic)
     assert error == 0
     return offset
 
@@ -86,14 +86,14 @@ def list_latest(port: int, isolation: int) -> int:
 class Txn:
     """One producer's transactions on partition 0, ended by markers sent straight to the leader."""
 
-    def __init__(self, port: int, name: str):
-        self.port, self.name = port, name
+    def __init__(self, port: int, name: str, topic: str = TOPIC):
+        self.port, self.name, self.topic = port, name, topic
         self.pid, self.epoch = init_producer_id(port)
         self.sequence = 0
 
     def send(self, *values: bytes) -> int:
         error, base = produce(self.port, transactional_batch(self.pid, self.epoch, self.sequence, list(values)),
-                              self.name)
+                              self.name, self.topic)
         assert error == 0, f"produce error {error}"
         self.sequence += len(values)
         return base
@@ -102,12 +102,12 @@ class Txn:
         return write_txn_markers(self.port, self.pid, self.epoch, commit, coordinator_epoch)
 
 
-def plain(port: int, *values: bytes) -> None:
+def plain(port: int, *values: bytes, topic: str = TOPIC) -> None:
     builder = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=0, producer_id=-1,
                                         producer_epoch=-1, base_sequence=-1, batch_size=1 << 20)
     for offset, value in enumerate(values):
         builder.append(offset, timestamp=int(time.time() * 1000), key=None, value=value, headers=[])
-    assert produce(port, bytes(builder.build()), None)[0] == 0
+    assert produce(port, bytes(builder.build()), None, topic)[0] == 0
 
 
 COMMITTED = [b"p0", b"p1", b"a0", b"a1", b"p2", b"c0"]
@@ -144,7 +144,10 @@ def confluent_values(bootstrap: str, isolation: str, expected: int) -> list[byte
 def broker(cluster):
     """This module plays the transaction coordinator itself, so its leader must not ask a real one whether the
     partitions are in the transactions (KIP-890 part 1 verification, on by default as in Kafka 3.6+)."""
-    return cluster.broker(1, {"transaction.partition.verification.enable": "false"})
+    return cluster.broker(1, {"transaction.partition.verification.enable": "false",
+                              # The leader's own hanging-transaction scan, quick enough to watch here.
+                              "transaction.max.timeout.ms": "3000",
+                              "transaction.abort.timed.out.transaction.cleanup.interval.ms": "500"})
 
 
 @pytest.fixture(scope="module")
@@ -254,6 +257,54 @@ def test_kafka_python_admin_finds_the_open_transaction_and_aborts_it_at_the_lead
         admin.close()
     assert list_latest(broker.port, isolation=1) == list_latest(broker.port, isolation=0)
     assert kcat_values(broker.bootstrap, "read_committed") == COMMITTED
+
+
+def transactions_cli(bootstrap: str, *args: str) -> list[list[str]]:
+    """`needletail transactions` -> its table, one list of cells per line."""
+    out = subprocess.run([str(NEEDLETAIL_BIN), "transactions", "--bootstrap-server", bootstrap, *args],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return [[cell.strip() for cell in line.split("\t")[:-1]] for line in out.stdout.splitlines()]
+
+
+def test_find_hanging_lists_a_transaction_no_coordinator_knows_and_abort_by_producer_id_unblocks_readers(broker):
+    """A transactional batch written while verification is off, by a producer no coordinator knows: the hanging
+    transaction of KIP-664, which holds the LSO and every read_committed reader until an operator aborts it."""
+    topic = "txn-hanging"
+    create_topic(broker.bootstrap, topic, partitions=1)
+    plain(broker.port, b"before", topic=topic)
+    stray = Txn(broker.port, "txn-stray", topic=topic)
+    start = stray.send(b"hanging")
+    plain(broker.port, b"after", topic=topic)
+    assert list_latest(broker.port, isolation=1, topic=topic) == start
+
+    # The leader reports it by itself once it is open longer than transaction.max.timeout.ms (Kafka does not).
+    def reported() -> bool:
+        return any(f"Hanging transaction in {topic}-0: producer {stray.pid}" in line
+                   and f"--topic {topic} --partition 0 --start-offset {start}" in line
+                   for line in broker.log_tail(limit=1 << 24).splitlines())
+    wait_until(reported, 60, "the leader to log the hanging transaction")
+
+    headers = ["Topic", "Partition", "ProducerId", "ProducerEpoch", "CoordinatorEpoch", "StartOffset",
+               "LastTimestamp", "Duration(min)"]
+    for scope in (["--broker-id", "1"], ["--topic", topic], ["--topic", topic, "--partition", "0"]):
+        found = transactions_cli(broker.bootstrap, "find-hanging", *scope, "--max-transaction-timeout", "0")
+        assert found[0] == headers
+        rows = [r for r in found[1:] if r[0] == topic]
+        assert len(rows) == 1, found
+        assert rows[0][1:4] == ["0", str(stray.pid), str(stray.epoch)] and rows[0][5] == str(start)
+        coordinator_epoch = rows[0][4]
+    # As an operator would paste it from find-hanging, coordinator epoch -1 included (Kafka then sends 0).
+    transactions_cli(broker.bootstrap, "abort", "--topic", topic, "--partition", "0", "--producer-id",
+                     str(stray.pid), "--producer-epoch", str(stray.epoch), f"--coordinator-epoch={coordinator_epoch}")
+    assert list_latest(broker.port, isolation=1, topic=topic) == list_latest(broker.port, isolation=0, topic=topic)
+    assert not [r for r in transactions_cli(broker.bootstrap, "find-hanging", "--topic", topic,
+                                            "--max-transaction-timeout", "0")[1:]]
+    got = kafka_python_consume(broker.bootstrap, topic, [0], 2, timeout=30, isolation_level="read_committed")
+    assert [m.value for m in got] == [b"before", b"after"]
+    from clients import confluent_consume
+    got = confluent_consume(broker.bootstrap, topic, [0], 2, timeout=30)  # librdkafka reads read_committed
+    assert [m.value for m in got] == [b"before", b"after"]
 
 
 def test_dump_log_shows_markers_and_the_txnindex_kafkas_way(broker, scenario):

@@ -88,7 +88,7 @@ final class BrokerCore: Sendable {
             Route(handler: AddPartitionsToTxnHandler(core: self)),
             Route(handler: AddOffsetsToTxnHandler(core: self)),
             Route(handler: EndTxnHandler(core: self)),
-            Route(handler: TxnOffsetCommitHandler(groups: groups)),
+            Route(handler: TxnOffsetCommitHandler(groups: groups, verifier: transactions.verifier)),
             Route(handler: DescribeTransactionsHandler(core: self)),
             Route(handler: ListTransactionsHandler(core: self)),
             // ACLs (AclAuthorizer in ZooKeeper; SECURITY_DISABLED without an authorizer).

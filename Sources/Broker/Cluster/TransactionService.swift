@@ -57,13 +57,25 @@ final class TransactionService: PartitionLeadershipListener {
             logger: logger)
     }
 
-    /// Startup: the timeout and expiration timers. Partitions load on leadership notifications.
+    /// Startup: the timeout and expiration timers, and the leader's scan for hanging transactions. Partitions load
+    /// on leadership notifications. Cancelling the returned task stops all of them.
     func start() async -> Task<Void, Never> {
         if let topic = metadata.topic(Self.topic) { await runtime.setPartitionCount(Int32(topic.partitions.count)) }
         let config = brokerConfig()
-        return runtime.startTimers(
+        let timers = runtime.startTimers(
             abortIntervalMs: UInt64(max(config.transactionAbortTimedOutTransactionCleanupIntervalMs, 1)),
             removeIntervalMs: UInt64(max(config.transactionRemoveExpiredTransactionCleanupIntervalMs, 1)))
+        let scanner = HangingTransactionScanner(
+            brokerId: brokerId, replicas: replicas, config: brokerConfig, logger: logger)
+        return Task {
+            await withTaskCancellationHandler {
+                async let scanning: Void = scanner.run()
+                await timers.value
+                await scanning
+            } onCancel: {
+                timers.cancel()
+            }
+        }
     }
 
     func partitionLeadershipChanged(partition: Int32, isLeader: Bool, leaderEpoch: Int32) async {

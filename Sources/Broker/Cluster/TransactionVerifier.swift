@@ -19,8 +19,9 @@ import struct KafkaClient.BrokerAddress
 /// so the next transaction's first batch asks again. A verification guard taken from the log before asking travels
 /// with the append (Kafka's `VerificationGuard`): a marker written meanwhile voids it, so a batch verified against
 /// a transaction that has just ended cannot open a new one. All partitions of one Produce request that need the check go
-/// to the coordinator in one request; a coordinator on this broker is asked directly. The wait is an `await`, never
-/// a blocked thread.
+/// to the coordinator in one request, and concurrent produce requests' checks for the same coordinator broker share
+/// one AddPartitionsToTxn v4 (`VerificationQueue`); a coordinator on this broker is asked directly. The wait is an
+/// `await`, never a blocked thread.
 final class TransactionVerifier: Sendable {
     private let brokerId: Int32
     private let metadata: MetadataCache
@@ -28,7 +29,7 @@ final class TransactionVerifier: Sendable {
     private let runtime: TransactionCoordinatorRuntime
     private let config: @Sendable () -> BrokerConfig
     private let logger: Logger
-    private let connections: MarkerConnections
+    private let queue: VerificationQueue
 
     init(
         brokerId: Int32, metadata: MetadataCache, replicas: ReplicaManager, runtime: TransactionCoordinatorRuntime,
@@ -40,7 +41,8 @@ final class TransactionVerifier: Sendable {
         self.runtime = runtime
         self.config = config
         self.logger = logger
-        self.connections = MarkerConnections(clientId: "broker-\(brokerId)-txn-verifier")
+        self.queue = VerificationQueue(
+            connections: MarkerConnections(clientId: "broker-\(brokerId)-txn-verifier"), logger: logger)
     }
 
     /// The producer of a transactional v2 batch, read from the first batch's header (nil: not transactional).
@@ -61,8 +63,9 @@ final class TransactionVerifier: Sendable {
         var guards: [TxnTopicPartition: UInt64] = [:]
     }
 
-    /// Checks the transactional batches of a Produce request. Partitions that are not transactional or not led
-    /// here are left alone; those already in the producer's open transaction here are not asked about.
+    /// Checks the transactional batches of a Produce request. Partitions that are not transactional or unknown here
+    /// are left alone, those only followed here are refused NOT_LEADER_OR_FOLLOWER, and those already in the
+    /// producer's open transaction here are not asked about.
     func verify(transactionalId: String, entries: [(TxnTopicPartition, [UInt8]?)]) async -> Verdict {
         var verdict = Verdict()
         guard config().transactionPartitionVerificationEnable else { return verdict }
@@ -71,6 +74,12 @@ final class TransactionVerifier: Sendable {
             guard let producer = Self.transactionalProducer(of: records),
                 let partition = replicas.partition(tp.topic, tp.partition)
             else { continue }
+            // A follower's append fails NOT_LEADER_OR_FOLLOWER anyway: answer it without asking the coordinator
+            // (Kafka's ReplicaManager verifies only partitions it leads).
+            guard partition.isLeader else {
+                verdict.refused[tp] = .notLeaderOrFollower
+                continue
+            }
             if let entry = partition.log.producerStateEntry(producerId: producer.id),
                 entry.currentTxnFirstOffset >= 0, entry.producerEpoch == producer.epoch
             {
@@ -90,6 +99,42 @@ final class TransactionVerifier: Sendable {
             }
         }
         return verdict
+    }
+
+    /// KIP-890 part 1 for the group coordinator (Kafka 3.6+ `GroupCoordinator.handleTxnCommitOffsets`): offsets
+    /// committed in a transaction go to the group's `__consumer_offsets` partition as a transactional batch, so
+    /// that partition must be in the producer's ongoing transaction (AddOffsetsToTxn) before TxnOffsetCommit may
+    /// open a transaction there. Otherwise a stray commit would leave a hanging transaction in `__consumer_offsets`
+    /// and UNSTABLE_OFFSET_COMMIT for the group forever. Answers the TxnOffsetCommit error for every partition of
+    /// the request; an offsets partition unknown here is left to the group coordinator's own answer.
+    func verifyOffsetCommit(
+        transactionalId: String, producerId: Int64, producerEpoch: Int16, offsetsPartition: TxnTopicPartition
+    ) async -> ErrorCode {
+        guard config().transactionPartitionVerificationEnable,
+            let partition = replicas.partition(offsetsPartition.topic, offsetsPartition.partition)
+        else { return .noError }
+        // Kafka's GroupMetadataManager.maybeConvertOffsetCommitError: NOT_LEADER_OR_FOLLOWER -> NOT_COORDINATOR.
+        guard partition.isLeader else { return .notCoordinator }
+        if let entry = partition.log.producerStateEntry(producerId: producerId),
+            entry.currentTxnFirstOffset >= 0, entry.producerEpoch == producerEpoch
+        {
+            return .noError
+        }
+        let answers = await ask(
+            transactionalId: transactionalId, producerId: producerId, producerEpoch: producerEpoch,
+            partitions: [offsetsPartition])
+        return Self.offsetCommitError(for: Self.produceError(for: answers[offsetsPartition] ?? .notCoordinator))
+    }
+
+    /// Kafka's `GroupMetadataManager.maybeConvertOffsetCommitError` over the produce-side verification error: the
+    /// "retry" answer of a partition leader becomes the coordinator's retriable COORDINATOR_NOT_AVAILABLE.
+    static func offsetCommitError(for code: ErrorCode) -> ErrorCode {
+        switch code {
+        case .notEnoughReplicas, .notEnoughReplicasAfterAppend, .unknownTopicOrPartition:
+            return .coordinatorNotAvailable
+        case .notLeaderOrFollower: return .notCoordinator
+        default: return code
+        }
     }
 
     /// How a coordinator's verification answer is told to the producer.
@@ -129,33 +174,101 @@ final class TransactionVerifier: Sendable {
         }
         let settings = config()
         guard let address = metadata.address(of: leader, on: settings.interBrokerListenerName) else { return [:] }
-        var byTopic: [String: [Int32]] = [:]
-        for tp in partitions { byTopic[tp.topic, default: []].append(tp.partition) }
-        let request = AddPartitionsToTxnRequest(transactions: [
-            .init(
-                transactionalId: transactionalId, producerId: producerId, producerEpoch: producerEpoch,
-                verifyOnly: true,
-                topics: byTopic.keys.sorted().map { .init(name: $0, partitions: byTopic[$0]!.sorted()) })
-        ])
+        return await queue.verify(
+            node: leader, address: BrokerAddress(host: address.host, port: Int(address.port)),
+            timeoutMs: settings.requestTimeoutMs, transactionalId: transactionalId, producerId: producerId,
+            producerEpoch: producerEpoch, partitions: partitions)
+    }
+}
+
+/// The remote half of verification (Kafka's `AddPartitionsToTxnManager`): one AddPartitionsToTxn v4 in flight per
+/// coordinator broker, and every check that arrives meanwhile, from any produce request, leaves together in the
+/// next one (`VerificationBatches`). The waiting produce requests `await`; no thread blocks.
+actor VerificationQueue {
+    typealias Answers = [TxnTopicPartition: ErrorCode]
+    private var batches = VerificationBatches<CheckedContinuation<Answers, Never>>()
+    private let connections: MarkerConnections
+    private let logger: Logger
+    /// AddPartitionsToTxn requests sent and transactions they carried, for the batching's effect in logs and tests.
+    private(set) var requestsSent = 0
+    private(set) var transactionsSent = 0
+
+    init(connections: MarkerConnections, logger: Logger) {
+        self.connections = connections
+        self.logger = logger
+    }
+
+    func verify(
+        node: Int32, address: BrokerAddress, timeoutMs: Int, transactionalId: String, producerId: Int64,
+        producerEpoch: Int16, partitions: [TxnTopicPartition]
+    ) async -> Answers {
+        await withCheckedContinuation { continuation in
+            if let batch = batches.enqueue(
+                node: node, transactionalId: transactionalId, producerId: producerId, producerEpoch: producerEpoch,
+                partitions: partitions, waiter: continuation)
+            {
+                Task { await self.drain(batch, node: node, address: address, timeoutMs: timeoutMs) }
+            }
+        }
+    }
+
+    /// Sends `first`, then whatever queued for `node` meanwhile, until nothing waits.
+    private func drain(
+        _ first: [VerificationBatches<CheckedContinuation<Answers, Never>>.Entry], node: Int32, address: BrokerAddress,
+        timeoutMs: Int
+    ) async {
+        var next: [VerificationBatches<CheckedContinuation<Answers, Never>>.Entry]? = first
+        while let batch = next {
+            let answers = await send(batch, node: node, address: address, timeoutMs: timeoutMs)
+            for entry in batch {
+                let mine = answers[entry.transactionalId] ?? [:]
+                for waiter in entry.waiters { waiter.resume(returning: mine) }
+            }
+            next = batches.completed(node: node)
+        }
+    }
+
+    private func send(
+        _ batch: [VerificationBatches<CheckedContinuation<Answers, Never>>.Entry], node: Int32, address: BrokerAddress,
+        timeoutMs: Int
+    ) async -> [String: Answers] {
+        let request = AddPartitionsToTxnRequest(
+            transactions: batch.map { entry in
+                var byTopic: [String: [Int32]] = [:]
+                for tp in entry.partitions { byTopic[tp.topic, default: []].append(tp.partition) }
+                return .init(
+                    transactionalId: entry.transactionalId, producerId: entry.producerId,
+                    producerEpoch: entry.producerEpoch, verifyOnly: true,
+                    topics: byTopic.keys.sorted().map { .init(name: $0, partitions: byTopic[$0]!.sorted()) })
+            })
+        requestsSent += 1
+        transactionsSent += batch.count
         let response: AddPartitionsToTxnResponse
         do {
             response = try await connections.send(
-                request, version: 4, to: leader, address: BrokerAddress(host: address.host, port: Int(address.port)),
-                timeoutMs: settings.requestTimeoutMs)
+                request, version: 4, to: node, address: address, timeoutMs: timeoutMs)
         } catch {
-            logger.info("Cannot verify the transaction of \(transactionalId) with broker \(leader): \(error)")
+            logger.info("Cannot verify \(batch.count) transaction(s) with broker \(node): \(error)")
             return [:]
         }
         let topLevel = ErrorCode(rawValue: response.errorCode) ?? .unknownServerError
-        var answers: [TxnTopicPartition: ErrorCode] = [:]
-        for tp in partitions where topLevel != .noError { answers[tp] = topLevel }
-        for txn in response.resultsByTransaction where topLevel == .noError {
+        var answers: [String: Answers] = [:]
+        if topLevel != .noError {
+            for entry in batch {
+                answers[entry.transactionalId] = Dictionary(
+                    entry.partitions.map { ($0, topLevel) }, uniquingKeysWith: { first, _ in first })
+            }
+            return answers
+        }
+        for txn in response.resultsByTransaction {
+            var mine: Answers = [:]
             for topic in txn.topicResults {
                 for p in topic.resultsByPartition {
-                    answers[TxnTopicPartition(topic: topic.name, partition: p.partitionIndex)] =
+                    mine[TxnTopicPartition(topic: topic.name, partition: p.partitionIndex)] =
                         ErrorCode(rawValue: p.partitionErrorCode) ?? .unknownServerError
                 }
             }
+            answers[txn.transactionalId] = mine
         }
         return answers
     }

@@ -2,14 +2,17 @@ import Authorization
 import Foundation
 import GroupCoordinator
 import KafkaProtocol
+import TransactionCoordinator
 
 /// TxnOffsetCommit: offsets committed inside a transaction wait in the group coordinator until the transaction's
 /// marker reaches the group's `__consumer_offsets` partition (visible at COMMIT only). v3+ carries the KIP-447
-/// group metadata (member id, generation), checked like OffsetCommit's.
+/// group metadata (member id, generation), checked like OffsetCommit's. With KIP-890 part 1 verification on, the
+/// transaction must already hold the group's offsets partition (AddOffsetsToTxn), as Kafka 3.6+ checks.
 struct TxnOffsetCommitHandler: APIHandler {
     typealias Request = TxnOffsetCommitRequest
     let versions: ClosedRange<Int16> = 0...4
     let groups: GroupService
+    let verifier: TransactionVerifier
 
     func handle(_ request: TxnOffsetCommitRequest, context: RequestContext) async -> TxnOffsetCommitResponse? {
         // Kafka's handleTxnOffsetCommitRequest: TransactionalId Write and Group Read for the whole request (their
@@ -30,6 +33,24 @@ struct TxnOffsetCommitHandler: APIHandler {
                             .init(partitionIndex: $0.partitionIndex, errorCode: code.rawValue)
                         }
                     ))
+            }
+            return refused
+        }
+        let offsetsPartition = TxnTopicPartition(
+            topic: GroupService.topic, partition: await groups.runtime.partition(for: request.groupId))
+        var verified = await verifier.verifyOffsetCommit(
+            transactionalId: request.transactionalId, producerId: request.producerId,
+            producerEpoch: request.producerEpoch, offsetsPartition: offsetsPartition)
+        if verified != .noError {
+            if verified == .producerFenced && context.apiVersion < 2 { verified = .invalidProducerEpoch }
+            var refused = TxnOffsetCommitResponse()
+            for topic in request.topics {
+                refused.topics.append(
+                    .init(
+                        name: topic.name,
+                        partitions: topic.partitions.map {
+                            .init(partitionIndex: $0.partitionIndex, errorCode: verified.rawValue)
+                        }))
             }
             return refused
         }

@@ -37,6 +37,8 @@ final class BrokerMetrics: Sendable {
     /// The TLS context of each SSL / SASL_SSL listener, read at scrape time for the certificate-expiry gauge (a
     /// rotated key store shows its new date at the next scrape).
     let tlsListeners = Mutex<[String: TLSContextProvider]>([:])
+    /// The client quotas, whose per user / client-id sensors a scrape shows (`QuotaMetrics`).
+    let quotas = Mutex<QuotaManager?>(nil)
     /// Topic names by id (Fetch v13+ names topics by id only), filled from the metadata cache on a miss.
     private let topicNames = Mutex<[UUIDValue: String]>([:])
     private let metadata: MetadataCache?

@@ -236,6 +236,9 @@ final class BrokerObservability: Sendable {
             "kafka_server_socket_server_metrics_connection_count", .untyped, help: "Open client connections.",
             metrics.connectionSnapshot.sorted { $0.0 < $1.0 }.map { Sample($0.1, labels: [("listener", $0.0)]) })
         writeCertificateExpiry(into: &out)
+        QuotaMetrics.write(
+            metrics.quotas.withLock { $0 }?.metricSamples(nowMs: Int64(Date().timeIntervalSince1970 * 1000)) ?? [],
+            into: &out)
     }
 
     // MARK: logs (every replica) and partitions (leaders only)

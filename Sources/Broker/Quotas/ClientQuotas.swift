@@ -17,16 +17,32 @@ struct QuotaConfigs: Sendable, Equatable {
     /// The quota for `key` (`producer_byte_rate`, `consumer_byte_rate`, `request_percentage`) that applies to a
     /// user (the principal's name) and client id, or nil when no entity sets it.
     func quota(_ key: String, user: String, clientId: String) -> Double? {
+        resolve(key, user: user, clientId: clientId).quota
+    }
+
+    /// The quota for `key` and the entity it is measured on. The entity follows the level that supplied the
+    /// quota, as Kafka's `DefaultQuotaCallback.quotaMetricTags` does; a client no entity covers is measured on its
+    /// client id (and only when some entity sets `key`: see `sets`).
+    func resolve(_ key: String, user: String, clientId: String) -> (quota: Double?, entity: QuotaEntity) {
         let d = Self.defaultEntity
-        let candidates: [[String: String]?] = [
-            userClients[user]?[clientId], userClients[user]?[d], users[user],
-            userClients[d]?[clientId], userClients[d]?[d], users[d],
-            clients[clientId], clients[d],
+        let both = QuotaEntity(user: user, clientId: clientId)
+        let userOnly = QuotaEntity(user: user, clientId: "")
+        let clientOnly = QuotaEntity(user: "", clientId: clientId)
+        let candidates: [([String: String]?, QuotaEntity)] = [
+            (userClients[user]?[clientId], both), (userClients[user]?[d], both), (users[user], userOnly),
+            (userClients[d]?[clientId], both), (userClients[d]?[d], both), (users[d], userOnly),
+            (clients[clientId], clientOnly), (clients[d], clientOnly),
         ]
-        for config in candidates {
-            if let value = config?[key], let number = Double(value) { return number }
+        for (config, entity) in candidates {
+            if let value = config?[key], let number = Double(value) { return (number, entity) }
         }
-        return nil
+        return (nil, clientOnly)
+    }
+
+    /// Whether any entity sets `key` (Kafka's `quotasEnabled` for one quota manager).
+    func sets(_ key: String) -> Bool {
+        users.values.contains { $0[key] != nil } || clients.values.contains { $0[key] != nil }
+            || userClients.values.contains { $0.values.contains { $0[key] != nil } }
     }
 
     var isEmpty: Bool { users.isEmpty && userClients.isEmpty && clients.isEmpty }
@@ -79,10 +95,12 @@ struct RateWindow: Sendable, Equatable {
     }
 
     /// Per second, over the elapsed window (at least `samples - 1` windows, as Kafka's `Rate.windowSize`).
+    /// Samples that fell out of the span since the last `record` (a scrape of an idle client) are not counted.
     func rate(nowMs: Int64) -> Double {
-        guard let oldest = starts.first else { return 0 }
-        let elapsed = max(nowMs - oldest, windowMs * Int64(samples - 1))
-        return totals.reduce(0, +) / (Double(elapsed) / 1000)
+        let horizon = nowMs - windowMs * Int64(samples)
+        guard let first = starts.firstIndex(where: { $0 + windowMs > horizon }) else { return 0 }
+        let elapsed = max(nowMs - starts[first], windowMs * Int64(samples - 1))
+        return totals[first...].reduce(0, +) / (Double(elapsed) / 1000)
     }
 
     /// `QuotaUtils.throttleTime`: how long to hold the client so its rate falls back to `quota`, capped at the
@@ -100,15 +118,33 @@ struct RateWindow: Sendable, Equatable {
 /// The broker's byte-rate quotas: one `RateWindow` per (kind, user, client id), throttle times as Kafka computes
 /// them. Owned by one `Mutex`; configs are replaced whole when ZooKeeper changes.
 final class QuotaManager: Sendable {
-    enum Kind: String, Sendable {
+    enum Kind: String, Sendable, CaseIterable {
         case produce = "producer_byte_rate", fetch = "consumer_byte_rate"
         /// Kafka's request-time quota: percent of one request thread's time per second (`ClientRequestQuotaManager`).
         case request = "request_percentage"
     }
 
+    private struct SensorKey: Hashable {
+        var kind: Kind
+        var entity: QuotaEntity
+    }
+
     private struct State {
-        var configs = QuotaConfigs()
-        var windows: [String: RateWindow] = [:]
+        var configs = QuotaConfigs() {
+            didSet { enabled = Set(Kind.allCases.map(\.rawValue).filter { configs.sets($0) }) }
+        }
+        /// The quota keys some entity sets (Kafka's `quotasEnabled` per quota manager), so a request of a client
+        /// without a quota costs one set lookup rather than a scan of every entity.
+        var enabled: Set<String> = []
+        var sensors: [SensorKey: QuotaSensor] = [:]
+        var lastExpiryMs: Int64 = 0
+
+        /// Drops sensors idle for an hour, at most once a minute.
+        mutating func expire(nowMs: Int64) {
+            guard nowMs - lastExpiryMs >= 60_000 else { return }
+            lastExpiryMs = nowMs
+            sensors = sensors.filter { nowMs - $0.value.lastRecordMs < QuotaSensor.inactiveExpiryMs }
+        }
     }
 
     private let state = Mutex(State())
@@ -170,20 +206,39 @@ final class QuotaManager: Sendable {
     /// percentage of one thread's time; the throttle is capped at one window, as Kafka's
     /// `ClientRequestQuotaManager.maxThrottleTimeMs`.
     func recordRequestTime(principal: String, clientId: String, nanos: Int64, nowMs: Int64) -> Int32 {
-        let ms = record(
-            .request, principal: principal, clientId: clientId, value: Double(nanos) * 100 / 1e9, nowMs: nowMs)
-        return min(ms, Int32(clamping: windowMs))
+        record(.request, principal: principal, clientId: clientId, value: Double(nanos) * 100 / 1e9, nowMs: nowMs)
     }
 
     private func record(_ kind: Kind, principal: String, clientId: String, value: Double, nowMs: Int64) -> Int32 {
         let user = principal.hasPrefix("User:") ? String(principal.dropFirst(5)) : principal
         return state.withLock { s in
-            guard let quota = s.configs.quota(kind.rawValue, user: user, clientId: clientId) else { return 0 }
-            let key = "\(kind.rawValue)\u{0}\(user)\u{0}\(clientId)"
-            var window = s.windows[key] ?? RateWindow(windowMs: windowMs, samples: samples)
-            window.record(value, nowMs: nowMs)
-            s.windows[key] = window
-            return Int32(clamping: window.throttleMs(quota: quota, nowMs: nowMs))
+            guard s.enabled.contains(kind.rawValue) else { return 0 }
+            let (quota, entity) = s.configs.resolve(kind.rawValue, user: user, clientId: clientId)
+            s.expire(nowMs: nowMs)
+            let key = SensorKey(kind: kind, entity: entity)
+            var sensor = s.sensors[key] ?? QuotaSensor(windowMs: windowMs, samples: samples, nowMs: nowMs)
+            sensor.rate.record(value, nowMs: nowMs)
+            sensor.lastRecordMs = nowMs
+            var ms: Int64 = 0
+            if let quota { ms = sensor.rate.throttleMs(quota: quota, nowMs: nowMs) }
+            // The request quota's throttle is capped at one window (see `recordRequestTime`), and Kafka's
+            // throttle-time sensor sees the time actually applied.
+            if kind == .request { ms = min(ms, windowMs) }
+            if ms > 0 { sensor.throttle.record(Double(ms), nowMs: nowMs) }
+            s.sensors[key] = sensor
+            return Int32(clamping: ms)
+        }
+    }
+
+    /// The active quota sensors as a scrape shows them (idle ones expire after an hour, as Kafka's do).
+    func metricSamples(nowMs: Int64) -> [QuotaMetricSample] {
+        state.withLock { s in
+            s.expire(nowMs: nowMs)
+            return s.sensors.map { key, sensor in
+                QuotaMetricSample(
+                    kind: key.kind, entity: key.entity, rate: sensor.rate.rate(nowMs: nowMs),
+                    throttleTimeMs: sensor.throttle.average(nowMs: nowMs))
+            }
         }
     }
 }

@@ -22,6 +22,9 @@ enum InterBrokerSecurity {
         if settings.usesTLS {
             var configuration = TLSConfiguration.makeClientConfiguration()
             do {
+                // The listener's ssl.enabled.protocols and ssl.cipher.suites bound the outgoing side too, as
+                // Kafka's inter-broker channel builder uses the listener's SslFactory for both directions.
+                try TLSProtocols.apply(settings, to: &configuration)
                 if let roots = try TLSContextProvider.trustedCertificates(settings) {
                     configuration.trustRoots = .certificates(roots)
                 }

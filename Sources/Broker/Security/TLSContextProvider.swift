@@ -1,5 +1,6 @@
 import Authentication
 import Foundation
+import KafkaClient
 import KafkaConfig
 import Logging
 import NIOSSL
@@ -95,7 +96,7 @@ final class TLSContextProvider: Sendable {
         return Loaded(context: context, notValidAfter: Int(leaf.notValidAfter), stamps: stamps)
     }
 
-    /// The broker's certificate chain and private key, from inline PEM, a PEM file or a PKCS12 file.
+    /// The broker's certificate chain and private key, from inline PEM or a PEM, PKCS12 or JKS file.
     static func keyMaterial(_ s: ListenerSecurity) throws -> ([NIOSSLCertificate], NIOSSLPrivateKey) {
         if let chainText = s.keystoreCertificateChain {
             guard let keyText = s.keystoreKey else {
@@ -110,20 +111,8 @@ final class TLSContextProvider: Sendable {
                     "no key store: set ssl.keystore.location, or ssl.keystore.type=PEM with ssl.keystore.certificate.chain and ssl.keystore.key"
             )
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LoadError(description: "cannot read ssl.keystore.location \(path)")
-        }
-        let bytes = Array(data)
-        // Sniff the content, not the name: keytool has written PKCS12 by default since JDK 9, whatever the suffix.
-        if JavaKeyStore.looksLikeJKS(bytes) {
-            return try jksKeyMaterial(bytes, path: path, s)
-        }
-        if isPEM(bytes) {
-            let chain = try NIOSSLCertificate.fromPEMBytes(bytes)
-            return (chain, try privateKey(pem: bytes, password: s.keyPassword ?? s.keystorePassword))
-        }
-        let bundle = try NIOSSLPKCS12Bundle(buffer: bytes, passphrase: Array((s.keystorePassword ?? "").utf8))
-        return (bundle.certificateChain, bundle.privateKey)
+        return try KeyStoreFiles.keyMaterial(
+            path: path, storePassword: s.keystorePassword, keyPassword: s.keyPassword)
     }
 
     private static func privateKey(pem: [UInt8], password: String?) throws -> NIOSSLPrivateKey {
@@ -139,67 +128,10 @@ final class TLSContextProvider: Sendable {
             return try NIOSSLCertificate.fromPEMBytes(Array(normalizedPEM(text).utf8))
         }
         guard let path = s.truststoreLocation else { return nil }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LoadError(description: "cannot read ssl.truststore.location \(path)")
-        }
-        let bytes = Array(data)
-        if JavaKeyStore.looksLikeJKS(bytes) {
-            let store = try openJKS(bytes, path: path, password: s.truststorePassword)
-            return try store.trustAnchors.map { try NIOSSLCertificate(bytes: $0, format: .der) }
-        }
-        if isPEM(bytes) {
-            return try NIOSSLCertificate.fromPEMBytes(bytes)
-        }
-        do {
-            return try PKCS12TrustStore(bytes: bytes, password: s.truststorePassword ?? "").certificates.map {
-                try NIOSSLCertificate(bytes: $0, format: .der)
-            }
-        } catch let failure as PKCS12TrustStore.Failure {
-            throw LoadError(description: "ssl.truststore.location \(path): \(failure)")
-        }
-    }
-
-    /// A JKS key store's first PrivateKeyEntry (Kafka's key manager serves the only one a broker store holds);
-    /// the key password is `ssl.key.password`, else the store password, as Kafka's `SslFactory` defaults it.
-    private static func jksKeyMaterial(
-        _ bytes: [UInt8], path: String, _ s: ListenerSecurity
-    ) throws -> ([NIOSSLCertificate], NIOSSLPrivateKey) {
-        let store = try openJKS(bytes, path: path, password: s.keystorePassword)
-        guard let entry = store.privateKeys.first else {
-            throw LoadError(description: "ssl.keystore.location \(path) holds no private key entry")
-        }
-        guard let password = s.keyPassword ?? s.keystorePassword else {
-            throw LoadError(description: "ssl.keystore.location \(path) is a JKS key store: set ssl.keystore.password")
-        }
-        let pkcs8: [UInt8]
-        do {
-            pkcs8 = try JavaKeyStore.privateKey(entry, password: password)
-        } catch {
-            throw LoadError(description: "ssl.keystore.location \(path): \(error)")
-        }
-        let chain = try entry.certificateChain.map { try NIOSSLCertificate(bytes: $0, format: .der) }
-        // BoringSSL's PEM reader takes PKCS#8 `PRIVATE KEY` blocks of any key type.
-        let pem = "-----BEGIN PRIVATE KEY-----\n" + base64(pkcs8) + "\n-----END PRIVATE KEY-----\n"
-        return (chain, try NIOSSLPrivateKey(bytes: Array(normalizedPEM(pem).utf8), format: .pem))
-    }
-
-    private static func openJKS(_ bytes: [UInt8], path: String, password: String?) throws -> JavaKeyStore {
-        do {
-            return try JavaKeyStore(bytes: bytes, password: password)
-        } catch {
-            throw LoadError(description: "\(path): \(error)")
-        }
-    }
-
-    private static func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
-
-    private static func isPEM(_ bytes: [UInt8]) -> Bool {
-        String(decoding: bytes.prefix(4096), as: UTF8.self).contains("-----BEGIN")
+        return try KeyStoreFiles.trustRoots(path: path, password: s.truststorePassword)
     }
 }
 
-/// The principal of a TLS client: the certificate's subject as an RFC 2253 DN (Java's `X500Principal.getName()`),
-/// passed through `ssl.principal.mapping.rules`. No certificate means `User:ANONYMOUS`, as in Kafka.
 func tlsPrincipal(peer: NIOSSLCertificate?, rules: PrincipalMappingRules) -> String? {
     guard let peer else { return "User:ANONYMOUS" }
     let attributes = peer.subjectName.map { (type: rdnKeyword($0.type), value: $0.value) }

@@ -41,7 +41,7 @@ extension ClientSecurity {
                     config.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))
                 } else if let path = properties["ssl.truststore.location"] {
                     config.trustRoots = .certificates(
-                        try ClientKeyStores.trustRoots(
+                        try KeyStoreFiles.trustRoots(
                             path: path, password: properties["ssl.truststore.password"]))
                 }
                 if let chain = properties["ssl.keystore.certificate.chain"], let key = properties["ssl.keystore.key"] {
@@ -50,7 +50,7 @@ extension ClientSecurity {
                     }
                     config.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(key.utf8), format: .pem))
                 } else if let path = properties["ssl.keystore.location"] {
-                    let (chain, key) = try ClientKeyStores.keyMaterial(
+                    let (chain, key) = try KeyStoreFiles.keyMaterial(
                         path: path, storePassword: properties["ssl.keystore.password"],
                         keyPassword: properties["ssl.key.password"])
                     config.certificateChain = chain.map { .certificate($0) }

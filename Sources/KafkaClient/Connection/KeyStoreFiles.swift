@@ -2,19 +2,19 @@ import Authentication
 import Foundation
 import NIOSSL
 
-/// Kafka's client key and trust store files (`ssl.keystore.location`, `ssl.truststore.location` with their
-/// `.type` and `.password`) as the tools' `--command-config` names them: PEM, PKCS12 or JKS. The content is
-/// sniffed, not the type or the file name (keytool has written PKCS12 by default since JDK 9 whatever the
-/// suffix, and a JDK's JKS `KeyStore` opens PKCS12 files too), so `ssl.*.type` may be left at Kafka's JKS default.
-/// JKS files and PKCS12 trust stores go through Authentication's readers, the same ones the broker uses.
-enum ClientKeyStores {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+/// Kafka's key and trust store files (`ssl.keystore.location`, `ssl.truststore.location` with their `.type` and
+/// `.password`): PEM, PKCS12 or JKS. The one loader for the broker's listeners, its inter-broker connections and
+/// the tools' `--command-config`. The content is sniffed, not the type or the file name (keytool has written PKCS12
+/// by default since JDK 9 whatever the suffix, and a JDK's JKS `KeyStore` opens PKCS12 files too), so `ssl.*.type`
+/// may be left at Kafka's JKS default. JKS files and PKCS12 trust stores go through Authentication's readers.
+public enum KeyStoreFiles {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    enum Kind: String { case pem = "PEM", pkcs12 = "PKCS12", jks = "JKS" }
+    public enum Kind: String { case pem = "PEM", pkcs12 = "PKCS12", jks = "JKS" }
 
-    static func kind(of bytes: [UInt8]) -> Kind {
+    public static func kind(of bytes: [UInt8]) -> Kind {
         if JavaKeyStore.looksLikeJKS(bytes) { return .jks }
         if String(decoding: bytes.prefix(4096), as: UTF8.self).contains("-----BEGIN") { return .pem }
         return .pkcs12
@@ -29,7 +29,7 @@ enum ClientKeyStores {
     }
 
     /// The CA certificates of a trust store file.
-    static func trustRoots(path: String, password: String?) throws -> [NIOSSLCertificate] {
+    public static func trustRoots(path: String, password: String?) throws -> [NIOSSLCertificate] {
         let (bytes, kind) = try read(path, key: "ssl.truststore.location")
         switch kind {
         case .pem:
@@ -55,7 +55,7 @@ enum ClientKeyStores {
 
     /// The client certificate chain and key of a key store file; the key password is `ssl.key.password`, else the
     /// store password, as Kafka's `SslFactory` defaults it.
-    static func keyMaterial(
+    public static func keyMaterial(
         path: String, storePassword: String?, keyPassword: String?
     ) throws -> ([NIOSSLCertificate], NIOSSLPrivateKey) {
         let (bytes, kind) = try read(path, key: "ssl.keystore.location")
@@ -73,16 +73,17 @@ enum ClientKeyStores {
             let bundle = try NIOSSLPKCS12Bundle(buffer: bytes, passphrase: Array((storePassword ?? "").utf8))
             return (bundle.certificateChain, bundle.privateKey)
         case .jks:
-            guard let password = keyPassword ?? storePassword else {
-                throw Failure(
-                    description: "ssl.keystore.location \(path) is a JKS key store: set ssl.keystore.password")
-            }
+            // Kafka's key manager serves the only PrivateKeyEntry a store holds: take the first.
             let pkcs8: [UInt8]
             let entry: JavaKeyStore.PrivateKeyEntry
             do {
                 let store = try JavaKeyStore(bytes: bytes, password: storePassword)
                 guard let first = store.privateKeys.first else {
                     throw Failure(description: "ssl.keystore.location \(path) holds no private key entry")
+                }
+                guard let password = keyPassword ?? storePassword else {
+                    throw Failure(
+                        description: "ssl.keystore.location \(path) is a JKS key store: set ssl.keystore.password")
                 }
                 entry = first
                 pkcs8 = try JavaKeyStore.privateKey(entry, password: password)
