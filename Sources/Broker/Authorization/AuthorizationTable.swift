@@ -133,6 +133,8 @@ enum AuthorizationTable {
         63: ("BrokerHeartbeat", .cluster(.clusterAction)),
         65: ("DescribeTransactions", .perResource([check(.describe, .transactionalId)])),
         66: ("ListTransactions", .perResource([check(.describe, .transactionalId, "filters the list")])),
+        // Controller listener only in Kafka: a broker asks the active controller for a producer id block.
+        67: ("AllocateProducerIds", .cluster(.clusterAction)),
     ]
 
     /// The router's verdict on a whole request.

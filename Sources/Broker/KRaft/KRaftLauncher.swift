@@ -13,13 +13,14 @@ import Replication
 /// runs the metadata quorum and, on a combined node (`process.roles=broker,controller`), the active controller
 /// and the broker: the same request handlers, replica manager, group and transaction coordinators as ZooKeeper
 /// mode, with the metadata log in place of ZooKeeper (`KRaftMetadataPublisher` feeds the metadata cache and the
-/// replicas; `KRaftMetadataWriter` sends admin writes to the controller).
+/// replicas; `KRaftMetadataWriter` sends admin writes to the active controller, in process or forwarded to its
+/// controller listener).
 ///
 /// The quorum RPCs (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch of `__cluster_metadata`, FetchSnapshot) are
 /// served on every listener and sent to the other voters' controller endpoints; so are the controller RPCs
 /// (BrokerRegistration, BrokerHeartbeat, AlterPartition), which every broker sends to the active controller through
-/// ``ControllerLink``. What is not wired yet: forwarding admin writes to the active controller, ACLs, SCRAM
-/// credentials, client quotas and the `/metrics` listener in KRaft mode.
+/// ``ControllerLink``, and the admin writes a node forwards to the active controller. What is not wired yet: ACLs,
+/// SCRAM credentials, client quotas and the `/metrics` listener in KRaft mode.
 enum KRaftLauncher {
     static func run(config initial: BrokerConfig) async throws {
         guard let kraft = initial.kraft else { return }
@@ -80,7 +81,9 @@ enum KRaftLauncher {
         let controller = KRaftActiveController(
             driver: driver, publisher: publisher, config: controllerConfig, nodeId: nodeId, logger: logger)
         let brokerEpoch = Shared<Int64>(-1)
-        let writer = KRaftMetadataWriter(controller: controller, publisher: publisher, brokerEpoch: brokerEpoch)
+        let writer = KRaftMetadataWriter(
+            controller: controller, publisher: publisher, brokerEpoch: brokerEpoch,
+            forwarder: KRaftControllerForwarder(driver: driver, nodeId: nodeId))
         let topics = TopicAdmin(
             writer: writer, metadata: metadata, replicas: replicas, brokerConfig: brokerConfig, controller: nil,
             logger: logger)
@@ -117,7 +120,8 @@ enum KRaftLauncher {
                 Route(
                     handler: DescribeQuorumHandler(
                         driver: driver, directoryId: directoryId, nodeId: nodeId, voterNodes: voterNodes)),
-            ], logger: logger, metrics: metrics)
+            ] + controllerApis(core: core, controller: controller, publisher: publisher, listeners: kraft),
+            logger: logger, metrics: metrics)
         routerBox.withLock { $0 = router }
 
         let group = MultiThreadedEventLoopGroup(
@@ -205,5 +209,38 @@ enum KRaftLauncher {
             logger.error("log shutdown failed: \(error)")
         }
         logger.info("[KafkaRaftServer nodeId=\(nodeId)] shut down completed")
+    }
+
+    /// The admin writes other nodes forward to this node's controller listener (Kafka's `ControllerApis`), each
+    /// beside the broker's handler of the same API for the client listeners, and AllocateProducerIds.
+    private static func controllerApis(
+        core: BrokerCore, controller: KRaftActiveController, publisher: KRaftMetadataPublisher, listeners: KRaftConfig
+    ) -> [any RouteEntry] {
+        let names = Set(listeners.controllerListenerNames)
+        return [
+            Route(
+                handler: ListenerSplitHandler(
+                    broker: CreateTopicsHandler(core: core),
+                    controller: ControllerCreateTopicsHandler(controller: controller), controllerListeners: names)),
+            Route(
+                handler: ListenerSplitHandler(
+                    broker: DeleteTopicsHandler(core: core),
+                    controller: ControllerDeleteTopicsHandler(controller: controller, publisher: publisher),
+                    controllerListeners: names)),
+            Route(
+                handler: ListenerSplitHandler(
+                    broker: CreatePartitionsHandler(core: core),
+                    controller: ControllerCreatePartitionsHandler(controller: controller), controllerListeners: names)),
+            Route(
+                handler: ListenerSplitHandler(
+                    broker: AlterConfigsHandler(core: core),
+                    controller: ControllerAlterConfigsHandler(controller: controller), controllerListeners: names)),
+            Route(
+                handler: ListenerSplitHandler(
+                    broker: IncrementalAlterConfigsHandler(core: core),
+                    controller: ControllerIncrementalAlterConfigsHandler(controller: controller),
+                    controllerListeners: names)),
+            Route(handler: AllocateProducerIdsHandler(controller: controller)),
+        ]
     }
 }

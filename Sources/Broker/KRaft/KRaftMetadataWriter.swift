@@ -4,31 +4,124 @@ import LogStorage
 import MetadataImage
 import Replication
 
-/// KRaft mode's admin writes: each goes to the active KRaft controller, in process on a combined node (Kafka's
-/// `ControllerApis`; a broker-only node would forward them), which validates again against its own image and
-/// appends the records; the answer comes once they commit.
+/// KRaft mode's admin writes: each goes to the active KRaft controller, which validates again against its own
+/// image and appends the records; the answer comes once they commit. On the node whose controller is active the
+/// write is decided in process; on any other node it is sent to the active controller's controller listener as
+/// the matching Kafka request (Kafka's broker-to-controller forwarding, answered by `ControllerApis`), and its
+/// error codes come back as the broker's typed errors. The broker then waits for its own image to show the result.
 struct KRaftMetadataWriter: MetadataWriter {
     let controller: KRaftActiveController
     let publisher: KRaftMetadataPublisher
     /// This broker's epoch (its registration's offset), which a producer id block request carries.
     let brokerEpoch: Shared<Int64>
+    let forwarder: KRaftControllerForwarder
+
+    /// How long a forwarded write may take on the controller (it answers once the records commit).
+    static let forwardedTimeoutMs: Int32 = 30_000
+
+    /// A decision of the local controller; nil (ask again) when it is not, or no longer, the active one.
+    private func decideLocally<T: Sendable>(
+        _ decision: @escaping @Sendable (inout QuorumController) -> ControllerResult<T>
+    ) async throws(BrokerError) -> T? {
+        do {
+            return try await controller.decide { c, _, _ in decision(&c) }
+        } catch .notController {
+            return nil
+        }
+    }
+
+    /// After a forwarded write: waits until this node's own image shows it, as an in-process decision does, so the
+    /// client reads its own write from this broker (a DescribeConfigs, or the next AlterConfigs computed from the
+    /// stored set). Gives up silently after the forwarding timeout; the write itself has succeeded.
+    private func awaitImage(_ shows: (MetadataImage) -> Bool) async {
+        let deadline = ContinuousClock.now + forwarder.timeout
+        while !shows(publisher.image), ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// `KRaftActiveController.replaceConfigs`; nil (ask again) when it is not, or no longer, the active one.
+    private static func replaceLocally(
+        _ controller: KRaftActiveController, _ resource: ConfigResourceKey, _ configs: [String: String]
+    ) async throws(BrokerError) -> TopicErrorReply? {
+        do {
+            return try await controller.replaceConfigs(resource, configs)
+        } catch .notController {
+            return nil
+        }
+    }
+
+    /// The controller's answer code: nil (ask again) for NOT_CONTROLLER, else checked.
+    private static func answered(_ code: Int16, _ message: String?) throws(BrokerError) -> Bool? {
+        let error = ErrorCode(rawValue: code) ?? .unknownServerError
+        if error == .notController { return nil }
+        try check(error, message)
+        return true
+    }
+
+    private func route<T: Sendable>(
+        local: @Sendable @escaping () async throws(BrokerError) -> T?,
+        remote: @Sendable @escaping (_ leader: Int32) async throws(BrokerError) -> T?
+    ) async throws(BrokerError) -> T {
+        let controller = controller
+        return try await forwarder.route(isActive: { controller.isActive }, local: local, remote: remote)
+    }
 
     func createTopic(_ name: String, topicId: UUIDValue, assignment: [Int32: [Int32]], configs: [String: String])
         async throws(BrokerError) -> UUIDValue
     {
-        let input = CreateTopicInput(name: name, assignments: assignment, configs: configs.mapValues { Optional($0) })
-        let replies = try await controller.decide { c, _, _ in
-            var rng = SystemRandomNumberGenerator()
-            return c.createTopics([input], using: &rng)
-        }
-        guard let reply = replies.first else { throw .unknownServerError("The controller gave no answer") }
-        try Self.check(reply.errorCode, reply.errorMessage)
-        return reply.topicId
+        let forwarder = forwarder
+        return try await route(
+            local: { () async throws(BrokerError) -> UUIDValue? in
+                let input = CreateTopicInput(
+                    name: name, assignments: assignment, configs: configs.mapValues { Optional($0) })
+                guard
+                    let replies = try await decideLocally({ c in
+                        var rng = SystemRandomNumberGenerator()
+                        return c.createTopics([input], using: &rng)
+                    })
+                else { return nil }
+                guard let reply = replies.first else { throw .unknownServerError("The controller gave no answer") }
+                try Self.check(reply.errorCode, reply.errorMessage)
+                return reply.topicId
+            },
+            remote: { leader async throws(BrokerError) -> UUIDValue? in
+                let request = CreateTopicsRequest(
+                    topics: [
+                        .init(
+                            name: name, numPartitions: -1, replicationFactor: -1,
+                            assignments: assignment.sorted { $0.key < $1.key }.map {
+                                .init(partitionIndex: $0.key, brokerIds: $0.value)
+                            },
+                            configs: configs.sorted { $0.key < $1.key }.map { .init(name: $0.key, value: $0.value) })
+                    ], timeoutMs: Self.forwardedTimeoutMs)
+                guard let response = await forwarder.send(request, to: leader),
+                    let reply = response.topics.first(where: { $0.name == name }),
+                    try Self.answered(reply.errorCode, reply.errorMessage) != nil
+                else { return nil }
+                await awaitImage { $0.topicIds[name] != nil }
+                return reply.topicId == .zero ? topicId : reply.topicId
+            })
     }
 
     func deleteTopic(_ name: String) async throws(BrokerError) {
-        let replies = try await controller.decide { c, _, _ in c.deleteTopics([name]) }
-        if let reply = replies.first { try Self.check(reply.errorCode, reply.errorMessage) }
+        let forwarder = forwarder
+        try await route(
+            local: { () async throws(BrokerError) -> Void? in
+                guard let replies = try await decideLocally({ c in c.deleteTopics([name]) }) else { return nil }
+                if let reply = replies.first { try Self.check(reply.errorCode, reply.errorMessage) }
+                return ()
+            },
+            remote: { leader async throws(BrokerError) -> Void? in
+                let request = DeleteTopicsRequest(
+                    topics: [.init(name: name)], topicNames: [name], timeoutMs: Self.forwardedTimeoutMs)
+                guard let response = await forwarder.send(request, to: leader),
+                    let reply = response.responses.first(where: { $0.name == name }),
+                    try Self.answered(reply.errorCode, reply.errorMessage) != nil
+                else { return nil }
+                await awaitImage { $0.topicIds[name] == nil }
+                return ()
+            })
     }
 
     func addPartitions(_ name: String, topicId: UUIDValue, currentCount: Int32, added: [Int32: [Int32]])
@@ -36,10 +129,28 @@ struct KRaftMetadataWriter: MetadataWriter {
     {
         let assignments = added.sorted { $0.key < $1.key }.map(\.value)
         let count = currentCount + Int32(added.count)
-        let reply = try await controller.decide { c, _, _ in
-            c.createPartitions(topic: name, count: count, assignments: assignments)
-        }
-        try Self.check(reply.errorCode, reply.errorMessage)
+        let forwarder = forwarder
+        try await route(
+            local: { () async throws(BrokerError) -> Void? in
+                guard
+                    let reply = try await decideLocally({ c in
+                        c.createPartitions(topic: name, count: count, assignments: assignments)
+                    })
+                else { return nil }
+                try Self.check(reply.errorCode, reply.errorMessage)
+                return ()
+            },
+            remote: { leader async throws(BrokerError) -> Void? in
+                let request = CreatePartitionsRequest(
+                    topics: [.init(name: name, count: count, assignments: assignments.map { .init(brokerIds: $0) })],
+                    timeoutMs: Self.forwardedTimeoutMs)
+                guard let response = await forwarder.send(request, to: leader),
+                    let reply = response.results.first(where: { $0.name == name }),
+                    try Self.answered(reply.errorCode, reply.errorMessage) != nil
+                else { return nil }
+                await awaitImage { ($0.topic(named: name)?.partitions.count ?? 0) >= Int(count) }
+                return ()
+            })
     }
 
     func topicConfig(_ name: String) async throws -> [String: String] {
@@ -54,34 +165,60 @@ struct KRaftMetadataWriter: MetadataWriter {
         try await replaceConfigs(.broker(brokerId.map(String.init) ?? ""), configs)
     }
 
-    /// AlterConfigs' whole-set replacement as the controller's incremental operations: SET every given key,
-    /// DELETE every stored key not given (computed against the controller's own image, in the same step).
+    /// A whole-set replacement of a resource's overrides: decided by the controller against its own image
+    /// (`KRaftActiveController.replaceConfigs`), or forwarded as Kafka's legacy AlterConfigs, which means the same.
     private func replaceConfigs(_ resource: ConfigResourceKey, _ configs: [String: String]) async throws(BrokerError) {
-        let reply = try await controller.decide { c, _, _ in
-            let stored = c.image.configs[resource] ?? [:]
-            var operations = configs.sorted { $0.key < $1.key }.map {
-                ConfigOperation(name: $0.key, kind: .set, value: $0.value)
-            }
-            for key in stored.keys.sorted() where configs[key] == nil {
-                operations.append(ConfigOperation(name: key, kind: .delete, value: nil))
-            }
-            return c.incrementalAlterConfigs(resource: resource, operations: operations)
-        }
-        try Self.check(reply.errorCode, reply.errorMessage)
+        let controller = controller
+        let forwarder = forwarder
+        try await route(
+            local: { () async throws(BrokerError) -> Void? in
+                guard let reply = try await Self.replaceLocally(controller, resource, configs) else { return nil }
+                try Self.check(reply.errorCode, reply.errorMessage)
+                return ()
+            },
+            remote: { leader async throws(BrokerError) -> Void? in
+                let request = AlterConfigsRequest(resources: [
+                    .init(
+                        resourceType: resource.type, resourceName: resource.name,
+                        configs: configs.sorted { $0.key < $1.key }.map { .init(name: $0.key, value: $0.value) })
+                ])
+                guard let response = await forwarder.send(request, to: leader),
+                    let reply = response.responses.first,
+                    try Self.answered(reply.errorCode, reply.errorMessage) != nil
+                else { return nil }
+                await awaitImage { ($0.configs[resource] ?? [:]) == configs }
+                return ()
+            })
     }
 
     func allocateProducerIdBlock(brokerId: Int32) async throws(BrokerError) -> ClosedRange<Int64> {
         let epoch = brokerEpoch.value
-        let reply: ProducerIdBlockReply
+        let forwarder = forwarder
+        let block: ClosedRange<Int64>
         do {
-            reply = try await controller.decide { c, _, _ in
-                c.allocateProducerIds(brokerId: brokerId, brokerEpoch: epoch)
-            }
+            block = try await route(
+                local: { () async throws(BrokerError) -> ClosedRange<Int64>? in
+                    guard
+                        let reply = try await decideLocally({ c in
+                            c.allocateProducerIds(brokerId: brokerId, brokerEpoch: epoch)
+                        })
+                    else { return nil }
+                    guard reply.errorCode == .noError, reply.length > 0 else { throw .coordinatorNotAvailable }
+                    return reply.start...(reply.start + Int64(reply.length) - 1)
+                },
+                remote: { leader async throws(BrokerError) -> ClosedRange<Int64>? in
+                    guard
+                        let reply = await forwarder.send(
+                            AllocateProducerIdsRequest(brokerId: brokerId, brokerEpoch: epoch), to: leader),
+                        reply.errorCode != ErrorCode.notController.rawValue
+                    else { return nil }
+                    guard reply.errorCode == 0, reply.producerIdLen > 0 else { throw .coordinatorNotAvailable }
+                    return reply.producerIdStart...(reply.producerIdStart + Int64(reply.producerIdLen) - 1)
+                })
         } catch {
             throw .coordinatorNotAvailable
         }
-        guard reply.errorCode == .noError, reply.length > 0 else { throw .coordinatorNotAvailable }
-        return reply.start...(reply.start + Int64(reply.length) - 1)
+        return block
     }
 
     func controllerEpoch() async -> Int32? { nil }

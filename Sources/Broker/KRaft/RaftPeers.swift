@@ -43,13 +43,15 @@ final class RaftPeers: Sendable {
     }
 }
 
-/// One other voter: two connections (Fetch and FetchSnapshot on one, the election RPCs on the other, so a Fetch the
-/// leader parks never delays a Vote), opened on first use and again after a failure, not before a back-off that
+/// One other voter: three connections (Fetch and FetchSnapshot on one, the election RPCs on another, so a Fetch the
+/// leader parks never delays a Vote, and forwarded requests on the third), opened on first use and again after a failure, not before a back-off that
 /// doubles from `controller.quorum.retry.backoff.ms` up to one second.
 actor RaftPeer {
     enum Lane: Hashable {
         case replication
         case election
+        /// Forwarded requests (admin writes, DescribeQuorum), which may wait for a commit: never ahead of a Vote.
+        case forwarding
     }
 
     let id: ReplicaID
@@ -123,11 +125,11 @@ actor RaftPeer {
     }
 
     func forward<R: KafkaRequest>(_ request: R) async -> R.Response? {
-        guard let connection = await connection(.election) else { return nil }
+        guard let connection = await connection(.forwarding) else { return nil }
         do {
             return try await connection.send(request)
         } catch {
-            failed(.election)
+            failed(.forwarding)
             return nil
         }
     }

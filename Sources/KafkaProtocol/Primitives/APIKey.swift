@@ -57,6 +57,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case brokerHeartbeat = 63
     case describeTransactions = 65
     case listTransactions = 66
+    case allocateProducerIds = 67
 
     public var description: String {
         switch self {
@@ -117,6 +118,7 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .brokerHeartbeat: "BrokerHeartbeat"
         case .describeTransactions: "DescribeTransactions"
         case .listTransactions: "ListTransactions"
+        case .allocateProducerIds: "AllocateProducerIds"
         }
     }
 }
