@@ -86,8 +86,8 @@ public struct QuorumController: Sendable {
     }
 
     /// The change that takes `removing` out of a partition's ISR (never leaving it empty: the last member stays,
-    /// leaderless) and re-elects a leader among the active ISR members, preferring the current leader, then
-    /// replica order. Kafka's `PartitionChangeBuilder` without unclean election or ELR. Nil when nothing changes.
+    /// leaderless) and re-elects a leader among the active ISR members, preferring the current leader (whose epoch
+    /// is bumped when its ISR shrinks), then replica order. Kafka's `PartitionChangeBuilder` without unclean election or ELR. Nil when nothing changes.
     func leaderAndIsrChange(
         topicId: UUIDValue, partitionId: Int32, _ p: PartitionImage, removing: Int32?, inactive: Set<Int32> = []
     ) -> PartitionChangeRecord? {
@@ -106,7 +106,14 @@ public struct QuorumController: Sendable {
         guard isr != p.isr || leader != p.leader else { return nil }
         var change = PartitionChangeRecord(partitionId: partitionId, topicId: topicId)
         if isr != p.isr { change.isr = isr }
-        if leader != p.leader { change.leader = leader }
+        if leader != p.leader {
+            change.leader = leader
+        } else if removing != nil && isr != p.isr && leader != PartitionImage.noLeader {
+            // Kafka bumps the leader epoch when the controller shrinks the ISR (`PartitionChangeBuilder`, KAFKA-15353,
+            // metadata.version 3.6-IV2 and later): naming the same leader again is what bumps it, and the new epoch
+            // is how the leader learns its smaller ISR and new partition epoch.
+            change.leader = leader
+        }
         return change
     }
 

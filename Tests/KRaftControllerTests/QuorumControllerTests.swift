@@ -140,6 +140,19 @@ struct QuorumControllerTests {
         #expect(h.log.suffix(2).map(\.type) == [.partitionChange, .brokerRegistrationChange])
     }
 
+    @Test("fencing a follower shrinks the ISR under the same leader and bumps the leader epoch")
+    func followerFenceBumpsLeaderEpoch() throws {
+        var h = Harness(brokers: [1, 2, 3])
+        h.createTopic("t", rf: 3, assignments: [0: [1, 2, 3]])
+        h.advance(5_000)
+        h.heartbeat(1)
+        h.heartbeat(2)
+        h.advance(4_001)  // broker 3 silent for 9,001 ms
+        let p = try #require(h.partition("t", 0))
+        // The new epoch is how the leader learns its smaller ISR and the partition epoch its next AlterPartition names.
+        #expect(p.leader == 1 && p.isr == [1, 2] && p.leaderEpoch == 1 && p.partitionEpoch == 1)
+    }
+
     @Test("the last ISR member stays in the ISR when fenced, and the partition has no leader until it returns")
     func lastIsrMember() throws {
         var h = Harness(brokers: [1, 2])

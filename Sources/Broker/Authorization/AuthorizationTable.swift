@@ -124,9 +124,13 @@ enum AuthorizationTable {
         53: ("BeginQuorumEpoch", .cluster(.clusterAction)),
         54: ("EndQuorumEpoch", .cluster(.clusterAction)),
         55: ("DescribeQuorum", .cluster(.describe)),
+        // KRaft controller APIs a broker sends to the active controller (`ControllerApis`): ClusterAction.
+        56: ("AlterPartition", .cluster(.clusterAction)),
         59: ("FetchSnapshot", .cluster(.clusterAction)),
         60: ("DescribeCluster", .perResource([check(.describe, .cluster, "only for the authorized-operations field")])),
         61: ("DescribeProducers", .perResource([check(.read, .topic)])),
+        62: ("BrokerRegistration", .cluster(.clusterAction)),
+        63: ("BrokerHeartbeat", .cluster(.clusterAction)),
         65: ("DescribeTransactions", .perResource([check(.describe, .transactionalId)])),
         66: ("ListTransactions", .perResource([check(.describe, .transactionalId, "filters the list")])),
     ]

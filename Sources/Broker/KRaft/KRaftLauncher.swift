@@ -16,10 +16,10 @@ import Replication
 /// replicas; `KRaftMetadataWriter` sends admin writes to the controller).
 ///
 /// The quorum RPCs (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch of `__cluster_metadata`, FetchSnapshot) are
-/// served on every listener and sent to the other voters' controller endpoints. What is not wired yet: broker
-/// registration and heartbeats over the wire (only the node that leads the quorum registers its broker, so a
-/// quorum of several serves clients from its leader only) and forwarding admin writes to the active controller,
-/// ACLs, SCRAM credentials, client quotas and the `/metrics` listener in KRaft mode.
+/// served on every listener and sent to the other voters' controller endpoints; so are the controller RPCs
+/// (BrokerRegistration, BrokerHeartbeat, AlterPartition), which every broker sends to the active controller through
+/// ``ControllerLink``. What is not wired yet: forwarding admin writes to the active controller, ACLs, SCRAM
+/// credentials, client quotas and the `/metrics` listener in KRaft mode.
 enum KRaftLauncher {
     static func run(config initial: BrokerConfig) async throws {
         guard let kraft = initial.kraft else { return }
@@ -46,9 +46,6 @@ enum KRaftLauncher {
                 "process.roles=\(roles) is not supported yet: only combined nodes (broker,controller) run the broker"
             )
         }
-        logger.warning(
-            "[KafkaRaftServer nodeId=\(nodeId)] KRaft mode is partial: brokers register in process with the node that leads the quorum (no BrokerRegistration/BrokerHeartbeat over the wire, no forwarding of admin writes yet)"
-        )
         let logDirs = initial.resolvedLogDirs(workingDirectory: cwd)
         try BrokerLauncher.checkDescriptorBudget(logDirs: logDirs, logger: logger)
         let scramCredentials = ScramCredentialCache()
@@ -114,19 +111,24 @@ enum KRaftLauncher {
                 Route(handler: BeginQuorumEpochHandler(driver: driver)),
                 Route(handler: EndQuorumEpochHandler(driver: driver)),
                 Route(handler: FetchSnapshotHandler(driver: driver)),
+                Route(handler: BrokerRegistrationHandler(controller: controller, clusterId: formatted.clusterId)),
+                Route(handler: BrokerHeartbeatHandler(controller: controller)),
+                Route(handler: AlterPartitionHandler(controller: controller)),
                 Route(
                     handler: DescribeQuorumHandler(
                         driver: driver, directoryId: directoryId, nodeId: nodeId, voterNodes: voterNodes)),
             ], logger: logger, metrics: metrics)
         routerBox.withLock { $0 = router }
 
-        let replication = replicas.startReplication(
-            writer: KRaftIsrWriter(
-                controller: controller, publisher: publisher, brokerId: nodeId, brokerEpoch: brokerEpoch),
-            connector: ClientLeaderConnector(), brokers: MetadataLiveBrokers(metadata: metadata, config: brokerConfig),
-            leadershipListeners: [groups, core.transactions], config: brokerConfig, logger: logger)
         let group = MultiThreadedEventLoopGroup(
             numberOfThreads: max(1, min(initial.numNetworkThreads, System.coreCount)))
+        let link = ControllerLink(
+            driver: driver, voters: kraft.voters, localId: nodeId, requestTimeoutMs: Int(kraft.quorum.requestTimeoutMs),
+            retryBackoffMs: Int(kraft.quorum.retryBackoffMs), group: group, logger: logger)
+        let replication = replicas.startReplication(
+            writer: KRaftIsrWriter(link: link, publisher: publisher, brokerId: nodeId, brokerEpoch: brokerEpoch),
+            connector: ClientLeaderConnector(), brokers: MetadataLiveBrokers(metadata: metadata, config: brokerConfig),
+            leadershipListeners: [groups, core.transactions], config: brokerConfig, logger: logger)
         let ownVoter = kraft.voters.first { $0.id.rawValue == nodeId }
         await driver.start(
             peers: RaftPeers(
@@ -166,7 +168,7 @@ enum KRaftLauncher {
             )
         }
         let lifecycle = KRaftBrokerLifecycle(
-            nodeId: nodeId, controller: controller, publisher: publisher, endpoints: endpoints,
+            nodeId: nodeId, clusterId: formatted.clusterId, link: link, publisher: publisher, endpoints: endpoints,
             rack: initial.brokerRack,
             logDirIds: logDirs.compactMap { formatted.directoryIds[$0].flatMap { UUIDValue(base64URL: $0) } },
             heartbeatIntervalMs: {
@@ -185,6 +187,9 @@ enum KRaftLauncher {
         await waitForTermination()
         logger.info("[KafkaRaftServer nodeId=\(nodeId)] shutting down")
         registration.cancel()
+        // Waiting longer than the session timeout buys nothing: by then the controller fences this broker anyway.
+        _ = await lifecycle.controlledShutdown(timeoutMs: Int(controllerConfig.brokerSessionTimeoutMs))
+        await link.close()
         controlling.cancel()
         following.cancel()
         maintenance.cancel()

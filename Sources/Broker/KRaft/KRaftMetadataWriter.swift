@@ -108,29 +108,44 @@ struct KRaftMetadataWriter: MetadataWriter {
     }
 }
 
-/// The leader's ISR changes in KRaft mode: an AlterPartition to the active controller (in process on a combined
-/// node), where ZooKeeper mode writes the partition's state znode. The partition epoch plays the zkVersion's role.
+/// The leader's ISR changes in KRaft mode: an AlterPartition to the active controller over ``ControllerLink`` (Kafka's
+/// `AlterPartitionManager`), where ZooKeeper mode writes the partition's state znode. The partition epoch plays the
+/// zkVersion's role; each ISR member's broker epoch comes from this broker's metadata image (KIP-903).
 struct KRaftIsrWriter: LeaderIsrWriter {
-    let controller: KRaftActiveController
+    let link: ControllerLink
     let publisher: KRaftMetadataPublisher
     let brokerId: Int32
     let brokerEpoch: Shared<Int64>
 
     func write(_ proposal: Partition.IsrProposal) async -> Partition.IsrWriteResult {
-        guard let topicId = publisher.image.topicIds[proposal.topic] else { return .conflict }
-        let input = AlterPartitionInput(
-            topicId: topicId, partitionId: proposal.partition, leaderEpoch: proposal.leaderEpoch,
-            newIsr: proposal.newIsr, partitionEpoch: proposal.expectedZkVersion)
-        let brokerId = brokerId
-        let epoch = brokerEpoch.value
+        let image = publisher.image
+        guard let topicId = image.topicIds[proposal.topic] else { return .conflict }
+        let request = AlterPartitionRequest(
+            brokerId: brokerId, brokerEpoch: brokerEpoch.value,
+            topics: [
+                .init(
+                    topicName: proposal.topic, topicId: topicId,
+                    partitions: [
+                        .init(
+                            partitionIndex: proposal.partition, leaderEpoch: proposal.leaderEpoch,
+                            newIsr: proposal.newIsr,
+                            newIsrWithEpochs: proposal.newIsr.map {
+                                .init(brokerId: $0, brokerEpoch: image.brokers[$0]?.epoch ?? -1)
+                            },
+                            partitionEpoch: proposal.expectedZkVersion)
+                    ])
+            ])
         guard
-            let result = try? await controller.decide({ c, _, _ in
-                c.alterPartition(brokerId: brokerId, brokerEpoch: epoch, partitions: [input])
-            }), result.errorCode == .noError, let reply = result.partitions.first
+            let response = try? await link.send(
+                request, isNotController: { $0.errorCode == ErrorCode.notController.rawValue }),
+            response.errorCode == ErrorCode.noError.rawValue,
+            let reply = response.topics.first?.partitions.first
         else { return .failed }
-        switch reply.errorCode {
-        case .noError: return .written(zkVersion: reply.partitionEpoch)
-        case .fencedLeaderEpoch, .invalidUpdateVersion, .unknownTopicOrPartition, .unknownTopicId: return .conflict
+        switch ErrorCode(rawValue: reply.errorCode) {
+        case .noError?: return .written(zkVersion: reply.partitionEpoch)
+        case .fencedLeaderEpoch?, .invalidUpdateVersion?, .unknownTopicOrPartition?, .unknownTopicId?,
+            .newLeaderElected?:
+            return .conflict
         default: return .failed
         }
     }

@@ -49,9 +49,12 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case beginQuorumEpoch = 53
     case endQuorumEpoch = 54
     case describeQuorum = 55
+    case alterPartition = 56
     case fetchSnapshot = 59
     case describeCluster = 60
     case describeProducers = 61
+    case brokerRegistration = 62
+    case brokerHeartbeat = 63
     case describeTransactions = 65
     case listTransactions = 66
 
@@ -106,9 +109,12 @@ public enum APIKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .beginQuorumEpoch: "BeginQuorumEpoch"
         case .endQuorumEpoch: "EndQuorumEpoch"
         case .describeQuorum: "DescribeQuorum"
+        case .alterPartition: "AlterPartition"
         case .fetchSnapshot: "FetchSnapshot"
         case .describeCluster: "DescribeCluster"
         case .describeProducers: "DescribeProducers"
+        case .brokerRegistration: "BrokerRegistration"
+        case .brokerHeartbeat: "BrokerHeartbeat"
         case .describeTransactions: "DescribeTransactions"
         case .listTransactions: "ListTransactions"
         }
