@@ -83,6 +83,8 @@ public actor ControllerRuntime {
     private let election: ControllerElection
     private let logger: Logger
     private let onResign: @Sendable (ControllerResignation) -> Void
+    /// Counters kept across controller terms (the broker's, or this runtime's own in tests).
+    public nonisolated let stats: ControllerStats
 
     /// The controller's view; public for tests and diagnostics.
     public private(set) var state: ControllerState
@@ -98,20 +100,21 @@ public actor ControllerRuntime {
     /// A runtime reading and writing ZooKeeper through `zk`.
     public init(
         zk: KafkaZkClient, channel: any ControllerChannel, settings: ControllerSettings, election: ControllerElection,
-        logger: Logger = Logger(label: "needletail.controller"),
+        logger: Logger = Logger(label: "needletail.controller"), stats: ControllerStats = ControllerStats(),
         onResign: @escaping @Sendable (ControllerResignation) -> Void
     ) {
         self.init(
             store: ZooKeeperControllerStore(zk), channel: channel, settings: settings, election: election,
-            logger: logger, onResign: onResign)
+            logger: logger, stats: stats, onResign: onResign)
     }
 
     /// A runtime over any store (tests run it against an in-memory one).
     public init(
         store: any ControllerStore, channel: any ControllerChannel, settings: ControllerSettings,
         election: ControllerElection, logger: Logger = Logger(label: "needletail.controller"),
-        onResign: @escaping @Sendable (ControllerResignation) -> Void
+        stats: ControllerStats = ControllerStats(), onResign: @escaping @Sendable (ControllerResignation) -> Void
     ) {
+        self.stats = stats
         self.zk = store
         self.channel = channel
         self.settings = settings
@@ -563,9 +566,16 @@ public actor ControllerRuntime {
             var attempts = 0
             while true {
                 do {
+                    // A leader from outside the ISR it replaces is an unclean election (Kafka counts it in
+                    // `ControllerStats.UncleanLeaderElectionsPerSec`).
+                    let previousIsr = state.partitionStates[change.partition]?.leaderAndIsr.isr ?? []
                     let version = try await zk.setPartitionState(
                         topic: change.partition.topic, partition: change.partition.partition,
                         state.znodeState(change), expectedVersion: change.expectedZkVersion ?? 0, fence: election)
+                    let leader = change.leaderAndIsr.leader
+                    if leader >= 0, !previousIsr.isEmpty, !previousIsr.contains(leader) {
+                        stats.recordUncleanLeaderElection()
+                    }
                     state.recordWritten(change, zkVersion: version)
                     written.append(change)
                     break

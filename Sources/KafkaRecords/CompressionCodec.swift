@@ -42,6 +42,12 @@ public enum CompressionCodec: Int, Sendable, CaseIterable, CustomStringConvertib
         try input.withUnsafeBytes { try compress($0) }
     }
 
+    /// A gzip member at zlib's fastest level, for bodies compressed once per request on a hot path (the metrics
+    /// page: repetitive text shrinks about as well at level 1, in a third of the time of the default level 6).
+    public static func fastGzip(_ input: [UInt8]) throws -> [UInt8] {
+        try input.withUnsafeBytes { try Gzip.compress($0, level: 1) }
+    }
+
     public func compress(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
         switch self {
         case .none: Array(input)
@@ -131,9 +137,9 @@ func basePointer(_ b: UnsafeRawBufferPointer) -> UnsafeRawPointer { b.baseAddres
 // MARK: gzip
 
 enum Gzip {
-    static func compress(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
+    static func compress(_ input: UnsafeRawBufferPointer, level: Int32 = Z_DEFAULT_COMPRESSION) throws -> [UInt8] {
         var strm = z_stream()
-        guard nt_deflate_init_gzip(&strm, Z_DEFAULT_COMPRESSION) == Z_OK else {
+        guard nt_deflate_init_gzip(&strm, level) == Z_OK else {
             throw RecordValidationError.compressionFailed("deflateInit2")
         }
         defer { deflateEnd(&strm) }

@@ -45,19 +45,23 @@ public struct MetricsText: Sendable {
 
     private mutating func put(_ s: String) { bytes.append(contentsOf: s.utf8) }
 
+    mutating func appendRaw(_ b: some Collection<UInt8>) { bytes.append(contentsOf: b) }
+
+    mutating func truncate(to count: Int) { bytes.removeSubrange(count...) }
+
+    /// A sample's value as `format` spells it, integers written digit by digit.
+    mutating func appendValue(_ v: Double) {
+        if v == v.rounded(), abs(v) < 9.0e15 {
+            Self.appendInteger(Int64(v), to: &bytes)
+        } else {
+            put(Self.format(v))
+        }
+    }
+
     /// Appends one family. `name` is the full family name; counters must already end in `_total`.
     public mutating func family(_ name: String, _ type: MetricType, help: String, _ samples: [Sample]) {
         guard !samples.isEmpty else { return }
-        precondition(type != .counter || name.hasSuffix("_total"), "counter \(name) must end in _total")
-        put("# HELP ")
-        put(name)
-        put(" ")
-        put(Self.escapeHelp(help))
-        put("\n# TYPE ")
-        put(name)
-        put(" ")
-        put(type.rawValue)
-        put("\n")
+        header(name, type, help: help)
         for sample in samples {
             put(name)
             put(sample.suffix)
@@ -69,15 +73,29 @@ public struct MetricsText: Sendable {
                     first = false
                     put(label)
                     put("=\"")
-                    put(Self.escapeLabelValue(value))
+                    Self.appendEscapedLabelValue(value, to: &bytes)
                     put("\"")
                 }
                 put("}")
             }
             put(" ")
-            put(Self.format(sample.value))
+            appendValue(sample.value)
             put("\n")
         }
+    }
+
+    /// The HELP and TYPE lines of a family.
+    mutating func header(_ name: String, _ type: MetricType, help: String) {
+        precondition(type != .counter || name.hasSuffix("_total"), "counter \(name) must end in _total")
+        put("# HELP ")
+        put(name)
+        put(" ")
+        put(Self.escapeHelp(help))
+        put("\n# TYPE ")
+        put(name)
+        put(" ")
+        put(type.rawValue)
+        put("\n")
     }
 
     /// HELP text: backslash and newline are escaped.

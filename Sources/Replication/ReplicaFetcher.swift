@@ -34,6 +34,9 @@ final class ReplicaFetcher: Sendable {
     private struct State: Sendable {
         var partitions: [TopicPartition: PartitionFetchState] = [:]
         var wake = WakeGate()
+        /// Kafka's `FetcherLagMetrics`: the leader's high watermark minus this follower's next offset, as of the
+        /// partition's last answer.
+        var lags: [TopicPartition: Int64] = [:]
     }
 
     let source: FetchSource
@@ -79,12 +82,18 @@ final class ReplicaFetcher: Sendable {
     /// Removes partitions; returns whether any remain.
     func remove(_ tps: Set<TopicPartition>) -> Bool {
         state.withLock { s -> Bool in
-            for tp in tps { s.partitions.removeValue(forKey: tp) }
+            for tp in tps {
+                s.partitions.removeValue(forKey: tp)
+                s.lags.removeValue(forKey: tp)
+            }
             return !s.partitions.isEmpty
         }
     }
 
     var partitions: [TopicPartition: PartitionFetchState] { state.withLock { $0.partitions } }
+
+    /// The largest lag among this fetcher's partitions (Kafka's `FetcherLagStats`), 0 without answers yet.
+    var maxLag: Int64 { state.withLock { $0.lags.values.max() ?? 0 } }
 
     // MARK: loop
 
@@ -219,7 +228,9 @@ final class ReplicaFetcher: Sendable {
                     return true
                 }
                 guard applied != nil else { return }
-                setFetchOffset(tp, sent: sent, to: log.logEndOffset)
+                let next = log.logEndOffset
+                state.withLock { $0.lags[tp] = max(0, data.highWatermark - next) }
+                setFetchOffset(tp, sent: sent, to: next)
             case .offsetOutOfRange:
                 try await handleOutOfRange(tp, sent: sent, partition: partition, connection: connection)
             case .otherError:
@@ -326,6 +337,9 @@ final class ReplicaFetcherManager: Sendable {
     }
 
     func remove(_ tps: Set<TopicPartition>) { remove(tps, except: nil) }
+
+    /// Kafka's `ReplicaFetcherManager` `MaxLag` (clientId `Replica`): the largest lag over every fetcher.
+    var maxLag: Int64 { fetchers.withLock { Array($0.values) }.map(\.maxLag).max() ?? 0 }
 
     private func remove(_ tps: Set<TopicPartition>, except keep: FetchSource?) {
         let stopped = fetchers.withLock { f -> [ReplicaFetcher] in

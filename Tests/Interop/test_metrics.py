@@ -606,3 +606,30 @@ def test_rebalance_history_survives_kill_9_of_the_coordinator_and_reads_the_same
                    lambda: f"the new coordinator loads the history; it serves {served()}", interval=0.5)
     finally:
         rc.restart_after_kill(victim)
+
+
+def test_pool_idle_gauges_are_fractions_and_fetcher_lag_and_unclean_elections_start_at_zero(metrics_broker):
+    text = scrape(http_port(metrics_broker))
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    for name in ["kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent",
+                 "kafka_network_socketserver_networkprocessoravgidle_percent"]:
+        assert families[name].type == "gauge", name
+        [idle] = samples(text, name)
+        assert 0.0 <= idle <= 1.0, (name, idle)
+    assert families["kafka_server_replicafetchermanager_maxlag"].type == "gauge"
+    # One broker follows nobody.
+    assert samples(text, "kafka_server_replicafetchermanager_maxlag") == [0.0]
+    assert families["kafka_controller_controllerstats_uncleanleaderelections"].type == "counter"
+    assert samples(text, "kafka_controller_controllerstats_uncleanleaderelections_total") == [0.0]
+
+
+def test_every_broker_reports_its_fetchers_max_lag_and_it_returns_to_zero_once_followers_catch_up(
+        metrics_cluster, prometheus):
+    rc = metrics_cluster
+    topic = "metrics-fetcher-lag"
+    create_topic(rc.bootstrap, topic, partitions=3, replication=3)
+    rc.wait_full_isr(topic, 3, timeout=HANG_S)
+    confluent_produce(rc.bootstrap, topic, [(None, b"f%d" % i, None, i % 3) for i in range(300)])
+    prometheus.wait_for("count(kafka_server_replicafetchermanager_maxlag)", float(len(rc.brokers)))
+    prometheus.wait_for("max(kafka_server_replicafetchermanager_maxlag)", 0.0)
+    prometheus.wait_for("count(kafka_controller_controllerstats_uncleanleaderelections_total)", float(len(rc.brokers)))

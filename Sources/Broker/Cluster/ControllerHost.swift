@@ -16,6 +16,8 @@ final class ControllerHost: Sendable {
     private let brokerConfig: @Sendable () -> BrokerConfig
     private let group: any EventLoopGroup
     private let logger: Logger
+    /// Kafka's `ControllerStats` of this broker, shared by every controller term it holds.
+    let stats = ControllerStats()
 
     init(
         zk: KafkaZkClient, brokerId: Int32, brokerConfig: @escaping @Sendable () -> BrokerConfig,
@@ -49,7 +51,7 @@ final class ControllerHost: Sendable {
             requestTimeoutMs: config.controllerSocketTimeoutMs, group: group, logger: logger)
         let identity = Shared<ObjectIdentifier?>(nil)
         let runtime = ControllerRuntime(
-            zk: zk, channel: channel, settings: settings, election: election, logger: logger,
+            zk: zk, channel: channel, settings: settings, election: election, logger: logger, stats: stats,
             onResign: { [current, channels] reason in
                 let mine = identity.value
                 current.withLock { c in

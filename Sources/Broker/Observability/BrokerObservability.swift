@@ -1,3 +1,4 @@
+import Controller
 import Coordination
 import GroupCoordinator
 import KafkaConfig
@@ -8,6 +9,7 @@ import Replication
 import Synchronization
 
 import struct Foundation.Date
+import class Foundation.ProcessInfo
 import struct KafkaClient.BrokerAddress
 
 /// Renders `/metrics` at scrape time from the state its owners hold — the replica manager's partitions, the metadata
@@ -31,6 +33,9 @@ final class BrokerObservability: Sendable {
     let burrowWindows = Mutex<[String: [LagPartition: BurrowWindow]]>([:])
     /// The console's produce-rate history, sampled by the HTTP listener (bounded, see `ThroughputSeries`).
     let throughput = Mutex(ThroughputSeries())
+    /// The previous scrape's thread CPU times, for the pools' idle gauges.
+    let threadIdle = Mutex(ThreadPoolIdle(handlerCapacity: ProcessInfo.processInfo.activeProcessorCount))
+    var controllerStats: ControllerStats { controller.stats }
 
     init(
         brokerId: Int32, metrics: BrokerMetrics, replicas: ReplicaManager, metadata: MetadataCache,
@@ -54,13 +59,14 @@ final class BrokerObservability: Sendable {
 
     var metadataSnapshot: ClusterSnapshot { metadata.snapshot }
 
-    func render() async -> String {
+    func render() async -> [UInt8] {
         var out = MetricsText()
         writeTopicMetrics(into: &out)
         let local = replicas.allPartitions.map { p in (partition: p, state: p.state) }
             .sorted { ($0.partition.topic, $0.partition.index) < ($1.partition.topic, $1.partition.index) }
         writeReplicaManager(local, into: &out)
         writeController(into: &out)
+        writePools(into: &out)
         writeRequests(into: &out)
         writeLogs(local, into: &out)
         writePartitionSeries(local, into: &out)
@@ -71,7 +77,7 @@ final class BrokerObservability: Sendable {
             help: "ZooKeeper session state of this broker (1 for the current state).",
             [Sample(1, labels: [("state", connected ? "CONNECTED" : "DISCONNECTED")])])
         ProcessMetrics.write(into: &out)
-        return out.text
+        return out.bytes
     }
 
     // MARK: BrokerTopicMetrics
@@ -244,94 +250,121 @@ final class BrokerObservability: Sendable {
     // MARK: logs (every replica) and partitions (leaders only)
 
     private func writeLogs(_ local: [(partition: Partition, state: Partition.Runtime)], into out: inout MetricsText) {
-        var size: [Sample] = []
-        var end: [Sample] = []
-        var start: [Sample] = []
-        var segments: [Sample] = []
+        var rows = LabelRows(capacity: local.count)
+        var logs: [PartitionLog] = []
+        logs.reserveCapacity(local.count)
+        var labels = PartitionLabels()
         for (p, s) in local {
             let view = SeriesOwnership.ReplicaView(
                 topic: p.topic, partition: p.index, leader: s.leader, fenced: s.fenced)
             guard SeriesOwnership.exportsLogSeries(view, localBroker: brokerId) else { continue }
-            let labels = [("topic", p.topic), ("partition", String(p.index))]
-            size.append(Sample(p.log.size, labels: labels))
-            end.append(Sample(p.log.logEndOffset, labels: labels))
-            start.append(Sample(p.log.logStartOffset, labels: labels))
-            segments.append(Sample(Int64(p.log.segmentCount), labels: labels))
+            labels.append(topic: p.topic, partition: p.index, to: &rows)
+            logs.append(p.log)
         }
-        out.family("kafka_log_log_size", .gauge, help: "Bytes of this replica's log on disk.", size)
-        out.family("kafka_log_log_logendoffset", .gauge, help: "This replica's log end offset.", end)
-        out.family("kafka_log_log_logstartoffset", .gauge, help: "This replica's log start offset.", start)
-        out.family("kafka_log_log_numlogsegments", .gauge, help: "Segments of this replica's log.", segments)
+        out.family("kafka_log_log_size", .gauge, help: "Bytes of this replica's log on disk.", rows: rows) {
+            Double(logs[$0].size)
+        }
+        out.family("kafka_log_log_logendoffset", .gauge, help: "This replica's log end offset.", rows: rows) {
+            Double(logs[$0].logEndOffset)
+        }
+        out.family("kafka_log_log_logstartoffset", .gauge, help: "This replica's log start offset.", rows: rows) {
+            Double(logs[$0].logStartOffset)
+        }
+        out.family("kafka_log_log_numlogsegments", .gauge, help: "Segments of this replica's log.", rows: rows) {
+            Double(logs[$0].segmentCount)
+        }
     }
 
     private func writePartitionSeries(
         _ local: [(partition: Partition, state: Partition.Runtime)], into out: inout MetricsText
     ) {
-        var current: [Sample] = []
-        var oldest: [Sample] = []
-        var inSync: [Sample] = []
-        var leader: [Sample] = []
-        var replicaCount: [Sample] = []
-        var preferred: [Sample] = []
-        var under: [Sample] = []
-        var underMinIsr: [Sample] = []
-        var atMinIsr: [Sample] = []
+        struct Row {
+            var highWatermark: Int64
+            var logStartOffset: Int64
+            var isr: Int
+            var leader: Int32
+            var replicas: Int
+            var preferredLeader: Int32?
+            var minIsr: Int
+        }
+        var rows = LabelRows(capacity: local.count)
+        var values: [Row] = []
+        values.reserveCapacity(local.count)
+        var labels = PartitionLabels()
         for (p, s) in local {
             let view = SeriesOwnership.ReplicaView(
                 topic: p.topic, partition: p.index, leader: s.leader, fenced: s.fenced)
             guard SeriesOwnership.exportsPartitionSeries(view, localBroker: brokerId) else { continue }
-            let labels = [("topic", p.topic), ("partition", String(p.index))]
-            current.append(Sample(p.log.highWatermark, labels: labels))
-            oldest.append(Sample(p.log.logStartOffset, labels: labels))
-            inSync.append(Sample(Int64(s.isr.count), labels: labels))
-            leader.append(Sample(Int64(s.leader), labels: labels))
-            replicaCount.append(Sample(Int64(s.replicas.count), labels: labels))
-            preferred.append(Sample(s.replicas.first == s.leader ? 1 : 0, labels: labels))
-            under.append(Sample(s.isr.count < s.replicas.count ? 1 : 0, labels: labels))
-            underMinIsr.append(Sample(s.isr.count < s.config.minInsyncReplicas ? 1 : 0, labels: labels))
-            atMinIsr.append(Sample(s.isr.count == s.config.minInsyncReplicas ? 1 : 0, labels: labels))
+            labels.append(topic: p.topic, partition: p.index, to: &rows)
+            values.append(
+                Row(
+                    highWatermark: p.log.highWatermark, logStartOffset: p.log.logStartOffset, isr: s.isr.count,
+                    leader: s.leader, replicas: s.replicas.count, preferredLeader: s.replicas.first,
+                    minIsr: Int(s.config.minInsyncReplicas)))
         }
         let prefix = "kafka_topic_partition_"
         out.family(
             prefix + "current_offset", .gauge, help: "High watermark of a partition (exported by its leader).",
-            current)
-        out.family(prefix + "oldest_offset", .gauge, help: "Log start offset of a partition.", oldest)
-        out.family(prefix + "in_sync_replica", .gauge, help: "In-sync replicas of a partition.", inSync)
-        out.family(prefix + "leader", .gauge, help: "Leader broker id of a partition.", leader)
-        out.family(prefix + "replicas", .gauge, help: "Replicas of a partition.", replicaCount)
+            rows: rows
+        ) { Double(values[$0].highWatermark) }
+        out.family(prefix + "oldest_offset", .gauge, help: "Log start offset of a partition.", rows: rows) {
+            Double(values[$0].logStartOffset)
+        }
+        out.family(prefix + "in_sync_replica", .gauge, help: "In-sync replicas of a partition.", rows: rows) {
+            Double(values[$0].isr)
+        }
+        out.family(prefix + "leader", .gauge, help: "Leader broker id of a partition.", rows: rows) {
+            Double(values[$0].leader)
+        }
+        out.family(prefix + "replicas", .gauge, help: "Replicas of a partition.", rows: rows) {
+            Double(values[$0].replicas)
+        }
         out.family(
             prefix + "leader_is_preferred", .gauge, help: "1 if the partition's leader is its preferred replica.",
-            preferred)
+            rows: rows
+        ) { values[$0].preferredLeader == values[$0].leader ? 1 : 0 }
         out.family(
             prefix + "under_replicated_partition", .gauge,
-            help: "1 if the partition's ISR is smaller than its replicas.",
-            under)
+            help: "1 if the partition's ISR is smaller than its replicas.", rows: rows
+        ) { values[$0].isr < values[$0].replicas ? 1 : 0 }
         // Kafka's kafka.cluster:type=Partition gauges, from the partition's leader only (as Kafka registers them).
         out.family(
             "kafka_cluster_partition_underminisr", .gauge,
-            help: "1 if the partition has fewer in-sync replicas than min.insync.replicas.", underMinIsr)
+            help: "1 if the partition has fewer in-sync replicas than min.insync.replicas.", rows: rows
+        ) { values[$0].isr < values[$0].minIsr ? 1 : 0 }
         out.family(
             "kafka_cluster_partition_atminisr", .gauge,
-            help: "1 if the partition has exactly min.insync.replicas in-sync replicas.", atMinIsr)
+            help: "1 if the partition has exactly min.insync.replicas in-sync replicas.", rows: rows
+        ) { values[$0].isr == values[$0].minIsr ? 1 : 0 }
     }
 
     // MARK: consumer groups (coordinator only)
 
     private func writeGroups(into out: inout MetricsText) async {
-        let reports = await groupLagReports()
+        let reports = await groupLagReports().sorted { $0.groupId < $1.groupId }
         observeCommits(reports)
-        var members: [Sample] = []
-        var current: [Sample] = []
-        var currentSum: [Sample] = []
-        var lag: [Sample] = []
-        var lagSum: [Sample] = []
-        var lagSeconds: [Sample] = []
         let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+        var groupRows = LabelRows(capacity: reports.count)
+        var partitionRows = LabelRows(capacity: reports.count * 10)
+        var topicRows = LabelRows(capacity: reports.count)
+        // Per partition row: committed offset, lag (nil: leader unknown), lag in seconds (nil: not known here).
+        var committed: [Int64] = []
+        var lag: [Int64?] = []
+        var lagSeconds: [Double?] = []
+        // Per (group, topic) row: kafka_exporter's sums; the lag sum is nil when one partition's lag is unknown.
+        var offsetSums: [Int64] = []
+        var lagSums: [Int64?] = []
         var rebalances: [Sample] = []
         var rebalanceTime: [Sample] = []
         var offsets = 0
-        for report in reports.sorted(by: { $0.groupId < $1.groupId }) {
-            members.append(Sample(Int64(report.members), labels: [("consumergroup", report.groupId)]))
+        var group: [UInt8] = []
+        for report in reports {
+            group.removeAll(keepingCapacity: true)
+            group.append(contentsOf: #"consumergroup=""#.utf8)
+            MetricsText.appendEscapedLabelValue(report.groupId, to: &group)
+            group.append(UInt8(ascii: "\""))
+            groupRows.labels(escaped: group)
+            groupRows.endRow()
             for (trigger, n) in report.rebalances.started.sorted(by: { $0.key < $1.key }) {
                 rebalances.append(
                     Sample(n, labels: [("consumergroup", report.groupId), ("reason", trigger.rawValue)]))
@@ -343,53 +376,66 @@ final class BrokerObservability: Sendable {
                 rebalanceTime.append(Sample(report.rebalances.completed, labels: labels, suffix: "_count"))
             }
             offsets += report.partitions.count
-            var sums: [String: (offset: Int64, lag: Int64?)] = [:]
+            var labels = PartitionLabels()
+            var sumTopic: String?
             for p in report.partitions {
-                let labels = [
-                    ("consumergroup", report.groupId), ("topic", p.topic), ("partition", String(p.partition)),
-                ]
-                current.append(Sample(p.committedOffset, labels: labels))
-                if let l = p.lag { lag.append(Sample(l, labels: labels)) }
+                labels.append(topic: p.topic, partition: p.partition, after: group[...], to: &partitionRows)
+                committed.append(p.committedOffset)
+                lag.append(p.lag)
                 if p.lag == 0 {
-                    lagSeconds.append(Sample(0, labels: labels))
+                    lagSeconds.append(0)
                 } else if let t = p.firstUnconsumedTimestamp {
-                    lagSeconds.append(Sample(Double(max(0, nowMs - t)) / 1000, labels: labels))
+                    lagSeconds.append(Double(max(0, nowMs - t)) / 1000)
+                } else {
+                    lagSeconds.append(nil)
                 }
-                var sum = sums[p.topic] ?? (0, 0)
-                sum.offset += p.committedOffset
-                sum.lag = p.lag.flatMap { l in sum.lag.map { $0 + l } }
-                sums[p.topic] = sum
-            }
-            for (topic, sum) in sums.sorted(by: { $0.key < $1.key }) {
-                let labels = [("consumergroup", report.groupId), ("topic", topic)]
-                currentSum.append(Sample(sum.offset, labels: labels))
-                if let l = sum.lag { lagSum.append(Sample(l, labels: labels)) }
+                // The coordinator reports a group's partitions sorted by topic: one sum row per run of a topic.
+                if p.topic != sumTopic {
+                    sumTopic = p.topic
+                    topicRows.labels(escaped: group)
+                    topicRows.label("topic", p.topic)
+                    topicRows.endRow()
+                    offsetSums.append(0)
+                    lagSums.append(0)
+                }
+                offsetSums[offsetSums.count - 1] += p.committedOffset
+                lagSums[lagSums.count - 1] = p.lag.flatMap { l in lagSums[lagSums.count - 1].map { $0 + l } }
             }
         }
+        let members = reports.map(\.members)
         out.family(
             "kafka_server_groupmetadatamanager_numgroups", .gauge, help: "Groups coordinated by this broker.",
             [Sample(Int64(reports.count))])
         out.family(
             "kafka_server_groupmetadatamanager_numoffsets", .gauge,
             help: "Committed offsets held by this broker's coordinator.", [Sample(Int64(offsets))])
-        out.family("kafka_consumergroup_members", .gauge, help: "Members of a consumer group.", members)
+        out.family("kafka_consumergroup_members", .gauge, help: "Members of a consumer group.", rows: groupRows) {
+            Double(members[$0])
+        }
         out.family(
-            "kafka_consumergroup_current_offset", .gauge, help: "Committed offset of a group on a partition.", current)
+            "kafka_consumergroup_current_offset", .gauge, help: "Committed offset of a group on a partition.",
+            rows: partitionRows
+        ) { Double(committed[$0]) }
         // kafka_exporter's `…_sum` names end in a suffix the text format reserves for summaries, so they are
         // declared untyped (promtool accepts that; a gauge would be flagged).
         out.family(
             "kafka_consumergroup_current_offset_sum", .untyped,
-            help: "Sum of a group's committed offsets over a topic's partitions.", currentSum)
+            help: "Sum of a group's committed offsets over a topic's partitions.", rows: topicRows
+        ) { Double(offsetSums[$0]) }
         out.family(
             "kafka_consumergroup_lag", .gauge,
-            help: "High watermark minus committed offset, computed by the group's coordinator.", lag)
+            help: "High watermark minus committed offset, computed by the group's coordinator.", rows: partitionRows
+        ) { lag[$0].map(Double.init) }
         out.family(
-            "kafka_consumergroup_lag_sum", .untyped, help: "Sum of a group's lag over a topic's partitions.", lagSum)
+            "kafka_consumergroup_lag_sum", .untyped, help: "Sum of a group's lag over a topic's partitions.",
+            rows: topicRows
+        ) { lagSums[$0].map(Double.init) }
         out.family(
             "kafka_consumergroup_lag_seconds", .gauge,
             help:
                 "Age of the first record a group has not consumed, from its batch timestamp (partitions led by the coordinator).",
-            lagSeconds)
+            rows: partitionRows
+        ) { lagSeconds[$0] }
         out.family(
             "needletail_consumergroup_rebalances_total", .counter,
             help: "Rebalances a group started since its coordinator loaded it, by trigger.", rebalances)

@@ -23,7 +23,7 @@ extension BrokerLauncher {
                         : await observability.burrowAnswer(path: path, host: requestHost)
                 },
                 events: { await observability.consoleEvent() },
-                gzip: { try? CompressionCodec.gzip.compress($0) })
+                gzip: { try? CompressionCodec.fastGzip($0) })
             // The console's throughput history fills even when nobody is looking.
             server.every(.milliseconds(observability.throughput.withLock { $0.intervalMs })) {
                 observability.sampleThroughput()
