@@ -160,6 +160,10 @@ enum KRaftLauncher {
             throw BrokerStartupError(
                 "Cannot listen on \(initial.listeners.map(\.description).joined(separator: ",")): \(error)")
         }
+        let metricsListener = try await startMetricsListener(
+            initial, nodeId: nodeId, metrics: metrics, replicas: replicas, metadata: metadata, groups: groups,
+            driver: driver, controller: controller, publisher: publisher, brokerConfig: brokerConfig, group: group,
+            logger: logger)
         var boundPorts: [String: Int] = [:]
         for (l, port) in zip(initial.listeners, server.boundPorts) { boundPorts[l.listenerName] = port }
         let controllerNames = Set(kraft.controllerListenerNames)
@@ -201,6 +205,7 @@ enum KRaftLauncher {
         groupTimers.cancel()
         transactionTimers.cancel()
         await server.close()
+        await metricsListener?.close()
         await driver.stop()
         try? await group.shutdownGracefully()
         do {
