@@ -117,11 +117,11 @@ extension BrokerObservability {
         }
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard parts.first == "api", parts.count >= 2 else { return nil }
-        func json(_ value: some Encodable) -> HTTPAnswer {
-            guard let body = ConsoleJSON.encode(value) else {
-                return .error(500, "could not encode the answer", path: path, host: host)
-            }
-            return HTTPAnswer(status: 200, body: body)
+        func json(_ value: some JSONBytesWritable) -> HTTPAnswer {
+            HTTPAnswer(status: 200, body: ConsoleJSON.write(value))
+        }
+        func json<T: JSONBytesWritable>(_ values: [T]) -> HTTPAnswer {
+            HTTPAnswer(status: 200, body: ConsoleJSON.write(values))
         }
         switch (parts[1], parts.count) {
         case ("console", 2):
@@ -155,6 +155,6 @@ extension BrokerObservability {
 
     /// The data of the console's next server-sent event: the whole state, one line of JSON.
     func consoleEvent() async -> String? {
-        ConsoleJSON.encode(await consoleState())
+        ConsoleJSON.write(await consoleState())
     }
 }
