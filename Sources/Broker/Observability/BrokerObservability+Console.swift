@@ -55,11 +55,10 @@ extension BrokerObservability {
         let reports = await groupLagReports()
         observeCommits(reports, nowMs: nowMs)
         let windows = burrowWindows.withLock { $0 }
+        let descriptions = await groups.runtime.describeAll(reports.map(\.groupId))
         var out: [ConsoleGroup] = []
         for report in reports {
-            let description = await groups.runtime.describe(groupId: report.groupId)
-            guard description.error == .noError, description.group.state != .dead else { continue }
-            let d = description.group
+            guard let d = descriptions[report.groupId] else { continue }
             let groupWindows = windows[report.groupId] ?? [:]
             var burrow: [BurrowStatus] = []
             let partitions = report.partitions.map { p in
