@@ -246,7 +246,7 @@ public struct ConfigResourceKey: Sendable, Hashable, Comparable {
 }
 
 /// An ACL binding with the id the controller gave it (`StandardAclWithId`); codes are Kafka's enum codes.
-public struct AclEntry: Sendable, Equatable {
+public struct AclEntry: Sendable, Hashable {
     public var resourceType: Int8
     public var resourceName: String
     public var patternType: Int8
