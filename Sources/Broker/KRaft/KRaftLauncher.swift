@@ -19,8 +19,8 @@ import Replication
 /// The quorum RPCs (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch of `__cluster_metadata`, FetchSnapshot) are
 /// served on every listener and sent to the other voters' controller endpoints; so are the controller RPCs
 /// (BrokerRegistration, BrokerHeartbeat, AlterPartition), which every broker sends to the active controller through
-/// ``ControllerLink``, and the admin writes a node forwards to the active controller. What is not wired yet: ACLs,
-/// SCRAM credentials, client quotas and the `/metrics` listener in KRaft mode.
+/// ``ControllerLink``, and the admin writes a node forwards to the active controller. SCRAM credentials, ACLs and client
+/// quotas come from the image too (``KRaftSecurity``). What is not wired yet: the `/metrics` listener in KRaft mode.
 enum KRaftLauncher {
     static func run(config initial: BrokerConfig) async throws {
         guard let kraft = initial.kraft else { return }
@@ -80,6 +80,10 @@ enum KRaftLauncher {
         }
         let controller = KRaftActiveController(
             driver: driver, publisher: publisher, config: controllerConfig, nodeId: nodeId, logger: logger)
+        // SCRAM credentials, ACLs and client quotas from the metadata image; their writes go to the controller.
+        let security = try KRaftSecurity(
+            config: initial, scram: scramCredentials, controller: controller, publisher: publisher,
+            forwarder: KRaftControllerForwarder(driver: driver, nodeId: nodeId), logger: logger)
         let brokerEpoch = Shared<Int64>(-1)
         let writer = KRaftMetadataWriter(
             controller: controller, publisher: publisher, brokerEpoch: brokerEpoch,
@@ -97,6 +101,7 @@ enum KRaftLauncher {
             logger: logger)
         let metrics = BrokerMetrics(metadata: metadata)
         metrics.tlsListeners.withLock { $0 = listenerSecurity.compactMapValues(\.tls) }
+        metrics.quotas.withLock { $0 = security.quotas }
 
         let controllerListener = kraft.controllerListenerNames.first ?? "CONTROLLER"
         let voterNodes = kraft.voters.map { v in
@@ -120,8 +125,9 @@ enum KRaftLauncher {
                 Route(
                     handler: DescribeQuorumHandler(
                         driver: driver, directoryId: directoryId, nodeId: nodeId, voterNodes: voterNodes)),
-            ] + controllerApis(core: core, controller: controller, publisher: publisher, listeners: kraft),
-            logger: logger, metrics: metrics)
+            ] + controllerApis(core: core, controller: controller, publisher: publisher, listeners: kraft)
+                + security.routes,
+            logger: logger, metrics: metrics, authority: security.authority, quotas: security.quotas)
         routerBox.withLock { $0 = router }
 
         let group = MultiThreadedEventLoopGroup(
@@ -141,6 +147,7 @@ enum KRaftLauncher {
                 group: group, logger: logger))
         let following = Task { await publisher.run(driver: driver) }
         let controlling = Task { await controller.run() }
+        let securing = Task { await security.run() }
         let server: KafkaServer
         do {
             server = try await KafkaServer.start(
@@ -154,6 +161,7 @@ enum KRaftLauncher {
         } catch {
             following.cancel()
             controlling.cancel()
+            securing.cancel()
             replication.cancel()
             await driver.stop()
             try? logManager.shutdown()
@@ -195,6 +203,7 @@ enum KRaftLauncher {
         _ = await lifecycle.controlledShutdown(timeoutMs: Int(controllerConfig.brokerSessionTimeoutMs))
         await link.close()
         controlling.cancel()
+        securing.cancel()
         following.cancel()
         maintenance.cancel()
         replication.cancel()
