@@ -20,7 +20,8 @@ import pytest
 from confluent_kafka import KafkaError, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from conftest import HOST, TMP_ROOT, wait_until
+from conftest import HOST, TMP_ROOT, free_port, wait_until
+from test_kraft_cluster import NODES, KRaftCluster
 from test_kraft_single_node import KRaftNode, needletail
 
 pytestmark = pytest.mark.needletail_only
@@ -108,10 +109,11 @@ def logs_in(node, conf: dict) -> bool:
         return False
 
 
-def produce_error(node, conf: dict, topic: str) -> KafkaError | None:
+def produce_error(node, conf: dict, topic: str, partition: int = 0, bootstrap: str | None = None) -> KafkaError | None:
     errors: list[KafkaError | None] = []
-    p = Producer({"bootstrap.servers": node.bootstrap, **conf, "message.timeout.ms": 20000, "retries": 0})
-    p.produce(topic, b"v", callback=lambda err, msg: errors.append(err))
+    p = Producer({"bootstrap.servers": bootstrap or node.bootstrap, **conf, "message.timeout.ms": 20000,
+                  "retries": 0})
+    p.produce(topic, b"v", partition=partition, callback=lambda err, msg: errors.append(err))
     p.flush(HANG_S)
     assert errors, "no delivery report"
     return errors[0]
@@ -193,3 +195,85 @@ def test_a_restarted_node_keeps_users_acls_and_quotas_and_dump_log_prints_their_
     for record in ("USER_SCRAM_CREDENTIAL_RECORD", "ACCESS_CONTROL_ENTRY_RECORD",
                    "REMOVE_ACCESS_CONTROL_ENTRY_RECORD", "CLIENT_QUOTA_RECORD"):
         assert f'"type":"{record}"' in out.stdout, record
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Three combined nodes: writes sent to a node whose controller is not the active one are forwarded to it, and every
+# node's image (so its logins, authorizer and quotas) shows them.
+
+
+@pytest.fixture(scope="module")
+def secured_cluster():
+    d = Path(tempfile.mkdtemp(prefix="kraft-security-cluster-", dir=TMP_ROOT))
+    c = KRaftCluster(d)
+    voters = ",".join(f"{n}@{HOST}:{p}" for n, p in c.controller_ports.items())
+    jaas = ('org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" '
+            'password="admin-secret" user_admin="admin-secret";')
+    c.sasl_ports = {n: free_port() for n in NODES}
+    for n in NODES:
+        # Brokers talk PLAINTEXT (User:ANONYMOUS, allowed while no ACL names the cluster); clients log in on the
+        # SASL_PLAINTEXT listener.
+        c.configs[n].write_text(
+            f"process.roles=broker,controller\nnode.id={n}\ncontroller.quorum.voters={voters}\n"
+            f"listeners=PLAINTEXT://{HOST}:{c.broker_ports[n]},SASL_PLAINTEXT://{HOST}:{c.sasl_ports[n]},"
+            f"CONTROLLER://{HOST}:{c.controller_ports[n]}\n"
+            f"advertised.listeners=PLAINTEXT://{HOST}:{c.broker_ports[n]},"
+            f"SASL_PLAINTEXT://{HOST}:{c.sasl_ports[n]}\n"
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT\n"
+            "inter.broker.listener.name=PLAINTEXT\ncontroller.listener.names=CONTROLLER\n"
+            "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256\n"
+            f"listener.name.sasl_plaintext.plain.sasl.jaas.config={jaas}\n"
+            "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer\n"
+            "allow.everyone.if.no.acl.found=true\nsuper.users=User:admin\n"
+            f"log.dirs={d}/data-{n}\ngroup.initial.rebalance.delay.ms=0\n")
+    for n in NODES:
+        c.start(n)
+    wait_until(lambda: c.active_controller(), 60, c.logs)
+    yield c
+    for n in NODES:
+        c.stop(n)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_security_writes_through_a_non_controller_node_take_effect_on_every_node(secured_cluster):
+    c = secured_cluster
+    controller = wait_until(c.active_controller, 60, c.logs)
+    other = next(n for n in NODES if n != controller)
+
+    def cli(*args: str) -> str:
+        out = needletail(*args[:1], "--bootstrap-server", c.bootstrap([other]), *args[1:], timeout=120)
+        assert out.returncode == 0, f"{' '.join(args)} failed: {out.stderr}{out.stdout}{c.logs()}"
+        return out.stdout
+
+    cli("configs", "--alter", "--add-config", "SCRAM-SHA-256=[iterations=8192,password=carol-secret]",
+        "--entity-type", "users", "--entity-name", "carol")
+    carol = {"security.protocol": "SASL_PLAINTEXT", "sasl.mechanisms": "SCRAM-SHA-256", "sasl.username": "carol",
+             "sasl.password": "carol-secret"}
+    for n in NODES:
+        bootstrap = f"{HOST}:{c.sasl_ports[n]}"
+
+        def carol_logs_in() -> bool:
+            try:
+                AdminClient({"bootstrap.servers": bootstrap, **carol}).list_topics(timeout=5)
+                return True
+            except Exception:
+                return False
+
+        wait_until(carol_logs_in, HANG_S, f"carol logs in on node {n}")
+
+    topic = f"denied-{uuid.uuid4().hex[:8]}"
+    c.create_topic(topic, 3)
+    for p in range(3):
+        assert produce_error(None, {}, topic, p, c.bootstrap()) is None
+    cli("acls", "--add", "--deny-principal", "User:ANONYMOUS", "--operation", "Write", "--topic", topic)
+    # The three partitions' leaders are spread over the three nodes; each enforces the DENY from its own image.
+    for p in range(3):
+        wait_until(lambda: (e := produce_error(None, {}, topic, p, c.bootstrap())) is not None
+                   and e.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED, HANG_S, f"partition {p} denied")
+
+    cli("configs", "--alter", "--add-config", "producer_byte_rate=2048", "--entity-type", "clients",
+        "--entity-name", "slow-app")
+    for n in NODES:
+        wait_until(lambda: "producer_byte_rate=2048.0" in needletail(
+            "configs", "--bootstrap-server", c.bootstrap([n]), "--describe", "--entity-type", "clients",
+            "--entity-name", "slow-app").stdout, HANG_S, f"node {n} describes the quota")
