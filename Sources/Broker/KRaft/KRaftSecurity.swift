@@ -83,8 +83,7 @@ final class KRaftSecurityApplier: Sendable {
     private let scram: ScramCredentialCache
     private let state = Mutex(State())
 
-    private struct State: @unchecked Sendable {
-        // AclAuthority and QuotaManager are Sendable classes; the tuple of optionals only needs the lock.
+    private struct State: Sendable {
         var authority: AclAuthority?
         var quotas: QuotaManager?
         var scram: [String: [Int8: MetadataImage.Credential]]?
@@ -169,7 +168,10 @@ final class KRaftSecurityApplier: Sendable {
                 let name = part.name ?? QuotaConfigs.defaultEntity
                 if part.type == "user" { user = name } else if part.type == "client-id" { client = name }
             }
-            let config = values.mapValues { v in v == v.rounded() ? String(Int64(v)) : String(v) }
+            let config = values.mapValues { v in
+                // Whole numbers as Kafka's LONG quotas print them; anything an Int64 cannot hold as Double text.
+                v == v.rounded() && abs(v) < 9e18 ? String(Int64(v)) : String(v)
+            }
             switch (user, client) {
             case (let u?, let c?): out.userClients[u, default: [:]][c] = config
             case (let u?, nil): out.users[u] = config
