@@ -38,4 +38,8 @@ extension RaftNode {
         guard case .leader(let s) = role else { return [] }
         return s.progress.keys.filter { !voters.contains($0) }.sorted()
     }
+
+    /// An observer that has not fetched for this long is no longer reported (Kafka's `LeaderState`
+    /// `OBSERVER_SESSION_TIMEOUT_MS`, five minutes): a broker that was shut down leaves DescribeQuorum.
+    public static var observerSessionTimeoutMs: Int64 { 300_000 }
 }

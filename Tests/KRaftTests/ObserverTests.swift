@@ -98,6 +98,16 @@ struct ObserverTests {
         #expect(leader.highWatermark == start)
     }
 
+    @Test("an observer that stops fetching leaves DescribeQuorum after five minutes")
+    func silentObserverLeavesDescription() {
+        var leader = makeNode(1)
+        _ = elect(&leader)
+        _ = fetch(&leader, from: 4, offset: leader.log.endOffset, lastEpoch: leader.epoch, now: 10_000)
+        let timeout = Node.observerSessionTimeoutMs
+        #expect(leader.describeQuorum(now: 10_000 + timeout - 1)?.observers.map(\.replicaId) == [4])
+        #expect(leader.describeQuorum(now: 10_000 + timeout)?.observers.isEmpty == true)
+    }
+
     @Test("an observer copies the leader's entries and learns the high watermark")
     func observerReplicates() {
         var leader = makeNode(1)
