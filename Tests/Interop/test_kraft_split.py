@@ -195,6 +195,14 @@ def test_describe_quorum_shows_one_voter_and_the_brokers_as_observers(split):
     rows = {line.split()[0]: line.split()[-1] for line in out.stdout.splitlines()[1:] if line.strip()}
     assert rows == {str(CONTROLLER): "Leader", **{str(n): "Observer" for n in BROKERS}}, out.stdout
 
+    # The controller answers the tool directly too (--bootstrap-controller: DescribeQuorum and, for the cluster id,
+    # DescribeCluster for controllers, KIP-919).
+    out = needletail("metadata-quorum", "--bootstrap-controller", f"{HOST}:{split.controller_port}", "describe",
+                     "--status")
+    assert out.returncode == 0, out.stderr
+    status = {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in out.stdout.splitlines() if ":" in line)}
+    assert status["LeaderId"] == str(CONTROLLER) and len(status["ClusterId"]) == 22, out.stdout
+
 
 def test_the_controller_serves_no_client_requests(split):
     # Kafka's controllers answer ApiVersions without Metadata: librdkafka gives up at once.

@@ -8,7 +8,8 @@ extension KRaftLauncher {
     /// A controller-only node (`process.roles=controller`, Kafka's `ControllerServer` without a `BrokerServer`): a
     /// voter of the metadata quorum and, while it leads, the active controller. It listens only on the controller
     /// listeners and answers only what Kafka's `ControllerApis` answers there — ApiVersions, the quorum RPCs,
-    /// DescribeQuorum, broker registration and heartbeats, AlterPartition and the admin writes brokers forward —
+    /// DescribeQuorum, DescribeCluster for controllers (KIP-919), broker registration and heartbeats, AlterPartition
+    /// and the admin writes brokers forward —
     /// never a client's Produce, Fetch of data or Metadata. It opens no data log directory: the only log it keeps
     /// is `__cluster_metadata-0`.
     static func runController(
@@ -28,6 +29,9 @@ extension KRaftLauncher {
             routes: [
                 Route(handler: ApiVersionsHandler(advertised: { routerBox.value?.advertisedVersions ?? [] })),
                 Route(handler: quorum.raftFetch),
+                Route(
+                    handler: ControllerDescribeClusterHandler(
+                        driver: quorum.driver, clusterId: quorum.clusterId, voters: kraft.voters)),
                 Route(handler: ControllerCreateTopicsHandler(controller: controller)),
                 Route(handler: ControllerDeleteTopicsHandler(controller: controller, publisher: publisher)),
                 Route(handler: ControllerCreatePartitionsHandler(controller: controller)),
