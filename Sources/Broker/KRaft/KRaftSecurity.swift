@@ -25,12 +25,12 @@ final class KRaftSecurity: Sendable {
 
     init(
         config: BrokerConfig, scram: ScramCredentialCache, controller: KRaftActiveController,
-        publisher: KRaftMetadataPublisher, forwarder: KRaftControllerForwarder, logger: Logger
+        publisher: KRaftMetadataPublisher, link: ControllerLink, logger: Logger
     ) throws(BrokerStartupError) {
         self.scram = scram
         let applier = KRaftSecurityApplier(publisher: publisher, scram: scram)
         let writes = KRaftSecurityWrites(
-            controller: controller, publisher: publisher, forwarder: forwarder, applier: applier)
+            controller: controller, publisher: publisher, link: link, applier: applier)
         let className = config.value("authorizer.class.name")?.description ?? ""
         if className.isEmpty {
             authority = nil
@@ -203,8 +203,12 @@ final class KRaftSecurityApplier: Sendable {
 struct KRaftSecurityWrites: AclWriteStore, QuotaWriteStore {
     let controller: KRaftActiveController
     let publisher: KRaftMetadataPublisher
-    let forwarder: KRaftControllerForwarder
+    let link: ControllerLink
     let applier: KRaftSecurityApplier
+
+    /// How long a write looks for the active controller, and then waits for this node's image: Kafka's
+    /// `request.timeout.ms` default.
+    static let timeoutMs = 30_000
 
     /// A local decision; nil (ask again) when this node is not, or no longer, the active controller.
     private func decideLocally<T: Sendable>(
@@ -219,7 +223,7 @@ struct KRaftSecurityWrites: AclWriteStore, QuotaWriteStore {
 
     /// After a forwarded write: waits until this node's image shows it (or the forwarding timeout passes).
     private func awaitImage(_ shows: (MetadataImage) -> Bool) async {
-        let deadline = ContinuousClock.now + forwarder.timeout
+        let deadline = ContinuousClock.now + .milliseconds(Self.timeoutMs)
         while !shows(publisher.image), ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(5))
         }
@@ -227,10 +231,11 @@ struct KRaftSecurityWrites: AclWriteStore, QuotaWriteStore {
 
     private func route<T: Sendable>(
         local: @Sendable @escaping () async throws(BrokerError) -> T?,
-        remote: @Sendable @escaping (_ leader: Int32) async throws(BrokerError) -> T?
+        remote: @Sendable @escaping (_ remainingMs: Int) async throws(BrokerError) -> T?
     ) async throws(BrokerError) -> T {
         let controller = controller
-        let value = try await forwarder.route(isActive: { controller.isActive }, local: local, remote: remote)
+        let value = try await link.route(
+            timeoutMs: Int32(Self.timeoutMs), isActive: { controller.isActive }, local: local, remote: remote)
         applier.sync()
         return value
     }
@@ -250,7 +255,7 @@ struct KRaftSecurityWrites: AclWriteStore, QuotaWriteStore {
         _ pattern: ResourcePattern,
         _ transform: @escaping @Sendable (Set<AccessControlEntry>) -> Set<AccessControlEntry>
     ) async throws(BrokerError) -> (before: Set<AccessControlEntry>, after: Set<AccessControlEntry>) {
-        let forwarder = forwarder
+        let link = link
         let publisher = publisher
         return try await route(
             local: { () async throws(BrokerError) -> (Set<AccessControlEntry>, Set<AccessControlEntry>)? in
@@ -267,7 +272,7 @@ struct KRaftSecurityWrites: AclWriteStore, QuotaWriteStore {
                     return ControllerResult(records: created.records + deleted.records, response: (before, after))
                 }
             },
-            remote: { leader async throws(BrokerError) -> (Set<AccessControlEntry>, Set<AccessControlEntry>)? in
+            remote: { remainingMs async throws(BrokerError) -> (Set<AccessControlEntry>, Set<AccessControlEntry>)? in
                 let before = Self.entries(of: pattern, in: publisher.image)
                 let after = transform(before)
                 let added = after.subtracting(before).sorted()
@@ -280,7 +285,7 @@ struct KRaftSecurityWrites: AclWriteStore, QuotaWriteStore {
                                 resourcePatternType: pattern.patternType.rawValue, principal: $0.principal,
                                 host: $0.host, operation: $0.operation.rawValue, permissionType: $0.permission.rawValue)
                         })
-                    guard let response = await forwarder.send(request, to: leader) else { return nil }
+                    guard let response = try? await link.send(request, timeoutMs: remainingMs) else { return nil }
                     for r in response.results where r.errorCode != 0 {
                         if r.errorCode == ErrorCode.notController.rawValue { return nil }
                         throw .unknownServerError(r.errorMessage ?? "CreateAcls failed with error \(r.errorCode)")
@@ -295,7 +300,7 @@ struct KRaftSecurityWrites: AclWriteStore, QuotaWriteStore {
                                 hostFilter: $0.host, operation: $0.operation.rawValue,
                                 permissionType: $0.permission.rawValue)
                         })
-                    guard let response = await forwarder.send(request, to: leader) else { return nil }
+                    guard let response = try? await link.send(request, timeoutMs: remainingMs) else { return nil }
                     for r in response.filterResults where r.errorCode != 0 {
                         throw .unknownServerError(r.errorMessage ?? "DeleteAcls failed with error \(r.errorCode)")
                     }
@@ -320,7 +325,7 @@ struct KRaftSecurityWrites: AclWriteStore, QuotaWriteStore {
             throw QuotaRequestError(code: .invalidRequest, message: "Invalid quota entity \(entityPath)")
         }
         let quotaChanges = changes.map { QuotaChange(key: $0.0, value: $0.1.flatMap { Double($0) }) }
-        let forwarder = forwarder
+        let link = link
         let reply: SecurityReply
         do {
             reply = try await route(
@@ -330,13 +335,13 @@ struct KRaftSecurityWrites: AclWriteStore, QuotaWriteStore {
                         return ControllerResult(records: r.records, response: r.response.first ?? SecurityReply())
                     }
                 },
-                remote: { leader async throws(BrokerError) -> SecurityReply? in
+                remote: { remainingMs async throws(BrokerError) -> SecurityReply? in
                     let request = AlterClientQuotasRequest(entries: [
                         .init(
                             entity: entity.parts.map { .init(entityType: $0.type, entityName: $0.name) },
                             ops: quotaChanges.map { .init(key: $0.key, value: $0.value ?? 0, remove: $0.value == nil) })
                     ])
-                    guard let response = await forwarder.send(request, to: leader),
+                    guard let response = try? await link.send(request, timeoutMs: remainingMs),
                         let entry = response.entries.first
                     else { return nil }
                     if entry.errorCode == ErrorCode.notController.rawValue { return nil }
@@ -361,13 +366,13 @@ struct KRaftSecurityWrites: AclWriteStore, QuotaWriteStore {
     func alterScram(_ request: AlterUserScramCredentialsRequest, changes: [ScramCredentialChange])
         async throws(BrokerError) -> [String: SecurityReply]
     {
-        let forwarder = forwarder
+        let link = link
         return try await route(
             local: { () async throws(BrokerError) -> [String: SecurityReply]? in
                 try await decideLocally { c in c.alterUserScramCredentials(changes) }
             },
-            remote: { leader async throws(BrokerError) -> [String: SecurityReply]? in
-                guard let response = await forwarder.send(request, to: leader) else { return nil }
+            remote: { remainingMs async throws(BrokerError) -> [String: SecurityReply]? in
+                guard let response = try? await link.send(request, timeoutMs: remainingMs) else { return nil }
                 var replies: [String: SecurityReply] = [:]
                 for r in response.results {
                     if r.errorCode == ErrorCode.notController.rawValue { return nil }
