@@ -51,6 +51,21 @@ struct KRaftObservabilityTests {
         #expect(reading.vote == -1)
     }
 
+    @Test("a broker-only node reads as an observer and exports no controller gauges")
+    func observer() {
+        let node = RaftNode(
+            id: 4, voters: [1, 2, 3], log: InMemoryRaftLog(),
+            persisted: ElectionState(epoch: 5, leaderId: 1, voters: [1, 2, 3]), now: 0, seed: 7)
+        let reading = RaftMetricsReading(node)
+        #expect(reading.state == "observer")
+        #expect(reading.leader == 1)
+        var out = MetricsText()
+        KRaftObservation.write(raft: reading, appliedOffset: 10, committedOffset: nil, brokers: nil, into: &out)
+        #expect(out.text.contains("kafka_server_raftmetrics_current_state{current_state=\"observer\"} 1\n"))
+        #expect(out.text.contains("kafka_server_brokermetadatametrics_last_applied_record_offset 9\n"))
+        #expect(!out.text.contains("kafka_controller_"))
+    }
+
     @Test("only the active controller exports the broker counts; every node its quorum and metadata offsets")
     func families() {
         let node = RaftNode(

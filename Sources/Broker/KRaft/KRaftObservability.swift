@@ -9,8 +9,8 @@ import Replication
 /// Kafka's `raft-metrics` gauges of one quorum member (`KafkaRaftMetrics`), read from the Raft state as a value.
 /// Rates and latencies (`commit-latency-*`, `append-records-rate`, …) are not kept, so they are not exported.
 struct RaftMetricsReading: Sendable, Equatable {
-    /// Kafka's names: leader, candidate, prospective, voted, follower, unattached, resigned (`observer` is a
-    /// broker-only node's, which does not run here).
+    /// Kafka's names: leader, candidate, prospective, voted, follower, unattached, resigned, and observer for a
+    /// broker-only node (not a voter) following a leader or looking for one.
     var state: String
     /// -1 when unknown.
     var leader: Int32
@@ -34,6 +34,7 @@ struct RaftMetricsReading: Sendable, Equatable {
         case .unattached: (state, vote) = ("unattached", -1)
         case .resigned: (state, vote) = ("resigned", own)
         }
+        if node.isObserver { (state, vote) = ("observer", -1) }
         leader = node.leaderId?.rawValue ?? -1
         epoch = node.epoch
         highWatermark = node.highWatermark ?? -1
@@ -74,6 +75,8 @@ struct KRaftObservation: MetadataModeObservation {
     let driver: RaftDriver
     let controller: KRaftActiveController
     let publisher: KRaftMetadataPublisher
+    /// A controller node (`process.roles` has controller): only these export Kafka's controller gauges.
+    let isController: Bool
 
     var isActiveController: Bool { controller.isActive }
     /// The KRaft controller here never elects a leader from outside the ISR (no unclean election decisions yet).
@@ -83,13 +86,14 @@ struct KRaftObservation: MetadataModeObservation {
         let raft = await driver.metricsReading
         let committed = await driver.highWatermark
         Self.write(
-            raft: raft, appliedOffset: publisher.appliedOffset, committedOffset: committed,
+            raft: raft, appliedOffset: publisher.appliedOffset, committedOffset: isController ? committed : nil,
             brokers: isActiveController ? KRaftBrokerCounts(publisher.image) : nil, into: &out)
     }
 
-    /// The families from their readings; `brokers` is nil on every node but the active controller.
+    /// The families from their readings; `committedOffset` is nil on a broker-only node, `brokers` on every node
+    /// but the active controller.
     static func write(
-        raft: RaftMetricsReading, appliedOffset: Int64, committedOffset: Int64, brokers: KRaftBrokerCounts?,
+        raft: RaftMetricsReading, appliedOffset: Int64, committedOffset: Int64?, brokers: KRaftBrokerCounts?,
         into out: inout MetricsText
     ) {
         let prefix = "kafka_server_raftmetrics_"
@@ -121,6 +125,7 @@ struct KRaftObservation: MetadataModeObservation {
         out.family(
             "kafka_server_brokermetadatametrics_last_applied_record_offset", .gauge,
             help: "Offset of the last metadata record this broker applied.", [Sample(appliedOffset - 1)])
+        guard let committedOffset else { return }
         let controller = "kafka_controller_kafkacontroller_"
         out.family(
             controller + "lastappliedrecordoffset", .gauge,
@@ -144,17 +149,18 @@ extension KRaftLauncher {
     /// ZooKeeper mode over the state KRaft mode has (`KRaftObservation` for what differs).
     static func startMetricsListener(
         _ config: BrokerConfig, nodeId: Int32, metrics: BrokerMetrics, replicas: ReplicaManager,
-        metadata: MetadataCache, groups: GroupService, driver: RaftDriver, controller: KRaftActiveController,
-        publisher: KRaftMetadataPublisher,
-        brokerConfig: @escaping @Sendable () -> BrokerConfig, group: any EventLoopGroup, logger: Logger
+        metadata: MetadataCache, groups: GroupService, quorum: KRaftQuorumPart,
+        brokerConfig: @escaping @Sendable () -> BrokerConfig, logger: Logger
     ) async throws -> MetricsHTTPServer? {
         guard !config.httpListeners.isEmpty else { return nil }
         return try await BrokerLauncher.startMetricsListener(
             config.httpListeners,
             observability: BrokerObservability(
                 brokerId: nodeId, metrics: metrics, replicas: replicas, metadata: metadata, groups: groups,
-                mode: KRaftObservation(driver: driver, controller: controller, publisher: publisher),
+                mode: KRaftObservation(
+                    driver: quorum.driver, controller: quorum.controller, publisher: quorum.publisher,
+                    isController: quorum.kraft.isController),
                 config: brokerConfig),
-            group: group, logger: logger)
+            group: quorum.group, logger: logger)
     }
 }
