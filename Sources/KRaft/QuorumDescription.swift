@@ -30,7 +30,9 @@ extension RaftNode {
                 replicaId: id, logEndOffset: p?.endOffset ?? -1, lastFetchTimestamp: p?.lastFetchTimestamp ?? -1,
                 lastCaughtUpTimestamp: p?.lastCaughtUpTimestamp ?? -1)
         }
-        let observers = s.progress.keys.filter { !voters.contains($0) }.sorted()
+        let observers = s.progress.filter { id, p in
+            !voters.contains(id) && (p.lastFetchTimestamp ?? now) + Self.observerSessionTimeoutMs > now
+        }.keys.sorted()
         return QuorumDescription(
             leaderId: id, leaderEpoch: epoch, highWatermark: leaderHighWatermark ?? -1,
             currentVoters: voters.map(replica), observers: observers.map(replica))

@@ -52,7 +52,8 @@ public struct RaftNode<Log: RaftLog>: Sendable {
         } else if let voted = persisted?.votedId {
             role = .voted(.init(epoch: epoch, votedId: voted, electionDeadline: deadline))
         } else {
-            role = .unattached(.init(epoch: epoch, electionDeadline: deadline))
+            // An observer has no election to wait for: it asks a voter for the leader at once.
+            role = .unattached(.init(epoch: epoch, electionDeadline: voters.contains(id) ? deadline : now))
         }
     }
 
@@ -88,7 +89,7 @@ public struct RaftNode<Log: RaftLog>: Sendable {
         case .leader(let s):
             var wake = s.checkQuorumDeadline
             if !s.unacknowledged.isEmpty { wake = min(wake, s.beginEpochSentAt + config.requestTimeoutMs) }
-            for voter in voters { if let parked = s.parked[voter] { wake = min(wake, parked.deadline) } }
+            for parked in s.parked.values { wake = min(wake, parked.deadline) }
             return wake
         case .resigned(let s):
             var wake = s.electionDeadline
@@ -177,10 +178,7 @@ public struct RaftNode<Log: RaftLog>: Sendable {
 
     /// A timer ran out without a leader: ask for pre-votes first when KIP-996 is on, otherwise stand at once.
     mutating func startElection(now: Int64, effects: inout [RaftEffect]) {
-        guard isVoter else {
-            becomeUnattached(epoch: epoch, now: now, effects: &effects)
-            return
-        }
+        guard isVoter else { return probeForLeader(now: now, effects: &effects) }
         if config.preVoteEnabled {
             becomeProspective(now: now, effects: &effects)
         } else {

@@ -74,10 +74,19 @@ struct MetadataQuorumCommand: AsyncParsableCommand {
                 let client = try Tool.client(
                     bootstrap: bootstrap, properties: try Tool.propertiesFile(options.commandConfig),
                     clientId: "metadata-quorum")
-                let conn = try await client.anyConnection()
-                let response = try await client.send(
-                    DescribeQuorumRequest(topics: [.init(topicName: "__cluster_metadata", partitions: [.init()])]),
-                    on: conn)
+                var conn = try await client.anyConnection()
+                let request = DescribeQuorumRequest(
+                    topics: [.init(topicName: "__cluster_metadata", partitions: [.init()])])
+                var response = try await client.send(request, on: conn)
+                // A controller that is not the quorum's leader answers NOT_LEADER_OR_FOLLOWER naming the leader;
+                // Kafka's admin client sends DescribeQuorum to the active controller, so ask the leader once.
+                if options.bootstrapController != nil, let p = response.topics.first?.partitions.first,
+                    p.errorCode == ErrorCode.notLeaderOrFollower.rawValue, p.leaderId >= 0,
+                    let leader = response.nodes.first(where: { $0.nodeId == p.leaderId })?.listeners.first
+                {
+                    conn = try await client.connection(to: BrokerAddress(host: leader.host, port: Int(leader.port)))
+                    response = try await client.send(request, on: conn)
+                }
                 if response.errorCode != 0 {
                     throw ToolError(describeError(response.errorCode, response.errorMessage))
                 }
@@ -86,9 +95,12 @@ struct MetadataQuorumCommand: AsyncParsableCommand {
                 }
                 if p.errorCode != 0 { throw ToolError(describeError(p.errorCode, p.errorMessage)) }
                 if status {
-                    let metadata = try await client.send(MetadataRequest(topics: []), on: conn)
-                    Output.write(
-                        Self.statusText(clusterId: metadata.clusterId ?? "", partition: p, nodes: response.nodes))
+                    // A controller answers no Metadata: ask it DescribeCluster for controllers (KIP-919).
+                    let clusterId =
+                        options.bootstrapController != nil
+                        ? try await client.send(DescribeClusterRequest(endpointType: 2), on: conn).clusterId
+                        : try await client.send(MetadataRequest(topics: []), on: conn).clusterId ?? ""
+                    Output.write(Self.statusText(clusterId: clusterId, partition: p, nodes: response.nodes))
                 } else {
                     Output.write(
                         Self.replicationText(

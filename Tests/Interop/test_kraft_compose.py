@@ -197,6 +197,19 @@ def test_the_corrected_three_node_file_starts_three_nodes_without_warnings(start
         assert meta_properties(node)["cluster.id"] == node.env["CLUSTER_ID"]
 
 
+def test_the_split_file_starts_three_controllers_and_three_observing_brokers_without_warnings(started):
+    nodes, client = started("kraft-split.yml")
+    assert len(nodes) == 6
+    for node in nodes:
+        assert warnings(node) == [], node.text()
+    bootstrap = f"{HOST}:{client['kafka-4']}"
+    wait_until(lambda: quorum_status(bootstrap).get("CurrentObservers", "").count('"id"') == 3, 60,
+               lambda: f"quorum: {quorum_status(bootstrap)}")
+    status = quorum_status(bootstrap)
+    assert status["CurrentVoters"].count('"id"') == 3
+    assert {f'"id": {n}' for n in (4, 5, 6)} <= {p.strip("[{ ") for p in status["CurrentObservers"].split(",")}
+
+
 def test_the_image_start_script_is_valid_shell_and_picks_the_kraft_base_with_process_roles():
     assert subprocess.run(["sh", "-n", str(COMPOSE / "docker-run")]).returncode == 0
     text = (COMPOSE / "docker-run").read_text()

@@ -19,7 +19,9 @@ struct QuorumSimulation {
     }
 
     let seed: UInt64
+    /// The voters first, then the observers (KIP-595: nodes outside the voter set, as broker-only nodes are).
     let ids: [ReplicaID]
+    let voters: [ReplicaID]
     let config: QuorumConfig
     var random: JitterGenerator
     var now: Int64 = 0
@@ -64,9 +66,13 @@ struct QuorumSimulation {
         }
     }
 
-    init(seed: UInt64, voters count: Int, config: QuorumConfig = QuorumSimulation.defaultConfig) {
+    init(
+        seed: UInt64, voters voterCount: Int, observers: Int = 0, config: QuorumConfig = QuorumSimulation.defaultConfig
+    ) {
+        let count = voterCount + observers
         self.seed = seed
         self.ids = (1...count).map { ReplicaID(Int32($0)) }
+        self.voters = Array(ids.prefix(voterCount))
         self.config = config
         self.random = JitterGenerator(seed: seed)
         self.disks = Array(repeating: Disk(), count: count)
@@ -79,7 +85,7 @@ struct QuorumSimulation {
         for index in 0..<count {
             nodes.append(
                 RaftNode(
-                    id: ids[index], voters: ids, config: config, log: InMemoryRaftLog(), persisted: nil, now: 0,
+                    id: ids[index], voters: voters, config: config, log: InMemoryRaftLog(), persisted: nil, now: 0,
                     seed: random.next()))
         }
     }
@@ -92,7 +98,7 @@ struct QuorumSimulation {
         return config
     }
 
-    var majority: Int { ids.count / 2 + 1 }
+    var majority: Int { voters.count / 2 + 1 }
 
     func note(_ line: @autoclosure () -> String) {
         guard trace.enabled else { return }
@@ -122,7 +128,7 @@ struct QuorumSimulation {
     mutating func restart(_ index: Int) {
         guard nodes[index] == nil else { return }
         let node = RaftNode(
-            id: ids[index], voters: ids, config: config, log: disks[index].log,
+            id: ids[index], voters: voters, config: config, log: disks[index].log,
             persisted: disks[index].electionState, now: now, seed: random.next())
         nodes[index] = node
         lastTicked[index] = -1
@@ -318,6 +324,14 @@ struct QuorumSimulation {
         // MonotonicEpoch.
         if node.epoch < maxEpoch[index] { fail("\(id) epoch went from \(maxEpoch[index]) to \(node.epoch)") }
         maxEpoch[index] = max(maxEpoch[index], node.epoch)
+        // An observer never leads (nor stands: a candidate would need its own vote).
+        if !voters.contains(id) {
+            switch node.role {
+            case .leader, .candidate, .prospective, .voted, .resigned:
+                fail("observer \(id) became \(node.role.name)")
+            case .unattached, .follower: break
+            }
+        }
         // SingleLeader.
         if node.isLeader {
             if let other = leaderOfEpoch[node.epoch], other != id {
@@ -372,9 +386,10 @@ struct QuorumSimulation {
     }
 
     mutating func checkMajority(_ hw: Int64, reportedBy id: ReplicaID) {
-        let holders = ids.indices.filter { holdsCommitted($0, below: hw) }.count
+        // Only voters count: an observer's copy does not make an entry durable.
+        let holders = voters.indices.filter { holdsCommitted($0, below: hw) }.count
         if holders < majority {
-            fail("high watermark \(hw) of \(id) is held by only \(holders) of \(ids.count) logs")
+            fail("high watermark \(hw) of \(id) is held by only \(holders) of \(voters.count) voters' logs")
         }
     }
 

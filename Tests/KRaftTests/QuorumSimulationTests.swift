@@ -27,9 +27,11 @@ struct QuorumSimulationTests {
     typealias Scenario = (inout QuorumSimulation) -> String?
 
     /// Runs a scenario on every seed; the first failing one is replayed with tracing and recorded.
-    func sweep(voters: Int, configure: (inout QuorumSimulation) -> Void = { _ in }, _ scenario: Scenario) {
+    func sweep(
+        voters: Int, observers: Int = 0, configure: (inout QuorumSimulation) -> Void = { _ in }, _ scenario: Scenario
+    ) {
         for seed in Self.seeds {
-            var sim = QuorumSimulation(seed: seed, voters: voters)
+            var sim = QuorumSimulation(seed: seed, voters: voters, observers: observers)
             configure(&sim)
             let problem =
                 scenario(&sim)
@@ -37,7 +39,7 @@ struct QuorumSimulationTests {
                     sim.checkFinal(); return sim.violation
                 }()
             guard let problem else { continue }
-            var replay = QuorumSimulation(seed: seed, voters: voters)
+            var replay = QuorumSimulation(seed: seed, voters: voters, observers: observers)
             replay.trace.enabled = true
             configure(&replay)
             _ = scenario(&replay)
@@ -208,6 +210,23 @@ struct QuorumSimulationTests {
             let target = sim.highestHighWatermark
             guard sim.run(until: sim.now + 20_000, stop: { s in (s.nodes[lagging]!.highWatermark ?? -1) >= target })
             else { return sim.violation ?? "lagging follower did not catch up" }
+            return sim.violation
+        }
+    }
+
+    @Test("observers follow the log across a leader failure and never vote or lead", arguments: [3, 5])
+    func observersFollowAcrossLeaderFailure(voters: Int) {
+        sweep(voters: voters, observers: 2) { sim in
+            guard Self.progress(&sim, by: 10, within: 20_000), let old = sim.leader else { return "no first leader" }
+            sim.kill(old)
+            guard Self.progress(&sim, by: 10, within: 20_000) else { return sim.violation ?? "no progress" }
+            let observers = Array(voters..<sim.ids.count)
+            let target = sim.highestHighWatermark
+            guard
+                sim.run(
+                    until: sim.now + 10_000,
+                    stop: { s in observers.allSatisfy { (s.nodes[$0]?.highWatermark ?? -1) >= target } })
+            else { return sim.violation ?? "the observers did not catch up with the new leader" }
             return sim.violation
         }
     }

@@ -8,14 +8,17 @@ import KafkaProtocol
 /// `ControllerApis` reached through forwarding). Either way the caller then waits for its metadata cache to show
 /// the result.
 protocol MetadataWriter: Sendable {
-    /// Writes a validated new topic; returns the topic id it was created with.
-    func createTopic(_ name: String, topicId: UUIDValue, assignment: [Int32: [Int32]], configs: [String: String])
-        async throws(BrokerError) -> UUIDValue
+    /// Writes a validated new topic; returns the topic id it was created with. `timeoutMs` is the client request's
+    /// (KRaft forwards the write with it; nil: the default).
+    func createTopic(
+        _ name: String, topicId: UUIDValue, assignment: [Int32: [Int32]], configs: [String: String], timeoutMs: Int32?
+    ) async throws(BrokerError) -> UUIDValue
     /// Deletes (ZooKeeper: queues the deletion of) a topic.
-    func deleteTopic(_ name: String) async throws(BrokerError)
+    func deleteTopic(_ name: String, timeoutMs: Int32?) async throws(BrokerError)
     /// Adds partitions `currentCount...` with these replicas to a topic that has `currentCount` partitions.
-    func addPartitions(_ name: String, topicId: UUIDValue, currentCount: Int32, added: [Int32: [Int32]])
-        async throws(BrokerError)
+    func addPartitions(
+        _ name: String, topicId: UUIDValue, currentCount: Int32, added: [Int32: [Int32]], timeoutMs: Int32?
+    ) async throws(BrokerError)
     /// A topic's config overrides as stored.
     func topicConfig(_ name: String) async throws -> [String: String]
     /// Replaces a topic's config overrides (already validated).
@@ -35,9 +38,9 @@ protocol MetadataWriter: Sendable {
 struct ZooKeeperMetadataWriter: MetadataWriter {
     let zk: KafkaZkClient
 
-    func createTopic(_ name: String, topicId: UUIDValue, assignment: [Int32: [Int32]], configs: [String: String])
-        async throws(BrokerError) -> UUIDValue
-    {
+    func createTopic(
+        _ name: String, topicId: UUIDValue, assignment: [Int32: [Int32]], configs: [String: String], timeoutMs: Int32?
+    ) async throws(BrokerError) -> UUIDValue {
         do {
             try await zk.createTopic(name, topicId: topicId.base64URL, assignment: assignment, configs: configs)
         } catch KafkaZkError.topicAlreadyExists {
@@ -50,7 +53,7 @@ struct ZooKeeperMetadataWriter: MetadataWriter {
         return topicId
     }
 
-    func deleteTopic(_ name: String) async throws(BrokerError) {
+    func deleteTopic(_ name: String, timeoutMs: Int32?) async throws(BrokerError) {
         do {
             try await zk.markTopicForDeletion(name)
         } catch {
@@ -58,9 +61,9 @@ struct ZooKeeperMetadataWriter: MetadataWriter {
         }
     }
 
-    func addPartitions(_ name: String, topicId: UUIDValue, currentCount: Int32, added: [Int32: [Int32]])
-        async throws(BrokerError)
-    {
+    func addPartitions(
+        _ name: String, topicId: UUIDValue, currentCount: Int32, added: [Int32: [Int32]], timeoutMs: Int32?
+    ) async throws(BrokerError) {
         do {
             guard let record = try await zk.getTopic(name) else { throw BrokerError.unknownTopicOrPartition }
             guard record.assignment.partitions.count == Int(currentCount) else {

@@ -253,7 +253,7 @@ actor TopicAdmin {
                 topicId: topicId, numPartitions: Int32(assignment.count), replicationFactor: rf, configs: described)
         }
         let createdId = try await writer.createTopic(
-            spec.name, topicId: topicId, assignment: assignment, configs: configs)
+            spec.name, topicId: topicId, assignment: assignment, configs: configs, timeoutMs: timeoutMs)
         overrides[spec.name] = configs
         logger.info("Created topic \(spec.name) with \(assignment.count) partitions, replication factor \(rf)")
         if let timeoutMs {
@@ -276,7 +276,7 @@ actor TopicAdmin {
         guard InternalTopic(name: name) == nil else {
             throw .invalidTopic("Topic \(name) is a kafka internal topic and is not allowed to be marked for deletion.")
         }
-        try await writer.deleteTopic(name)
+        try await writer.deleteTopic(name, timeoutMs: timeoutMs)
         logger.info("Marked topic \(name) for deletion")
         if let timeoutMs {
             try await waitForMetadata(timeoutMs: timeoutMs) { $0.topics[name]?.topicId != topic.topicId }
@@ -320,7 +320,8 @@ actor TopicAdmin {
             }
         }
         if validateOnly { return }
-        try await writer.addPartitions(name, topicId: topic.topicId, currentCount: current, added: added)
+        try await writer.addPartitions(
+            name, topicId: topic.topicId, currentCount: current, added: added, timeoutMs: timeoutMs)
         logger.info("Increased partitions of \(name) from \(current) to \(count)")
         if let timeoutMs {
             try await waitForMetadata(timeoutMs: timeoutMs) {

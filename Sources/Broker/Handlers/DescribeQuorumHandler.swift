@@ -2,8 +2,9 @@ import KRaft
 import KafkaProtocol
 
 /// DescribeQuorum (55): the metadata quorum as its leader sees it (`KafkaRaftClient.handleDescribeQuorumRequest`),
-/// answered on the broker and the controller listeners alike. A node that is not the leader forwards the request to
-/// the leader it knows, and answers NOT_LEADER_OR_FOLLOWER for the partition when it knows none or cannot reach it.
+/// answered on the broker and the controller listeners alike. A request on a broker listener that this node cannot
+/// answer (it is not the leader) is forwarded to the active controller, as Kafka's brokers do; on a controller
+/// listener a node that is not the leader answers NOT_LEADER_OR_FOLLOWER, so a request is forwarded at most once.
 struct DescribeQuorumHandler: APIHandler {
     typealias Request = DescribeQuorumRequest
     let versions: ClosedRange<Int16> = 0...2
@@ -13,6 +14,10 @@ struct DescribeQuorumHandler: APIHandler {
     let nodeId: Int32
     /// The voters' controller endpoints (v2's `Nodes`).
     let voterNodes: [DescribeQuorumResponse.Node]
+    /// `controller.listener.names`: requests there are never forwarded again.
+    let controllerListeners: Set<String>
+    /// Sends the request to the active controller (the node's ``ControllerLink``); nil when none answered.
+    let forward: @Sendable (DescribeQuorumRequest) async -> DescribeQuorumResponse?
 
     static let topicName = "__cluster_metadata"
 
@@ -39,11 +44,7 @@ struct DescribeQuorumHandler: APIHandler {
             partition.highWatermark = d.highWatermark
             partition.currentVoters = d.currentVoters.map(state)
             partition.observers = d.observers.map(state)
-        } else if !context.clientId.hasPrefix(RaftPeers.clientIdPrefix), let leader = await driver.leaderId,
-            leader != nodeId, let answer = await driver.peers?.forward(request, to: ReplicaID(leader))
-        {
-            // Kafka's brokers forward DescribeQuorum to the active controller; a node that is not the leader asks
-            // the leader once (never a request another node forwarded, so two nodes cannot bounce it).
+        } else if !controllerListeners.contains(context.client.listenerName), let answer = await forward(request) {
             return answer
         } else {
             partition.errorCode = ErrorCode.notLeaderOrFollower.rawValue

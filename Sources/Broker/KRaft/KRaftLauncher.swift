@@ -9,17 +9,18 @@ import NIOCore
 import NIOPosix
 import Replication
 
-/// Starts a node in KRaft mode (`process.roles` set; Kafka's `KafkaRaftServer`): checks the formatted storage,
-/// runs the metadata quorum and, on a combined node (`process.roles=broker,controller`), the active controller
-/// and the broker: the same request handlers, replica manager, group and transaction coordinators as ZooKeeper
-/// mode, with the metadata log in place of ZooKeeper (`KRaftMetadataPublisher` feeds the metadata cache and the
-/// replicas; `KRaftMetadataWriter` sends admin writes to the active controller, in process or forwarded to its
-/// controller listener).
+/// Starts a node in KRaft mode (`process.roles` set; Kafka's `KafkaRaftServer`): checks the formatted storage, then
+/// assembles the part every role runs (``KRaftQuorumPart``: the metadata quorum, as a voter on a controller and as an
+/// observer on a broker-only node, and the active controller on a controller) and, with the broker role, the broker:
+/// the same request handlers, replica manager, group and transaction coordinators as ZooKeeper mode, with the
+/// metadata log in place of ZooKeeper (`KRaftMetadataPublisher` feeds the metadata cache and the replicas;
+/// `KRaftMetadataWriter` sends admin writes to the active controller, in process or over the ``ControllerLink``).
+/// A controller-only node (`process.roles=controller`) runs no broker: see `KRaftLauncher+Controller.swift`.
 ///
 /// The quorum RPCs (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch of `__cluster_metadata`, FetchSnapshot) are
 /// served on every listener and sent to the other voters' controller endpoints; so are the controller RPCs
-/// (BrokerRegistration, BrokerHeartbeat, AlterPartition), which every broker sends to the active controller through
-/// ``ControllerLink``, and the admin writes a node forwards to the active controller. What is not wired yet: ACLs,
+/// (BrokerRegistration, BrokerHeartbeat, AlterPartition) and the admin writes, which every broker sends to the
+/// active controller through its one ``ControllerLink``. What is not wired yet: ACLs,
 /// SCRAM credentials, client quotas and the `/metrics` listener in KRaft mode.
 enum KRaftLauncher {
     static func run(config initial: BrokerConfig) async throws {
@@ -37,16 +38,28 @@ enum KRaftLauncher {
         guard let metadataDir = KRaftStorage.metadataDirectory(initial, workingDirectory: cwd) else {
             throw BrokerStartupError("No log directory configured (log.dirs)")
         }
-        let nodeId = kraft.nodeId
         let roles = kraft.processRoles.map(\.rawValue).joined(separator: ",")
         logger.info(
-            "[KafkaRaftServer nodeId=\(nodeId)] Starting in KRaft mode (process.roles=\(roles)), cluster ID = \(formatted.clusterId)"
+            "[KafkaRaftServer nodeId=\(kraft.nodeId)] Starting in KRaft mode (process.roles=\(roles)), cluster ID = \(formatted.clusterId)"
         )
-        guard kraft.isController, kraft.isBroker else {
-            throw BrokerStartupError(
-                "process.roles=\(roles) is not supported yet: only combined nodes (broker,controller) run the broker"
-            )
+        if kraft.isBroker {
+            try await runBroker(
+                initial, kraft: kraft, formatted: formatted, metadataDir: metadataDir, workingDirectory: cwd,
+                logger: logger, waitForTermination: waitForTermination)
+        } else {
+            try await runController(
+                initial, kraft: kraft, formatted: formatted, metadataDir: metadataDir, logger: logger,
+                waitForTermination: waitForTermination)
         }
+    }
+
+    /// A node with the broker role: combined (`broker,controller`, also a voter and a controller) or broker-only
+    /// (an observer of the quorum that sends every controller request over its ``ControllerLink``).
+    private static func runBroker(
+        _ initial: BrokerConfig, kraft: KRaftConfig, formatted: KRaftStorage.Formatted, metadataDir: String,
+        workingDirectory cwd: String, logger: Logger, waitForTermination: @Sendable () async -> Void
+    ) async throws {
+        let nodeId = kraft.nodeId
         let logDirs = initial.resolvedLogDirs(workingDirectory: cwd)
         try BrokerLauncher.checkDescriptorBudget(logDirs: logDirs, logger: logger)
         let scramCredentials = ScramCredentialCache()
@@ -65,25 +78,16 @@ enum KRaftLauncher {
         }
         logger.info("Loaded \(logManager.allLogs.count) logs from \(logDirs.joined(separator: ","))")
 
-        let driver = try RaftDriver(
-            kraft: kraft, clusterId: formatted.clusterId, metadataDirectory: metadataDir, logger: logger)
-        let metadata = MetadataCache()
         let replicas = ReplicaManager(logManager: logManager, brokerId: nodeId)
-        let publisher = KRaftMetadataPublisher(
-            nodeId: nodeId, clusterId: formatted.clusterId, metadata: metadata, replicas: replicas,
+        let quorum = try KRaftQuorumPart(
+            config: initial, kraft: kraft, formatted: formatted, metadataDirectory: metadataDir, replicas: replicas,
             brokerConfig: brokerConfig, logger: logger)
-        var controllerConfig = QuorumControllerConfig()
-        controllerConfig.defaultNumPartitions = Int32(initial.numPartitions)
-        controllerConfig.defaultReplicationFactor = Int16(initial.defaultReplicationFactor)
-        if case .int(let ms) = initial.value("broker.session.timeout.ms") {
-            controllerConfig.brokerSessionTimeoutMs = Int64(ms)
-        }
-        let controller = KRaftActiveController(
-            driver: driver, publisher: publisher, config: controllerConfig, nodeId: nodeId, logger: logger)
+        let (link, metadata, publisher, controller, group) = (
+            quorum.link, quorum.metadata, quorum.publisher, quorum.controller, quorum.group
+        )
         let brokerEpoch = Shared<Int64>(-1)
         let writer = KRaftMetadataWriter(
-            controller: controller, publisher: publisher, brokerEpoch: brokerEpoch,
-            forwarder: KRaftControllerForwarder(driver: driver, nodeId: nodeId))
+            controller: controller, publisher: publisher, brokerEpoch: brokerEpoch, link: link)
         let topics = TopicAdmin(
             writer: writer, metadata: metadata, replicas: replicas, brokerConfig: brokerConfig, controller: nil,
             logger: logger)
@@ -98,49 +102,25 @@ enum KRaftLauncher {
         let metrics = BrokerMetrics(metadata: metadata)
         metrics.tlsListeners.withLock { $0 = listenerSecurity.compactMapValues(\.tls) }
 
-        let controllerListener = kraft.controllerListenerNames.first ?? "CONTROLLER"
-        let voterNodes = kraft.voters.map { v in
-            DescribeQuorumResponse.Node(
-                nodeId: v.id.rawValue, listeners: [.init(name: controllerListener, host: v.host, port: UInt16(v.port))])
-        }
-        let directoryId = formatted.directoryIds[metadataDir].flatMap { UUIDValue(base64URL: $0) } ?? .zero
         let routerBox = Shared<RequestRouter?>(nil)
+        // On a combined node the metadata-partition fetches of other voters and observers go to the Raft driver;
+        // a broker-only node serves the data path alone.
+        let fetch: any RouteEntry =
+            kraft.isController
+            ? Route(handler: KRaftFetchHandler(data: FetchHandler(core: core), raft: quorum.raftFetch))
+            : Route(handler: FetchHandler(core: core))
         let router = RequestRouter(
-            routes: core.routes(advertised: { routerBox.value?.advertisedVersions ?? [] }) + [
-                // Replaces the data-path Fetch route: metadata-partition fetches go to the Raft driver.
-                Route(
-                    handler: KRaftFetchHandler(data: FetchHandler(core: core), raft: RaftFetchHandler(driver: driver))),
-                Route(handler: VoteHandler(driver: driver)),
-                Route(handler: BeginQuorumEpochHandler(driver: driver)),
-                Route(handler: EndQuorumEpochHandler(driver: driver)),
-                Route(handler: FetchSnapshotHandler(driver: driver)),
-                Route(handler: BrokerRegistrationHandler(controller: controller, clusterId: formatted.clusterId)),
-                Route(handler: BrokerHeartbeatHandler(controller: controller)),
-                Route(handler: AlterPartitionHandler(controller: controller)),
-                Route(
-                    handler: DescribeQuorumHandler(
-                        driver: driver, directoryId: directoryId, nodeId: nodeId, voterNodes: voterNodes)),
-            ] + controllerApis(core: core, controller: controller, publisher: publisher, listeners: kraft),
+            routes: core.routes(advertised: { routerBox.value?.advertisedVersions ?? [] }) + [fetch] + quorum.routes
+                + (kraft.isController
+                    ? controllerApis(core: core, controller: controller, publisher: publisher, listeners: kraft) : []),
             logger: logger, metrics: metrics)
         routerBox.withLock { $0 = router }
 
-        let group = MultiThreadedEventLoopGroup(
-            numberOfThreads: max(1, min(initial.numNetworkThreads, System.coreCount)))
-        let link = ControllerLink(
-            driver: driver, voters: kraft.voters, localId: nodeId, requestTimeoutMs: Int(kraft.quorum.requestTimeoutMs),
-            retryBackoffMs: Int(kraft.quorum.retryBackoffMs), group: group, logger: logger)
         let replication = replicas.startReplication(
             writer: KRaftIsrWriter(link: link, publisher: publisher, brokerId: nodeId, brokerEpoch: brokerEpoch),
             connector: ClientLeaderConnector(), brokers: MetadataLiveBrokers(metadata: metadata, config: brokerConfig),
             leadershipListeners: [groups, core.transactions], config: brokerConfig, logger: logger)
-        let ownVoter = kraft.voters.first { $0.id.rawValue == nodeId }
-        await driver.start(
-            peers: RaftPeers(
-                voters: kraft.voters, localId: ReplicaID(nodeId), driver: driver, config: kraft.quorum,
-                leaderEndpoint: ownVoter.map { (name: controllerListener, host: $0.host, port: $0.port) },
-                group: group, logger: logger))
-        let following = Task { await publisher.run(driver: driver) }
-        let controlling = Task { await controller.run() }
+        let quorumTasks = await quorum.start(logger: logger)
         let server: KafkaServer
         do {
             server = try await KafkaServer.start(
@@ -152,10 +132,8 @@ enum KRaftLauncher {
                 },
                 maxFrameSize: initial.socketRequestMaxBytes, router: router, logger: logger, group: group)
         } catch {
-            following.cancel()
-            controlling.cancel()
             replication.cancel()
-            await driver.stop()
+            await quorum.stop(quorumTasks)
             try? logManager.shutdown()
             throw BrokerStartupError(
                 "Cannot listen on \(initial.listeners.map(\.description).joined(separator: ",")): \(error)")
@@ -192,16 +170,13 @@ enum KRaftLauncher {
         logger.info("[KafkaRaftServer nodeId=\(nodeId)] shutting down")
         registration.cancel()
         // Waiting longer than the session timeout buys nothing: by then the controller fences this broker anyway.
-        _ = await lifecycle.controlledShutdown(timeoutMs: Int(controllerConfig.brokerSessionTimeoutMs))
-        await link.close()
-        controlling.cancel()
-        following.cancel()
+        _ = await lifecycle.controlledShutdown(timeoutMs: Int(quorum.controllerConfig.brokerSessionTimeoutMs))
         maintenance.cancel()
         replication.cancel()
         groupTimers.cancel()
         transactionTimers.cancel()
         await server.close()
-        await driver.stop()
+        await quorum.stop(quorumTasks)
         try? await group.shutdownGracefully()
         do {
             try logManager.shutdown()

@@ -10,12 +10,13 @@ import Synchronization
 /// committed records of the metadata log into a `MetadataImage`, applies each batch's `LocalReplicaChanges` to
 /// the local replicas through the same `ReplicaManager` calls a ZooKeeper-mode broker makes for LeaderAndIsr and
 /// StopReplica, applies changed topic configs to live logs, and publishes the image to the `MetadataCache` every
-/// request handler reads.
+/// request handler reads. A controller-only node has no replicas (nil): it follows the log only for the image its
+/// controller decides from.
 final class KRaftMetadataPublisher: Sendable {
     private let nodeId: Int32
     private let clusterId: String
     private let metadata: MetadataCache
-    private let replicas: ReplicaManager
+    private let replicas: ReplicaManager?
     private let brokerConfig: @Sendable () -> BrokerConfig
     private let logger: Logger
     private let state = Mutex(Published())
@@ -27,7 +28,7 @@ final class KRaftMetadataPublisher: Sendable {
     }
 
     init(
-        nodeId: Int32, clusterId: String, metadata: MetadataCache, replicas: ReplicaManager,
+        nodeId: Int32, clusterId: String, metadata: MetadataCache, replicas: ReplicaManager?,
         brokerConfig: @escaping @Sendable () -> BrokerConfig, logger: Logger
     ) {
         self.nodeId = nodeId
@@ -80,7 +81,7 @@ final class KRaftMetadataPublisher: Sendable {
         let next = (entries.last?.offset ?? -1) + 1
         await publish(from: old, to: new)
         for name in changedConfigs where new.topicIds[name] != nil {
-            if let config = try? effectiveConfig(name, in: new) { replicas.updateConfig(topic: name, config: config) }
+            if let config = try? effectiveConfig(name, in: new) { replicas?.updateConfig(topic: name, config: config) }
         }
         state.withLock {
             $0.image = new
@@ -94,6 +95,12 @@ final class KRaftMetadataPublisher: Sendable {
 
     /// Local replicas first (a client that sees a leader in Metadata can produce to it at once), then the cache.
     private func publish(from old: MetadataImage, to new: MetadataImage) async {
+        if let replicas { await applyReplicaChanges(from: old, to: new, replicas: replicas) }
+        let snapshot = Self.snapshot(of: new, clusterId: clusterId, localId: nodeId)
+        metadata.update { $0 = snapshot }
+    }
+
+    private func applyReplicaChanges(from old: MetadataImage, to new: MetadataImage, replicas: ReplicaManager) async {
         let changes = LocalReplicaChanges(from: old, to: new, brokerId: nodeId)
         if !changes.deletes.isEmpty {
             let items = changes.deletes.map { key, name in
@@ -128,8 +135,6 @@ final class KRaftMetadataPublisher: Sendable {
                 )
             }
         }
-        let snapshot = Self.snapshot(of: new, clusterId: clusterId, localId: nodeId)
-        metadata.update { $0 = snapshot }
     }
 
     /// The image as the broker's request handlers read it: unfenced brokers with their listeners, every topic

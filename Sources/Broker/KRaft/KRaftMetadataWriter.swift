@@ -6,18 +6,20 @@ import Replication
 
 /// KRaft mode's admin writes: each goes to the active KRaft controller, which validates again against its own
 /// image and appends the records; the answer comes once they commit. On the node whose controller is active the
-/// write is decided in process; on any other node it is sent to the active controller's controller listener as
-/// the matching Kafka request (Kafka's broker-to-controller forwarding, answered by `ControllerApis`), and its
-/// error codes come back as the broker's typed errors. The broker then waits for its own image to show the result.
+/// write is decided in process; on any other node it is sent over the node's one ``ControllerLink`` as the matching
+/// Kafka request (Kafka's broker-to-controller forwarding, answered by `ControllerApis`) with the client request's
+/// own timeout, and its error codes come back as the broker's typed errors. The broker then waits for its own image
+/// to show the result.
 struct KRaftMetadataWriter: MetadataWriter {
     let controller: KRaftActiveController
     let publisher: KRaftMetadataPublisher
     /// This broker's epoch (its registration's offset), which a producer id block request carries.
     let brokerEpoch: Shared<Int64>
-    let forwarder: KRaftControllerForwarder
+    let link: ControllerLink
 
-    /// How long a forwarded write may take on the controller (it answers once the records commit).
-    static let forwardedTimeoutMs: Int32 = 30_000
+    /// How long a write without a timeout of its own (configs, producer ids) looks for the active controller: Kafka's
+    /// `request.timeout.ms` default.
+    static let defaultTimeoutMs: Int32 = 30_000
 
     /// A decision of the local controller; nil (ask again) when it is not, or no longer, the active one.
     private func decideLocally<T: Sendable>(
@@ -33,8 +35,8 @@ struct KRaftMetadataWriter: MetadataWriter {
     /// After a forwarded write: waits until this node's own image shows it, as an in-process decision does, so the
     /// client reads its own write from this broker (a DescribeConfigs, or the next AlterConfigs computed from the
     /// stored set). Gives up silently after the forwarding timeout; the write itself has succeeded.
-    private func awaitImage(_ shows: (MetadataImage) -> Bool) async {
-        let deadline = ContinuousClock.now + forwarder.timeout
+    private func awaitImage(timeoutMs: Int, _ shows: (MetadataImage) -> Bool) async {
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         while !shows(publisher.image), ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(5))
         }
@@ -60,18 +62,29 @@ struct KRaftMetadataWriter: MetadataWriter {
     }
 
     private func route<T: Sendable>(
+        timeoutMs: Int32?,
         local: @Sendable @escaping () async throws(BrokerError) -> T?,
-        remote: @Sendable @escaping (_ leader: Int32) async throws(BrokerError) -> T?
+        remote: @Sendable @escaping (_ remainingMs: Int) async throws(BrokerError) -> T?
     ) async throws(BrokerError) -> T {
         let controller = controller
-        return try await forwarder.route(isActive: { controller.isActive }, local: local, remote: remote)
+        return try await link.route(
+            timeoutMs: timeoutMs ?? Self.defaultTimeoutMs, isActive: { controller.isActive }, local: local,
+            remote: remote)
     }
 
-    func createTopic(_ name: String, topicId: UUIDValue, assignment: [Int32: [Int32]], configs: [String: String])
-        async throws(BrokerError) -> UUIDValue
-    {
-        let forwarder = forwarder
+    /// Sends a forwarded write over the link; the answer NOT_CONTROLLER makes the link look again.
+    private static func forward<R: KafkaRequest>(
+        _ link: ControllerLink, _ request: R, remainingMs: Int, notController: @escaping @Sendable (R.Response) -> Bool
+    ) async -> R.Response? {
+        try? await link.send(request, timeoutMs: remainingMs, isNotController: notController)
+    }
+
+    func createTopic(
+        _ name: String, topicId: UUIDValue, assignment: [Int32: [Int32]], configs: [String: String], timeoutMs: Int32?
+    ) async throws(BrokerError) -> UUIDValue {
+        let link = link
         return try await route(
+            timeoutMs: timeoutMs,
             local: { () async throws(BrokerError) -> UUIDValue? in
                 let input = CreateTopicInput(
                     name: name, assignments: assignment, configs: configs.mapValues { Optional($0) })
@@ -85,7 +98,7 @@ struct KRaftMetadataWriter: MetadataWriter {
                 try Self.check(reply.errorCode, reply.errorMessage)
                 return reply.topicId
             },
-            remote: { leader async throws(BrokerError) -> UUIDValue? in
+            remote: { remainingMs async throws(BrokerError) -> UUIDValue? in
                 let request = CreateTopicsRequest(
                     topics: [
                         .init(
@@ -94,43 +107,53 @@ struct KRaftMetadataWriter: MetadataWriter {
                                 .init(partitionIndex: $0.key, brokerIds: $0.value)
                             },
                             configs: configs.sorted { $0.key < $1.key }.map { .init(name: $0.key, value: $0.value) })
-                    ], timeoutMs: Self.forwardedTimeoutMs)
-                guard let response = await forwarder.send(request, to: leader),
+                    ], timeoutMs: Int32(clamping: remainingMs))
+                guard
+                    let response = await Self.forward(
+                        link, request, remainingMs: remainingMs,
+                        notController: { r in r.topics.contains { $0.errorCode == ErrorCode.notController.rawValue } }),
                     let reply = response.topics.first(where: { $0.name == name }),
                     try Self.answered(reply.errorCode, reply.errorMessage) != nil
                 else { return nil }
-                await awaitImage { $0.topicIds[name] != nil }
+                await awaitImage(timeoutMs: remainingMs) { $0.topicIds[name] != nil }
                 return reply.topicId == .zero ? topicId : reply.topicId
             })
     }
 
-    func deleteTopic(_ name: String) async throws(BrokerError) {
-        let forwarder = forwarder
+    func deleteTopic(_ name: String, timeoutMs: Int32?) async throws(BrokerError) {
+        let link = link
         try await route(
+            timeoutMs: timeoutMs,
             local: { () async throws(BrokerError) -> Void? in
                 guard let replies = try await decideLocally({ c in c.deleteTopics([name]) }) else { return nil }
                 if let reply = replies.first { try Self.check(reply.errorCode, reply.errorMessage) }
                 return ()
             },
-            remote: { leader async throws(BrokerError) -> Void? in
+            remote: { remainingMs async throws(BrokerError) -> Void? in
                 let request = DeleteTopicsRequest(
-                    topics: [.init(name: name)], topicNames: [name], timeoutMs: Self.forwardedTimeoutMs)
-                guard let response = await forwarder.send(request, to: leader),
+                    topics: [.init(name: name)], topicNames: [name], timeoutMs: Int32(clamping: remainingMs))
+                guard
+                    let response = await Self.forward(
+                        link, request, remainingMs: remainingMs,
+                        notController: { r in
+                            r.responses.contains { $0.errorCode == ErrorCode.notController.rawValue }
+                        }),
                     let reply = response.responses.first(where: { $0.name == name }),
                     try Self.answered(reply.errorCode, reply.errorMessage) != nil
                 else { return nil }
-                await awaitImage { $0.topicIds[name] == nil }
+                await awaitImage(timeoutMs: remainingMs) { $0.topicIds[name] == nil }
                 return ()
             })
     }
 
-    func addPartitions(_ name: String, topicId: UUIDValue, currentCount: Int32, added: [Int32: [Int32]])
-        async throws(BrokerError)
-    {
+    func addPartitions(
+        _ name: String, topicId: UUIDValue, currentCount: Int32, added: [Int32: [Int32]], timeoutMs: Int32?
+    ) async throws(BrokerError) {
         let assignments = added.sorted { $0.key < $1.key }.map(\.value)
         let count = currentCount + Int32(added.count)
-        let forwarder = forwarder
+        let link = link
         try await route(
+            timeoutMs: timeoutMs,
             local: { () async throws(BrokerError) -> Void? in
                 guard
                     let reply = try await decideLocally({ c in
@@ -140,15 +163,20 @@ struct KRaftMetadataWriter: MetadataWriter {
                 try Self.check(reply.errorCode, reply.errorMessage)
                 return ()
             },
-            remote: { leader async throws(BrokerError) -> Void? in
+            remote: { remainingMs async throws(BrokerError) -> Void? in
                 let request = CreatePartitionsRequest(
                     topics: [.init(name: name, count: count, assignments: assignments.map { .init(brokerIds: $0) })],
-                    timeoutMs: Self.forwardedTimeoutMs)
-                guard let response = await forwarder.send(request, to: leader),
+                    timeoutMs: Int32(clamping: remainingMs))
+                guard
+                    let response = await Self.forward(
+                        link, request, remainingMs: remainingMs,
+                        notController: { r in r.results.contains { $0.errorCode == ErrorCode.notController.rawValue } }),
                     let reply = response.results.first(where: { $0.name == name }),
                     try Self.answered(reply.errorCode, reply.errorMessage) != nil
                 else { return nil }
-                await awaitImage { ($0.topic(named: name)?.partitions.count ?? 0) >= Int(count) }
+                await awaitImage(timeoutMs: remainingMs) {
+                    ($0.topic(named: name)?.partitions.count ?? 0) >= Int(count)
+                }
                 return ()
             })
     }
@@ -169,34 +197,41 @@ struct KRaftMetadataWriter: MetadataWriter {
     /// (`KRaftActiveController.replaceConfigs`), or forwarded as Kafka's legacy AlterConfigs, which means the same.
     private func replaceConfigs(_ resource: ConfigResourceKey, _ configs: [String: String]) async throws(BrokerError) {
         let controller = controller
-        let forwarder = forwarder
+        let link = link
         try await route(
+            timeoutMs: nil,
             local: { () async throws(BrokerError) -> Void? in
                 guard let reply = try await Self.replaceLocally(controller, resource, configs) else { return nil }
                 try Self.check(reply.errorCode, reply.errorMessage)
                 return ()
             },
-            remote: { leader async throws(BrokerError) -> Void? in
+            remote: { remainingMs async throws(BrokerError) -> Void? in
                 let request = AlterConfigsRequest(resources: [
                     .init(
                         resourceType: resource.type, resourceName: resource.name,
                         configs: configs.sorted { $0.key < $1.key }.map { .init(name: $0.key, value: $0.value) })
                 ])
-                guard let response = await forwarder.send(request, to: leader),
+                guard
+                    let response = await Self.forward(
+                        link, request, remainingMs: remainingMs,
+                        notController: { r in
+                            r.responses.contains { $0.errorCode == ErrorCode.notController.rawValue }
+                        }),
                     let reply = response.responses.first,
                     try Self.answered(reply.errorCode, reply.errorMessage) != nil
                 else { return nil }
-                await awaitImage { ($0.configs[resource] ?? [:]) == configs }
+                await awaitImage(timeoutMs: remainingMs) { ($0.configs[resource] ?? [:]) == configs }
                 return ()
             })
     }
 
     func allocateProducerIdBlock(brokerId: Int32) async throws(BrokerError) -> ClosedRange<Int64> {
         let epoch = brokerEpoch.value
-        let forwarder = forwarder
+        let link = link
         let block: ClosedRange<Int64>
         do {
             block = try await route(
+                timeoutMs: nil,
                 local: { () async throws(BrokerError) -> ClosedRange<Int64>? in
                     guard
                         let reply = try await decideLocally({ c in
@@ -206,10 +241,12 @@ struct KRaftMetadataWriter: MetadataWriter {
                     guard reply.errorCode == .noError, reply.length > 0 else { throw .coordinatorNotAvailable }
                     return reply.start...(reply.start + Int64(reply.length) - 1)
                 },
-                remote: { leader async throws(BrokerError) -> ClosedRange<Int64>? in
+                remote: { remainingMs async throws(BrokerError) -> ClosedRange<Int64>? in
                     guard
-                        let reply = await forwarder.send(
-                            AllocateProducerIdsRequest(brokerId: brokerId, brokerEpoch: epoch), to: leader),
+                        let reply = await Self.forward(
+                            link, AllocateProducerIdsRequest(brokerId: brokerId, brokerEpoch: epoch),
+                            remainingMs: remainingMs,
+                            notController: { $0.errorCode == ErrorCode.notController.rawValue }),
                         reply.errorCode != ErrorCode.notController.rawValue
                     else { return nil }
                     guard reply.errorCode == 0, reply.producerIdLen > 0 else { throw .coordinatorNotAvailable }

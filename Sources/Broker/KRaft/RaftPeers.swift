@@ -23,15 +23,8 @@ final class RaftPeers: Sendable {
         self.peers = peers
     }
 
-    /// The client id of quorum connections (Kafka's `raft-client-<id>`), by which a node recognises a request
-    /// another node forwarded.
+    /// The client id of quorum connections (Kafka's `raft-client-<id>`).
     static let clientIdPrefix = "raft-client-"
-
-    /// Sends `request` to `voter`'s controller endpoint and returns its answer (nil when unreachable).
-    func forward<R: KafkaRequest>(_ request: R, to voter: ReplicaID) async -> R.Response? {
-        guard let peer = peers[voter] else { return nil }
-        return await peer.forward(request)
-    }
 
     func send(_ message: RaftMessage, to voter: ReplicaID) {
         guard let peer = peers[voter] else { return }
@@ -43,15 +36,14 @@ final class RaftPeers: Sendable {
     }
 }
 
-/// One other voter: three connections (Fetch and FetchSnapshot on one, the election RPCs on another, so a Fetch the
-/// leader parks never delays a Vote, and forwarded requests on the third), opened on first use and again after a failure, not before a back-off that
-/// doubles from `controller.quorum.retry.backoff.ms` up to one second.
+/// One other voter: two connections (Fetch and FetchSnapshot on one, the election RPCs on the other, so a Fetch the
+/// leader parks never delays a Vote), opened on first use and again after a failure, not before a back-off that
+/// doubles from `controller.quorum.retry.backoff.ms` up to one second. Requests for the active controller travel on
+/// the node's ``ControllerLink``, not here.
 actor RaftPeer {
     enum Lane: Hashable {
         case replication
         case election
-        /// Forwarded requests (admin writes, DescribeQuorum), which may wait for a commit: never ahead of a Vote.
-        case forwarding
     }
 
     let id: ReplicaID
@@ -122,16 +114,6 @@ actor RaftPeer {
         backoff[lane] = next
         retryAt[lane] = ContinuousClock.now + next
         if let c = connections.removeValue(forKey: lane) { Task { await c.close() } }
-    }
-
-    func forward<R: KafkaRequest>(_ request: R) async -> R.Response? {
-        guard let connection = await connection(.forwarding) else { return nil }
-        do {
-            return try await connection.send(request)
-        } catch {
-            failed(.forwarding)
-            return nil
-        }
     }
 
     func send(_ message: RaftMessage) async {
