@@ -246,7 +246,7 @@ public struct ConfigResourceKey: Sendable, Hashable, Comparable {
 }
 
 /// An ACL binding with the id the controller gave it (`StandardAclWithId`); codes are Kafka's enum codes.
-public struct AclEntry: Sendable, Equatable {
+public struct AclEntry: Sendable, Hashable {
     public var resourceType: Int8
     public var resourceName: String
     public var patternType: Int8
@@ -310,7 +310,7 @@ public struct QuotaEntity: Sendable, Hashable, Comparable {
 }
 
 /// The cluster's metadata as the KRaft log describes it: Kafka's `MetadataImage`, a value built by applying
-/// metadata records in log order (or a snapshot's records). Not yet consumed by the broker.
+/// metadata records in log order (or a snapshot's records). Followed by a KRaft broker (`KRaftMetadataPublisher`).
 public struct MetadataImage: Sendable, Equatable {
     /// Finalized feature levels (`metadata.version`, `kraft.version`, ...); a level of 0 is never stored.
     public var features: [String: Int16] = [:]

@@ -1,5 +1,6 @@
 import Coordination
 import Foundation
+import KafkaConfig
 
 extension ConfigsCommand {
     /// `--zookeeper … --entity-type brokers`: dynamic broker configs straight in `/config/brokers/<id>` (or
@@ -62,7 +63,14 @@ extension ConfigsCommand {
             return
         }
         var config = try await zk.brokerConfig(brokerId)
-        for (key, value) in try addConfig.map(Self.parseAddConfig) ?? [] { config[key] = value }
+        let additions = try addConfig.map(Self.parseAddConfig) ?? []
+        let stored: [(key: String, value: String)]
+        do {
+            stored = try ZooKeeperBrokerConfigs.configsToStore(additions.map { (key: $0.0, value: $0.1) })
+        } catch {
+            throw ToolError(error.description)
+        }
+        for (key, value) in stored { config[key] = value }
         let deletions = (deleteConfig ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
         let missing = deletions.filter { config[$0] == nil }

@@ -65,3 +65,21 @@ struct QuotaMetricsTests {
         #expect(text.contains("kafka_server_quota_throttle_time{resource=\"Produce\",clientId=\"app\"} 20"))
     }
 }
+
+@Suite("quota metric labels")
+struct QuotaMetricLabelTests {
+    @Test("the user label is URL-encoded as Kafka's Sanitizer does, the client id is left as sent")
+    func sanitizedUserLabel() {
+        var out = MetricsText()
+        QuotaMetrics.write(
+            [
+                .init(
+                    kind: .produce, entity: .init(user: "CN=alice,O=acme *x", clientId: "app 1"), rate: 7,
+                    throttleTimeMs: 0)
+            ], into: &out)
+        #expect(
+            out.text.contains(
+                "kafka_server_quota_byte_rate{resource=\"Produce\",user=\"CN%3Dalice%2CO%3Dacme%20%2Ax\",clientId=\"app 1\"} 7"
+            ))
+    }
+}

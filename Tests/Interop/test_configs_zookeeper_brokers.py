@@ -71,3 +71,13 @@ def test_broker_configs_are_written_to_zookeeper_while_no_broker_runs_and_refuse
     assert "Completed updating config for entity: brokers '7'." in out.stdout
     node, _ = _zk_json(cluster, "/config/brokers/7")
     assert node["config"] == {"log.retention.ms": "60000"}
+
+    # Password configs are never written in clear text into ZooKeeper: Kafka's ConfigCommand wants
+    # password.encoder.secret to encrypt them, and refuses them without it.
+    out = _configs("--zookeeper", zk, "--broker", "7", "--alter", "--add-config",
+                   "listener.name.internal.ssl.key.password=secret")
+    assert out.returncode != 0
+    assert ("requirement failed: password.encoder.secret must be specified to update "
+            "Set(listener.name.internal.ssl.key.password).") in out.stdout + out.stderr
+    node, _ = _zk_json(cluster, "/config/brokers/7")
+    assert node["config"] == {"log.retention.ms": "60000"}

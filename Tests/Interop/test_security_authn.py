@@ -740,3 +740,47 @@ def test_two_brokers_replicate_over_a_sasl_ssl_inter_broker_listener(secured, cl
     assert _confluent_round_trip(conf, "replicated", 5) == [b"m%d" % i for i in range(5)]
     for b in brokers:
         b.stop()
+
+
+def test_inter_broker_tls_without_a_common_protocol_is_refused_with_a_clear_log_line(secured, cluster,
+                                                                                     tmp_path_factory):
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    from conftest import wait_until
+
+    certs = secured.certs
+    root = tmp_path_factory.mktemp("tls-mismatch")
+    zk = f"{cluster.zk_hosts}{cluster.chroot}-tls-mismatch"
+    brokers = []
+    # Broker 15 speaks only TLS 1.3, broker 16's listener only TLS 1.2: no handshake between them can succeed.
+    for broker_id, protocols in ((15, "TLSv1.3"), (16, "TLSv1.2")):
+        b = cluster.broker(broker_id, start=False)
+        ssl_port = free_port()
+        listeners = f"PLAINTEXT://{HOST}:{b.port},SSL://{HOST}:{ssl_port}"
+        b.props.update({
+            "zookeeper.connect": zk, "log.dirs": str(root / f"b{broker_id}"),
+            "listeners": listeners, "advertised.listeners": listeners, "inter.broker.listener.name": "SSL",
+            "ssl.keystore.type": "PEM", "ssl.keystore.location": str(certs / "broker-keystore.pem"),
+            "ssl.truststore.type": "PEM", "ssl.truststore.location": str(certs / "ca.pem"),
+            "ssl.enabled.protocols": protocols,
+        })
+        brokers.append(b)
+    for b in brokers:
+        b.start()
+    admin = AdminClient({"bootstrap.servers": brokers[0].bootstrap})
+    admin.create_topics([NewTopic("mismatch", 2, 2)])["mismatch"].result(60)
+
+    def refused() -> list[str]:
+        lines = []
+        for b in brokers:
+            lines += [line for line in b.stdout_path.read_text(errors="replace").splitlines()
+                      if "handshake failed" in line]
+        return lines
+
+    # The controller's requests (and any follower's fetches) to the other broker are refused at the handshake,
+    # and both sides say why: the client names the TLS failure, the listener logs Kafka's "Failed authentication".
+    wait_until(lambda: any("TLS handshake failed" in line for line in refused())
+               and any("Failed authentication" in line for line in refused()), 60, "handshake failures logged")
+    assert any("PROTOCOL" in line.upper() for line in refused()), refused()[:4]
+    for b in brokers:
+        b.stop()

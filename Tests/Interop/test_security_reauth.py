@@ -190,3 +190,81 @@ def test_a_changed_scram_password_makes_the_reauthentication_fail(reauth, cluste
 
     # The next re-authentication (within one lifetime) uses the old password and is refused.
     wait_until(auth_error, 4 * REAUTH_MS / 1000, "an authentication error after the password change")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The brokers' own connections (replica fetcher, controller requests) re-authenticate as Kafka's clients do.
+
+def _established_from(port: int) -> set[tuple[str, str]]:
+    """The (local, peer) address pairs of established TCP connections to `port` on this host."""
+    out = subprocess.run(["ss", "-Htn", "state", "established", f"( dport = :{port} )"],
+                         capture_output=True, text=True, timeout=10, check=True)
+    pairs = set()
+    for line in out.stdout.splitlines():
+        fields = line.split()
+        if len(fields) >= 4:
+            pairs.add((fields[-2], fields[-1]))
+    return pairs
+
+
+def test_inter_broker_sasl_connections_reauthenticate_in_place_and_replication_keeps_going(cluster, tmp_path_factory):
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
+    from conftest import free_port
+
+    zk = f"{cluster.zk_hosts}{cluster.chroot}-ib"
+    _set_scram(zk, "broker", "broker-secret")
+    root = tmp_path_factory.mktemp("interbroker")
+    brokers, sasl_ports = [], []
+    for broker_id in (21, 22):
+        b = cluster.broker(broker_id, start=False)
+        sasl_port = free_port()
+        listeners = f"PLAINTEXT://{HOST}:{b.port},SASL_PLAINTEXT://{HOST}:{sasl_port}"
+        b.props.update({
+            "zookeeper.connect": zk, "log.dirs": str(root / f"b{broker_id}"),
+            "listeners": listeners, "advertised.listeners": listeners,
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+            "inter.broker.listener.name": "SASL_PLAINTEXT",
+            "sasl.enabled.mechanisms": "SCRAM-SHA-256", "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-256",
+            "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config":
+                'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" '
+                'password="broker-secret";',
+            "connections.max.reauth.ms": str(REAUTH_MS),
+            "offsets.topic.replication.factor": "2", "default.replication.factor": "2",
+        })
+        brokers.append(b)
+        sasl_ports.append(sasl_port)
+    for b in brokers:
+        b.start()
+    bootstrap = ",".join(b.bootstrap for b in brokers)
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic("ib-reauth", 2, 2, config={"min.insync.replicas": "2"})])["ib-reauth"].result(60)
+    failed: list = []
+    delivered: list = []
+
+    def report(err, msg):
+        (failed if err else delivered).append(err or msg.offset())
+
+    p = Producer({"bootstrap.servers": bootstrap, "acks": "all", "message.timeout.ms": 30000, "linger.ms": 0})
+    # acks=all with min.insync.replicas=2 succeeds only while both followers fetch over SASL_PLAINTEXT.
+    for i in range(10):
+        p.produce("ib-reauth", value=b"m%d" % i, partition=i % 2, on_delivery=report)
+    assert p.flush(60) == 0 and not failed, failed[:3]
+    before = set().union(*(_established_from(port) for port in sasl_ports))
+    assert before, "no inter-broker connection to the SASL listeners"
+    # Three session lifetimes of steady replication.
+    deadline = time.monotonic() + 3 * REAUTH_MS / 1000 + 1
+    i = 0
+    while time.monotonic() < deadline:
+        p.produce("ib-reauth", value=b"r%d" % i, partition=i % 2, on_delivery=report)
+        p.poll(0.1)
+        i += 1
+    assert p.flush(60) == 0 and not failed, failed[:3]
+    after = set().union(*(_established_from(port) for port in sasl_ports))
+    # Each connection open before is still open: none was closed for an expired session and reopened.
+    assert before <= after, (before - after, after)
+    for b in brokers:
+        log = b.stdout_path.read_text(errors="replace")
+        assert "session expired" not in log, b.log_tail()
+    for b in brokers:
+        b.stop()

@@ -16,16 +16,22 @@ final class AclAuthority: Sendable {
         "kafka.security.authorizer.AclAuthorizer", "kafka.security.auth.SimpleAclAuthorizer",
     ]
 
-    /// Where the ACLs live (nil only in tests that set the cache by hand).
+    /// Where the ACLs live (nil only in tests that set the cache by hand, and in KRaft mode).
     let zk: KafkaZkClient?
+    /// KRaft mode's writes (the metadata log through the active controller); nil in ZooKeeper mode.
+    let store: (any AclWriteStore)?
     private let logger: Logger
     private let current: Mutex<Authorizer>
     private let denials = Mutex(DenialRing(capacity: 256))
     /// The last change-notification sequence applied, per queue.
     private let applied = Mutex<[String: Int64]>([:])
 
-    init(zk: KafkaZkClient?, superUsers: Set<String>, allowEveryoneIfNoAclFound: Bool, logger: Logger) {
+    init(
+        zk: KafkaZkClient?, superUsers: Set<String>, allowEveryoneIfNoAclFound: Bool, logger: Logger,
+        store: (any AclWriteStore)? = nil
+    ) {
         self.zk = zk
+        self.store = store
         self.logger = logger
         self.current = Mutex(
             Authorizer(superUsers: superUsers, allowEveryoneIfNoAclFound: allowEveryoneIfNoAclFound))
@@ -93,10 +99,13 @@ final class AclAuthority: Sendable {
     /// Changes one pattern's ACLs in ZooKeeper (conditional write plus change notification) and in this cache.
     @discardableResult
     func updateAcls(
-        for pattern: ResourcePattern, _ transform: @Sendable (Set<AccessControlEntry>) -> Set<AccessControlEntry>
+        for pattern: ResourcePattern,
+        _ transform: @escaping @Sendable (Set<AccessControlEntry>) -> Set<AccessControlEntry>
     ) async throws -> (before: Set<AccessControlEntry>, after: Set<AccessControlEntry>) {
         let result: (before: Set<AccessControlEntry>, after: Set<AccessControlEntry>)
-        if let zk {
+        if let store {
+            result = try await store.updateAcls(for: pattern, transform)
+        } else if let zk {
             result = try await zk.updateAcls(for: pattern, transform)
         } else {
             let before = current.withLock { $0.acls.byPattern[pattern] ?? [] }
@@ -104,6 +113,11 @@ final class AclAuthority: Sendable {
         }
         store(pattern, result.after)
         return result
+    }
+
+    /// Replaces every ACL (KRaft mode, from the metadata image).
+    func replaceAll(_ snapshot: AclSnapshot) {
+        current.withLock { $0.acls = snapshot }
     }
 
     /// Sets one pattern's entries after this broker wrote them (the notification will confirm it).
@@ -173,4 +187,12 @@ final class AclAuthority: Sendable {
         guard child.hasPrefix(AclZNodePaths.changePrefix) else { return nil }
         return Int64(child.dropFirst(AclZNodePaths.changePrefix.count))
     }
+}
+
+/// Where ACL writes go when ZooKeeper does not hold them (KRaft: `KRaftAclStore`).
+protocol AclWriteStore: Sendable {
+    func updateAcls(
+        for pattern: ResourcePattern,
+        _ transform: @escaping @Sendable (Set<AccessControlEntry>) -> Set<AccessControlEntry>
+    ) async throws -> (before: Set<AccessControlEntry>, after: Set<AccessControlEntry>)
 }

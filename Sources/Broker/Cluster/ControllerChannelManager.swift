@@ -94,6 +94,7 @@ final class BrokerRequestQueue: Sendable {
         let loop = Task { [stopped, connection] in
             var backoffMs = 100
             var warnedUnsupported: Set<Int16> = []
+            var warnedTLS = false
             for await item in stream {
                 var delivered = false
                 while !delivered && !stopped.value {
@@ -126,9 +127,18 @@ final class BrokerRequestQueue: Sendable {
                         item.completion?(response)
                         delivered = true
                         backoffMs = 100
+                        warnedTLS = false
                     } catch {
                         if stopped.value { break }
-                        logger.debug("controller request to broker \(broker.id) failed: \(error); retrying")
+                        // A refused TLS handshake will not heal by retrying: say it once per failure streak.
+                        if case KafkaClientError.brokerUnreachable(_, _, let reason) = error,
+                            reason.hasPrefix("TLS"), !warnedTLS
+                        {
+                            warnedTLS = true
+                            logger.warning("controller request to broker \(broker.id) failed: \(error); retrying")
+                        } else {
+                            logger.debug("controller request to broker \(broker.id) failed: \(error); retrying")
+                        }
                         if let conn = connection.withLock({ c in
                             let old = c
                             c = nil

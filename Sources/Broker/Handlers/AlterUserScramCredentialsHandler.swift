@@ -4,7 +4,7 @@ import KafkaProtocol
 struct AlterUserScramCredentialsHandler: APIHandler {
     typealias Request = AlterUserScramCredentialsRequest
     let versions: ClosedRange<Int16> = 0...0
-    let admin: ScramCredentialAdmin
+    let admin: any ScramCredentialAdministering
 
     func handle(_ request: AlterUserScramCredentialsRequest, context: RequestContext) async
         -> AlterUserScramCredentialsResponse?

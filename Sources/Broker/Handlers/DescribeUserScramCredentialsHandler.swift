@@ -4,7 +4,7 @@ import KafkaProtocol
 struct DescribeUserScramCredentialsHandler: APIHandler {
     typealias Request = DescribeUserScramCredentialsRequest
     let versions: ClosedRange<Int16> = 0...0
-    let admin: ScramCredentialAdmin
+    let admin: any ScramCredentialAdministering
 
     func handle(_ request: DescribeUserScramCredentialsRequest, context: RequestContext) async
         -> DescribeUserScramCredentialsResponse?

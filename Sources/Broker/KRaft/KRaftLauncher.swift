@@ -20,8 +20,8 @@ import Replication
 /// The quorum RPCs (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch of `__cluster_metadata`, FetchSnapshot) are
 /// served on every listener and sent to the other voters' controller endpoints; so are the controller RPCs
 /// (BrokerRegistration, BrokerHeartbeat, AlterPartition) and the admin writes, which every broker sends to the
-/// active controller through its one ``ControllerLink``. What is not wired yet: ACLs,
-/// SCRAM credentials, client quotas and the `/metrics` listener in KRaft mode.
+/// active controller through its one ``ControllerLink``. SCRAM credentials, ACLs and client quotas come from
+/// the image too (``KRaftSecurity``). What is not wired yet: the `/metrics` listener in KRaft mode.
 enum KRaftLauncher {
     static func run(config initial: BrokerConfig) async throws {
         guard let kraft = initial.kraft else { return }
@@ -85,6 +85,10 @@ enum KRaftLauncher {
         let (link, metadata, publisher, controller, group) = (
             quorum.link, quorum.metadata, quorum.publisher, quorum.controller, quorum.group
         )
+        // SCRAM credentials, ACLs and client quotas from the metadata image; their writes go to the controller.
+        let security = try KRaftSecurity(
+            config: initial, scram: scramCredentials, controller: controller, publisher: publisher, link: link,
+            logger: logger)
         let brokerEpoch = Shared<Int64>(-1)
         let writer = KRaftMetadataWriter(
             controller: controller, publisher: publisher, brokerEpoch: brokerEpoch, link: link)
@@ -101,6 +105,7 @@ enum KRaftLauncher {
             logger: logger)
         let metrics = BrokerMetrics(metadata: metadata)
         metrics.tlsListeners.withLock { $0 = listenerSecurity.compactMapValues(\.tls) }
+        metrics.quotas.withLock { $0 = security.quotas }
 
         let routerBox = Shared<RequestRouter?>(nil)
         // On a combined node the metadata-partition fetches of other voters and observers go to the Raft driver;
@@ -112,8 +117,9 @@ enum KRaftLauncher {
         let router = RequestRouter(
             routes: core.routes(advertised: { routerBox.value?.advertisedVersions ?? [] }) + [fetch] + quorum.routes
                 + (kraft.isController
-                    ? controllerApis(core: core, controller: controller, publisher: publisher, listeners: kraft) : []),
-            logger: logger, metrics: metrics)
+                    ? controllerApis(core: core, controller: controller, publisher: publisher, listeners: kraft) : [])
+                + security.routes,
+            logger: logger, metrics: metrics, authority: security.authority, quotas: security.quotas)
         routerBox.withLock { $0 = router }
 
         let replication = replicas.startReplication(
@@ -121,6 +127,7 @@ enum KRaftLauncher {
             connector: ClientLeaderConnector(), brokers: MetadataLiveBrokers(metadata: metadata, config: brokerConfig),
             leadershipListeners: [groups, core.transactions], config: brokerConfig, logger: logger)
         let quorumTasks = await quorum.start(logger: logger)
+        let securing = Task { await security.run() }
         let server: KafkaServer
         do {
             server = try await KafkaServer.start(
@@ -133,6 +140,7 @@ enum KRaftLauncher {
                 maxFrameSize: initial.socketRequestMaxBytes, router: router, logger: logger, group: group)
         } catch {
             replication.cancel()
+            securing.cancel()
             await quorum.stop(quorumTasks)
             try? logManager.shutdown()
             throw BrokerStartupError(
@@ -175,6 +183,7 @@ enum KRaftLauncher {
         replication.cancel()
         groupTimers.cancel()
         transactionTimers.cancel()
+        securing.cancel()
         await server.close()
         await quorum.stop(quorumTasks)
         try? await group.shutdownGracefully()

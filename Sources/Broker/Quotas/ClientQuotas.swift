@@ -150,11 +150,14 @@ final class QuotaManager: Sendable {
     private let state = Mutex(State())
     private let windowMs: Int64
     private let samples: Int
-    /// Where the quota configs live (nil in tests that set them by hand).
+    /// Where the quota configs live (nil in tests that set them by hand, and in KRaft mode).
     let zk: KafkaZkClient?
+    /// KRaft mode's writes (the metadata log through the active controller); nil in ZooKeeper mode.
+    let store: (any QuotaWriteStore)?
 
-    init(zk: KafkaZkClient? = nil, windowMs: Int64 = 1000, samples: Int = 11) {
+    init(zk: KafkaZkClient? = nil, store: (any QuotaWriteStore)? = nil, windowMs: Int64 = 1000, samples: Int = 11) {
         self.zk = zk
+        self.store = store
         self.windowMs = windowMs
         self.samples = samples
     }
@@ -172,6 +175,10 @@ final class QuotaManager: Sendable {
     /// Sets (value) or removes (nil) quota keys of one entity in ZooKeeper, keeping its other keys (SCRAM
     /// credentials share the user node), then reloads.
     func alter(_ entityPath: String, _ changes: [(String, String?)]) async throws(QuotaRequestError) {
+        if let store {
+            try await store.alter(entityPath, changes)
+            return
+        }
         guard let zk else { return }
         do {
             var config = try await zk.quotaEntityConfig(entityPath)
@@ -241,6 +248,11 @@ final class QuotaManager: Sendable {
             }
         }
     }
+}
+
+/// Where quota writes go when ZooKeeper does not hold them (KRaft: `KRaftQuotaStore`).
+protocol QuotaWriteStore: Sendable {
+    func alter(_ entityPath: String, _ changes: [(String, String?)]) async throws(QuotaRequestError)
 }
 
 /// Responses that carry `throttle_time_ms` (v1+; v0 clients only see the muted connection).

@@ -1,3 +1,4 @@
+import KafkaConfig
 import Observability
 
 /// The entity a quota sensor belongs to, named by the tags Kafka gives its quota metrics
@@ -115,7 +116,9 @@ enum QuotaMetrics {
         }
         func labels(_ s: QuotaMetricSample) -> [(String, String)] {
             var l = [("resource", s.kind.metricType)]
-            if !s.entity.user.isEmpty { l.append(("user", s.entity.user)) }
+            // Kafka tags the user sanitized (`Sanitizer.sanitize(principal.getName)` in `DefaultQuotaCallback`),
+            // so `CN=alice,O=acme` from a certificate reads `CN%3Dalice%2CO%3Dacme`; the client id as sent.
+            if !s.entity.user.isEmpty { l.append(("user", Sanitizer.sanitize(s.entity.user))) }
             if !s.entity.clientId.isEmpty { l.append(("clientId", s.entity.clientId)) }
             return l
         }

@@ -5,7 +5,7 @@ import KafkaProtocol
 /// KIP-554's broker side in ZooKeeper mode (Kafka's `ZkAdminManager.describeUserScramCredentials` /
 /// `alterUserScramCredentials`): reads and writes the SCRAM entries of `/config/users/<user>`, leaving quota keys
 /// alone, with a change notification per altered user.
-final class ScramCredentialAdmin: Sendable {
+final class ScramCredentialAdmin: ScramCredentialAdministering {
     private let zk: KafkaZkClient
 
     init(zk: KafkaZkClient) {
@@ -118,7 +118,14 @@ final class ScramCredentialAdmin: Sendable {
     }
 }
 
-extension ScramCredentialAdmin {
+/// Where KIP-554's requests are served: ZooKeeper's `/config/users` here, the KRaft metadata log in
+/// `KRaftScramAdmin`.
+protocol ScramCredentialAdministering: Sendable {
+    func describe(_ request: DescribeUserScramCredentialsRequest) async -> DescribeUserScramCredentialsResponse
+    func alter(_ request: AlterUserScramCredentialsRequest) async -> AlterUserScramCredentialsResponse
+}
+
+extension ScramCredentialAdministering {
     /// The KIP-554 handlers, one per API.
     var routes: [any RouteEntry] {
         [

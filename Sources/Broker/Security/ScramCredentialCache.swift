@@ -23,6 +23,11 @@ final class ScramCredentialCache: Sendable {
         return out
     }
 
+    /// Replaces every credential (KRaft mode, from the metadata image).
+    func replace(_ all: [String: [ScramMechanism: ScramCredential]]) {
+        credentials.withLock { $0 = all }
+    }
+
     /// Reads every user now.
     func reload(zk: KafkaZkClient) async throws {
         var all: [String: [ScramMechanism: ScramCredential]] = [:]

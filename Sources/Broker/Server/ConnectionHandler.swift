@@ -157,6 +157,12 @@ final class KafkaConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             logger.warning(
                 "closing connection from \(context.remoteAddress?.description ?? "?"): frame size \(tooLarge.size) exceeds socket.request.max.bytes"
             )
+        } else if let tls = error as? NIOSSLError {
+            // Kafka's Selector logs a refused handshake at INFO: a peer offering no common protocol or cipher
+            // suite, or an untrusted certificate, is a configuration mistake someone has to see.
+            logger.info(
+                "Failed authentication with \(context.remoteAddress?.description ?? "?") on \(listenerName) (SSL handshake failed: \(tls))"
+            )
         } else {
             logger.debug("connection error: \(error)")
         }

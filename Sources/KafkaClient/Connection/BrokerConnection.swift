@@ -110,7 +110,14 @@ public final class BrokerConnection: Sendable {
         do {
             let versions = try await negotiate(channel: channel, clientId: clientId, timeout: timeout, address: address)
             if let login = security?.sasl, security?.usesSASL == true {
-                try await authenticate(login, channel: channel, clientId: clientId, timeout: timeout, address: address)
+                let lifetimeMs = try await authenticate(
+                    login, channel: channel, clientId: clientId, timeout: timeout, address: address)
+                // KIP-368: the broker ends the session after this long; the connection re-authenticates in place.
+                if lifetimeMs > 0 {
+                    try await addReauthentication(
+                        login, channel: channel, clientId: clientId, timeout: timeout, address: address,
+                        sessionLifetimeMs: lifetimeMs)
+                }
             }
             return BrokerConnection(
                 address: address, channel: channel, clientId: clientId, requestTimeout: timeout,
@@ -118,6 +125,22 @@ public final class BrokerConnection: Sendable {
         } catch {
             channel.close(promise: nil)
             throw error
+        }
+    }
+
+    private static func addReauthentication(
+        _ login: ClientSecurity.SaslLogin, channel: Channel, clientId: String, timeout: TimeAmount,
+        address: BrokerAddress, sessionLifetimeMs: Int64
+    ) async throws(KafkaClientError) {
+        do {
+            try await channel.eventLoop.submit {
+                try channel.pipeline.syncOperations.addHandler(
+                    SaslReauthenticationHandler(
+                        login: login, address: address, clientId: clientId, timeout: timeout,
+                        sessionLifetimeMs: sessionLifetimeMs))
+            }.get()
+        } catch {
+            throw map(error, channel: channel)
         }
     }
 

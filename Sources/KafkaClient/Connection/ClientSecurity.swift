@@ -47,11 +47,13 @@ public struct ClientSecurity: Sendable {
 }
 
 extension BrokerConnection {
-    /// SaslHandshake v1 and the SaslAuthenticate exchange for `login`, right after ApiVersions.
+    /// SaslHandshake v1 and the SaslAuthenticate exchange for `login`, right after ApiVersions. Returns the
+    /// session lifetime the broker gave (KIP-368; 0 when its sessions do not expire).
     static func authenticate(
         _ login: ClientSecurity.SaslLogin, channel: Channel, clientId: String, timeout: TimeAmount,
         address: BrokerAddress
-    ) async throws(KafkaClientError) {
+    ) async throws(KafkaClientError) -> Int64 {
+        var exchange = try SaslClientExchange(login, context: "\(address)")
         let handshake = try await raw(
             channel: channel, SaslHandshakeRequest(mechanism: login.mechanism), version: 1, clientId: clientId,
             timeout: timeout, acks: true)!
@@ -61,37 +63,20 @@ extension BrokerConnection {
                 message: "enabled: \(handshake.mechanisms.joined(separator: ", "))",
                 context: "SaslHandshake \(login.mechanism) at \(address)")
         }
-        func exchange(_ token: [UInt8]) async throws(KafkaClientError) -> [UInt8] {
+        var token: [UInt8]? = exchange.firstToken()
+        var lifetimeMs: Int64 = 0
+        while let next = token {
             let response = try await raw(
-                channel: channel, SaslAuthenticateRequest(authBytes: token), version: 1, clientId: clientId,
+                channel: channel, SaslAuthenticateRequest(authBytes: next), version: 1, clientId: clientId,
                 timeout: timeout, acks: true)!
             guard response.errorCode == ErrorCode.noError.rawValue else {
                 throw .kafka(
                     code: ErrorCode(rawValue: response.errorCode) ?? .saslAuthenticationFailed,
                     message: response.errorMessage, context: "SASL \(login.mechanism) at \(address)")
             }
-            return response.authBytes
+            lifetimeMs = response.sessionLifetimeMs
+            token = try exchange.next(serverToken: response.authBytes)
         }
-        if login.mechanism == "PLAIN" {
-            _ = try await exchange(Array("\0\(login.username)\0\(login.password)".utf8))
-            return
-        }
-        guard let mechanism = ScramMechanism(mechanismName: login.mechanism) else {
-            throw .invalidArgument("unsupported sasl.mechanism \(login.mechanism)")
-        }
-        var scram = ScramClient(mechanism: mechanism, username: login.username, password: login.password)
-        let serverFirst = try await exchange(scram.clientFirst())
-        let clientFinal: [UInt8]
-        do {
-            clientFinal = try scram.clientFinal(serverFirst: serverFirst)
-        } catch {
-            throw .kafka(code: .saslAuthenticationFailed, message: "\(error)", context: "SCRAM at \(address)")
-        }
-        let serverFinal = try await exchange(clientFinal)
-        do {
-            try scram.verify(serverFinal: serverFinal)
-        } catch {
-            throw .kafka(code: .saslAuthenticationFailed, message: "\(error)", context: "SCRAM at \(address)")
-        }
+        return lifetimeMs
     }
 }

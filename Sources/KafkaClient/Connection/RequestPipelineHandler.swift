@@ -1,5 +1,6 @@
 import KafkaProtocol
 import NIOCore
+import NIOSSL
 
 /// One request on its way to the socket. The handler assigns the correlation id on the event loop, so ids,
 /// socket order and the FIFO of waiting promises always agree.
@@ -121,7 +122,13 @@ final class RequestPipelineHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        failAll(.connectionClosed(host: host, port: port))
+        // A refused TLS handshake (no common protocol version or cipher suite, an untrusted certificate) says so,
+        // instead of a bare "connection closed" that hides why a broker or client cannot connect.
+        if let tls = error as? NIOSSLError {
+            failAll(.brokerUnreachable(host: host, port: port, reason: "TLS handshake failed: \(tls)"))
+        } else {
+            failAll(.connectionClosed(host: host, port: port))
+        }
         context.close(promise: nil)
     }
 
