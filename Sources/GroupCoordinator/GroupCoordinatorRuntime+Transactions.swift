@@ -54,9 +54,15 @@ extension GroupCoordinatorRuntime {
     /// TxnOffsetCommit: validates the group (KIP-447: member and generation when given) and the producer epoch,
     /// appends the offsets as a transactional batch of the producer (acks=all, like any offset commit), then keeps
     /// them pending until the transaction's marker. Returns one error per entry, in order.
+    ///
+    /// `verificationGuard` is what KIP-890 verification of the producer's transaction returned before this call
+    /// (nil: not verified). The append carries it, so the verdict still holds when the offsets reach the log: a
+    /// transaction aborted between verification and append (its marker voids the guard) is answered
+    /// INVALID_TXN_STATE instead of having its offsets open a new, hanging transaction in `__consumer_offsets`
+    /// (Kafka rechecks the same way, under the group lock, with `VerificationGuard`).
     public func commitTransactional(
         groupId: String, producerId: Int64, producerEpoch: Int16, memberId: String, groupInstanceId: String?,
-        generationId: Int32, offsets: [(TopicPartitionKey, CommittedOffset)]
+        generationId: Int32, offsets: [(TopicPartitionKey, CommittedOffset)], verificationGuard: UInt64? = nil
     ) async -> [ErrorCode] {
         func all(_ code: ErrorCode) -> [ErrorCode] { offsets.map { _ in code } }
         let status = coordinatorError(for: groupId)
@@ -97,7 +103,7 @@ extension GroupCoordinatorRuntime {
             builder.append(timestamp: now, key: key, value: value.encoded())
         }
         guard !accepted.isEmpty else { return errors }
-        let appended = await append(groupId: groupId, builder)
+        let appended = await append(groupId: groupId, builder, verificationGuard: verificationGuard)
         guard appended == .noError else {
             return errors.map { $0 == .noError ? appended : $0 }
         }

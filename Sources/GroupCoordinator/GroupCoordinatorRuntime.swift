@@ -4,6 +4,11 @@ import KafkaRecords
 /// Appends one record batch to a `__consumer_offsets` partition as leader and returns once it is acknowledged
 /// (`.noError`) or failed (the Kafka error of the append).
 public typealias OffsetsAppender = @Sendable (_ partition: Int32, _ batch: [UInt8]) async -> ErrorCode
+/// The append of a transactional offset commit with its KIP-890 verification guard (nil: not verified; 0: it
+/// continues the producer's open transaction): the log refuses it INVALID_TXN_STATE when a marker ended the
+/// transaction after the verification.
+public typealias GuardedOffsetsAppender =
+    @Sendable (_ partition: Int32, _ batch: [UInt8], _ verificationGuard: UInt64?) async -> ErrorCode
 
 /// The group coordinator: owns every group of the `__consumer_offsets` partitions this broker leads, performs
 /// the actions the `ClassicGroup` state machines return (answers parked JoinGroup/SyncGroup requests, appends
@@ -41,6 +46,7 @@ public actor GroupCoordinatorRuntime {
     private let newId: @Sendable () -> String
     let log: @Sendable (String) -> Void
     private let appender: OffsetsAppender
+    private let guardedAppender: GuardedOffsetsAppender?
 
     public private(set) var partitionCount: Int32
     private var partitions: [Int32: PartitionStatus] = [:]
@@ -61,7 +67,7 @@ public actor GroupCoordinatorRuntime {
     public init(
         config: GroupConfig, partitionCount: Int32, clock: @escaping @Sendable () -> Int64,
         newId: @escaping @Sendable () -> String, log: @escaping @Sendable (String) -> Void,
-        appender: @escaping OffsetsAppender
+        appender: @escaping OffsetsAppender, guardedAppender: GuardedOffsetsAppender? = nil
     ) {
         self.config = config
         self.partitionCount = partitionCount
@@ -69,6 +75,7 @@ public actor GroupCoordinatorRuntime {
         self.newId = newId
         self.log = log
         self.appender = appender
+        self.guardedAppender = guardedAppender
     }
 
     // MARK: partitions
@@ -624,14 +631,19 @@ public actor GroupCoordinatorRuntime {
     }
 
     /// Appends a batch to the group's partition and maps log errors the way Kafka's coordinator does.
-    func append(groupId: String, _ builder: RecordBatchBuilder) async -> ErrorCode {
+    func append(groupId: String, _ builder: RecordBatchBuilder, verificationGuard: UInt64? = nil) async -> ErrorCode {
         let batch: [UInt8]
         do {
             batch = try builder.build()
         } catch {
             return .unknownServerError
         }
-        let code = await appender(partition(for: groupId), batch)
+        let code: ErrorCode
+        if let verificationGuard, let guardedAppender {
+            code = await guardedAppender(partition(for: groupId), batch, verificationGuard)
+        } else {
+            code = await appender(partition(for: groupId), batch)
+        }
         switch code {
         case .noError: return .noError
         case .unknownTopicOrPartition, .notEnoughReplicas, .notEnoughReplicasAfterAppend, .requestTimedOut:
@@ -643,6 +655,9 @@ public actor GroupCoordinatorRuntime {
         case .invalidProducerEpoch, .producerFenced:
             // A transactional offset commit from an epoch the partition's producer state has fenced.
             return .producerFenced
+        case .invalidTxnState:
+            // The transaction ended between its verification and this append (the guard was voided).
+            return .invalidTxnState
         default:
             return .unknownServerError
         }

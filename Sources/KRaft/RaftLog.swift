@@ -46,13 +46,16 @@ public struct RaftSnapshot: Sendable, Hashable {
 /// changes. The broker will implement it on `LogStorage` for `__cluster_metadata-0`; tests and the simulation
 /// use ``InMemoryRaftLog``. Implementations are durable when a mutating call returns.
 public protocol RaftLog: Sendable {
-    /// The first offset held as an entry; the latest snapshot covers everything below it.
+    /// The first offset held as an entry; when above 0, the earliest snapshot ends there (KIP-630's "snapshot at
+    /// log start").
     var startOffset: Int64 { get }
     /// One past the last entry.
     var endOffset: Int64 { get }
     /// The epoch of the last entry, else of the latest snapshot, else 0.
     var lastFetchedEpoch: Int32 { get }
     var latestSnapshot: RaftSnapshot? { get }
+    /// The oldest snapshot kept (Kafka's `earliestSnapshotId`): the one at the log start once the log was cleaned.
+    var earliestSnapshotId: OffsetAndEpoch? { get }
 
     /// Entries from `offset` (at least `startOffset`), at most `maxCount`.
     func entries(from offset: Int64, maxCount: Int) -> [LogEntry]
@@ -66,8 +69,13 @@ public protocol RaftLog: Sendable {
     mutating func append(_ entries: [LogEntry])
     /// Removes every entry at or above `offset` (never below `startOffset`).
     mutating func truncate(to offset: Int64)
-    /// Stores a snapshot of the local state at or below the high watermark and drops the entries it covers.
+    /// Stores a snapshot of the local state at or below the high watermark. The entries it covers stay until
+    /// ``deleteBeforeSnapshot(_:)`` (Kafka's `KafkaMetadataLog.createNewSnapshot` then `maybeClean`).
     mutating func createSnapshot(_ snapshot: RaftSnapshot)
+    /// Moves the log start to snapshot `id` (one this log holds), dropping the entries and the older snapshots
+    /// below it (Kafka's `deleteBeforeSnapshot`). Returns false when `id` is not held or not above the start.
+    @discardableResult
+    mutating func deleteBeforeSnapshot(_ id: OffsetAndEpoch) -> Bool
     /// Replaces the log with a snapshot fetched from the leader; entries after it survive only when they continue
     /// the snapshot (same epoch at its last offset).
     mutating func installSnapshot(_ snapshot: RaftSnapshot)
@@ -76,7 +84,8 @@ public protocol RaftLog: Sendable {
 /// An in-memory ``RaftLog``: the simulation's disk, and the model the `LogStorage` implementation must match.
 public struct InMemoryRaftLog: RaftLog, Hashable {
     public private(set) var startOffset: Int64 = 0
-    public private(set) var latestSnapshot: RaftSnapshot?
+    /// The snapshots held, oldest first.
+    public private(set) var snapshots: [RaftSnapshot] = []
     /// `entries[i].offset == startOffset + i`.
     public private(set) var entries: [LogEntry] = []
 
@@ -85,6 +94,9 @@ public struct InMemoryRaftLog: RaftLog, Hashable {
     public var endOffset: Int64 { startOffset + Int64(entries.count) }
 
     public var lastFetchedEpoch: Int32 { entries.last?.epoch ?? latestSnapshot?.id.epoch ?? 0 }
+
+    public var latestSnapshot: RaftSnapshot? { snapshots.last }
+    public var earliestSnapshotId: OffsetAndEpoch? { snapshots.first?.id }
 
     public func entries(from offset: Int64, maxCount: Int) -> [LogEntry] {
         guard offset >= startOffset, offset < endOffset else { return [] }
@@ -99,7 +111,7 @@ public struct InMemoryRaftLog: RaftLog, Hashable {
 
     public func epoch(at offset: Int64) -> Int32? {
         if let entry = entry(at: offset) { return entry.epoch }
-        if let snapshot = latestSnapshot, offset == snapshot.id.offset - 1 { return snapshot.id.epoch }
+        if let snapshot = snapshots.first(where: { $0.id.offset - 1 == offset }) { return snapshot.id.epoch }
         return nil
     }
 
@@ -113,8 +125,8 @@ public struct InMemoryRaftLog: RaftLog, Hashable {
             end = entry.offset
             index -= 1
         }
-        if let snapshot = latestSnapshot, snapshot.id.epoch <= epoch {
-            return OffsetAndEpoch(offset: snapshot.id.offset, epoch: snapshot.id.epoch)
+        if let snapshot = snapshots.first?.id, snapshot.offset == startOffset, snapshot.epoch <= epoch {
+            return snapshot
         }
         // Nothing this old: the epoch is unknown (-1) and ends where the log starts.
         return OffsetAndEpoch(offset: startOffset, epoch: -1)
@@ -132,10 +144,20 @@ public struct InMemoryRaftLog: RaftLog, Hashable {
     }
 
     public mutating func createSnapshot(_ snapshot: RaftSnapshot) {
-        precondition(snapshot.id.offset > startOffset && snapshot.id.offset <= endOffset)
-        entries.removeFirst(Int(snapshot.id.offset - startOffset))
-        startOffset = snapshot.id.offset
-        latestSnapshot = snapshot
+        precondition(
+            snapshot.id.offset > (latestSnapshot?.id.offset ?? startOffset) && snapshot.id.offset <= endOffset)
+        snapshots.append(snapshot)
+    }
+
+    @discardableResult
+    public mutating func deleteBeforeSnapshot(_ id: OffsetAndEpoch) -> Bool {
+        guard let index = snapshots.firstIndex(where: { $0.id == id }), id.offset > startOffset,
+            id.offset <= endOffset
+        else { return false }
+        entries.removeFirst(Int(id.offset - startOffset))
+        startOffset = id.offset
+        snapshots.removeFirst(index)
+        return true
     }
 
     public mutating func installSnapshot(_ snapshot: RaftSnapshot) {
@@ -145,6 +167,6 @@ public struct InMemoryRaftLog: RaftLog, Hashable {
             entries.removeAll()
         }
         startOffset = snapshot.id.offset
-        latestSnapshot = snapshot
+        snapshots = [snapshot]
     }
 }

@@ -19,18 +19,20 @@ extension RaftNode {
         func answer(_ response: FetchResponse, _ effects: inout [RaftEffect]) {
             effects.append(.send(to: sender, .fetchResponse(response)))
         }
-        // Kafka's ReplicatedLog.validateOffsetAndEpoch.
-        if let snapshot = log.latestSnapshot,
+        // Kafka's KafkaMetadataLog.validateOffsetAndEpoch: positions are checked against the earliest snapshot
+        // (the one at the log start), and a replica that must start over is sent to the latest.
+        let fromScratch = request.fetchOffset == 0 && log.startOffset == 0
+        if !fromScratch, let earliest = log.earliestSnapshotId, let latest = log.latestSnapshot,
             request.fetchOffset < log.startOffset
-                || (request.fetchOffset == log.startOffset && request.lastFetchedEpoch != snapshot.id.epoch)
-                || request.lastFetchedEpoch < snapshot.id.epoch
+                || (request.fetchOffset == log.startOffset && request.lastFetchedEpoch != earliest.epoch)
+                || request.lastFetchedEpoch < earliest.epoch
         {
             return answer(
                 FetchResponse(
                     correlationId: request.correlationId, leaderEpoch: epoch, leaderId: id,
-                    highWatermark: leaderHighWatermark, snapshotId: snapshot.id), &effects)
+                    highWatermark: leaderHighWatermark, snapshotId: latest.id), &effects)
         }
-        if !(request.fetchOffset == 0 && log.latestSnapshot == nil) {
+        if !fromScratch {
             let end = log.endOffsetForEpoch(request.lastFetchedEpoch)
             if end.epoch != request.lastFetchedEpoch || end.offset < request.fetchOffset {
                 return answer(

@@ -386,15 +386,6 @@ public struct RaftNode<Log: RaftLog>: Sendable {
         return effects
     }
 
-    /// Takes a snapshot of the layer above's state at `endOffset` (at most the high watermark, KIP-630) and drops
-    /// the entries it covers.
-    public mutating func createSnapshot(endOffset: Int64, data: [UInt8]) throws(RaftError) {
-        guard let hw = highWatermark, endOffset <= hw, endOffset > log.startOffset, endOffset <= log.endOffset,
-            let lastEpoch = log.epoch(at: endOffset - 1)
-        else { throw .snapshotNotFound }
-        log.createSnapshot(RaftSnapshot(id: OffsetAndEpoch(offset: endOffset, epoch: lastEpoch), data: data))
-    }
-
     public mutating func receive(_ message: RaftMessage, from sender: ReplicaID, now: Int64) -> [RaftEffect] {
         var effects: [RaftEffect] = []
         switch message {

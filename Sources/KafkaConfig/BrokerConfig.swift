@@ -147,6 +147,9 @@ public struct BrokerConfig: Sendable {
     public let transactionAbortTimedOutTransactionCleanupIntervalMs: Int
     public let transactionRemoveExpiredTransactionCleanupIntervalMs: Int
     public let transactionPartitionVerificationEnable: Bool
+    /// The finalized `transaction.version` feature level (Kafka 4.0; a broker key here, as ZooKeeper mode has no
+    /// feature finalization for it): 2 serves KIP-890 part 2.
+    public let transactionVersion: Int16
     public let transactionStateLogLoadBufferSize: Int
     public let producerIdExpirationMs: Int
     public let producerIdExpirationCheckIntervalMs: Int
@@ -335,6 +338,7 @@ public struct BrokerConfig: Sendable {
         transactionRemoveExpiredTransactionCleanupIntervalMs = try r.int(
             "transaction.remove.expired.transaction.cleanup.interval.ms")
         transactionPartitionVerificationEnable = try r.bool("transaction.partition.verification.enable")
+        transactionVersion = Int16(try r.int("transaction.version"))
         transactionStateLogLoadBufferSize = try r.int("transaction.state.log.load.buffer.size")
         producerIdExpirationMs = try r.int("producer.id.expiration.ms")
         producerIdExpirationCheckIntervalMs = try r.int("producer.id.expiration.check.interval.ms")

@@ -405,6 +405,10 @@ enum BrokerKeys {
             "transaction.partition.verification.enable", .boolean, .boolean(true), .none, .clusterWide,
             "Whether partition leaders verify a transactional write belongs to an ongoing transaction (KIP-890)."),
         key(
+            "transaction.version", .short, .short(0), .between(0, 2), .readOnly,
+            "Needletail's stand-in for Kafka 4.0's transaction.version feature in ZooKeeper mode: 2 finalizes it in ApiVersions and serves KIP-890 part 2 (EndTxn v5, Produce v12, TxnOffsetCommit v5)."
+        ),
+        key(
             "transaction.state.log.load.buffer.size", .int, .int(5242880), .atLeast(1), .readOnly,
             "Bytes read at a time when loading __transaction_state."),
         key(

@@ -28,6 +28,8 @@ public struct KRaftConfig: Sendable {
     public var metadataLogDir: String?
     /// The `controller.quorum.*` timing keys.
     public var quorum: QuorumConfig
+    /// The `metadata.log.max.*` snapshot triggers and `metadata.max.retention.*` cleaning keys.
+    public var snapshots = SnapshotPolicy()
 
     public var isController: Bool { processRoles.contains(.controller) }
     public var isBroker: Bool { processRoles.contains(.broker) }
@@ -51,6 +53,10 @@ public struct KRaftConfig: Sendable {
         define("metadata.log.segment.bytes", .int, .int(1_073_741_824), "Segment size of the metadata log."),
         define("metadata.log.max.snapshot.interval.ms", .long, .long(3_600_000), "Longest time between snapshots."),
         define("metadata.max.retention.bytes", .long, .long(104_857_600), "Metadata log bytes kept before deletion."),
+        define("metadata.max.retention.ms", .long, .long(604_800_000), "Age of a metadata snapshot before deletion."),
+        define(
+            "metadata.log.max.record.bytes.between.snapshots", .long, .long(20_971_520),
+            "Record bytes applied before the next metadata snapshot."),
         define("metadata.max.idle.interval.ms", .int, .int(500), "Cadence of the leader's NoOp records."),
         define(
             "broker.heartbeat.interval.ms", .int, .int(2000), "Interval of a broker's heartbeats to the controller."),
@@ -115,12 +121,18 @@ public struct KRaftConfig: Sendable {
         } catch {
             throw .conflict(error.description)
         }
+        let snapshots: SnapshotPolicy
+        do {
+            snapshots = try SnapshotPolicy(properties: properties)
+        } catch {
+            throw .conflict(error.description)
+        }
         let metadataDir = properties[metadataLogDirKey]?.trimmingBlanks()
         return KRaftConfig(
             processRoles: roles, nodeId: nodeId,
             controllerListenerNames: list(properties[controllerListenerNamesKey] ?? "").map { $0.uppercased() },
             voters: voters, bootstrapServers: list(properties[QuorumConfig.bootstrapServersKey] ?? ""),
-            metadataLogDir: metadataDir?.isEmpty == false ? metadataDir : nil, quorum: quorum)
+            metadataLogDir: metadataDir?.isEmpty == false ? metadataDir : nil, quorum: quorum, snapshots: snapshots)
     }
 
     /// Kafka's KRaft cross-key rules (`KafkaConfig.validateValues`), with its messages.

@@ -72,6 +72,14 @@ struct StorageCommand: ParsableCommand {
                 }
                 let kind = dir == metadataDir ? "metadata" : "data"
                 print("Formatting \(kind) directory \(dir) with metadata.version \(KRaftStorage.metadataVersion).")
+                if dir == metadataDir {
+                    do {
+                        try KRaftStorage.writeBootstrapCheckpoint(
+                            metadataDirectory: dir, now: Int64(Date().timeIntervalSince1970 * 1000))
+                    } catch {
+                        fail("Error while writing \(KRaftStorage.bootstrapCheckpointName) in \(dir): \(error)")
+                    }
+                }
             }
         }
     }

@@ -269,13 +269,18 @@ public actor TransactionCoordinatorRuntime {
     }
 
     /// AddPartitionsToTxn (and AddOffsetsToTxn with the group's offsets partition). One error for all partitions.
+    /// `transactionVersion` 2: the implicit add a partition leader or group coordinator makes for a transaction
+    /// version 2 producer (KIP-890 part 2).
     public func addPartitions(
-        transactionalId id: String, producerId: Int64, producerEpoch: Int16, partitions added: Set<TxnTopicPartition>
+        transactionalId id: String, producerId: Int64, producerEpoch: Int16, partitions added: Set<TxnTopicPartition>,
+        transactionVersion: Int16 = 0
     ) async -> ErrorCode {
         let status = coordinatorError(for: id)
         guard status == .noError else { return status }
         guard let current = transactions[id] else { return .invalidProducerIdMapping }
-        switch current.addPartitions(added, producerId: producerId, epoch: producerEpoch, now: clock()) {
+        switch current.addPartitions(
+            added, producerId: producerId, epoch: producerEpoch, transactionVersion: transactionVersion, now: clock())
+        {
         case .error(let code): return code
         case .alreadyAdded: return .noError
         case .persist(let next): return await transit(next)
@@ -297,16 +302,44 @@ public actor TransactionCoordinatorRuntime {
     public func endTransaction(transactionalId id: String, producerId: Int64, producerEpoch: Int16, commit: Bool)
         async -> ErrorCode
     {
+        await endTransaction(
+            transactionalId: id, producerId: producerId, producerEpoch: producerEpoch, commit: commit,
+            transactionVersion: 0
+        ).error
+    }
+
+    /// EndTxn at a transaction version: 2 (EndTxn v5) bumps the epoch with the Prepare state and answers with the
+    /// producer id and epoch the producer continues with; below 2 the answer carries the unchanged ones.
+    public func endTransaction(
+        transactionalId id: String, producerId: Int64, producerEpoch: Int16, commit: Bool, transactionVersion: Int16
+    ) async -> ProducerIdAndEpoch {
         let status = coordinatorError(for: id)
-        guard status == .noError else { return status }
-        guard let current = transactions[id] else { return .invalidProducerIdMapping }
-        switch current.end(commit: commit, producerId: producerId, epoch: producerEpoch, now: clock()) {
-        case .error(let code): return code
-        case .alreadyDone: return .noError
-        case .persist(let next):
-            let code = await transit(next)
-            if code == .noError { startCompletion(id) }
-            return code
+        guard status == .noError else { return .init(error: status) }
+        var fresh: Int64?
+        while true {
+            guard let current = transactions[id] else { return .init(error: .invalidProducerIdMapping) }
+            switch current.end(
+                commit: commit, producerId: producerId, epoch: producerEpoch, transactionVersion: transactionVersion,
+                nextProducerId: fresh, now: clock())
+            {
+            case .error(let code):
+                return .init(error: code)
+            case .alreadyDone:
+                let next = current.continuation
+                return .init(error: .noError, producerId: next.producerId, producerEpoch: next.epoch)
+            case .needsNewProducerId:
+                guard fresh == nil, let pid = await allocateProducerId() else {
+                    return .init(error: .coordinatorNotAvailable)
+                }
+                guard coordinatorError(for: id) == .noError else { return .init(error: .notCoordinator) }
+                fresh = pid
+            case .persist(let next):
+                let code = await transit(next)
+                guard code == .noError else { return .init(error: code) }
+                startCompletion(id)
+                let continuation = next.continuation
+                return .init(error: .noError, producerId: continuation.producerId, producerEpoch: continuation.epoch)
+            }
         }
     }
 

@@ -1,8 +1,8 @@
 import KafkaProtocol
 
 // `__transaction_state` records in Kafka's layouts (`TransactionLogKey` v0, `TransactionLogValue` v0–1). The key
-// is not flexible; value v0 uses classic encoding, v1 compact encoding with tagged fields. We write value v0, as
-// Kafka 3.x does for clients without transaction version 2, and read both.
+// is not flexible; value v0 uses classic encoding, v1 compact encoding with tagged fields. We write value v0 for the
+// v0-era flow, as Kafka 3.x does, v1 for transaction version 2 (KIP-890 part 2), and read both.
 
 /// The record key: the transactional id.
 public enum TransactionLogKey {
@@ -56,21 +56,44 @@ public struct TransactionLogValue: Sendable, Equatable {
         return byTopic.keys.sorted().map { ($0, byTopic[$0]!.sorted()) }
     }
 
-    /// Value v0. Kafka writes a null partition list for Empty (the Complete states carry an empty one).
+    /// Value v0, or v1 once the id runs the KIP-890 part 2 flow (transaction version 2) or carries a next producer
+    /// id: only v1 keeps those across a coordinator move, as Kafka 4.0 writes it. Kafka writes a null partition list
+    /// for Empty (the Complete states carry an empty one).
     public func encoded() -> [UInt8] {
-        var w = ProtocolWriter(capacity: 48 + partitions.count * 24)
-        w.writeInt16(0)
+        let flexible = clientTransactionVersion >= 2 || nextProducerId >= 0
+        var w = ProtocolWriter(capacity: 64 + partitions.count * 24)
+        w.writeInt16(flexible ? 1 : 0)
         w.writeInt64(producerId)
         w.writeInt16(producerEpoch)
         w.writeInt32(transactionTimeoutMs)
         w.writeInt8(state.rawValue)
         let topics = grouped
-        w.writeNullableArray(state == .empty ? nil : topics) { w, entry in
-            w.writeString(entry.topic)
-            w.writeArray(entry.partitions) { w, p in w.writeInt32(p) }
+        w.writeNullableArray(state == .empty ? nil : topics, compact: flexible) { w, entry in
+            w.writeString(entry.topic, compact: flexible)
+            w.writeArray(entry.partitions, compact: flexible) { w, p in w.writeInt32(p) }
+            if flexible { w.writeEmptyTaggedFields() }
         }
         w.writeInt64(lastUpdateTimestampMs)
         w.writeInt64(startTimestampMs)
+        if flexible {
+            var tags: [(tag: UInt32, payload: [UInt8])] = []
+            if previousProducerId >= 0 {
+                var t = ProtocolWriter(capacity: 8)
+                t.writeInt64(previousProducerId)
+                tags.append((0, t.bytes))
+            }
+            if nextProducerId >= 0 {
+                var t = ProtocolWriter(capacity: 8)
+                t.writeInt64(nextProducerId)
+                tags.append((1, t.bytes))
+            }
+            if clientTransactionVersion != 0 {
+                var t = ProtocolWriter(capacity: 2)
+                t.writeInt16(clientTransactionVersion)
+                tags.append((2, t.bytes))
+            }
+            w.writeTaggedFields(tags)
+        }
         return w.bytes
     }
 

@@ -20,6 +20,12 @@ public struct TransactionMetadata: Sendable, Equatable {
     public var lastUpdateTimestampMs: Int64
     /// A transition being written to the log.
     public var pendingState: TransactionState?
+    /// The transaction protocol the producer speaks (Kafka's `TransactionVersion`): 2 for the KIP-890 part 2 flow
+    /// (EndTxn v5, Produce v12, TxnOffsetCommit v5), where the epoch is bumped at every commit and abort.
+    public var clientTransactionVersion: Int16 = 0
+    /// The producer id a transaction version 2 commit or abort moves to when it has used up the epochs of the
+    /// current one (-1 otherwise); adopted when the transaction completes.
+    public var nextProducerId: Int64 = -1
 
     public init(
         transactionalId: String, producerId: Int64, producerEpoch: Int16 = -1, timeoutMs: Int32,
@@ -44,6 +50,8 @@ public struct TransactionMetadata: Sendable, Equatable {
         partitions = Set(v.partitions)
         startTimestampMs = v.startTimestampMs
         lastUpdateTimestampMs = v.lastUpdateTimestampMs
+        clientTransactionVersion = v.clientTransactionVersion
+        nextProducerId = v.nextProducerId
     }
 
     /// The log record for this value.
@@ -53,6 +61,8 @@ public struct TransactionMetadata: Sendable, Equatable {
             partitions: partitions.sorted(), lastUpdateTimestampMs: lastUpdateTimestampMs,
             startTimestampMs: startTimestampMs)
         v.previousProducerId = lastProducerId
+        v.nextProducerId = nextProducerId
+        v.clientTransactionVersion = clientTransactionVersion
         return v
     }
 
@@ -146,10 +156,13 @@ public struct TransactionMetadata: Sendable, Equatable {
         return nil
     }
 
-    /// Adds partitions to the transaction, starting it from Empty or a Complete state.
-    public func addPartitions(_ added: Set<TxnTopicPartition>, producerId pid: Int64, epoch: Int16, now: Int64)
-        -> AddDecision
-    {
+    /// Adds partitions to the transaction, starting it from Empty or a Complete state. `transactionVersion` 2 is
+    /// the implicit add of a transaction version 2 producer (its Produce v12 or TxnOffsetCommit v5 reaching a
+    /// partition leader or group coordinator, which adds on its behalf).
+    public func addPartitions(
+        _ added: Set<TxnTopicPartition>, producerId pid: Int64, epoch: Int16, transactionVersion: Int16 = 0,
+        now: Int64
+    ) -> AddDecision {
         if let error = checkProducer(producerId: pid, epoch: epoch) { return .error(error) }
         if pendingState != nil || state.isPreparing || state == .prepareEpochFence {
             return .error(.concurrentTransactions)
@@ -162,6 +175,7 @@ public struct TransactionMetadata: Sendable, Equatable {
             next.startTimestampMs = now
         }
         next.state = .ongoing
+        next.clientTransactionVersion = transactionVersion
         next.partitions.formUnion(added)
         next.lastUpdateTimestampMs = now
         return .persist(next)
@@ -182,11 +196,21 @@ public struct TransactionMetadata: Sendable, Equatable {
         case persist(TransactionMetadata)
         /// A retry of an EndTxn that already completed the same way.
         case alreadyDone
+        /// Transaction version 2 has used up this producer id's epochs: call again with a fresh producer id.
+        case needsNewProducerId
         case error(ErrorCode)
     }
 
-    /// EndTxn from the producer (Kafka's `endTransaction` with `isFromClient`).
-    public func end(commit: Bool, producerId pid: Int64, epoch: Int16, now: Int64) -> EndDecision {
+    /// EndTxn from the producer (Kafka's `endTransaction` with `isFromClient`). `transactionVersion` 2 (EndTxn v5)
+    /// is KIP-890 part 2: see `endBumpingEpoch`.
+    public func end(
+        commit: Bool, producerId pid: Int64, epoch: Int16, transactionVersion: Int16 = 0, nextProducerId: Int64? = nil,
+        now: Int64
+    ) -> EndDecision {
+        if transactionVersion >= 2 {
+            return endBumpingEpoch(
+                commit: commit, producerId: pid, epoch: epoch, nextProducerId: nextProducerId, now: now)
+        }
         if let error = checkProducer(producerId: pid, epoch: epoch) { return .error(error) }
         if pendingState != nil { return .error(.concurrentTransactions) }
         switch state {
@@ -206,6 +230,66 @@ public struct TransactionMetadata: Sendable, Equatable {
         case .empty, .dead, .prepareEpochFence:
             return .error(.invalidTxnState)
         }
+    }
+
+    /// KIP-890 part 2 (Kafka 4.0's `endTransaction` with transaction version 2): the Prepare state carries the
+    /// producer epoch plus one, so the markers close the transaction at an epoch no write of it carries, and the
+    /// producer id and epoch name exactly one transaction. A write of the finished transaction arriving late (a
+    /// retried produce, the KAFKA-17754 case) is then fenced by epoch at the partition and at the coordinator
+    /// instead of joining the next transaction. The producer learns the new epoch from the EndTxn v5 answer. An
+    /// abort is accepted with nothing in the transaction (the producer cannot know whether its implicit add got
+    /// through): it still bumps the epoch, fencing whatever write of it may still arrive. A retry, recognised by
+    /// the epoch just below the current one (or the previous producer id at the last epoch), is answered with
+    /// the current producer id and epoch.
+    func endBumpingEpoch(commit: Bool, producerId pid: Int64, epoch: Int16, nextProducerId fresh: Int64?, now: Int64)
+        -> EndDecision
+    {
+        let sameResult =
+            commit
+            ? (state == .prepareCommit || state == .completeCommit)
+            : (state == .prepareAbort || state == .completeAbort)
+        let retryOnBump = pid == producerId && Int32(epoch) + 1 == Int32(producerEpoch)
+        let retryOnRotation =
+            (state == .completeCommit || state == .completeAbort) && lastProducerId >= 0 && pid == lastProducerId
+            && Self.isEpochExhausted(epoch) && producerEpoch == 0
+        if sameResult && (retryOnBump || retryOnRotation) {
+            return state.isPreparing ? .error(.concurrentTransactions) : .alreadyDone
+        }
+        if let error = checkProducer(producerId: pid, epoch: epoch) { return .error(error) }
+        if pendingState != nil { return .error(.concurrentTransactions) }
+        switch state {
+        case .ongoing:
+            break
+        case .empty, .completeCommit, .completeAbort:
+            if commit { return .error(.invalidTxnState) }
+        case .prepareCommit:
+            return commit ? .error(.concurrentTransactions) : .error(.invalidTxnState)
+        case .prepareAbort:
+            return commit ? .error(.invalidTxnState) : .error(.concurrentTransactions)
+        case .dead, .prepareEpochFence:
+            return .error(.invalidTxnState)
+        }
+        var next = self
+        if Self.isEpochExhausted(producerEpoch) {
+            guard let fresh else { return .needsNewProducerId }
+            next.nextProducerId = fresh
+        }
+        if state != .ongoing {
+            next.partitions = []
+            next.startTimestampMs = now
+        }
+        next.producerEpoch = producerEpoch + 1
+        next.lastProducerEpoch = producerEpoch
+        next.clientTransactionVersion = 2
+        next.state = commit ? .prepareCommit : .prepareAbort
+        next.lastUpdateTimestampMs = now
+        return .persist(next)
+    }
+
+    /// The producer id and epoch the producer continues with after this transaction: the next producer id at
+    /// epoch 0 once the current one is used up, as the EndTxn v5 answer carries them.
+    public var continuation: (producerId: Int64, epoch: Int16) {
+        nextProducerId >= 0 ? (nextProducerId, 0) : (producerId, producerEpoch)
     }
 
     /// The coordinator aborts a transaction open longer than its timeout: epoch bumped so the producer is fenced
@@ -228,6 +312,13 @@ public struct TransactionMetadata: Sendable, Equatable {
         var next = self
         next.state = state == .prepareCommit ? .completeCommit : .completeAbort
         next.partitions = []
+        if nextProducerId >= 0 {
+            next.lastProducerId = producerId
+            next.producerId = nextProducerId
+            next.producerEpoch = 0
+            next.lastProducerEpoch = -1
+            next.nextProducerId = -1
+        }
         next.lastUpdateTimestampMs = now
         return next
     }

@@ -14,6 +14,17 @@ public struct VerificationBatches<Waiter: Sendable>: Sendable {
         public var producerEpoch: Int16
         public var partitions: [TxnTopicPartition]
         public var waiters: [Waiter]
+
+        public init(
+            transactionalId: String, producerId: Int64, producerEpoch: Int16, partitions: [TxnTopicPartition],
+            waiters: [Waiter]
+        ) {
+            self.transactionalId = transactionalId
+            self.producerId = producerId
+            self.producerEpoch = producerEpoch
+            self.partitions = partitions
+            self.waiters = waiters
+        }
     }
 
     private var inFlight = Set<Int32>()

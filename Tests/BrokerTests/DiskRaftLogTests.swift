@@ -25,6 +25,7 @@ struct DiskRaftLogTests {
         #expect(disk.endOffset == model.endOffset, "\(step): end offset")
         #expect(disk.lastFetchedEpoch == model.lastFetchedEpoch, "\(step): last fetched epoch")
         #expect(disk.latestSnapshot == model.latestSnapshot, "\(step): snapshot")
+        #expect(disk.earliestSnapshotId == model.earliestSnapshotId, "\(step): earliest snapshot")
         for offset in (model.startOffset - 1)...(model.endOffset + 1) {
             #expect(disk.epoch(at: offset) == model.epoch(at: offset), "\(step): epoch at \(offset)")
             #expect(
@@ -80,17 +81,30 @@ struct DiskRaftLogTests {
         #expect(FileManager.default.fileExists(atPath: dir + "/00000000000000000000.index"))
     }
 
-    @Test("a snapshot moves the log start and answers for its last offset")
+    @Test("snapshots are checkpoint files; cleaning moves the log start to one and deletes the older files")
     func snapshots() throws {
-        var disk = try Self.open(Self.directory())
+        let dir = Self.directory()
+        var disk = try Self.open(dir)
         var model = InMemoryRaftLog()
-        let entries = Self.entries(from: 0, epoch: 2, leader: 1, count: 6)
+        let entries = Self.entries(from: 0, epoch: 2, leader: 1, count: 8)
         disk.append(entries)
         model.append(entries)
-        let snapshot = RaftSnapshot(id: OffsetAndEpoch(offset: 4, epoch: 2), data: [1, 2, 3])
-        disk.createSnapshot(snapshot)
-        model.createSnapshot(snapshot)
+        let first = RaftSnapshot(id: OffsetAndEpoch(offset: 4, epoch: 2), data: [1, 2, 3])
+        disk.createSnapshot(first)
+        model.createSnapshot(first)
         expectSameAnswers(disk, model, "snapshot taken")
+        #expect(FileManager.default.fileExists(atPath: dir + "/00000000000000000004-0000000002.checkpoint"))
+        expectSameAnswers(try Self.open(dir), model, "reopened with a snapshot")
+
+        let second = RaftSnapshot(id: OffsetAndEpoch(offset: 6, epoch: 2), data: [4, 5])
+        disk.createSnapshot(second)
+        model.createSnapshot(second)
+        let diskCleaned = disk.deleteBeforeSnapshot(second.id)
+        let modelCleaned = model.deleteBeforeSnapshot(second.id)
+        #expect(diskCleaned && modelCleaned)
+        expectSameAnswers(disk, model, "cleaned")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/00000000000000000004-0000000002.checkpoint"))
+        expectSameAnswers(try Self.open(dir), model, "reopened after cleaning")
 
         // A snapshot from the leader that does not continue this log replaces it.
         var follower = try Self.open(Self.directory())
@@ -102,6 +116,24 @@ struct DiskRaftLogTests {
         follower.installSnapshot(installed)
         followerModel.installSnapshot(installed)
         expectSameAnswers(follower, followerModel, "snapshot installed")
+    }
+
+    @Test("a half-written snapshot is discarded and a log that does not continue the latest one is replaced")
+    func recovery() throws {
+        let dir = Self.directory()
+        var disk = try Self.open(dir)
+        disk.append(Self.entries(from: 0, epoch: 1, leader: 1, count: 5))
+        // A crash while writing: only the .part file exists.
+        _ = FileManager.default.createFile(
+            atPath: dir + "/00000000000000000003-0000000001.checkpoint.part", contents: Data([1, 2]))
+        // A follower that wrote the leader's snapshot and crashed before truncating its own diverging log.
+        let leaders = RaftSnapshot(id: OffsetAndEpoch(offset: 9, epoch: 4), data: [7, 7])
+        try MetadataSnapshotFile.write(leaders.data, id: leaders.id, directory: dir)
+        let reopened = try Self.open(dir)
+        var model = InMemoryRaftLog()
+        model.installSnapshot(leaders)
+        expectSameAnswers(reopened, model, "recovered")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/00000000000000000003-0000000001.checkpoint.part"))
     }
 
     @Test("each entry is its own batch, LeaderChange a control batch, with the entry's epoch")

@@ -251,11 +251,41 @@ struct QuorumRulesTests {
         #expect(node.isLeader)
         #expect(node.highWatermark == 5)
         try node.createSnapshot(endOffset: 4, data: [42])
-        #expect(node.log.startOffset == 4)
+        // Taking a snapshot keeps the log; retention moves its start later.
+        #expect(node.log.startOffset == 0)
         #expect(node.log.latestSnapshot?.id == OffsetAndEpoch(offset: 4, epoch: 1))
         #expect(node.log.latestSnapshot?.fileName == "00000000000000000004-0000000001.checkpoint")
-        // A snapshot above the high watermark is refused.
+        // A snapshot above the high watermark, or not past the latest one, is refused.
         #expect(throws: RaftError.self) { try node.createSnapshot(endOffset: 6, data: []) }
+        #expect(throws: RaftError.self) { try node.createSnapshot(endOffset: 3, data: []) }
+        let cleaned = node.deleteBeforeSnapshot(OffsetAndEpoch(offset: 4, epoch: 1))
+        #expect(cleaned)
+        #expect(node.log.startOffset == 4)
+        #expect(node.log.earliestSnapshotId == OffsetAndEpoch(offset: 4, epoch: 1))
+    }
+
+    @Test("positions are checked against the snapshot at the log start and answered with the latest one")
+    func fetchValidationUsesEarliestSnapshot() throws {
+        var node = makeNode(voters: [1], log: makeLog([1, 1, 1, 1, 1, 1, 1, 1]))
+        _ = node.tick(now: 10_000)
+        try node.createSnapshot(endOffset: 3, data: [1])
+        let cleaned = node.deleteBeforeSnapshot(OffsetAndEpoch(offset: 3, epoch: 1))
+        #expect(cleaned)
+        try node.createSnapshot(endOffset: 6, data: [2])
+        func answer(offset: Int64, epoch: Int32) -> FetchResponse? {
+            let effects = node.receive(
+                .fetchRequest(
+                    .init(
+                        correlationId: 1, replicaId: 2, replicaEpoch: node.epoch, fetchOffset: offset,
+                        lastFetchedEpoch: epoch)), from: 2, now: 10_001)
+            return effects.compactMap { if case .send(_, .fetchResponse(let r)) = $0 { r } else { nil } }.first
+        }
+        // Below the log start: the latest snapshot, not the one at the start.
+        #expect(answer(offset: 1, epoch: 1)?.snapshotId == OffsetAndEpoch(offset: 6, epoch: 1))
+        // At the log start with the start snapshot's epoch: a valid position, entries follow.
+        #expect(answer(offset: 3, epoch: 1)?.snapshotId == nil)
+        // From scratch on a log that was never cleaned would be valid; this one was.
+        #expect(answer(offset: 0, epoch: 0)?.snapshotId == OffsetAndEpoch(offset: 6, epoch: 1))
     }
 
     @Test("a leader that loses its majority resigns after 1.5 × fetch timeout (check quorum)")

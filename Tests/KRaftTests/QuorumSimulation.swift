@@ -249,11 +249,14 @@ struct QuorumSimulation {
     }
 
     /// The simulated state machine's snapshot: a digest of every entry below the end offset, so two snapshots of
-    /// the same offset must be byte-equal.
-    mutating func takeSnapshot(_ index: Int) {
-        guard let node = nodes[index], let hw = node.highWatermark, hw > node.log.startOffset else { return }
+    /// the same offset must be byte-equal. Then, as retention would (`clean` nil: on a coin toss), the log start
+    /// moves up to the new snapshot.
+    mutating func takeSnapshot(_ index: Int, clean: Bool? = nil) {
+        guard let node = nodes[index], let hw = node.highWatermark else { return }
+        let from = node.log.latestSnapshot?.id.offset ?? node.log.startOffset
+        guard hw > from else { return }
         var digest = node.log.latestSnapshot.map { Self.digestValue($0.data) } ?? 0xcbf2_9ce4_8422_2325
-        for entry in node.log.entries(from: node.log.startOffset, maxCount: Int(hw - node.log.startOffset)) {
+        for entry in node.log.entries(from: from, maxCount: Int(hw - from)) {
             digest = Self.mix(digest, entry)
         }
         let data = withUnsafeBytes(of: digest.littleEndian) { Array($0) }
@@ -262,6 +265,9 @@ struct QuorumSimulation {
             note("\(ids[index]) snapshot at \(hw)")
         } catch {
             fail("\(ids[index]) could not snapshot at its high watermark \(hw)")
+        }
+        if clean ?? (random.next() % 2 == 0), let id = nodes[index]!.log.latestSnapshot?.id {
+            if nodes[index]!.deleteBeforeSnapshot(id) { note("\(ids[index]) log starts at \(id.offset)") }
         }
         checkNode(index)
     }
@@ -340,7 +346,7 @@ struct QuorumSimulation {
             leaderOfEpoch[node.epoch] = id
         }
         // SnapshotAtLogStart.
-        if node.log.startOffset > 0 && node.log.latestSnapshot?.id.offset != node.log.startOffset {
+        if node.log.startOffset > 0 && node.log.earliestSnapshotId?.offset != node.log.startOffset {
             fail("\(id) log starts at \(node.log.startOffset) without a snapshot there")
         }
         if let snapshot = node.log.latestSnapshot {

@@ -205,7 +205,7 @@ struct QuorumSimulationTests {
             sim.kill(lagging)
             guard Self.progress(&sim, by: 60, within: 30_000) else { return sim.violation ?? "no progress" }
             // Make sure the leader's log no longer starts where the lagging node stopped.
-            sim.takeSnapshot(sim.leader!)
+            sim.takeSnapshot(sim.leader!, clean: true)
             sim.restart(lagging)
             let target = sim.highestHighWatermark
             guard sim.run(until: sim.now + 20_000, stop: { s in (s.nodes[lagging]!.highWatermark ?? -1) >= target })

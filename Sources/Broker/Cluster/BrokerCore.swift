@@ -49,7 +49,9 @@ final class BrokerCore: Sendable {
             Route(handler: FetchHandler(core: self)),
             Route(handler: ListOffsetsHandler(core: self)),
             Route(handler: MetadataHandler(core: self)),
-            Route(handler: ApiVersionsHandler(advertised: advertised)),
+            Route(
+                handler: ApiVersionsHandler(
+                    advertised: advertised, transactionVersion: { self.settings.transactionVersion })),
             Route(handler: CreateTopicsHandler(core: self)),
             Route(handler: DeleteTopicsHandler(core: self)),
             Route(handler: DeleteRecordsHandler(core: self)),

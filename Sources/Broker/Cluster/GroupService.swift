@@ -55,6 +55,15 @@ final class GroupService: PartitionLeadershipListener {
                     [ProduceEntry(topic: GroupService.topic, partition: partition, records: batch)], acks: -1,
                     timeout: .milliseconds(Int(commitTimeout)), origin: .internal)
                 return results.first?.error.map { ErrorCode($0) } ?? .noError
+            },
+            guardedAppender: { partition, batch, verificationGuard in
+                let results = await replicas.produce(
+                    [
+                        ProduceEntry(
+                            topic: GroupService.topic, partition: partition, records: batch,
+                            verificationGuard: verificationGuard)
+                    ], acks: -1, timeout: .milliseconds(Int(commitTimeout)), origin: .internal)
+                return results.first?.error.map { ErrorCode($0) } ?? .noError
             })
     }
 

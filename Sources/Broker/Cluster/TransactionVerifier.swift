@@ -45,6 +45,9 @@ final class TransactionVerifier: Sendable {
             connections: MarkerConnections(clientId: "broker-\(brokerId)-txn-verifier"), logger: logger)
     }
 
+    /// Whether `transaction.version` serves KIP-890 part 2 (implicit adds from Produce v12 and TxnOffsetCommit v5).
+    var servesTransactionVersion2: Bool { config().transactionVersion >= 2 }
+
     /// The producer of a transactional v2 batch, read from the first batch's header (nil: not transactional).
     static func transactionalProducer(of records: [UInt8]?) -> (id: Int64, epoch: Int16)? {
         guard let records, records.count >= RecordBatchHeader.size, records[16] == 2 else { return nil }
@@ -66,9 +69,15 @@ final class TransactionVerifier: Sendable {
     /// Checks the transactional batches of a Produce request. Partitions that are not transactional or unknown here
     /// are left alone, those only followed here are refused NOT_LEADER_OR_FOLLOWER, and those already in the
     /// producer's open transaction here are not asked about.
-    func verify(transactionalId: String, entries: [(TxnTopicPartition, [UInt8]?)]) async -> Verdict {
+    ///
+    /// `addImplicitly` is KIP-890 part 2 (Produce v12 from a transaction version 2 producer, which never sends
+    /// AddPartitionsToTxn): the leader asks the coordinator to add the partition rather than to check it, whatever
+    /// `transaction.partition.verification.enable` says, and the answers are those Kafka 4.0 gives such producers.
+    func verify(transactionalId: String, entries: [(TxnTopicPartition, [UInt8]?)], addImplicitly: Bool = false) async
+        -> Verdict
+    {
         var verdict = Verdict()
-        guard config().transactionPartitionVerificationEnable else { return verdict }
+        guard addImplicitly || config().transactionPartitionVerificationEnable else { return verdict }
         var wanted: [ProducerKey: [TxnTopicPartition]] = [:]
         for (tp, records) in entries {
             guard let producer = Self.transactionalProducer(of: records),
@@ -92,9 +101,10 @@ final class TransactionVerifier: Sendable {
         for (producer, partitions) in wanted {
             let answers = await ask(
                 transactionalId: transactionalId, producerId: producer.id, producerEpoch: producer.epoch,
-                partitions: partitions)
+                partitions: partitions, add: addImplicitly)
             for tp in partitions {
-                let code = Self.produceError(for: answers[tp] ?? .notCoordinator)
+                let answer = answers[tp] ?? .notCoordinator
+                let code = addImplicitly ? Self.implicitAddError(for: answer) : Self.produceError(for: answer)
                 if code != .noError { verdict.refused[tp] = code }
             }
         }
@@ -107,23 +117,54 @@ final class TransactionVerifier: Sendable {
     /// open a transaction there. Otherwise a stray commit would leave a hanging transaction in `__consumer_offsets`
     /// and UNSTABLE_OFFSET_COMMIT for the group forever. Answers the TxnOffsetCommit error for every partition of
     /// the request; an offsets partition unknown here is left to the group coordinator's own answer.
+    ///
+    /// `addImplicitly` is KIP-890 part 2 (TxnOffsetCommit v5, no AddOffsetsToTxn before it): the group coordinator
+    /// adds the offsets partition to the transaction itself.
+    ///
+    /// The answer carries the verification guard the offsets must be appended with (nil when not verified), so
+    /// that the verdict still holds at the append.
     func verifyOffsetCommit(
-        transactionalId: String, producerId: Int64, producerEpoch: Int16, offsetsPartition: TxnTopicPartition
-    ) async -> ErrorCode {
-        guard config().transactionPartitionVerificationEnable,
+        transactionalId: String, producerId: Int64, producerEpoch: Int16, offsetsPartition: TxnTopicPartition,
+        addImplicitly: Bool = false
+    ) async -> (error: ErrorCode, verificationGuard: UInt64?) {
+        guard addImplicitly || config().transactionPartitionVerificationEnable,
             let partition = replicas.partition(offsetsPartition.topic, offsetsPartition.partition)
-        else { return .noError }
+        else { return (.noError, nil) }
         // Kafka's GroupMetadataManager.maybeConvertOffsetCommitError: NOT_LEADER_OR_FOLLOWER -> NOT_COORDINATOR.
-        guard partition.isLeader else { return .notCoordinator }
+        guard partition.isLeader else { return (.notCoordinator, nil) }
         if let entry = partition.log.producerStateEntry(producerId: producerId),
             entry.currentTxnFirstOffset >= 0, entry.producerEpoch == producerEpoch
         {
-            return .noError
+            // Continues the open transaction: guard 0 lets the append through only while it is still open.
+            return (.noError, 0)
         }
+        let verificationGuard = partition.log.transactionVerificationGuard(producerId: producerId)
         let answers = await ask(
             transactionalId: transactionalId, producerId: producerId, producerEpoch: producerEpoch,
-            partitions: [offsetsPartition])
-        return Self.offsetCommitError(for: Self.produceError(for: answers[offsetsPartition] ?? .notCoordinator))
+            partitions: [offsetsPartition], add: addImplicitly)
+        let answer = answers[offsetsPartition] ?? .notCoordinator
+        if addImplicitly {
+            let code = Self.implicitAddError(for: answer)
+            return (
+                code == .invalidProducerEpoch ? .producerFenced : Self.offsetCommitError(for: code), verificationGuard
+            )
+        }
+        return (Self.offsetCommitError(for: Self.produceError(for: answer)), verificationGuard)
+    }
+
+    /// How the coordinator's answer to an implicit add (KIP-890 part 2) is told to a transaction version 2
+    /// producer. A coordinator that is moving, loading or finishing the previous transaction is retried (the add
+    /// is idempotent); a fenced producer stays fenced; anything else means this transaction cannot go on, and
+    /// TRANSACTION_ABORTABLE (KIP-890) lets the producer abort it, which bumps its epoch, and carry on, instead of
+    /// failing fatally.
+    static func implicitAddError(for code: ErrorCode) -> ErrorCode {
+        switch code {
+        case .noError, .transactionalIdAuthorizationFailed: return code
+        case .producerFenced, .invalidProducerEpoch: return .invalidProducerEpoch
+        case .notCoordinator, .coordinatorNotAvailable, .coordinatorLoadInProgress, .concurrentTransactions:
+            return .notEnoughReplicas
+        default: return .transactionAbortable
+        }
     }
 
     /// Kafka's `GroupMetadataManager.maybeConvertOffsetCommitError` over the produce-side verification error: the
@@ -157,14 +198,21 @@ final class TransactionVerifier: Sendable {
         var epoch: Int16
     }
 
-    private func ask(transactionalId: String, producerId: Int64, producerEpoch: Int16, partitions: [TxnTopicPartition])
-        async -> [TxnTopicPartition: ErrorCode]
-    {
+    private func ask(
+        transactionalId: String, producerId: Int64, producerEpoch: Int16, partitions: [TxnTopicPartition],
+        add: Bool = false
+    ) async -> [TxnTopicPartition: ErrorCode] {
         guard let stateTopic = metadata.topic(TransactionService.topic) else { return [:] }
         let index = TransactionPlacement.partition(
             for: transactionalId, partitionCount: Int32(stateTopic.partitions.count))
         guard let leader = stateTopic.partitions.first(where: { $0.partition == index })?.leader, leader >= 0 else {
             return [:]
+        }
+        if leader == brokerId && add {
+            let code = await runtime.addPartitions(
+                transactionalId: transactionalId, producerId: producerId, producerEpoch: producerEpoch,
+                partitions: Set(partitions), transactionVersion: 2)
+            return Dictionary(partitions.map { ($0, code) }, uniquingKeysWith: { first, _ in first })
         }
         if leader == brokerId {
             let codes = await runtime.verify(
@@ -174,6 +222,12 @@ final class TransactionVerifier: Sendable {
         }
         let settings = config()
         guard let address = metadata.address(of: leader, on: settings.interBrokerListenerName) else { return [:] }
+        if add {
+            return await queue.add(
+                node: leader, address: BrokerAddress(host: address.host, port: Int(address.port)),
+                timeoutMs: settings.requestTimeoutMs, transactionalId: transactionalId, producerId: producerId,
+                producerEpoch: producerEpoch, partitions: partitions)
+        }
         return await queue.verify(
             node: leader, address: BrokerAddress(host: address.host, port: Int(address.port)),
             timeoutMs: settings.requestTimeoutMs, transactionalId: transactionalId, producerId: producerId,
@@ -212,6 +266,19 @@ actor VerificationQueue {
         }
     }
 
+    /// An implicit add (KIP-890 part 2) goes out at once in its own AddPartitionsToTxn v5 with `verifyOnly` false:
+    /// it changes the transaction, so it does not wait behind the batched checks.
+    func add(
+        node: Int32, address: BrokerAddress, timeoutMs: Int, transactionalId: String, producerId: Int64,
+        producerEpoch: Int16, partitions: [TxnTopicPartition]
+    ) async -> Answers {
+        let entry = VerificationBatches<CheckedContinuation<Answers, Never>>.Entry(
+            transactionalId: transactionalId, producerId: producerId, producerEpoch: producerEpoch,
+            partitions: partitions, waiters: [])
+        let answers = await send([entry], node: node, address: address, timeoutMs: timeoutMs, verifyOnly: false)
+        return answers[transactionalId] ?? [:]
+    }
+
     /// Sends `first`, then whatever queued for `node` meanwhile, until nothing waits.
     private func drain(
         _ first: [VerificationBatches<CheckedContinuation<Answers, Never>>.Entry], node: Int32, address: BrokerAddress,
@@ -219,7 +286,7 @@ actor VerificationQueue {
     ) async {
         var next: [VerificationBatches<CheckedContinuation<Answers, Never>>.Entry]? = first
         while let batch = next {
-            let answers = await send(batch, node: node, address: address, timeoutMs: timeoutMs)
+            let answers = await send(batch, node: node, address: address, timeoutMs: timeoutMs, verifyOnly: true)
             for entry in batch {
                 let mine = answers[entry.transactionalId] ?? [:]
                 for waiter in entry.waiters { waiter.resume(returning: mine) }
@@ -230,7 +297,7 @@ actor VerificationQueue {
 
     private func send(
         _ batch: [VerificationBatches<CheckedContinuation<Answers, Never>>.Entry], node: Int32, address: BrokerAddress,
-        timeoutMs: Int
+        timeoutMs: Int, verifyOnly: Bool
     ) async -> [String: Answers] {
         let request = AddPartitionsToTxnRequest(
             transactions: batch.map { entry in
@@ -238,7 +305,7 @@ actor VerificationQueue {
                 for tp in entry.partitions { byTopic[tp.topic, default: []].append(tp.partition) }
                 return .init(
                     transactionalId: entry.transactionalId, producerId: entry.producerId,
-                    producerEpoch: entry.producerEpoch, verifyOnly: true,
+                    producerEpoch: entry.producerEpoch, verifyOnly: verifyOnly,
                     topics: byTopic.keys.sorted().map { .init(name: $0, partitions: byTopic[$0]!.sorted()) })
             })
         requestsSent += 1
@@ -246,7 +313,7 @@ actor VerificationQueue {
         let response: AddPartitionsToTxnResponse
         do {
             response = try await connections.send(
-                request, version: 4, to: node, address: address, timeoutMs: timeoutMs)
+                request, version: verifyOnly ? 4 : 5, to: node, address: address, timeoutMs: timeoutMs)
         } catch {
             logger.info("Cannot verify \(batch.count) transaction(s) with broker \(node): \(error)")
             return [:]

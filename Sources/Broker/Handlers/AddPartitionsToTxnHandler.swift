@@ -4,7 +4,8 @@ import TransactionCoordinator
 
 /// AddPartitionsToTxn. v0–3: a producer adds partitions to its transaction (one answer for all of them; unknown
 /// partitions get UNKNOWN_TOPIC_OR_PARTITION and the rest OPERATION_NOT_ATTEMPTED, as Kafka answers). v4+: the
-/// broker batch form; `verifyOnly` asks whether the partitions are already in the transaction (KIP-890 part 1).
+/// broker batch form; `verifyOnly` asks whether the partitions are already in the transaction (KIP-890 part 1),
+/// without it a leader adds them for a transaction version 2 producer (KIP-890 part 2).
 struct AddPartitionsToTxnHandler: APIHandler {
     typealias Request = AddPartitionsToTxnRequest
     let versions: ClosedRange<Int16> = 0...5
@@ -75,9 +76,11 @@ struct AddPartitionsToTxnHandler: APIHandler {
         } else if !unknown.isEmpty {
             for tp in wanted { errors[tp] = unknown.contains(tp) ? .unknownTopicOrPartition : .operationNotAttempted }
         } else {
+            // The batch form without verifyOnly comes from a leader or group coordinator adding a partition for
+            // a transaction version 2 producer (KIP-890 part 2).
             var code = await core.transactions.runtime.addPartitions(
                 transactionalId: transactionalId, producerId: producerId, producerEpoch: epoch,
-                partitions: Set(wanted))
+                partitions: Set(wanted), transactionVersion: version >= 4 ? 2 : 0)
             if code == .producerFenced && version < 2 { code = .invalidProducerEpoch }
             for tp in wanted { errors[tp] = code }
         }

@@ -9,9 +9,12 @@ import TransactionCoordinator
 /// Transactional batches are appended like idempotent ones (producer epoch and sequence checks in the log's
 /// producer state) and open the producer's transaction in the partition until a WriteTxnMarkers ends it; the first
 /// one of a transaction in a partition is first checked with the coordinator (`TransactionVerifier`, KIP-890 part 1).
+/// v12 comes from a transaction version 2 producer (KIP-890 part 2), which never sends AddPartitionsToTxn: with
+/// `transaction.version` 2 the leader adds the partition to the transaction through the coordinator instead.
+/// v10–11 are v9 with optional tagged fields; ApiVersions advertises them only with transaction version 2.
 struct ProduceHandler: APIHandler {
     typealias Request = ProduceRequest
-    let versions: ClosedRange<Int16> = 0...9
+    let versions: ClosedRange<Int16> = 0...12
     let core: BrokerCore
 
     func handle(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
@@ -38,11 +41,12 @@ struct ProduceHandler: APIHandler {
         // KIP-890 part 1: a transactional batch opening its transaction here must belong to it at the coordinator.
         var verdict = TransactionVerifier.Verdict()
         if let transactionalId = request.transactionalId {
-            verdict = await core.transactions.verifier.verify(
+            let verifier = core.transactions.verifier
+            verdict = await verifier.verify(
                 transactionalId: transactionalId,
                 entries: request.topicData.filter { writable.contains($0.name) }.flatMap { topic in
                     topic.partitionData.map { (TxnTopicPartition(topic: topic.name, partition: $0.index), $0.records) }
-                })
+                }, addImplicitly: version >= 12 && verifier.servesTransactionVersion2)
         }
         var entries: [ProduceEntry] = []
         for topic in request.topicData where writable.contains(topic.name) {

@@ -7,10 +7,12 @@ import TransactionCoordinator
 /// TxnOffsetCommit: offsets committed inside a transaction wait in the group coordinator until the transaction's
 /// marker reaches the group's `__consumer_offsets` partition (visible at COMMIT only). v3+ carries the KIP-447
 /// group metadata (member id, generation), checked like OffsetCommit's. With KIP-890 part 1 verification on, the
-/// transaction must already hold the group's offsets partition (AddOffsetsToTxn), as Kafka 3.6+ checks.
+/// transaction must already hold the group's offsets partition (AddOffsetsToTxn), as Kafka 3.6+ checks. v5 comes from
+/// a transaction version 2 producer (KIP-890 part 2), which sends no AddOffsetsToTxn: with `transaction.version` 2
+/// the group coordinator adds the offsets partition to the transaction itself.
 struct TxnOffsetCommitHandler: APIHandler {
     typealias Request = TxnOffsetCommitRequest
-    let versions: ClosedRange<Int16> = 0...4
+    let versions: ClosedRange<Int16> = 0...5
     let groups: GroupService
     let verifier: TransactionVerifier
 
@@ -38,9 +40,11 @@ struct TxnOffsetCommitHandler: APIHandler {
         }
         let offsetsPartition = TxnTopicPartition(
             topic: GroupService.topic, partition: await groups.runtime.partition(for: request.groupId))
-        var verified = await verifier.verifyOffsetCommit(
+        let verification = await verifier.verifyOffsetCommit(
             transactionalId: request.transactionalId, producerId: request.producerId,
-            producerEpoch: request.producerEpoch, offsetsPartition: offsetsPartition)
+            producerEpoch: request.producerEpoch, offsetsPartition: offsetsPartition,
+            addImplicitly: context.apiVersion >= 5 && verifier.servesTransactionVersion2)
+        var verified = verification.error
         if verified != .noError {
             if verified == .producerFenced && context.apiVersion < 2 { verified = .invalidProducerEpoch }
             var refused = TxnOffsetCommitResponse()
@@ -70,7 +74,7 @@ struct TxnOffsetCommitHandler: APIHandler {
         let errors = await groups.runtime.commitTransactional(
             groupId: request.groupId, producerId: request.producerId, producerEpoch: request.producerEpoch,
             memberId: request.memberId, groupInstanceId: request.groupInstanceId, generationId: request.generationId,
-            offsets: entries)
+            offsets: entries, verificationGuard: verification.verificationGuard)
         var next = errors.makeIterator()
         var response = TxnOffsetCommitResponse()
         for topic in request.topics {
@@ -80,6 +84,8 @@ struct TxnOffsetCommitHandler: APIHandler {
                     partitions: topic.partitions.map { p in
                         var code = next.next() ?? .unknownServerError
                         if code == .producerFenced && context.apiVersion < 2 { code = .invalidProducerEpoch }
+                        // A transaction version 2 producer aborts and carries on (KIP-890 part 2).
+                        if code == .invalidTxnState && context.apiVersion >= 5 { code = .transactionAbortable }
                         return .init(partitionIndex: p.partitionIndex, errorCode: code.rawValue)
                     }))
         }

@@ -25,6 +25,10 @@ final class KRaftMetadataPublisher: Sendable {
         var image = MetadataImage()
         /// The offset after the last record applied.
         var nextOffset: Int64 = 0
+        /// Record bytes applied since the last snapshot, and when it was taken (Kafka's `SnapshotGenerator`).
+        var bytesSinceSnapshot: Int64 = 0
+        var lastSnapshotAt: Int64 = RaftDriver.now()
+        var lastCleanAt: Int64 = 0
     }
 
     init(
@@ -46,15 +50,81 @@ final class KRaftMetadataPublisher: Sendable {
     /// The offset after the last committed record this broker has applied (its `currentMetadataOffset`).
     var appliedOffset: Int64 { state.withLock { $0.nextOffset } }
 
-    /// Follows the committed log until cancelled.
+    /// Follows the committed log until cancelled: from the latest snapshot when it is ahead of the image (at
+    /// startup, or installed from the leader), then record by record; snapshots the image when the policy says so.
     func run(driver: RaftDriver) async {
         while !Task.isCancelled {
+            if let snapshot = await driver.snapshot(after: appliedOffset) {
+                await load(snapshot)
+                continue
+            }
             let entries = await driver.committedEntries(from: appliedOffset)
             if entries.isEmpty {
+                await maybeSnapshot(driver: driver)
                 try? await Task.sleep(for: .milliseconds(5))
                 continue
             }
             await apply(entries)
+            await maybeSnapshot(driver: driver)
+        }
+    }
+
+    /// Replaces the image with a snapshot's (Kafka's `MetadataLoader` handling a snapshot) and applies the
+    /// difference to the local replicas.
+    func load(_ snapshot: RaftSnapshot) async {
+        let new: MetadataImage
+        do {
+            let contents = try MetadataSnapshotFile.decode(snapshot.data)
+            var records: [MetadataRecord] = []
+            for bytes in contents.records { records.append(try MetadataRecord.decode(bytes).record) }
+            new = try MetadataImage(snapshot: records)
+        } catch {
+            // A snapshot this node cannot read leaves it without its metadata: Kafka's loader faults the same way.
+            logger.critical(
+                "[BrokerMetadataListener id=\(nodeId)] Cannot load snapshot \(snapshot.fileName): \(error); halting")
+            DiskRaftLog.halt("Unreadable snapshot \(snapshot.fileName)")
+        }
+        let old = image
+        await publish(from: old, to: new)
+        for name in new.topicIds.keys {
+            if let config = try? effectiveConfig(name, in: new) { replicas?.updateConfig(topic: name, config: config) }
+        }
+        state.withLock {
+            $0.image = new
+            $0.nextOffset = snapshot.id.offset
+            $0.bytesSinceSnapshot = 0
+        }
+        logger.info(
+            "[BrokerMetadataListener id=\(nodeId)] Loaded snapshot \(snapshot.fileName): \(new.topics.count) topics, \(new.brokers.count) brokers"
+        )
+    }
+
+    /// Kafka's `SnapshotGenerator`: snapshots the published image at its offset after
+    /// `metadata.log.max.record.bytes.between.snapshots` bytes or `metadata.log.max.snapshot.interval.ms`, and
+    /// lets retention clean the log about once a second.
+    private func maybeSnapshot(driver: RaftDriver) async {
+        let now = RaftDriver.now()
+        let policy = driver.snapshotPolicy
+        let (due, cleanDue) = state.withLock {
+            (
+                policy.shouldSnapshot(
+                    bytesSinceLast: $0.bytesSinceSnapshot, lastSnapshotAt: $0.lastSnapshotAt, now: now),
+                now - $0.lastCleanAt >= 1_000
+            )
+        }
+        if due {
+            let (offset, records) = state.withLock { ($0.nextOffset, $0.image.snapshotRecords.map { $0.encoded() }) }
+            // Counted as taken even when the node refused it (nothing new committed there): the next one is due
+            // after another interval, instead of re-encoding the image on every turn of this loop.
+            _ = await driver.createSnapshot(endOffset: offset, records: records, now: now)
+            state.withLock {
+                $0.bytesSinceSnapshot = 0
+                $0.lastSnapshotAt = now
+            }
+        }
+        if cleanDue {
+            state.withLock { $0.lastCleanAt = now }
+            await driver.cleanLog(now: now)
         }
     }
 
@@ -63,8 +133,10 @@ final class KRaftMetadataPublisher: Sendable {
         let old = image
         var new = old
         var changedConfigs: Set<String> = []
+        var bytesApplied: Int64 = 0
         for entry in entries {
             guard case .data(let bytes) = entry.record else { continue }
+            bytesApplied += Int64(bytes.count)
             do {
                 let record = try MetadataRecord.decode(bytes).record
                 try new.apply(record)
@@ -86,6 +158,7 @@ final class KRaftMetadataPublisher: Sendable {
         state.withLock {
             $0.image = new
             $0.nextOffset = next
+            $0.bytesSinceSnapshot += bytesApplied
         }
     }
 

@@ -110,6 +110,14 @@ extension KRaftStorage {
                 throw BrokerStartupError("Cannot format \(dir) on first start: \(error)")
             }
             let kind = dir == metadataDir ? "metadata" : "data"
+            if dir == metadataDir {
+                do {
+                    try writeBootstrapCheckpoint(
+                        metadataDirectory: dir, now: Int64(Date().timeIntervalSince1970 * 1000))
+                } catch {
+                    throw BrokerStartupError("Cannot write \(bootstrapCheckpointName) in \(dir): \(error)")
+                }
+            }
             lines.append("Formatting \(kind) directory \(dir) with metadata.version \(metadataVersion).")
         }
         return lines
@@ -134,7 +142,7 @@ extension KRaftStorage {
         return UUIDValue(bytes: bytes).base64URL
     }
 
-    /// The metadata.version `format` reports (Kafka 3.9's latest production level). Needletail writes no
-    /// `bootstrap.checkpoint` yet, so nothing reads it back.
+    /// The metadata.version `format` reports (Kafka 3.9's latest production level) and writes in
+    /// `bootstrap.checkpoint`; the first active controller finalizes the same level without reading the file back.
     public static let metadataVersion = "3.9-IV0"
 }

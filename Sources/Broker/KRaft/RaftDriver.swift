@@ -25,6 +25,8 @@ actor RaftDriver {
     /// The correlation id this node gave the latest Fetch of each replica (the core parks one per replica).
     var latestFetch: [ReplicaID: Int64] = [:]
     var peers: RaftPeers?
+    /// When the metadata is snapshotted and the log cleaned (`metadata.log.max.*`, `metadata.max.retention.*`).
+    nonisolated let snapshotPolicy: SnapshotPolicy
 
     /// The metadata partition's directory, `<metadata.log.dir>/__cluster_metadata-0`.
     static let partitionDirectoryName = "__cluster_metadata-0"
@@ -54,13 +56,14 @@ actor RaftDriver {
         self.logger = logger
         self.clusterId = clusterId
         nodeId = kraft.nodeId
+        snapshotPolicy = kraft.snapshots
         node = RaftNode(
             id: ReplicaID(kraft.nodeId), voters: kraft.voters.map(\.id), config: kraft.quorum, log: log,
             persisted: persisted, now: Self.now(), seed: UInt64.random(in: 0...UInt64.max))
         let stored = persisted.map { QuorumStateFile.encode($0) } ?? "none"
         let id = kraft.nodeId
         logger.info(
-            "[RaftManager id=\(id)] Starting (quorum-state: \(stored); log end offset \(log.endOffset), last epoch \(log.lastFetchedEpoch))"
+            "[RaftManager id=\(id)] Starting (quorum-state: \(stored); log start offset \(log.startOffset), end offset \(log.endOffset), last epoch \(log.lastFetchedEpoch), latest snapshot \(log.latestSnapshot.map { $0.fileName } ?? "none"))"
         )
     }
 

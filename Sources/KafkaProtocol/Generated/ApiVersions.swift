@@ -65,15 +65,84 @@ public struct ApiVersionsResponse: KafkaMessage, Equatable {
         }
     }
 
+    public struct SupportedFeatureKey: KafkaMessage, Equatable {
+        public var name: String = ""
+        public var minVersion: Int16 = 0
+        public var maxVersion: Int16 = 0
+
+        public init(name: String = "", minVersion: Int16 = 0, maxVersion: Int16 = 0) {
+            self.name = name
+            self.minVersion = minVersion
+            self.maxVersion = maxVersion
+        }
+
+        public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
+            let flexible = version >= 3
+            name = try r.readString(compact: flexible)
+            minVersion = try r.readInt16()
+            maxVersion = try r.readInt16()
+            if flexible { try r.readTaggedFields() }
+        }
+
+        public func write(to w: inout ProtocolWriter, version: Int16) {
+            let flexible = version >= 3
+            w.writeString(name, compact: flexible)
+            w.writeInt16(minVersion)
+            w.writeInt16(maxVersion)
+            if flexible { w.writeEmptyTaggedFields() }
+        }
+    }
+
+    public struct FinalizedFeatureKey: KafkaMessage, Equatable {
+        public var name: String = ""
+        public var maxVersionLevel: Int16 = 0
+        public var minVersionLevel: Int16 = 0
+
+        public init(name: String = "", maxVersionLevel: Int16 = 0, minVersionLevel: Int16 = 0) {
+            self.name = name
+            self.maxVersionLevel = maxVersionLevel
+            self.minVersionLevel = minVersionLevel
+        }
+
+        public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
+            let flexible = version >= 3
+            name = try r.readString(compact: flexible)
+            maxVersionLevel = try r.readInt16()
+            minVersionLevel = try r.readInt16()
+            if flexible { try r.readTaggedFields() }
+        }
+
+        public func write(to w: inout ProtocolWriter, version: Int16) {
+            let flexible = version >= 3
+            w.writeString(name, compact: flexible)
+            w.writeInt16(maxVersionLevel)
+            w.writeInt16(minVersionLevel)
+            if flexible { w.writeEmptyTaggedFields() }
+        }
+    }
+
     public var errorCode: Int16 = 0
     public var apiKeys: [ApiVersion] = []
     /// v1+.
     public var throttleTimeMs: Int32 = 0
+    /// v3+, tag 0. The features this broker supports (v3+, KIP-584); omitted when empty.
+    public var supportedFeatures: [SupportedFeatureKey] = []
+    /// v3+, tag 1.
+    public var finalizedFeaturesEpoch: Int64 = -1
+    /// v3+, tag 2. The cluster-wide finalized feature levels, e.g. `transaction.version` (Kafka 4.0, KIP-890 part 2).
+    public var finalizedFeatures: [FinalizedFeatureKey] = []
 
-    public init(errorCode: Int16 = 0, apiKeys: [ApiVersion] = [], throttleTimeMs: Int32 = 0) {
+    public init(
+        errorCode: Int16 = 0, apiKeys: [ApiVersion] = [], throttleTimeMs: Int32 = 0,
+        supportedFeatures: [SupportedFeatureKey] = [], finalizedFeaturesEpoch: Int64 = -1,
+        finalizedFeatures: [FinalizedFeatureKey] = []
+    ) {
         self.errorCode = errorCode
         self.apiKeys = apiKeys
         self.throttleTimeMs = throttleTimeMs
+        self.supportedFeatures = supportedFeatures
+        self.finalizedFeaturesEpoch = finalizedFeaturesEpoch
+        self.finalizedFeatures = finalizedFeatures
     }
 
     public init(reading r: inout ProtocolReader, version: Int16) throws(ProtocolError) {
@@ -81,7 +150,22 @@ public struct ApiVersionsResponse: KafkaMessage, Equatable {
         errorCode = try r.readInt16()
         apiKeys = try r.readStructArray(ApiVersion.self, version: version, compact: flexible)
         if version >= 1 { throttleTimeMs = try r.readInt32() }
-        if flexible { try r.readTaggedFields() }
+        if flexible {
+            var tags = try r.beginTaggedFields()
+            while let field = try r.nextTaggedField(&tags) {
+                var sub = field.reader
+                switch field.tag {
+                case 0:
+                    supportedFeatures = try sub.readStructArray(
+                        SupportedFeatureKey.self, version: version, compact: true)
+                case 1: finalizedFeaturesEpoch = try sub.readInt64()
+                case 2:
+                    finalizedFeatures = try sub.readStructArray(
+                        FinalizedFeatureKey.self, version: version, compact: true)
+                default: break
+                }
+            }
+        }
     }
 
     public func write(to w: inout ProtocolWriter, version: Int16) {
@@ -89,6 +173,16 @@ public struct ApiVersionsResponse: KafkaMessage, Equatable {
         w.writeInt16(errorCode)
         w.writeStructArray(apiKeys, version: version, compact: flexible)
         if version >= 1 { w.writeInt32(throttleTimeMs) }
-        if flexible { w.writeEmptyTaggedFields() }
+        if flexible {
+            var tags = TaggedFields()
+            if !supportedFeatures.isEmpty {
+                tags.add(0) { $0.writeStructArray(supportedFeatures, version: version, compact: true) }
+            }
+            if finalizedFeaturesEpoch != -1 { tags.add(1) { $0.writeInt64(finalizedFeaturesEpoch) } }
+            if !finalizedFeatures.isEmpty {
+                tags.add(2) { $0.writeStructArray(finalizedFeatures, version: version, compact: true) }
+            }
+            w.writeTaggedFields(tags)
+        }
     }
 }
