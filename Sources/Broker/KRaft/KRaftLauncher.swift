@@ -146,6 +146,9 @@ enum KRaftLauncher {
             throw BrokerStartupError(
                 "Cannot listen on \(initial.listeners.map(\.description).joined(separator: ",")): \(error)")
         }
+        let metricsListener = try await startMetricsListener(
+            initial, nodeId: nodeId, metrics: metrics, replicas: replicas, metadata: metadata, groups: groups,
+            quorum: quorum, brokerConfig: brokerConfig, logger: logger)
         var boundPorts: [String: Int] = [:]
         for (l, port) in zip(initial.listeners, server.boundPorts) { boundPorts[l.listenerName] = port }
         let controllerNames = Set(kraft.controllerListenerNames)
@@ -185,6 +188,7 @@ enum KRaftLauncher {
         transactionTimers.cancel()
         securing.cancel()
         await server.close()
+        await metricsListener?.close()
         await quorum.stop(quorumTasks)
         try? await group.shutdownGracefully()
         do {

@@ -55,11 +55,10 @@ extension BrokerObservability {
         let reports = await groupLagReports()
         observeCommits(reports, nowMs: nowMs)
         let windows = burrowWindows.withLock { $0 }
+        let descriptions = await groups.runtime.describeAll(reports.map(\.groupId))
         var out: [ConsoleGroup] = []
         for report in reports {
-            let description = await groups.runtime.describe(groupId: report.groupId)
-            guard description.error == .noError, description.group.state != .dead else { continue }
-            let d = description.group
+            guard let d = descriptions[report.groupId] else { continue }
             let groupWindows = windows[report.groupId] ?? [:]
             var burrow: [BurrowStatus] = []
             let partitions = report.partitions.map { p in
@@ -117,11 +116,11 @@ extension BrokerObservability {
         }
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard parts.first == "api", parts.count >= 2 else { return nil }
-        func json(_ value: some Encodable) -> HTTPAnswer {
-            guard let body = ConsoleJSON.encode(value) else {
-                return .error(500, "could not encode the answer", path: path, host: host)
-            }
-            return HTTPAnswer(status: 200, body: body)
+        func json(_ value: some JSONBytesWritable) -> HTTPAnswer {
+            HTTPAnswer(status: 200, body: ConsoleJSON.write(value))
+        }
+        func json<T: JSONBytesWritable>(_ values: [T]) -> HTTPAnswer {
+            HTTPAnswer(status: 200, body: ConsoleJSON.write(values))
         }
         switch (parts[1], parts.count) {
         case ("console", 2):
@@ -155,6 +154,6 @@ extension BrokerObservability {
 
     /// The data of the console's next server-sent event: the whole state, one line of JSON.
     func consoleEvent() async -> String? {
-        ConsoleJSON.encode(await consoleState())
+        ConsoleJSON.write(await consoleState())
     }
 }

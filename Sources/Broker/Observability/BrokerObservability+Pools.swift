@@ -8,7 +8,7 @@ extension BrokerObservability {
         out.family(
             "kafka_controller_controllerstats_uncleanleaderelections_total", .counter,
             help: "Leaders elected from outside the ISR by this broker's controller terms.",
-            [Sample(Int64(controllerStats.uncleanLeaderElections))])
+            [Sample(Int64(mode.uncleanLeaderElections))])
         // Kafka's MBean carries `clientId=Replica`, its only fetcher manager; the label is left out because
         // `promtool check metrics` rejects camelCase label names, and a one-series family needs none.
         out.family(

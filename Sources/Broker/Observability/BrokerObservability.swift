@@ -22,8 +22,8 @@ final class BrokerObservability: Sendable {
     let replicas: ReplicaManager
     private let metadata: MetadataCache
     let groups: GroupService
-    private let controller: ControllerHost
-    private let zk: KafkaZkClient
+    /// ZooKeeper or KRaft: the active-controller test and the series only one mode has.
+    let mode: any MetadataModeObservation
     /// High watermarks of partitions led elsewhere, for the lag of the groups coordinated here.
     let endOffsets: LeaderEndOffsets
     /// The batch timestamp last read for each (partition, committed offset): a scrape reads a header again only
@@ -35,12 +35,21 @@ final class BrokerObservability: Sendable {
     let throughput = Mutex(ThroughputSeries())
     /// The previous scrape's thread CPU times, for the pools' idle gauges.
     let threadIdle = Mutex(ThreadPoolIdle(handlerCapacity: ProcessInfo.processInfo.activeProcessorCount))
-    var controllerStats: ControllerStats { controller.stats }
 
-    init(
+    /// ZooKeeper mode.
+    convenience init(
         brokerId: Int32, metrics: BrokerMetrics, replicas: ReplicaManager, metadata: MetadataCache,
         groups: GroupService, controller: ControllerHost, zk: KafkaZkClient,
         config: @escaping @Sendable () -> BrokerConfig
+    ) {
+        self.init(
+            brokerId: brokerId, metrics: metrics, replicas: replicas, metadata: metadata, groups: groups,
+            mode: ZooKeeperObservation(controller: controller, zk: zk), config: config)
+    }
+
+    init(
+        brokerId: Int32, metrics: BrokerMetrics, replicas: ReplicaManager, metadata: MetadataCache,
+        groups: GroupService, mode: any MetadataModeObservation, config: @escaping @Sendable () -> BrokerConfig
     ) {
         self.endOffsets = LeaderEndOffsets(
             client: ConnectionLeaderOffsetClient { [metadata] broker in
@@ -53,8 +62,7 @@ final class BrokerObservability: Sendable {
         self.replicas = replicas
         self.metadata = metadata
         self.groups = groups
-        self.controller = controller
-        self.zk = zk
+        self.mode = mode
     }
 
     var metadataSnapshot: ClusterSnapshot { metadata.snapshot }
@@ -71,11 +79,7 @@ final class BrokerObservability: Sendable {
         writeLogs(local, into: &out)
         writePartitionSeries(local, into: &out)
         await writeGroups(into: &out)
-        let connected = zk.session.isConnected
-        out.family(
-            "kafka_server_sessionexpirelistener_sessionstate", .gauge,
-            help: "ZooKeeper session state of this broker (1 for the current state).",
-            [Sample(1, labels: [("state", connected ? "CONNECTED" : "DISCONNECTED")])])
+        await mode.writeSeries(into: &out)
         ProcessMetrics.write(into: &out)
         return out.bytes
     }
@@ -159,7 +163,7 @@ final class BrokerObservability: Sendable {
     // MARK: controller and cluster-wide counts
 
     private func writeController(into out: inout MetricsText) {
-        let active = controller.runtime != nil
+        let active = mode.isActiveController
         out.family(
             "kafka_controller_kafkacontroller_activecontrollercount", .gauge,
             help: "1 on the active controller, 0 on every other broker.",
