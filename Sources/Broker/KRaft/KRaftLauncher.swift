@@ -21,7 +21,8 @@ import Replication
 /// served on every listener and sent to the other voters' controller endpoints; so are the controller RPCs
 /// (BrokerRegistration, BrokerHeartbeat, AlterPartition) and the admin writes, which every broker sends to the
 /// active controller through its one ``ControllerLink``. SCRAM credentials, ACLs and client quotas come from
-/// the image too (``KRaftSecurity``). What is not wired yet: the `/metrics` listener in KRaft mode.
+/// the image too (``KRaftSecurity``); `/metrics`, the console and Burrow's API run on the broker's
+/// `http.listeners` (``KRaftObservability``; not yet on a controller-only node).
 enum KRaftLauncher {
     static func run(config initial: BrokerConfig) async throws {
         guard let kraft = initial.kraft else { return }
