@@ -177,6 +177,12 @@ def test_console_shows_cluster_topics_lag_and_rebalances_live_in_headless_chromi
         def rows(selector: str):
             return chromium.find_elements(By.CSS_SELECTOR, selector)
 
+        # The page re-renders its tables on every pushed state, so an element found by one WebDriver call can be
+        # gone by the next (StaleElementReferenceException): read what a check needs in one script, atomically.
+        def texts(selector: str) -> list[str]:
+            return chromium.execute_script(
+                "return Array.from(document.querySelectorAll(arguments[0]), e => e.innerText);", selector)
+
         wait_until(lambda: len(rows("#brokers tr")) == 3, HANG_S, "three brokers on the page")
         assert {r.get_attribute("data-broker") for r in rows("#brokers tr")} == {"1", "2", "3"}
         assert chromium.find_element(By.ID, "controller").text == str(rc.controller_id())
@@ -188,8 +194,11 @@ def test_console_shows_cluster_topics_lag_and_rebalances_live_in_headless_chromi
         detail = f'[data-group-detail="{GROUP}"]'
 
         def page_lags() -> dict[int, str]:
-            return {int(r.get_attribute("data-partition")): r.find_element(By.CSS_SELECTOR, "td.lag").text
-                    for r in rows(f'{detail} tr[data-topic="{TOPIC}"]')}
+            pairs = chromium.execute_script(
+                "return Array.from(document.querySelectorAll(arguments[0]),"
+                " r => [r.getAttribute('data-partition'), (r.querySelector('td.lag') || {}).innerText]);",
+                f'{detail} tr[data-topic="{TOPIC}"]')
+            return {int(p): lag for p, lag in pairs}
 
         cli = {}
 
@@ -201,7 +210,7 @@ def test_console_shows_cluster_topics_lag_and_rebalances_live_in_headless_chromi
         wait_until(lags_agree, HANG_S, lambda: f"page lag {page_lags()} == CLI lag {cli}", interval=1.0)
         # Partitions the member never committed on have no lag (LAG "-" in the CLI, no row on the page).
         assert 0 < sum(int(v) for v in cli.values()) < PRODUCED
-        total = rows(f'#groups tr[data-group="{GROUP}"] td.lag-total')[0].text
+        total = texts(f'#groups tr[data-group="{GROUP}"] td.lag-total')[0]
         assert total == str(sum(int(v) for v in cli.values()))
 
         wait_until(lambda: rows(f"{detail} ol.timeline li"), HANG_S, "the first rebalance on the timeline")
@@ -210,7 +219,7 @@ def test_console_shows_cluster_topics_lag_and_rebalances_live_in_headless_chromi
 
         # A second member joins: the new generation appears without a reload.
         second = Member(bootstrap, "console-reader-2", 0)
-        wait_until(lambda: any("console-reader-2" in li.text for li in rows(f"{detail} ol.timeline li")), HANG_S,
+        wait_until(lambda: any("console-reader-2" in t for t in texts(f"{detail} ol.timeline li")), HANG_S,
                    "the second member's rebalance on the timeline")
         assert len(rows(f"{detail} ol.timeline li")) > before
         assert chromium.execute_script("return window.loadedOnce;") == "yes", "the page reloaded"
